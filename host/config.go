@@ -1,0 +1,61 @@
+package host
+
+import (
+	"runtime"
+	"time"
+)
+
+// Config configures a Runtime. It is immutable: each With method returns a
+// copy. The zero value is not valid; start from NewConfig.
+type Config struct {
+	compileCacheDir string
+	memoryPages     uint32
+	poolSize        int
+	maxKeyBytes     int
+	maxValueBytes   int
+	clock           func() time.Time
+}
+
+// Defaults.
+const (
+	// DefaultMaxKeyBytes is the largest key accepted (64 KiB).
+	DefaultMaxKeyBytes = 64 << 10
+	// DefaultMaxValueBytes is the largest value accepted (16 MiB of JSON text).
+	DefaultMaxValueBytes = 16 << 20
+	// DefaultMemoryPages caps each guest's memory (64 KiB pages; 2048 = 128 MiB).
+	DefaultMemoryPages = 2048
+)
+
+// NewConfig returns the defaults: no compilation cache on disk, 128 MiB of
+// memory per guest, a pool of GOMAXPROCS instances per Sandbox, the limits
+// above and the real wall clock.
+func NewConfig() Config {
+	return Config{
+		memoryPages:   DefaultMemoryPages,
+		poolSize:      runtime.GOMAXPROCS(0),
+		maxKeyBytes:   DefaultMaxKeyBytes,
+		maxValueBytes: DefaultMaxValueBytes,
+	}
+}
+
+// WithCompilationCacheDir keeps wazero's compiled code in dir, so later
+// processes start in tens of milliseconds instead of hundreds. "" disables it.
+func (c Config) WithCompilationCacheDir(dir string) Config { c.compileCacheDir = dir; return c }
+
+// WithMemoryLimitPages caps each guest's linear memory, in 64 KiB pages. A
+// guest that needs more fails the call with ErrGuestFault.
+func (c Config) WithMemoryLimitPages(pages uint32) Config { c.memoryPages = pages; return c }
+
+// WithPoolSize sets how many guest instances a Sandbox may run at once
+// (created lazily). Values below 1 mean 1.
+func (c Config) WithPoolSize(n int) Config { c.poolSize = max(n, 1); return c }
+
+// WithMaxKeyBytes sets the largest key, in bytes, a Sandbox accepts.
+func (c Config) WithMaxKeyBytes(n int) Config { c.maxKeyBytes = n; return c }
+
+// WithMaxValueBytes sets the largest value (JSON text), in bytes, a Sandbox accepts.
+func (c Config) WithMaxValueBytes(n int) Config { c.maxValueBytes = n; return c }
+
+// WithClock replaces the guest's wall clock (for tests: TTLs expire when the
+// clock says so, without sleeping). nil means the real clock.
+func (c Config) WithClock(now func() time.Time) Config { c.clock = now; return c }
