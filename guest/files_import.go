@@ -19,6 +19,9 @@ func filesWriteAtomic(p unsafe.Pointer, n uint32, data unsafe.Pointer, dataLen u
 //go:wasmimport sandcache:cache/files@0.1.0 remove
 func filesRemove(p unsafe.Pointer, n uint32, ret uint32)
 
+//go:wasmimport sandcache:cache/files@0.1.0 replace
+func filesReplace(p unsafe.Pointer, n uint32, exp unsafe.Pointer, expLen uint32, hasData uint32, data unsafe.Pointer, dataLen uint32, ret uint32)
+
 //go:wasmimport sandcache:cache/files@0.1.0 list
 func filesList(p unsafe.Pointer, n uint32, ret uint32)
 
@@ -52,6 +55,20 @@ func (filesImport) WriteAtomic(path string, data []byte) error {
 
 func (filesImport) Remove(path string) (bool, error) {
 	filesRemove(unsafe.Pointer(unsafe.StringData(path)), uint32(len(path)), importRet.ptr())
+	if err := resultErr(); err != nil {
+		return false, err
+	}
+	return importRet.u8(4) != 0, nil
+}
+
+func (filesImport) Replace(path string, expected, data []byte) (bool, error) {
+	has := uint32(0)
+	if data != nil {
+		has = 1
+	}
+	filesReplace(unsafe.Pointer(unsafe.StringData(path)), uint32(len(path)),
+		unsafe.Pointer(unsafe.SliceData(expected)), uint32(len(expected)),
+		has, unsafe.Pointer(unsafe.SliceData(data)), uint32(len(data)), importRet.ptr())
 	if err := resultErr(); err != nil {
 		return false, err
 	}

@@ -98,20 +98,29 @@ func (s *sqlStore) stmt(q query) (capability.Stmt, error) {
 	return st, nil
 }
 
-// bind binds args (int64, string or nil) to st from parameter 1.
-func (s *sqlStore) bind(st capability.Stmt, args []any) error {
+// arg is one statement parameter: an integer, a text or NULL. (A struct,
+// not an interface, so binding allocates nothing.)
+type arg struct {
+	kind byte // 'i', 't' or 'n'
+	i    int64
+	t    string
+}
+
+func num(v int64) arg   { return arg{kind: 'i', i: v} }
+func text(v string) arg { return arg{kind: 't', t: v} }
+
+// bind binds args to st from parameter 1.
+func (s *sqlStore) bind(st capability.Stmt, args []arg) error {
 	for i, a := range args {
 		var err error
 		idx := uint32(i + 1)
-		switch v := a.(type) {
-		case int64:
-			err = s.sql.BindInt(st, idx, v)
-		case string:
-			err = s.sql.BindText(st, idx, v)
-		case nil:
-			err = s.sql.BindNull(st, idx)
+		switch a.kind {
+		case 'i':
+			err = s.sql.BindInt(st, idx, a.i)
+		case 't':
+			err = s.sql.BindText(st, idx, a.t)
 		default:
-			return capability.Errorf(capability.Internal, "cache sqlite: cannot bind %T", a)
+			err = s.sql.BindNull(st, idx)
 		}
 		if err != nil {
 			return sqlErr(err)
@@ -122,7 +131,7 @@ func (s *sqlStore) bind(st capability.Stmt, args []any) error {
 
 // run binds args to q's statement and steps it to completion, calling row
 // for each result row; it returns the number of rows changed.
-func (s *sqlStore) run(q query, row func(st capability.Stmt), args ...any) (int64, error) {
+func (s *sqlStore) run(q query, row func(st capability.Stmt), args ...arg) (int64, error) {
 	st, err := s.stmt(q)
 	if err != nil {
 		return 0, err
@@ -146,13 +155,13 @@ func (s *sqlStore) run(q query, row func(st capability.Stmt), args ...any) (int6
 	return s.sql.Changes(s.db), nil
 }
 
-func (s *sqlStore) execStmt(q query, args ...any) error {
+func (s *sqlStore) execStmt(q query, args ...arg) error {
 	_, err := s.run(q, nil, args...)
 	return err
 }
 
 // queryInt runs q and returns the first column of its first row (0 if none).
-func (s *sqlStore) queryInt(q query, args ...any) (int64, error) {
+func (s *sqlStore) queryInt(q query, args ...arg) (int64, error) {
 	var n int64
 	_, err := s.run(q, func(st capability.Stmt) { n = s.sql.ColumnInt(st, 0) }, args...)
 	return n, err
@@ -172,20 +181,20 @@ func (s *sqlStore) get(ns, key string, now int64) (Lookup, error) {
 			hasExpiry = true
 			expiry = s.sql.ColumnInt(st, 1)
 		}
-	}, ns, key)
+	}, text(ns), text(key))
 	if err != nil || !found {
 		return Lookup{}, err
 	}
 	if hasExpiry && expiry <= now {
 		// Delete only while still expired: a fresh put may have replaced it.
-		return Lookup{Expired: true}, s.execStmt(qDeleteExpiredKey, ns, key, now)
+		return Lookup{Expired: true}, s.execStmt(qDeleteExpiredKey, text(ns), text(key), num(now))
 	}
 	v, err := jsonv.Parse([]byte(valueJSON))
 	if err != nil {
 		// Not JSON: the original deletes it and misses.
-		return Lookup{}, s.execStmt(qDeleteCorruptKey, ns, key, valueJSON)
+		return Lookup{}, s.execStmt(qDeleteCorruptKey, text(ns), text(key), text(valueJSON))
 	}
-	if err := s.execStmt(qTouch, ns, key, now); err != nil {
+	if err := s.execStmt(qTouch, text(ns), text(key), num(now)); err != nil {
 		return Lookup{}, err
 	}
 	return Lookup{Value: v.AppendCompact(nil), Hit: true}, nil
@@ -194,20 +203,20 @@ func (s *sqlStore) get(ns, key string, now int64) (Lookup, error) {
 func (s *sqlStore) put(ns, key string, _ jsonv.Value, compact []byte, now int64, ttlMs uint64, max uint32) (PutOutcome, error) {
 	var out PutOutcome
 	err := s.tx(func() error {
-		if err := s.execStmt(qInsert, ns, key, now, string(compact), expiresAt(now, ttlMs)); err != nil {
+		if err := s.execStmt(qInsert, text(ns), text(key), num(now), text(string(compact)), num(expiresAt(now, ttlMs))); err != nil {
 			return err
 		}
-		expired, err := s.run(qDeleteExpired, nil, ns, now)
+		expired, err := s.run(qDeleteExpired, nil, text(ns), num(now))
 		if err != nil {
 			return err
 		}
 		out.Expired = uint32(expired)
-		count, err := s.queryInt(qCount, ns)
+		count, err := s.queryInt(qCount, text(ns))
 		if err != nil {
 			return err
 		}
 		if excess := count - int64(max); excess > 0 {
-			evicted, err := s.run(qEvict, nil, ns, excess)
+			evicted, err := s.run(qEvict, nil, text(ns), num(excess))
 			if err != nil {
 				return err
 			}
@@ -222,20 +231,20 @@ func (s *sqlStore) delete(ns, key string, now int64) (bool, error) {
 	live := false
 	_, err := s.run(qDelete, func(st capability.Stmt) {
 		live = s.sql.ColumnKind(st, 0) == capability.KindNull || s.sql.ColumnInt(st, 0) > now
-	}, ns, key)
+	}, text(ns), text(key))
 	return live, err
 }
 
 func (s *sqlStore) clear(ns string) error {
-	return s.execStmt(qClear, ns)
+	return s.execStmt(qClear, text(ns))
 }
 
 func (s *sqlStore) stats(ns string, now int64) (Stats, error) {
-	total, err := s.queryInt(qCount, ns)
+	total, err := s.queryInt(qCount, text(ns))
 	if err != nil {
 		return Stats{}, err
 	}
-	expired, err := s.queryInt(qCountExpired, ns, now)
+	expired, err := s.queryInt(qCountExpired, text(ns), num(now))
 	if err != nil {
 		return Stats{}, err
 	}
@@ -247,7 +256,7 @@ func (s *sqlStore) stats(ns string, now int64) (Stats, error) {
 }
 
 func (s *sqlStore) purge(now int64) (uint64, error) {
-	n, err := s.run(qPurge, nil, now)
+	n, err := s.run(qPurge, nil, num(now))
 	return uint64(n), err
 }
 
@@ -255,6 +264,6 @@ func (s *sqlStore) keys(ns, prefix string, now int64) ([]string, error) {
 	var keys []string
 	_, err := s.run(qKeys, func(st capability.Stmt) {
 		keys = append(keys, s.sql.ColumnText(st, 0))
-	}, ns, now, prefix)
+	}, text(ns), num(now), text(prefix))
 	return keys, err
 }

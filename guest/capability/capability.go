@@ -106,7 +106,11 @@ type Files interface {
 	WriteAtomic(path string, data []byte) error
 	// Remove removes a file; existed is false when there was none.
 	Remove(path string) (existed bool, err error)
-	// List returns the names of the regular files in a folder; none when it does not exist.
+	// Replace swaps the file for data (or removes it when data is nil) only
+	// if it still holds expected; swapped is false when it changed or is gone.
+	Replace(path string, expected, data []byte) (swapped bool, err error)
+	// List returns the names of the regular files and folders in a folder,
+	// folders with a trailing "/"; none when it does not exist.
 	List(path string) ([]string, error)
 	// RemoveDir removes a folder and its contents; existed is false when there was none.
 	RemoveDir(path string) (existed bool, err error)

@@ -1,0 +1,57 @@
+package jsonv
+
+import "unicode/utf8"
+
+// hexDigits are the lower-case digits serde_json uses in \u00xx escapes.
+const hexDigits = "0123456789abcdef"
+
+// AppendString appends s as a JSON string literal, escaped exactly as
+// serde_json escapes: `"` and `\` with a backslash; \b \t \n \f \r in their
+// short forms; other bytes below 0x20 as \u00xx (lower-case hex). Everything
+// else is written raw, including '/', '<', '>', '&', DEL, U+2028, U+2029 and
+// all non-ASCII text. Bytes of s that are not valid UTF-8 are written as
+// U+FFFD.
+func AppendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0 // s[start:i] is pending raw output
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				dst = append(dst, s[start:i]...)
+				dst = append(dst, "\uFFFD"...)
+				i++
+				start = i
+				continue
+			}
+			i += size
+			continue
+		}
+		if c >= 0x20 && c != '"' && c != '\\' {
+			i++
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		case '\b':
+			dst = append(dst, '\\', 'b')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\f':
+			dst = append(dst, '\\', 'f')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		default:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+		}
+		i++
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
