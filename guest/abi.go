@@ -56,10 +56,11 @@ func strAddr(s string) uint32 {
 }
 
 // takeBytes returns the n bytes the host placed at ptr, which must lie in a
-// buffer this module handed out through cabi_realloc. A buffer that starts
-// at ptr is unpinned; a host may also place several values in one buffer
-// (the Go host does, to save calls), so an address inside a pinned buffer is
-// accepted too. Pins left over are dropped when the export returns.
+// buffer this module handed out through cabi_realloc. A host may place
+// several values in one buffer (the Go host does, to save calls), so an
+// address inside a pinned buffer is accepted too. A buffer taken whole is
+// unpinned at once (the returned slice keeps it alive); the rest are
+// dropped when the export returns.
 func takeBytes(ptr, n uint32) (b []byte, ok bool) {
 	if n == 0 {
 		return []byte{}, true
@@ -68,7 +69,9 @@ func takeBytes(ptr, n uint32) (b []byte, ok bool) {
 		if uint32(len(buf)) < n {
 			return nil, false
 		}
-		delete(pins, ptr)
+		if uint32(len(buf)) == n {
+			delete(pins, ptr)
+		}
 		return buf[:n:n], true
 	}
 	for start, buf := range pins {

@@ -36,7 +36,7 @@ func begin() { release() }
 func release() {
 	clear(keep)
 	keep = keep[:0]
-	begin()
+	exportRet.clear()
 }
 
 // arg lifts a string argument.

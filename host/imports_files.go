@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bytes"
 	"context"
 
 	"github.com/tetratelabs/wazero"
@@ -37,6 +38,17 @@ func instantiateFiles(ctx context.Context, rt wazero.Runtime) error {
 			in.put8(ret+4, b2u(existed))
 		}
 	}, types(i32, i32, i32), nil)
+	hostFunc(b, "replace", func(ctx context.Context, _ api.Module, s []uint64) {
+		in := instanceFrom(ctx)
+		var data []byte
+		if uint32(s[4]) != 0 {
+			data = append([]byte{}, in.view(uint32(s[5]), uint32(s[6]))...)
+		}
+		swapped, err := in.files.Replace(in.str(uint32(s[0]), uint32(s[1])), bytes.Clone(in.view(uint32(s[2]), uint32(s[3]))), data)
+		if ret := uint32(s[7]); in.putResult(ctx, ret, err) {
+			in.put8(ret+4, b2u(swapped))
+		}
+	}, types(i32, i32, i32, i32, i32, i32, i32, i32), nil)
 	hostFunc(b, "list", func(ctx context.Context, _ api.Module, s []uint64) {
 		in := instanceFrom(ctx)
 		names, err := in.files.List(in.str(uint32(s[0]), uint32(s[1])))

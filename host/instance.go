@@ -90,7 +90,7 @@ func newInstance(ctx context.Context, e *engine, sb *Sandbox) (*instance, error)
 	}
 	mod, err := e.rt.InstantiateModule(context.WithValue(ctx, instanceKey{}, in), e.compiled, mc)
 	if err != nil {
-		in.sql.Close()
+		in.sql.CloseAll()
 		return nil, fmt.Errorf("instantiate guest: %w", err)
 	}
 	in.mod = mod
@@ -116,7 +116,7 @@ func (in *instance) close(ctx context.Context) {
 	if in.mod != nil {
 		_ = in.mod.Close(ctx)
 	}
-	in.sql.Close()
+	in.sql.CloseAll()
 }
 
 // lower copies strings into one guest buffer and returns their (ptr, len)

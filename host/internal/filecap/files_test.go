@@ -1,0 +1,464 @@
+package filecap
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sandcache/sandcache/guest/capability"
+)
+
+// newFiles grants a fresh folder and returns it with its Files.
+func newFiles(t testing.TB) (*Files, string) {
+	t.Helper()
+	dir := t.TempDir()
+	f, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f, dir
+}
+
+func wantCode(t *testing.T, what string, err error, code capability.Code) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s: no error; want %v", what, code)
+	}
+	if _, ok := err.(*capability.Error); !ok || capability.CodeOf(err) != code {
+		t.Fatalf("%s: %T %v; want code %v", what, err, err, code)
+	}
+}
+
+func TestOpenMissingFolder(t *testing.T) {
+	_, err := Open(filepath.Join(t.TempDir(), "nope"))
+	wantCode(t, "Open", err, capability.IO)
+}
+
+func TestReadWrite(t *testing.T) {
+	f, dir := newFiles(t)
+	if data, ok, err := f.Read("files/ns/a.json"); data != nil || ok || err != nil {
+		t.Fatalf("Read missing = %q, %v, %v", data, ok, err)
+	}
+	if err := f.WriteAtomic("files/ns/a.json", []byte(`{"a":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	data, ok, err := f.Read("files/ns/a.json")
+	if string(data) != `{"a":1}` || !ok || err != nil {
+		t.Fatalf("Read = %q, %v, %v", data, ok, err)
+	}
+	if err := f.WriteAtomic("files/ns/a.json", []byte(`2`)); err != nil {
+		t.Fatal(err)
+	}
+	if data, _, _ := f.Read("files/ns/a.json"); string(data) != "2" {
+		t.Fatalf("after overwrite Read = %q", data)
+	}
+	if err := f.WriteAtomic("empty", nil); err != nil {
+		t.Fatal(err)
+	}
+	if data, ok, err := f.Read("empty"); data == nil || len(data) != 0 || !ok || err != nil {
+		t.Fatalf("Read empty = %#v, %v, %v", data, ok, err)
+	}
+	big := bytes.Repeat([]byte("0123456789"), 100_000)
+	if err := f.WriteAtomic("big", big); err != nil {
+		t.Fatal(err)
+	}
+	if data, _, _ := f.Read("big"); !bytes.Equal(data, big) {
+		t.Fatalf("big read back %d bytes", len(data))
+	}
+	// On disk where expected, no temp file left.
+	if b, err := os.ReadFile(filepath.Join(dir, "files", "ns", "a.json")); err != nil || string(b) != "2" {
+		t.Fatalf("on disk: %q, %v", b, err)
+	}
+	ents, _ := os.ReadDir(filepath.Join(dir, "files", "ns"))
+	if len(ents) != 1 {
+		t.Fatalf("folder holds %v", ents)
+	}
+	// Missing parents and a file where a folder is expected read as missing.
+	for _, p := range []string{"files/other/a.json", "files/ns/a.json/x", "nope/x/y"} {
+		if data, ok, err := f.Read(p); data != nil || ok || err != nil {
+			t.Errorf("Read(%q) = %q, %v, %v", p, data, ok, err)
+		}
+	}
+	// But writing through a file fails with IO, without the host's path.
+	err = f.WriteAtomic("files/ns/a.json/x", []byte("x"))
+	wantCode(t, "write under a file", err, capability.IO)
+	if strings.Contains(err.Error(), dir) {
+		t.Errorf("message names the host path: %v", err)
+	}
+	// A folder is not a file.
+	_, _, err = f.Read("files/ns")
+	wantCode(t, "Read folder", err, capability.IO)
+	wantCode(t, "WriteAtomic folder", f.WriteAtomic("files/ns", []byte("x")), capability.IO)
+	// Bad paths.
+	_, _, err = f.Read("../x")
+	wantCode(t, "Read ..", err, capability.NotPermitted)
+	wantCode(t, "WriteAtomic abs", f.WriteAtomic(filepath.Join(dir, "x"), nil), capability.NotPermitted)
+}
+
+func TestReadLimit(t *testing.T) {
+	f, _ := newFiles(t)
+	f.SetReadLimit(10)
+	if err := f.WriteAtomic("a", make([]byte, 11)); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := f.Read("a")
+	wantCode(t, "Read over limit", err, capability.IO)
+	if err := f.WriteAtomic("a", make([]byte, 10)); err != nil {
+		t.Fatal(err)
+	}
+	if data, ok, err := f.Read("a"); len(data) != 10 || !ok || err != nil {
+		t.Fatalf("Read at limit = %d, %v, %v", len(data), ok, err)
+	}
+}
+
+func TestRemove(t *testing.T) {
+	f, _ := newFiles(t)
+	if existed, err := f.Remove("ns/a"); existed || err != nil {
+		t.Fatalf("Remove missing = %v, %v", existed, err)
+	}
+	if err := f.WriteAtomic("ns/a", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if existed, err := f.Remove("ns/a"); !existed || err != nil {
+		t.Fatalf("Remove = %v, %v", existed, err)
+	}
+	if _, ok, _ := f.Read("ns/a"); ok {
+		t.Fatal("still there")
+	}
+	if existed, err := f.Remove("ns/a"); existed || err != nil {
+		t.Fatalf("Remove again = %v, %v", existed, err)
+	}
+	_, err := f.Remove("ns")
+	wantCode(t, "Remove folder", err, capability.IO)
+	_, err = f.Remove("")
+	wantCode(t, "Remove empty path", err, capability.InvalidArgument)
+}
+
+func TestReplace(t *testing.T) {
+	f, _ := newFiles(t)
+	if ok, err := f.Replace("ns/a", []byte("x"), []byte("y")); ok || err != nil {
+		t.Fatalf("Replace missing = %v, %v", ok, err)
+	}
+	if _, ok, _ := f.Read("ns/a"); ok {
+		t.Fatal("Replace created the file")
+	}
+	if err := f.WriteAtomic("ns/a", []byte("v1")); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := f.Replace("ns/a", []byte("v0"), []byte("v2")); ok || err != nil {
+		t.Fatalf("Replace stale = %v, %v", ok, err)
+	}
+	if ok, err := f.Replace("ns/a", []byte("v1"), []byte("v2")); !ok || err != nil {
+		t.Fatalf("Replace = %v, %v", ok, err)
+	}
+	if data, _, _ := f.Read("ns/a"); string(data) != "v2" {
+		t.Fatalf("after Replace: %q", data)
+	}
+	if ok, err := f.Replace("ns/a", []byte("v2"), []byte{}); !ok || err != nil {
+		t.Fatalf("Replace with empty = %v, %v", ok, err)
+	}
+	if data, ok, _ := f.Read("ns/a"); !ok || len(data) != 0 {
+		t.Fatalf("after Replace with empty: %q, %v", data, ok)
+	}
+	if ok, err := f.Replace("ns/a", []byte("zz"), nil); ok || err != nil {
+		t.Fatalf("Replace-remove stale = %v, %v", ok, err)
+	}
+	if ok, err := f.Replace("ns/a", nil, nil); !ok || err != nil {
+		t.Fatalf("Replace-remove = %v, %v", ok, err)
+	}
+	if _, ok, _ := f.Read("ns/a"); ok {
+		t.Fatal("Replace with nil data did not remove")
+	}
+}
+
+func TestReplaceIsAtomic(t *testing.T) {
+	// Increment a counter with read + compare-and-swap from many goroutines,
+	// through two Files on the same folder (separate descriptors, as two
+	// processes would have): no increment may be lost.
+	f1, dir := newFiles(t)
+	f2, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f2.Close()
+	if err := f1.WriteAtomic("ns/counter", []byte("0")); err != nil {
+		t.Fatal(err)
+	}
+	const workers, each = 8, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := range workers {
+		f := f1
+		if w%2 == 1 {
+			f = f2
+		}
+		wg.Go(func() {
+			for range each {
+				for {
+					cur, _, err := f.Read("ns/counter")
+					if err != nil {
+						errs <- err
+						return
+					}
+					var n int
+					fmt.Sscan(string(cur), &n)
+					ok, err := f.Replace("ns/counter", cur, []byte(fmt.Sprint(n+1)))
+					if err != nil {
+						errs <- err
+						return
+					}
+					if ok {
+						break
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if data, _, _ := f1.Read("ns/counter"); string(data) != fmt.Sprint(workers*each) {
+		t.Fatalf("counter = %s; want %d", data, workers*each)
+	}
+}
+
+func TestReadersNeverSeePartialWrites(t *testing.T) {
+	f, _ := newFiles(t)
+	a := bytes.Repeat([]byte("a"), 256<<10)
+	b := bytes.Repeat([]byte("b"), 128<<10)
+	if err := f.WriteAtomic("ns/x", a); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			data := a
+			if i%2 == 1 {
+				data = b
+			}
+			if err := f.WriteAtomic("ns/x", data); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	deadline := time.Now().Add(300 * time.Millisecond)
+	for n := 0; time.Now().Before(deadline) || n < 20; n++ {
+		data, ok, err := f.Read("ns/x")
+		if err != nil || !ok {
+			t.Fatalf("Read = %v, %v", ok, err)
+		}
+		if !bytes.Equal(data, a) && !bytes.Equal(data, b) {
+			t.Fatalf("partial read: %d bytes", len(data))
+		}
+	}
+	close(stop)
+	wg.Wait()
+}
+
+func TestList(t *testing.T) {
+	f, dir := newFiles(t)
+	if names, err := f.List("ns"); names != nil || err != nil {
+		t.Fatalf("List missing = %v, %v", names, err)
+	}
+	for _, n := range []string{"b.json", "a.json", "c"} {
+		if err := f.WriteAtomic("ns/"+n, []byte(n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.WriteAtomic("ns/sub/d.json", []byte("d")); err != nil {
+		t.Fatal(err)
+	}
+	nsDir := filepath.Join(dir, "ns")
+	os.Symlink("a.json", filepath.Join(nsDir, "link.json"))
+	os.WriteFile(filepath.Join(nsDir, tempName("e.json")), []byte("partial"), 0o666)
+	os.WriteFile(filepath.Join(nsDir, ".hidden"), []byte("h"), 0o666)
+	names, err := f.List("ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(names)
+	if want := []string{".hidden", "a.json", "b.json", "c"}; !slices.Equal(names, want) {
+		t.Fatalf("List = %q; want %q", names, want)
+	}
+	root, err := f.List("")
+	if err != nil || len(root) != 0 {
+		t.Fatalf("List root = %q, %v", root, err)
+	}
+	if names, err := f.List("ns/c"); names != nil || err != nil {
+		t.Fatalf("List of a file = %v, %v", names, err)
+	}
+	empty := filepath.Join(dir, "empty")
+	os.Mkdir(empty, 0o777)
+	if names, err := f.List("empty"); names == nil || len(names) != 0 || err != nil {
+		t.Fatalf("List empty = %#v, %v", names, err)
+	}
+}
+
+func TestListMany(t *testing.T) {
+	n := 100_000
+	if testing.Short() {
+		n = 5_000
+	}
+	f, dir := newFiles(t)
+	ns := filepath.Join(dir, "ns")
+	os.Mkdir(ns, 0o777)
+	for i := range n {
+		if err := os.WriteFile(filepath.Join(ns, fmt.Sprintf("%064x.json", i)), nil, 0o666); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	names, err := f.List("ns")
+	if err != nil || len(names) != n {
+		t.Fatalf("List = %d names, %v", len(names), err)
+	}
+	t.Logf("List of %d entries: %v", n, time.Since(start))
+}
+
+func TestRemoveDir(t *testing.T) {
+	f, dir := newFiles(t)
+	if existed, err := f.RemoveDir("ns"); existed || err != nil {
+		t.Fatalf("RemoveDir missing = %v, %v", existed, err)
+	}
+	for _, p := range []string{"ns/a", "ns/b", "ns/sub/c", "other/d"} {
+		if err := f.WriteAtomic(p, []byte(p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if existed, err := f.RemoveDir("ns"); !existed || err != nil {
+		t.Fatalf("RemoveDir = %v, %v", existed, err)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "ns")); !os.IsNotExist(err) {
+		t.Fatalf("ns still there: %v", err)
+	}
+	if _, ok, _ := f.Read("other/d"); !ok {
+		t.Fatal("RemoveDir removed a sibling")
+	}
+	if existed, err := f.RemoveDir("other/d"); existed || err != nil {
+		t.Fatalf("RemoveDir of a file = %v, %v", existed, err)
+	}
+	_, err := f.RemoveDir("")
+	wantCode(t, "RemoveDir of the granted folder", err, capability.InvalidArgument)
+	_, err = f.RemoveDir("..")
+	wantCode(t, "RemoveDir ..", err, capability.NotPermitted)
+}
+
+func TestRemoveDirWhileWriting(t *testing.T) {
+	// Writes racing with removal of their folder either land before the
+	// removal or recreate the folder; none fails.
+	f, _ := newFiles(t)
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	defer wg.Wait()
+	defer close(stop)
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := f.RemoveDir("ns"); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	for i := range 300 {
+		if err := f.WriteAtomic(fmt.Sprintf("ns/%d", i%7), []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestCleanStaleTemps(t *testing.T) {
+	f, dir := newFiles(t)
+	if err := f.WriteAtomic("ns/a.json", []byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	ns := filepath.Join(dir, "ns")
+	old, young := tempName("a.json"), tempName("b.json")
+	for _, n := range []string{old, young, ".notatemp.tmp"} {
+		os.WriteFile(filepath.Join(ns, n), []byte("x"), 0o666)
+	}
+	past := time.Now().Add(-2 * time.Hour)
+	os.Chtimes(filepath.Join(ns, old), past, past)
+	os.Chtimes(filepath.Join(ns, ".notatemp.tmp"), past, past)
+	n, err := f.CleanStaleTemps("ns", time.Hour)
+	if n != 1 || err != nil {
+		t.Fatalf("CleanStaleTemps = %d, %v", n, err)
+	}
+	var left []string
+	ents, _ := os.ReadDir(ns)
+	for _, e := range ents {
+		left = append(left, e.Name())
+	}
+	want := []string{young, ".notatemp.tmp", "a.json"}
+	slices.Sort(want)
+	if !slices.Equal(left, want) {
+		t.Fatalf("left %q; want %q", left, want)
+	}
+	if n, err := f.CleanStaleTemps("missing", time.Hour); n != 0 || err != nil {
+		t.Fatalf("CleanStaleTemps missing = %d, %v", n, err)
+	}
+}
+
+func TestClosed(t *testing.T) {
+	f, _ := newFiles(t)
+	f.Close()
+	_, _, err := f.Read("a")
+	wantCode(t, "Read after Close", err, capability.IO)
+	wantCode(t, "WriteAtomic after Close", f.WriteAtomic("a", nil), capability.IO)
+}
+
+func BenchmarkRead(b *testing.B) {
+	f, _ := newFiles(b)
+	if err := f.WriteAtomic("files/ns/x.json", bytes.Repeat([]byte("x"), 200)); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, ok, err := f.Read("files/ns/x.json"); !ok || err != nil {
+			b.Fatal(ok, err)
+		}
+	}
+}
+
+func BenchmarkWriteAtomic(b *testing.B) {
+	f, _ := newFiles(b)
+	data := bytes.Repeat([]byte("x"), 200)
+	for b.Loop() {
+		if err := f.WriteAtomic("files/ns/x.json", data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkList100k(b *testing.B) {
+	f, dir := newFiles(b)
+	ns := filepath.Join(dir, "ns")
+	os.Mkdir(ns, 0o777)
+	for i := range 100_000 {
+		os.WriteFile(filepath.Join(ns, fmt.Sprintf("%064x.json", i)), nil, 0o666)
+	}
+	for b.Loop() {
+		if names, err := f.List("ns"); len(names) != 100_000 || err != nil {
+			b.Fatal(len(names), err)
+		}
+	}
+}

@@ -1,0 +1,48 @@
+package filecap
+
+import (
+	"errors"
+	"io/fs"
+
+	"github.com/sandcache/sandcache/guest/capability"
+)
+
+// Remove removes the file at path; existed is false when there was none. It
+// removes files only: a folder fails with IO, a symlink with NotPermitted.
+func (f *Files) Remove(path string) (existed bool, err error) {
+	parts, err := SplitPath(path)
+	if err != nil {
+		return false, err
+	}
+	d, err := openLocked(f.root, parts[:len(parts)-1], false)
+	if err == errMissing {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer d.close()
+	return removeIn(d, parts[len(parts)-1], path)
+}
+
+// removeIn removes the file name of the locked folder d.
+func removeIn(d *folder, name, rel string) (bool, error) {
+	fi, err := d.root.Lstat(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	case err != nil:
+		return false, ioErr("remove", rel, err)
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return false, symlinkErr(rel)
+	case fi.IsDir():
+		return false, capability.Errorf(capability.IO, "files: %s is a folder; remove-dir removes folders", quoted(rel))
+	}
+	if err := d.root.Remove(name); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return false, nil
+		}
+		return false, ioErr("remove", rel, err)
+	}
+	return true, nil
+}

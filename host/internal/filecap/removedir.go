@@ -1,0 +1,34 @@
+package filecap
+
+// RemoveDir removes the folder at path and everything in it; existed is
+// false when there was no such folder (or path is a file). Symlinks inside
+// are removed as links, never followed; a symlink as the folder itself (or
+// on the way) fails with NotPermitted. The write locks of the parent and of
+// the folder are held while it is removed, so a concurrent WriteAtomic into
+// it either lands before the removal or recreates the folder afterwards.
+func (f *Files) RemoveDir(path string) (existed bool, err error) {
+	parts, err := SplitPath(path)
+	if err != nil {
+		return false, err
+	}
+	parent, err := openLocked(f.root, parts[:len(parts)-1], false)
+	if err == errMissing {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer parent.close()
+	d, err := openLocked(f.root, parts, false)
+	if err == errMissing {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer d.close()
+	if err := d.parent.RemoveAll(d.name); err != nil {
+		return false, ioErr("remove folder", path, err)
+	}
+	return true, nil
+}

@@ -1,0 +1,62 @@
+package filecap
+
+import (
+	"errors"
+	"io/fs"
+	"time"
+)
+
+// CleanStaleTemps removes WriteAtomic's temp files (see [IsTempName]) left
+// directly in the folder dir ("" is the granted folder) by a crash, when
+// they were last modified more than olderThan ago, and returns how many it
+// removed. A missing folder is not an error. Temp files of writes in flight
+// are young and left alone.
+func (f *Files) CleanStaleTemps(dir string, olderThan time.Duration) (removed int, err error) {
+	var parts []string
+	if dir != "" {
+		if parts, err = SplitPath(dir); err != nil {
+			return 0, err
+		}
+	}
+	d, err := openFolder(f.root, parts, false)
+	if err == errMissing {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer d.close()
+	file, err := d.root.Open(".")
+	if err != nil {
+		return 0, ioErr("list", dir, err)
+	}
+	defer file.Close()
+	cutoff := time.Now().Add(-olderThan)
+	var temps []string
+	if err := eachRegular(d, file, func(name string) {
+		if IsTempName(name) {
+			temps = append(temps, name)
+		}
+	}); err != nil {
+		return 0, ioErr("list", dir, err)
+	}
+	for _, name := range temps {
+		info, err := d.root.Lstat(name)
+		if err != nil || !info.Mode().IsRegular() || !info.ModTime().Before(cutoff) {
+			continue
+		}
+		if err := d.root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return removed, ioErr("remove", joinRel(dir, name), err)
+		}
+		removed++
+	}
+	return removed, nil
+}
+
+// joinRel joins a relative folder and a name.
+func joinRel(dir, name string) string {
+	if dir == "" {
+		return name
+	}
+	return dir + "/" + name
+}

@@ -1,0 +1,90 @@
+package sqlcap
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/ncruces/go-sqlite3"
+
+	"github.com/sandcache/sandcache/guest/capability"
+)
+
+// cause strips the path wrappers of an os error, whose paths may be
+// absolute.
+func cause(err error) error {
+	for {
+		var pe *fs.PathError
+		var le *os.LinkError
+		switch {
+		case errors.As(err, &pe):
+			err = pe.Err
+		case errors.As(err, &le):
+			err = le.Err
+		default:
+			return err
+		}
+	}
+}
+
+// codeOf classifies an SQLite error (see the package's Step documentation).
+func codeOf(primary sqlite3.ErrorCode, extended sqlite3.ExtendedErrorCode) (capability.Code, string) {
+	switch primary {
+	case sqlite3.NOTADB, sqlite3.CORRUPT:
+		return capability.Corrupt, ""
+	case sqlite3.BUSY, sqlite3.LOCKED:
+		return capability.IO, "database is busy: "
+	case sqlite3.INTERRUPT:
+		return capability.IO, "interrupted (deadline or cancellation): "
+	case sqlite3.PERM, sqlite3.AUTH:
+		return capability.NotPermitted, ""
+	case sqlite3.CANTOPEN:
+		if extended == sqlite3.CANTOPEN_SYMLINK {
+			return capability.NotPermitted, "symbolic links are not followed: "
+		}
+		return capability.IO, ""
+	case sqlite3.RANGE, sqlite3.TOOBIG:
+		return capability.InvalidArgument, ""
+	case sqlite3.MISUSE:
+		return capability.Internal, ""
+	}
+	return capability.IO, ""
+}
+
+// sqlErr turns an error of go-sqlite3 on the database labelled label into
+// a *capability.Error whose message never holds the host's absolute path.
+func (g *Grant) sqlErr(label string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if e, ok := err.(*capability.Error); ok {
+		return e
+	}
+	var primary sqlite3.ErrorCode
+	var extended sqlite3.ExtendedErrorCode
+	code, hint := capability.IO, ""
+	if errors.As(err, &primary) {
+		errors.As(err, &extended)
+		code, hint = codeOf(primary, extended)
+	}
+	msg := strings.TrimPrefix(err.Error(), "sqlite3: ")
+	return capability.Errorf(code, "sql %s: %s%s", label, hint, g.scrub(msg))
+}
+
+// scrub removes the granted folder's absolute path from msg.
+func (g *Grant) scrub(msg string) string {
+	if g == nil || g.dir == "" {
+		return msg
+	}
+	msg = strings.ReplaceAll(msg, g.dir+string(os.PathSeparator), "")
+	return strings.ReplaceAll(msg, g.dir, ".")
+}
+
+// fromFiles rewrites an error of filecap for sql.
+func fromFiles(err error) error {
+	if e, ok := err.(*capability.Error); ok {
+		return &capability.Error{Code: e.Code, Message: "sql: " + strings.TrimPrefix(e.Message, "files: ")}
+	}
+	return capability.Errorf(capability.Internal, "sql: %v", err)
+}

@@ -1,0 +1,152 @@
+package sqlcap
+
+import (
+	"math"
+	"strings"
+
+	"github.com/ncruces/go-sqlite3"
+
+	"github.com/sandcache/sandcache/guest/capability"
+)
+
+// Prepare prepares one statement on db. SQL after the first statement
+// (other than white space and comments) fails with InvalidArgument, as
+// does SQL with no statement at all.
+func (s *Session) Prepare(db capability.DB, sql string) (h capability.Stmt, err error) {
+	c, err := s.conn(db)
+	if err != nil {
+		return 0, err
+	}
+	defer s.recoverOOM(c.label, &err)
+	st, tail, err := c.c.Prepare(sql)
+	if err != nil {
+		return 0, s.g.sqlErr(c.label, err)
+	}
+	if st == nil {
+		return 0, capability.Errorf(capability.InvalidArgument, "sql %s: no statement in %q", c.label, sql)
+	}
+	if strings.TrimSpace(tail) != "" {
+		// Only comments left is fine: preparing them yields no statement.
+		more, _, err := c.c.Prepare(tail)
+		if more != nil || err != nil {
+			more.Close()
+			st.Close()
+			return 0, capability.Errorf(capability.InvalidArgument, "sql %s: more than one statement in %q", c.label, sql)
+		}
+	}
+	e := &stmt{s: st, db: c}
+	hv, ok := s.stmts.add(e)
+	if !ok {
+		st.Close()
+		return 0, capability.Errorf(capability.IO, "sql %s: too many prepared statements", c.label)
+	}
+	e.h = capability.Stmt(hv)
+	c.stmts[e.h] = struct{}{}
+	return e.h, nil
+}
+
+// Finalize releases a statement. Unknown handles are ignored.
+func (s *Session) Finalize(h capability.Stmt) {
+	e, ok := s.stmts.get(uint32(h))
+	if !ok {
+		return
+	}
+	_ = e.s.Close()
+	delete(e.db.stmts, h)
+	s.stmts.remove(uint32(h))
+}
+
+// stmt returns the statement of handle h.
+func (s *Session) stmt(h capability.Stmt) (*stmt, error) {
+	e, ok := s.stmts.get(uint32(h))
+	if !ok {
+		return nil, capability.Errorf(capability.Internal, "sql: unknown statement handle %d", h)
+	}
+	return e, nil
+}
+
+// param converts a 1-based parameter index.
+func param(e *stmt, index uint32) (int, error) {
+	if index == 0 || index > math.MaxInt32 {
+		return 0, capability.Errorf(capability.InvalidArgument, "sql %s: parameter index %d out of range", e.db.label, index)
+	}
+	return int(index), nil
+}
+
+// bind runs one bind call on statement h.
+func (s *Session) bind(h capability.Stmt, index uint32, f func(st *sqlite3.Stmt, i int) error) (err error) {
+	e, err := s.stmt(h)
+	if err != nil {
+		return err
+	}
+	i, err := param(e, index)
+	if err != nil {
+		return err
+	}
+	defer s.recoverOOM(e.db.label, &err)
+	return s.g.sqlErr(e.db.label, f(e.s, i))
+}
+
+// BindNull binds parameter index (1-based) to NULL.
+func (s *Session) BindNull(h capability.Stmt, index uint32) error {
+	return s.bind(h, index, func(st *sqlite3.Stmt, i int) error { return st.BindNull(i) })
+}
+
+// BindInt binds an integer.
+func (s *Session) BindInt(h capability.Stmt, index uint32, v int64) error {
+	return s.bind(h, index, func(st *sqlite3.Stmt, i int) error { return st.BindInt64(i, v) })
+}
+
+// BindFloat binds a float.
+func (s *Session) BindFloat(h capability.Stmt, index uint32, v float64) error {
+	return s.bind(h, index, func(st *sqlite3.Stmt, i int) error { return st.BindFloat(i, v) })
+}
+
+// BindText binds text. v is copied before BindText returns, so it may
+// alias memory the caller reuses (a view of guest memory).
+func (s *Session) BindText(h capability.Stmt, index uint32, v string) error {
+	return s.bind(h, index, func(st *sqlite3.Stmt, i int) error { return st.BindText(i, v) })
+}
+
+// BindBlob binds a blob; nil binds an empty blob, not NULL. v is copied
+// before BindBlob returns.
+func (s *Session) BindBlob(h capability.Stmt, index uint32, v []byte) error {
+	if v == nil {
+		v = []byte{}
+	}
+	return s.bind(h, index, func(st *sqlite3.Stmt, i int) error { return st.BindBlob(i, v) })
+}
+
+// Step advances statement h: true when a row is available, false when it
+// is done. Errors: IO "database is busy" when a lock stayed taken for
+// BusyTimeout, IO "interrupted" after the Session's context is done,
+// Corrupt for a damaged database, NotPermitted for SQLite's permission
+// and authorisation errors, InvalidArgument for oversized values, IO for
+// the rest; messages are SQLite's, prefixed with the database name.
+func (s *Session) Step(h capability.Stmt) (row bool, err error) {
+	e, err := s.stmt(h)
+	if err != nil {
+		return false, err
+	}
+	defer s.recoverOOM(e.db.label, &err)
+	if e.s.Step() {
+		e.ncols = e.s.DataCount()
+		return true, nil
+	}
+	e.ncols = 0
+	return false, s.g.sqlErr(e.db.label, e.s.Err())
+}
+
+// Reset resets statement h and clears its bindings so it can run again.
+// The error of the last Step, which SQLite reports again here, is not
+// repeated.
+func (s *Session) Reset(h capability.Stmt) (err error) {
+	e, err := s.stmt(h)
+	if err != nil {
+		return err
+	}
+	defer s.recoverOOM(e.db.label, &err)
+	e.ncols = 0
+	_ = e.s.Reset()
+	return s.g.sqlErr(e.db.label, e.s.ClearBindings())
+}
