@@ -98,10 +98,10 @@ type area [8]uint64
 func (a *area) ptr() uint32   { return uint32(uintptr(unsafe.Pointer(a))) }
 func (a *area) bytes() []byte { return (*[64]byte)(unsafe.Pointer(a))[:] }
 
-func (a *area) u8(off int) uint8      { return a.bytes()[off] }
-func (a *area) u32(off int) uint32    { return binary.LittleEndian.Uint32(a.bytes()[off:]) }
-func (a *area) u64(off int) uint64    { return binary.LittleEndian.Uint64(a.bytes()[off:]) }
-func (a *area) f64(off int) float64   { return math.Float64frombits(a.u64(off)) }
+func (a *area) u8(off int) uint8       { return a.bytes()[off] }
+func (a *area) u32(off int) uint32     { return binary.LittleEndian.Uint32(a.bytes()[off:]) }
+func (a *area) u64(off int) uint64     { return binary.LittleEndian.Uint64(a.bytes()[off:]) }
+func (a *area) f64(off int) float64    { return math.Float64frombits(a.u64(off)) }
 func (a *area) setU8(off int, v uint8) { a.bytes()[off] = v }
 func (a *area) setU32(off int, v uint32) {
 	binary.LittleEndian.PutUint32(a.bytes()[off:], v)

@@ -79,7 +79,9 @@ func TestVectors(t *testing.T) {
 		t.Fatalf("%d vectors; the recorded file has 97", len(vectors))
 	}
 	var dbChecks, fsChecks int
-	defer func() { t.Logf("%d cases replayed, %d SQLite snapshots and %d fs snapshots compared", len(vectors), dbChecks, fsChecks) }()
+	defer func() {
+		t.Logf("%d cases replayed, %d SQLite snapshots and %d fs snapshots compared", len(vectors), dbChecks, fsChecks)
+	}()
 	for _, v := range vectors {
 		if ms, ok := v.Env["HARNCACHE_NOW_MS"]; ok {
 			n, err := strconv.ParseInt(ms, 10, 64)

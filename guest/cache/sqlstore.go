@@ -169,10 +169,10 @@ func (s *sqlStore) queryInt(q query, args ...arg) (int64, error) {
 
 func (s *sqlStore) get(ns, key string, now int64) (Lookup, error) {
 	var (
-		found      bool
-		valueJSON  string
-		hasExpiry  bool
-		expiry int64
+		found     bool
+		valueJSON string
+		hasExpiry bool
+		expiry    int64
 	)
 	_, err := s.run(qGet, func(st capability.Stmt) {
 		found = true
