@@ -60,8 +60,14 @@ type instance struct {
 
 type instanceKey struct{}
 
-// instanceFrom returns the instance a host function runs for.
+// instanceFrom returns the instance a host function runs for. It is also
+// where a call's deadline is enforced: once the context is done, the next
+// capability call panics, wazero unwinds the guest with that error, and the
+// instance is replaced. (SQLite waits are interrupted through the session.)
 func instanceFrom(ctx context.Context) *instance {
+	if err := ctx.Err(); err != nil {
+		panic(err)
+	}
 	return ctx.Value(instanceKey{}).(*instance)
 }
 
@@ -76,7 +82,7 @@ func newInstance(ctx context.Context, e *engine, sb *Sandbox) (*instance, error)
 		WithStartFunctions("_initialize").
 		WithRandSource(rand.Reader).
 		WithSysNanotime().
-		WithSysNanosleep().
+		WithEnv("GOGC", "400").
 		WithStderr(in.stderr).
 		WithStdout(in.stderr)
 	if sb.clock != nil {

@@ -7,14 +7,14 @@ import (
 	"os"
 )
 
-// eachRegular calls fn with the name of every regular file directly in the
-// opened folder dir of d.
-func eachRegular(d *folder, dir *os.File, fn func(name string)) error {
+// eachEntry calls fn with the name of every regular file and folder
+// directly in the opened folder dir of d (dir reports which).
+func eachEntry(d *folder, dir *os.File, fn func(name string, dir bool)) error {
 	for {
 		entries, err := dir.ReadDir(listBatch)
 		for _, e := range entries {
-			if e.Type().IsRegular() {
-				fn(e.Name())
+			if e.Type().IsRegular() || e.IsDir() {
+				fn(e.Name(), e.IsDir())
 			}
 		}
 		if err == io.EOF {

@@ -293,11 +293,11 @@ func TestList(t *testing.T) {
 		t.Fatal(err)
 	}
 	slices.Sort(names)
-	if want := []string{".hidden", "a.json", "b.json", "c"}; !slices.Equal(names, want) {
+	if want := []string{".hidden", "a.json", "b.json", "c", "sub/"}; !slices.Equal(names, want) {
 		t.Fatalf("List = %q; want %q", names, want)
 	}
 	root, err := f.List("")
-	if err != nil || len(root) != 0 {
+	if err != nil || !slices.Equal(root, []string{"ns/"}) {
 		t.Fatalf("List root = %q, %v", root, err)
 	}
 	if names, err := f.List("ns/c"); names != nil || err != nil {

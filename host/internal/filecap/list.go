@@ -3,9 +3,10 @@ package filecap
 // listBatch is how many entries os.File.ReadDir returns at a time.
 const listBatch = 4096
 
-// List returns the names of the regular files directly in the folder path
-// ("" is the granted folder), in no particular order: folders, symlinks,
-// other non-regular files and WriteAtomic's temp files are left out. It
+// List returns the names of the regular files and folders directly in the
+// folder path ("" is the granted folder), folders with a trailing "/", in no
+// particular order: symlinks, other kinds and WriteAtomic's temp files are
+// left out. It
 // returns nil when the folder does not exist. On Linux, entry types come
 // from the directory itself, without a stat per entry.
 func (f *Files) List(path string) ([]string, error) {
@@ -30,8 +31,11 @@ func (f *Files) List(path string) ([]string, error) {
 	}
 	defer dir.Close()
 	names := []string{}
-	if err := eachRegular(d, dir, func(name string) {
-		if !IsTempName(name) {
+	if err := eachEntry(d, dir, func(name string, isDir bool) {
+		switch {
+		case isDir:
+			names = append(names, name+"/")
+		case !IsTempName(name):
 			names = append(names, name)
 		}
 	}); err != nil {

@@ -33,8 +33,8 @@ func (f *Files) CleanStaleTemps(dir string, olderThan time.Duration) (removed in
 	defer file.Close()
 	cutoff := time.Now().Add(-olderThan)
 	var temps []string
-	if err := eachRegular(d, file, func(name string) {
-		if IsTempName(name) {
+	if err := eachEntry(d, file, func(name string, isDir bool) {
+		if !isDir && IsTempName(name) {
 			temps = append(temps, name)
 		}
 	}); err != nil {

@@ -28,7 +28,8 @@ func cause(err error) error {
 	}
 }
 
-// codeOf classifies an SQLite error (see the package's Step documentation).
+// codeOf classifies an SQLite error (see Session.Step) and returns a hint
+// that starts the message.
 func codeOf(primary sqlite3.ErrorCode, extended sqlite3.ExtendedErrorCode) (capability.Code, string) {
 	switch primary {
 	case sqlite3.NOTADB, sqlite3.CORRUPT:

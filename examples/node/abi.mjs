@@ -1,0 +1,146 @@
+// Canonical-ABI helpers for a core module that follows the component model's
+// canonical ABI by hand (wit/sandcache.wit): linear memory is 32-bit, strings
+// are UTF-8 (ptr, len) pairs, and whatever the host hands to the guest lives
+// in a buffer the guest allocated through its exported
+// `cabi_realloc(old_ptr, old_size, align, new_size) -> ptr`.
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8Encoder = new TextEncoder();
+
+// WIT enum `error-code`, in declaration order (its discriminant is the index).
+export const ERROR_CODES = ['invalid-argument', 'not-permitted', 'io', 'corrupt', 'internal'];
+
+/** The WIT record `error` as a JS exception (also used for host-side faults). */
+export class SandCacheError extends Error {
+  /**
+   * @param {string} code one of ERROR_CODES, or 'guest-fault' when the guest trapped
+   * @param {string} message the guest's message (the original's text where it has one)
+   * @param {string} [op] the export that failed ("get", "put", ...)
+   */
+  constructor(code, message, op) {
+    super(message);
+    this.name = 'SandCacheError';
+    this.code = code;
+    this.op = op;
+  }
+}
+
+/** A WIT `error` value returned by a capability (never thrown into the guest). */
+export class CapError extends Error {
+  constructor(code, message) {
+    super(message);
+    if (!ERROR_CODES.includes(code)) throw new TypeError(`bad error code ${code}`);
+    this.code = code;
+  }
+}
+
+/** Encodes a JS string as UTF-8; refuses lone surrogates instead of mangling them. */
+export function encodeString(s, what = 'string') {
+  if (typeof s !== 'string') throw new SandCacheError('invalid-argument', `${what} must be a string`);
+  if (!s.isWellFormed()) throw new SandCacheError('invalid-argument', `${what} is not valid Unicode (lone surrogate)`);
+  return utf8Encoder.encode(s);
+}
+
+/**
+ * GuestMemory wraps an instance's memory and allocator. Views are re-created
+ * on every access because `memory.grow` (inside cabi_realloc or any guest
+ * call) detaches the previous ArrayBuffer.
+ */
+export class GuestMemory {
+  constructor(memory, realloc) {
+    this.memory = memory;
+    this.realloc = realloc;
+  }
+
+  get view() { return new DataView(this.memory.buffer); }
+  get bytes() { return new Uint8Array(this.memory.buffer); }
+
+  // Core i32 values reach JS as signed numbers: `>>> 0` makes addresses unsigned.
+  u8(p) { return this.view.getUint8(p >>> 0); }
+  u32(p) { return this.view.getUint32(p >>> 0, true); }
+  u64(p) { return this.view.getBigUint64(p >>> 0, true); }
+  setU8(p, v) { this.view.setUint8(p >>> 0, v); }
+  setU32(p, v) { this.view.setUint32(p >>> 0, v >>> 0, true); }
+  setU64(p, v) { this.view.setBigUint64(p >>> 0, BigInt(v), true); }
+
+  /** A copy of n bytes at ptr (out of range throws: the guest is broken). */
+  read(ptr, n) {
+    ptr >>>= 0;
+    n >>>= 0;
+    if (n === 0) return new Uint8Array(0);
+    const b = this.bytes;
+    if (ptr + n > b.length) throw new RangeError(`guest range ${ptr}+${n} is out of memory (${b.length})`);
+    return b.slice(ptr, ptr + n);
+  }
+
+  /** Decodes a UTF-8 string at (ptr, n). */
+  string(ptr, n) { return utf8.decode(this.read(ptr, n)); }
+
+  /** Reads the (ptr, len) pair stored at p as bytes / as a string. */
+  bytesAt(p) { return this.read(this.u32(p), this.u32(p + 4)); }
+  stringAt(p) { return utf8.decode(this.bytesAt(p)); }
+
+  /**
+   * Copies bytes into a fresh guest buffer: cabi_realloc(0, 0, align, size).
+   * Returns the address; 0 for an empty value (the guest accepts (0, 0), and
+   * no allocation is needed for it).
+   */
+  alloc(bytes, align = 1) {
+    if (bytes.length === 0) return 0;
+    const p = this.realloc(0, 0, align, bytes.length) >>> 0;
+    this.bytes.set(bytes, p); // fresh view: realloc may have grown memory
+    return p;
+  }
+
+  /** Writes a string or list<u8> as its (ptr, len) pair at p (allocating its bytes). */
+  putBytes(p, bytes) {
+    const ptr = this.alloc(bytes);
+    this.setU32(p, ptr);
+    this.setU32(p + 4, bytes.length);
+  }
+  putString(p, s) { this.putBytes(p, utf8Encoder.encode(s)); }
+
+  /**
+   * Writes a list<string> at p: the array of (ptr, len) pairs (align 4, 8
+   * bytes per element) and then each name in its own buffer. Names are JS
+   * strings or raw UTF-8 bytes.
+   */
+  putStringList(p, names) {
+    if (names.length === 0) {
+      this.setU32(p, 0);
+      this.setU32(p + 4, 0);
+      return;
+    }
+    const arr = new Uint8Array(8 * names.length);
+    const dv = new DataView(arr.buffer);
+    names.forEach((name, i) => {
+      const b = typeof name === 'string' ? utf8Encoder.encode(name) : name; // raw bytes pass as is
+      dv.setUint32(8 * i, this.alloc(b), true);
+      dv.setUint32(8 * i + 4, b.length, true);
+    });
+    this.setU32(p, this.alloc(arr, 4));
+    this.setU32(p + 4, names.length);
+  }
+
+  /**
+   * Writes `result<T, error>` whose payload starts at offset 4 (true for
+   * every import result here: T has alignment <= 4, and `error` is
+   * {code: u8 @0, message: string @4}, align 4). `fn` computes the ok value
+   * and may throw a CapError; `writeOk(ret, value)` lays the ok payload out.
+   * Any other exception is reported as `internal`, never thrown into the guest.
+   */
+  putResult(ret, fn, writeOk) {
+    let value;
+    try {
+      value = fn();
+    } catch (e) {
+      const code = e instanceof CapError ? e.code : 'internal';
+      this.setU8(ret, 1); // tag 1 = err
+      this.setU8(ret + 4, ERROR_CODES.indexOf(code));
+      this.putString(ret + 8, String(e?.message ?? e));
+      return;
+    }
+    this.setU8(ret, 0); // tag 0 = ok
+    if (writeOk) writeOk(ret, value);
+  }
+}
