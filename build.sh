@@ -4,7 +4,10 @@
 #
 #   ./build.sh          rebuild
 #   ./build.sh check    rebuild into a temporary folder and fail if a committed
-#                       generated file differs (the test command runs this)
+#                       generated file differs
+#   ./build.sh test     everything CI runs: check, gofmt, go vet, the Go tests
+#                       (race detector on the host-side packages), and the Node
+#                       host's tests (installs its npm dependencies with npm ci)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -28,8 +31,36 @@ check)
 	fi
 	echo "build.sh check: generated files are current"
 	;;
+test)
+	./build.sh check
+	unformatted=$(gofmt -l . | grep -v '^examples/node/' || true)
+	if [ -n "$unformatted" ]; then
+		echo "gofmt: unformatted files:" >&2
+		echo "$unformatted" >&2
+		exit 1
+	fi
+	go vet ./...
+	go test -count=1 -timeout 20m ./...
+	# The race detector on the packages whose goroutines meet (pool, SDK
+	# counters, capabilities); the guest runs in wazero's machine code,
+	# which the detector does not see anyway.
+	go test -count=1 -race -short -timeout 20m ./sdk ./host/...
+	if command -v node >/dev/null && command -v npm >/dev/null; then
+		(
+			cd examples/node
+			# node-gyp builds better-sqlite3 against the installed headers:
+			# no download of prebuilt binaries or headers.
+			if [ -d /usr/include/node ]; then export npm_config_nodedir=/usr; fi
+			npm ci --no-audit --no-fund --loglevel=error
+			node --test test/
+		)
+	else
+		echo "build.sh test: node and npm are required for the cross-runtime tests" >&2
+		exit 1
+	fi
+	;;
 *)
-	echo "usage: $0 [build|check]" >&2
+	echo "usage: $0 [build|check|test]" >&2
 	exit 2
 	;;
 esac

@@ -15,6 +15,7 @@ type Cache struct {
 
 	mu       sync.Mutex
 	counters map[counterKey]*Counters
+	flights  flights
 }
 
 // Open opens the cache in cfg's folder (DefaultDir() if unset), creating it.

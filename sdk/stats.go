@@ -39,7 +39,7 @@ type counterKey struct {
 
 // count updates the counters of h's namespace.
 func (c *Cache) count(h host.Options, f func(*Counters)) {
-	k := counterKey{h.Backend, h.Path, h.Namespace}
+	k := storeKey(h)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.counters[k]
