@@ -133,7 +133,10 @@ func TestBadInput(t *testing.T) {
 		{"trailing data", func() error { return c.Put(ctx, "k", []byte(`1 2`)) }, sdk.ErrInvalidArgument, "not valid JSON"},
 		{"unknown backend", func() error { return c.Put(ctx, "k", []byte(`1`), sdk.WithBackend(7)) }, sdk.ErrInvalidArgument, "backend"},
 		{"dot namespace", func() error { return c.Put(ctx, "k", []byte(`1`), sdk.InNamespace("..")) }, sdk.ErrInvalidArgument, `".."`},
-		{"dots namespace", func() error { _, _, err := c.Get(ctx, "k", sdk.InNamespace("..."), sdk.WithBackend(sdk.FS)); return err }, sdk.ErrInvalidArgument, "namespace"},
+		{"dots namespace", func() error {
+			_, _, err := c.Get(ctx, "k", sdk.InNamespace("..."), sdk.WithBackend(sdk.FS))
+			return err
+		}, sdk.ErrInvalidArgument, "namespace"},
 		{"negative ttl", func() error { return c.Put(ctx, "k", []byte(`1`), sdk.TTL(-time.Second)) }, sdk.ErrInvalidArgument, "negative"},
 		{"path escape", func() error { return c.Put(ctx, "k", []byte(`1`), sdk.AtPath("../x.sqlite")) }, sdk.ErrNotPermitted, ""},
 		{"absolute path", func() error { return c.Put(ctx, "k", []byte(`1`), sdk.AtPath("/tmp/x.sqlite")) }, sdk.ErrNotPermitted, ""},
