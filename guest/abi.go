@@ -16,8 +16,40 @@ import (
 // Go code takes them (a GC during a host call would otherwise free them:
 // nothing in Go refers to an address held only by the host).
 
-// pins maps the address of every buffer handed out by cabi_realloc to it.
-var pins = map[uint32][]byte{}
+// pin is a buffer handed out by cabi_realloc, by address.
+type pin struct {
+	at  uint32
+	buf []byte
+}
+
+// pins holds the buffers handed out by cabi_realloc and not yet taken. It
+// is a short list (a call's arguments, an import's results): a slice scan
+// is cheaper than a map in wasm.
+var pins []pin
+
+// pinned returns the index of the buffer that starts at p, or -1.
+func pinned(p uint32) int {
+	for i := range pins {
+		if pins[i].at == p {
+			return i
+		}
+	}
+	return -1
+}
+
+// unpin drops pins[i].
+func unpin(i int) {
+	last := len(pins) - 1
+	pins[i] = pins[last]
+	pins[last] = pin{}
+	pins = pins[:last]
+}
+
+// unpinAll drops every pin.
+func unpinAll() {
+	clear(pins)
+	pins = pins[:0]
+}
 
 // cabiRealloc is the canonical ABI allocator, used by the host to pass
 // arguments to exports and results of imports.
@@ -35,13 +67,14 @@ func cabiRealloc(oldPtr, oldSize, align, newSize uint32) uint32 {
 	}
 	buf := make([]byte, size)
 	if oldPtr != 0 {
-		if old, ok := pins[oldPtr]; ok {
+		if i := pinned(oldPtr); i >= 0 {
+			old := pins[i].buf
 			copy(buf, old[:min(oldSize, uint32(len(old)))])
-			delete(pins, oldPtr)
+			unpin(i)
 		}
 	}
 	p := addr(buf)
-	pins[p] = buf
+	pins = append(pins, pin{p, buf})
 	return p
 }
 
@@ -65,16 +98,17 @@ func takeBytes(ptr, n uint32) (b []byte, ok bool) {
 	if n == 0 {
 		return []byte{}, true
 	}
-	if buf, found := pins[ptr]; found {
-		if uint32(len(buf)) < n {
-			return nil, false
+	for i := range pins {
+		start, buf := pins[i].at, pins[i].buf
+		if ptr == start {
+			if uint32(len(buf)) < n {
+				return nil, false
+			}
+			if uint32(len(buf)) == n {
+				unpin(i)
+			}
+			return buf[:n:n], true
 		}
-		if uint32(len(buf)) == n {
-			delete(pins, ptr)
-		}
-		return buf[:n:n], true
-	}
-	for start, buf := range pins {
 		if ptr > start && uint64(ptr)+uint64(n) <= uint64(start)+uint64(len(buf)) {
 			off := ptr - start
 			return buf[off : off+n : off+n], true

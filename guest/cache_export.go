@@ -24,7 +24,7 @@ var (
 
 // done ends an export: drops argument buffers the host left pinned.
 func done() uint32 {
-	clear(pins)
+	unpinAll()
 	return exportRet.ptr()
 }
 

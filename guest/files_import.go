@@ -3,6 +3,7 @@
 package main
 
 import (
+	"strings"
 	"unsafe"
 
 	"github.com/sandcache/sandcache/guest/capability"
@@ -83,16 +84,23 @@ func (filesImport) List(path string) ([]string, error) {
 	// result<list<string>, error>: list at 4; elements are (ptr, len) pairs.
 	n := importRet.u32(8)
 	arrPtr := importRet.u32(4)
-	whole, pinned := pins[arrPtr]
+	var whole []byte
+	if i := pinned(arrPtr); i >= 0 {
+		whole = pins[i].buf
+	}
 	arr, ok := takeBytes(arrPtr, n*8)
 	if !ok {
 		return nil, capability.Errorf(capability.Internal, "host returned a bad list pointer")
 	}
-	if pinned && n > 0 {
+	if whole != nil && n > 0 && pinned(arrPtr) < 0 {
 		// The names may live in the same buffer as the array: keep it
 		// pinned while they are taken.
-		pins[arrPtr] = whole
-		defer delete(pins, arrPtr)
+		pins = append(pins, pin{arrPtr, whole})
+		defer func() {
+			if i := pinned(arrPtr); i >= 0 {
+				unpin(i)
+			}
+		}()
 	}
 	names := make([]string, n)
 	for i := range names {
@@ -101,7 +109,9 @@ func (filesImport) List(path string) ([]string, error) {
 		if !ok {
 			return nil, capability.Errorf(capability.Internal, "host returned a bad name pointer")
 		}
-		names[i] = s
+		// Copy: a name kept (in the fs index) must not keep the host's
+		// whole listing buffer alive.
+		names[i] = strings.Clone(s)
 	}
 	return names, nil
 }

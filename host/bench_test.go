@@ -1,138 +1,129 @@
-package host
+package host_test
 
 import (
 	"context"
 	"fmt"
 	"testing"
-	"time"
 
-	"github.com/sandcache/sandcache/guest/cache"
-	"github.com/sandcache/sandcache/guest/options"
-	"github.com/sandcache/sandcache/host/internal/filecap"
-	"github.com/sandcache/sandcache/host/internal/sqlcap"
+	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/host/hostbench"
 )
 
-// The benchmarks run each operation twice over the same SQLite settings:
-// through the sandbox (wasm guest under wazero, capabilities across the
-// boundary) and through the same guest logic compiled natively, calling the
-// capabilities directly. The ratio of the two is the cost of the sandbox.
+// The benchmarks run every operation through the sandbox (guest.wasm under
+// wazero, capabilities across the boundary) and through the same guest
+// logic compiled natively over the same capabilities and SQLite settings,
+// on equal stores (package hostbench builds them; `sandcache bench` runs
+// the same cases and prints ratios). Names are
+//
+//	Benchmark<Op>/<backend>/entries=<namespace size>/callers=<goroutines>/<sandboxed|native>
+//
+// With several callers, ns/op is wall time over all their operations. The
+// namespace sizes are 1 000 and 100 000 (fs: 1 000 and 10 000); -short
+// keeps the first. Filling 100 000 entries takes seconds, once per
+// top-level benchmark and size.
+//
+// Examples:
+//
+//	go test ./host -run '^$' -bench 'GetHit/sqlite/entries=1000/callers=1/' -count 5
+//	go test ./host -run '^$' -bench 'Put/mem' -short
+//
+// Profiling (pprof): pick one case, profile it, and look at the top
+// entries and the call graph of the sandboxed side:
+//
+//	go test ./host -run '^$' -bench 'GetHit/sqlite/entries=1000/callers=1/sandboxed' \
+//	    -benchtime 3s -cpuprofile /tmp/cpu.out -memprofile /tmp/mem.out
+//	go tool pprof -top -nodecount 30 host.test /tmp/cpu.out
+//	go tool pprof -top -cum -nodecount 30 host.test /tmp/cpu.out
+//	go tool pprof -http :8080 host.test /tmp/cpu.out   # flame graph
+//	go tool pprof -sample_index=alloc_space -top host.test /tmp/mem.out
+//
+// Guest code shows up in profiles as wazero's compiled machine code
+// (unnamed frames under api.Function.Call); host functions, SQLite
+// (wasm2go) and the pool show up by name.
 
-// benchOps is one side of the comparison.
-type benchOps struct {
-	get func(key string) (bool, error)
-	put func(key string, value []byte) error
+func BenchmarkGetHit(b *testing.B)  { benchOp(b, hostbench.GetHit) }
+func BenchmarkGetMiss(b *testing.B) { benchOp(b, hostbench.GetMiss) }
+func BenchmarkPut(b *testing.B)     { benchOp(b, hostbench.Put) }
+func BenchmarkDelete(b *testing.B)  { benchOp(b, hostbench.Delete) }
+
+// BenchmarkLLMKey derives the key of a ~1 KB chat prompt (no store).
+func BenchmarkLLMKey(b *testing.B) {
+	var f *hostbench.Fixture
+	defer func() {
+		if f != nil {
+			f.Close()
+		}
+	}()
+	runCases(b, &f, host.Mem, 0, hostbench.LLMKey)
 }
 
-func sandboxOps(b *testing.B, backend Backend) benchOps {
+func benchOp(b *testing.B, op hostbench.Op) {
+	for _, backend := range []host.Backend{host.SQLite, host.FS, host.Mem} {
+		b.Run(backend.String(), func(b *testing.B) {
+			sizes := hostbench.DefaultEntries(backend, false)
+			if testing.Short() {
+				sizes = sizes[:1]
+			}
+			for _, n := range sizes {
+				// The fixture is built by the first case that runs (none
+				// when -bench filters them all out) and closed once every
+				// case of this size has run.
+				var f *hostbench.Fixture
+				b.Run(fmt.Sprintf("entries=%d", n), func(b *testing.B) {
+					runCases(b, &f, backend, n, op)
+				})
+				if f != nil {
+					f.Close()
+				}
+			}
+		})
+	}
+}
+
+func runCases(b *testing.B, f **hostbench.Fixture, backend host.Backend, n int, op hostbench.Op) {
+	callers := hostbench.DefaultCallers
+	for _, c := range callers {
+		b.Run(fmt.Sprintf("callers=%d", c), func(b *testing.B) {
+			for _, side := range hostbench.Sides {
+				b.Run(side.String(), func(b *testing.B) {
+					if *f == nil {
+						var err error
+						*f, err = hostbench.NewFixture(context.Background(), "", backend, n, callers[len(callers)-1], b.Logf)
+						if err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportAllocs()
+					b.ResetTimer()
+					if _, err := (*f).Run(b, side, op, c, hostbench.Limit{Ops: int64(b.N)}); err != nil {
+						b.Fatal(err)
+					}
+				})
+			}
+		})
+	}
+}
+
+// BenchmarkInstantiate opens a Sandbox and makes its first call, which
+// creates a guest instance (the module is compiled once per process).
+func BenchmarkInstantiate(b *testing.B) {
 	ctx := context.Background()
-	sb, err := Open(ctx, b.TempDir(), NewConfig().WithPoolSize(1))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { sb.Close() })
-	o := DefaultOptions()
-	o.Backend = backend
-	return benchOps{
-		get: func(key string) (bool, error) {
-			l, err := sb.Get(ctx, key, o)
-			return l.Hit, err
-		},
-		put: func(key string, value []byte) error {
-			_, err := sb.Put(ctx, key, value, o)
-			return err
-		},
-	}
-}
-
-func nativeOps(b *testing.B, backend Backend) benchOps {
 	dir := b.TempDir()
-	grant, err := sqlcap.NewGrant(dir)
+	cfg := host.NewConfig().WithPoolSize(1)
+	warm, err := host.Open(ctx, dir, cfg) // compiles the guest
 	if err != nil {
 		b.Fatal(err)
 	}
-	files, err := filecap.Open(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	session := sqlcap.NewSession(grant)
-	e := cache.New(session, files, func() int64 { return time.Now().UnixMilli() })
-	b.Cleanup(func() {
-		e.Close()
-		session.CloseAll()
-		files.Close()
-		grant.Close()
-	})
-	o := options.Default()
-	o.Backend = options.Backend(backend)
-	return benchOps{
-		get: func(key string) (bool, error) {
-			l, err := e.Get(key, o)
-			return l.Hit, err
-		},
-		put: func(key string, value []byte) error {
-			_, err := e.Put(key, value, o)
-			return err
-		},
-	}
-}
-
-var benchValue = []byte(`{"answer":"The quick brown fox jumps over the lazy dog.","tokens":[1,2,3,4,5],"score":0.75}`)
-
-func benchSides(b *testing.B, run func(b *testing.B, ops benchOps)) {
-	for _, backend := range []Backend{SQLite, Mem} {
-		for _, side := range []struct {
-			name string
-			ops  func(*testing.B, Backend) benchOps
-		}{{"sandbox", sandboxOps}, {"native", nativeOps}} {
-			b.Run(fmt.Sprintf("%s/%s", backend, side.name), func(b *testing.B) {
-				run(b, side.ops(b, backend))
-			})
-		}
-	}
-}
-
-func BenchmarkGetHit(b *testing.B) {
-	benchSides(b, func(b *testing.B, ops benchOps) {
-		if err := ops.put("hit", benchValue); err != nil {
+	warm.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		sb, err := host.Open(ctx, dir, cfg)
+		if err != nil {
 			b.Fatal(err)
 		}
-		b.ReportAllocs()
-		for b.Loop() {
-			if hit, err := ops.get("hit"); err != nil || !hit {
-				b.Fatal(hit, err)
-			}
-		}
-	})
-}
-
-func BenchmarkGetMiss(b *testing.B) {
-	benchSides(b, func(b *testing.B, ops benchOps) {
-		if err := ops.put("other", benchValue); err != nil {
+		if _, err := sb.ParseDuration(ctx, "90s"); err != nil {
 			b.Fatal(err)
 		}
-		b.ReportAllocs()
-		for b.Loop() {
-			if hit, err := ops.get("missing"); err != nil || hit {
-				b.Fatal(hit, err)
-			}
-		}
-	})
-}
-
-// BenchmarkPut cycles over 1024 keys with max_entries 256: every put evicts.
-func BenchmarkPut(b *testing.B) {
-	benchSides(b, func(b *testing.B, ops benchOps) {
-		keys := make([]string, 1024)
-		for i := range keys {
-			keys[i] = fmt.Sprintf("key-%d", i)
-		}
-		b.ReportAllocs()
-		i := 0
-		for b.Loop() {
-			if err := ops.put(keys[i%len(keys)], benchValue); err != nil {
-				b.Fatal(err)
-			}
-			i++
-		}
-	})
+		sb.Close()
+	}
 }

@@ -53,7 +53,7 @@ type instance struct {
 	posts   [numExports]api.Function
 	stack   [16]uint64 // reused for export calls
 	rstack  [4]uint64  // reused for cabi_realloc calls from imports
-	sql     *sqlcap.Session
+	sql     sqlSession // a *sqlcap.Session, unless wrapped by test hooks
 	files   capability.Files
 	stderr  *tailBuffer
 }
@@ -72,17 +72,18 @@ func instanceFrom(ctx context.Context) *instance {
 }
 
 func newInstance(ctx context.Context, e *engine, sb *Sandbox) (*instance, error) {
+	session := sqlcap.NewSession(sb.grant)
 	in := &instance{
-		sql:    sqlcap.NewSession(sb.grant),
+		sql:    session,
 		files:  sb.files,
 		stderr: &tailBuffer{max: 4096},
 	}
+	sb.applyTestHooks(in, session)
 	mc := wazero.NewModuleConfig().
 		WithName("").
 		WithStartFunctions("_initialize").
 		WithRandSource(rand.Reader).
 		WithSysNanotime().
-		WithEnv("GOGC", "400").
 		WithStderr(in.stderr).
 		WithStdout(in.stderr)
 	if sb.clock != nil {

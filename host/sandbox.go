@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -22,6 +23,8 @@ type Sandbox struct {
 	maxKey   int
 	maxValue int
 	pool     *pool
+
+	closeOnce sync.Once // a second Close waits for the first to finish
 }
 
 // Open grants dir (created if missing) to a new Sandbox configured by cfg.
@@ -67,9 +70,12 @@ func (sb *Sandbox) Dir() string { return sb.dir }
 // Close waits for calls in flight, then releases every instance, connection
 // and the in-memory database. Calls after Close fail with ErrClosed.
 func (sb *Sandbox) Close() error {
-	sb.pool.close()
-	sb.files.Close()
-	sb.grant.Close()
+	sb.closeOnce.Do(func() {
+		sb.pool.close()
+		sb.files.Close()
+		sb.grant.Close()
+		testHooks.Delete(sb)
+	})
 	return nil
 }
 
@@ -78,6 +84,9 @@ func (sb *Sandbox) Close() error {
 func (sb *Sandbox) invoke(ctx context.Context, op string, e export,
 	params func(ctx context.Context, in *instance) ([]uint64, error),
 	read func(in *instance, ret uint32) error) error {
+	if err := ctx.Err(); err != nil { // else the pool's select runs it or not, at random
+		return newError(op, ErrGuestFault, "call interrupted: "+err.Error(), err)
+	}
 	in, err := sb.pool.get(ctx)
 	if err != nil {
 		if err == ErrClosed {

@@ -1,9 +1,222 @@
 package main
 
-import "fmt"
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
 
-// cmdBench is a placeholder until the benchmarks land (issue 5).
+	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/host/hostbench"
+)
+
+// `sandcache bench` measures the cache through the sandbox and through the
+// same cache logic compiled natively, side by side (package
+// host/hostbench does the measuring; `go test -bench` in ./host runs the
+// same cases), then the start-up of a fresh `sandcache get` process and
+// the cost of a guest instance.
+
+const benchUsage = "bench [--runs N] [--ops N | --duration D] [--backends sqlite,fs,mem] [--entries N,N] [--callers N,N] [--quick]"
+
+// benchValues are bench's flags.
+type benchValues struct {
+	runs, ops, duration, backends, entries, callers string
+	quick                                           bool
+}
+
+func benchFlags(a *app, fs *flagSet) {
+	v := &a.bench
+	fs.str("runs", &v.runs)
+	fs.str("ops", &v.ops)
+	fs.str("duration", &v.duration)
+	fs.str("backends", &v.backends)
+	fs.str("entries", &v.entries)
+	fs.str("callers", &v.callers)
+	fs.boolean("quick", &v.quick)
+}
+
+// benchPlan is bench's flags, checked.
+type benchPlan struct {
+	runs     int
+	limit    hostbench.Limit
+	backends []host.Backend
+	entries  []int // nil: the defaults per backend
+	callers  []int
+	quick    bool
+
+	startupWarm, startupCold int // samples
+	instances, instSamples   int
+}
+
+func (a *app) benchPlan() (benchPlan, error) {
+	v := a.bench
+	given := a.flags.given
+	p := benchPlan{runs: 3, quick: v.quick, callers: hostbench.DefaultCallers,
+		startupWarm: 10, startupCold: 5, instances: 4, instSamples: 5}
+	if v.quick {
+		p.runs = 1
+		p.startupWarm, p.startupCold, p.instances, p.instSamples = 2, 1, 2, 2
+	}
+	if given["runs"] {
+		n, err := strconv.Atoi(v.runs)
+		if err != nil || n < 1 {
+			return p, usagef("flag --runs must be a positive integer; got %q", v.runs)
+		}
+		p.runs = n
+		if !v.quick {
+			p.startupCold = max(n, 3)
+			p.startupWarm = max(2*n, 5)
+		}
+	}
+	if given["ops"] {
+		n, err := strconv.ParseInt(v.ops, 10, 64)
+		if err != nil || n < 1 {
+			return p, usagef("flag --ops must be a positive integer; got %q", v.ops)
+		}
+		p.limit.Ops = n
+	}
+	if given["duration"] {
+		d, err := time.ParseDuration(v.duration)
+		if err != nil || d <= 0 {
+			return p, usagef("flag --duration must be a positive Go duration such as 200ms; got %q", v.duration)
+		}
+		p.limit.Duration = d
+	}
+	if p.limit.Ops == 0 && p.limit.Duration == 0 {
+		p.limit.Duration = 200 * time.Millisecond
+		if v.quick {
+			p.limit.Duration = 10 * time.Millisecond
+		}
+	}
+	p.backends = []host.Backend{host.SQLite, host.FS, host.Mem}
+	if given["backends"] {
+		p.backends = nil
+		for _, s := range strings.Split(v.backends, ",") {
+			b, err := parseBackend(s)
+			if err != nil || strings.TrimSpace(s) == "" {
+				return p, usagef("flag --backends must list sqlite, fs or mem, separated by commas; got %q", v.backends)
+			}
+			if !slices.Contains(p.backends, b) {
+				p.backends = append(p.backends, b)
+			}
+		}
+	}
+	var err error
+	if given["entries"] {
+		if p.entries, err = intList("entries", v.entries, 1, 100_000); err != nil {
+			return p, err
+		}
+	}
+	if given["callers"] {
+		if p.callers, err = intList("callers", v.callers, 1, 64); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+// intList parses "1,2,4" with every number in lo..hi.
+func intList(name, s string, lo, hi int) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < lo || n > hi {
+			return nil, usagef("flag --%s must list integers from %d to %d, separated by commas; got %q", name, lo, hi, s)
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+func (p benchPlan) entriesOf(b host.Backend) []int {
+	if p.entries != nil {
+		return p.entries
+	}
+	return hostbench.DefaultEntries(b, p.quick)
+}
+
 func cmdBench(a *app, pos []string) error {
-	fmt.Fprintln(a.stdout, "bench: see issue 5")
-	return exitCode(2)
+	if err := args(pos, 0, 0, benchUsage); err != nil {
+		return err
+	}
+	p, err := a.benchPlan()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "sandcache-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(a.stderr, "bench: "+format+"\n", args...)
+	}
+
+	r := hostbench.NewReport(version)
+	r.Settings = hostbench.Settings{
+		Runs: p.runs, Ops: p.limit.Ops, DurationMs: float64(p.limit.Duration) / 1e6,
+		Entries: map[string][]int{}, Callers: p.callers, Pool: slices.Max(p.callers), Quick: p.quick,
+	}
+	for _, b := range p.backends {
+		r.Settings.Backends = append(r.Settings.Backends, b.String())
+		r.Settings.Entries[b.String()] = p.entriesOf(b)
+	}
+	r.Notes = benchNotes(p)
+
+	r.Results, err = hostbench.Suite(a.ctx, hostbench.Config{
+		Backends: p.backends, Entries: p.entriesOf, Callers: p.callers,
+		Runs: p.runs, Limit: p.limit, TempDir: tmp, Logf: logf,
+	})
+	if err != nil {
+		return err
+	}
+	logf("start-up of sandcache get")
+	if r.Startup, err = measureStartup(a.ctx, tmp, p.startupWarm, p.startupCold); err != nil {
+		return err
+	}
+	logf("guest instances")
+	inst, err := hostbench.MeasureInstances(a.ctx, tmp, p.instances, p.instSamples)
+	if err != nil {
+		return err
+	}
+	r.Instances = &inst
+	r.Evaluate()
+
+	if a.g.json {
+		out, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		_, err = a.stdout.Write(append(out, '\n'))
+		return err
+	}
+	return writeBenchTable(a.stdout, r)
+}
+
+func benchNotes(p benchPlan) []string {
+	notes := []string{
+		"sandboxed: guest.wasm under wazero through host.Sandbox (instance pool, capabilities across the boundary); " +
+			"native: the same cache logic (guest/cache) compiled into the process over the same capabilities " +
+			"(sqlcap, filecap) and SQLite settings, with a pool of engines",
+		"ns/op with several callers is wall time over all their operations; ops/s = 1e9 / ns/op; " +
+			"scaling = ops/s over the same case's ops/s with 1 caller",
+		"figures are medians of the runs; ratio = median sandboxed ns/op / median native ns/op",
+		"the native side is the guest/cache source compiled into this binary, the sandboxed side the embedded guest.wasm " +
+			"(sha256 in --json): they are the same logic only when guest.wasm is current (./build.sh check)",
+		"put writes new keys into a full namespace (max_entries = its size), so every put evicts one entry",
+		"delete removes present entries; they are put back between rounds of deletes, off the clock",
+		"llm-key hashes a ~1 KB chat prompt and touches no store: it is measured once (backend -)",
+		"allocs/op and B/op count host-side Go heap allocations (the guest allocates inside its linear memory)",
+		"stores are filled before measuring by the cache engine compiled natively (same file format), except the " +
+			"sandboxed mem database, which lives inside its Sandbox and is filled through it",
+	}
+	if p.entries == nil && !p.quick && slices.Contains(p.backends, host.FS) {
+		notes = append(notes, "fs keeps one file per entry: it is measured at 1 000 and 10 000 entries instead of 100 000")
+	}
+	return notes
 }

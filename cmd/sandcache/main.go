@@ -33,7 +33,10 @@ commands:
                            --temperature, --top-p, --extra JSON_OBJECT
   duration TEXT            print a duration ("1.5h", "500ms", "10") in whole seconds
   demo                     a short tour of the cache, with timings
-  bench                    benchmarks
+  bench [--runs N] [--ops N | --duration D] [--backends sqlite,fs,mem] [--quick]
+                           measure get, put, delete and llm-key sandboxed and natively (median
+                           of N runs, default 3; each 200ms or N operations), start-up and
+                           memory per guest instance; --json for one JSON document
   version                  print the version
 
 global flags (before or after the command):
@@ -87,6 +90,7 @@ type app struct {
 
 	keysPrefix string    // keys --prefix
 	llm        llmValues // llm-key's request flags
+	bench      benchValues
 
 	clockFn func() time.Time // replaces the clock (demo); nil: real or SANDCACHE_NOW_MS
 }
@@ -109,7 +113,7 @@ var commands = map[string]command{
 	"llm-key":  {flags: llmFlags, run: cmdLLMKey},
 	"duration": {run: cmdDuration},
 	"demo":     {run: cmdDemo},
-	"bench":    {run: cmdBench},
+	"bench":    {flags: benchFlags, run: cmdBench},
 	"version":  {run: cmdVersion},
 }
 

@@ -190,15 +190,22 @@ func (e *Engine) Put(key string, value []byte, o options.Options) (PutOutcome, e
 	if err := checkKey(key, sigPut); err != nil {
 		return PutOutcome{}, err
 	}
-	v, err := jsonv.Parse(value)
-	if err != nil {
-		return PutOutcome{}, capability.Errorf(capability.InvalidArgument, "cache value is not valid JSON: %v", err)
+	// Text already in canonical form (what sandcache and the original
+	// store) needs no tree, unless the fs backend must pretty-print it.
+	var v jsonv.Value
+	compact := value
+	if o.Backend == options.FS || !jsonv.IsCanonical(value) {
+		var err error
+		if v, err = jsonv.Parse(value); err != nil {
+			return PutOutcome{}, capability.Errorf(capability.InvalidArgument, "cache value is not valid JSON: %v", err)
+		}
+		compact = v.AppendCompact(nil)
 	}
 	r, err := e.resolve(o)
 	if err != nil {
 		return PutOutcome{}, err
 	}
-	out, err := r.store.put(r.ns, key, v, v.AppendCompact(nil), e.now(), r.opts.TTLMillis, r.opts.MaxEntries)
+	out, err := r.store.put(r.ns, key, v, compact, e.now(), r.opts.TTLMillis, r.opts.MaxEntries)
 	if err != nil {
 		return PutOutcome{}, e.fail(r, err)
 	}

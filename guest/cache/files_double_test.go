@@ -14,9 +14,13 @@ type memFiles struct {
 	// beforeReplace, when set, runs inside Replace before the comparison:
 	// a test uses it to play another process writing meanwhile.
 	beforeReplace func(path string)
+	// lists and writes count List and WriteAtomic calls by path.
+	lists, writes map[string]int
 }
 
-func newMemFiles() *memFiles { return &memFiles{files: map[string][]byte{}} }
+func newMemFiles() *memFiles {
+	return &memFiles{files: map[string][]byte{}, lists: map[string]int{}, writes: map[string]int{}}
+}
 
 func (m *memFiles) Read(path string) ([]byte, bool, error) {
 	b, ok := m.files[path]
@@ -24,6 +28,7 @@ func (m *memFiles) Read(path string) ([]byte, bool, error) {
 }
 
 func (m *memFiles) WriteAtomic(path string, data []byte) error {
+	m.writes[path]++
 	m.files[path] = bytes.Clone(data)
 	return nil
 }
@@ -53,6 +58,7 @@ func (m *memFiles) Replace(path string, expected, data []byte) (bool, error) {
 }
 
 func (m *memFiles) List(path string) ([]string, error) {
+	m.lists[path]++
 	seen := map[string]bool{}
 	prefix := path + "/"
 	for p := range m.files {

@@ -3,6 +3,7 @@ package cache
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"math"
 	"slices"
 	"strings"
 
@@ -15,41 +16,55 @@ import (
 // per entry at <root>/<namespace>/<sha256hex(key)>.json, the original's
 // layout and bytes.
 //
-// Unlike the original it does not read every record on every put: each
-// namespace has an index (entry file name → LRU fields) built once by a full
-// scan and kept current from then on by listing the folder's names, reading
-// only records it has not seen. Every rewrite or removal of a record that
-// was read first is a compare-and-swap (files.Replace), so a hit or an
-// eviction never overwrites or removes a newer record another process wrote
-// meanwhile. Only files named <64 hex>.json that parse as records are ever
-// touched.
+// Differences from the original, all on the "fixed" list of SPEC section 6:
+//
+//   - Every rewrite or removal of a record that was read first is a
+//     compare-and-swap (files.Replace): a hit, an eviction or an expiry
+//     never overwrites or removes a newer record another writer put
+//     meanwhile. A victim that changed is re-read and re-ranked.
+//   - Only files named <64 hex>.json that parse as records are ever
+//     touched; anything else in the folder is left alone (clear removes the
+//     folder only when nothing else is left in it).
+//   - A put does not read every record: each namespace has an index (entry
+//     file name → LRU fields, heaps by age and by expiry; fsstore_index.go)
+//     built once by a full scan, then kept current by listing the folder's
+//     names and reading only records it has not seen, and in large
+//     namespaces not even listing while no other writer changed the folder
+//     (fsstore_watch.go, which also argues why max_entries still holds
+//     across processes).
+//   - last_accessed_ms is max(now, newest in the namespace + 1) (SPEC
+//     section 4), newest as this store's index knows it; another process's
+//     hit in the same millisecond may tie, and ties go by created_at_ms,
+//     then file name.
+//
+// Stale temp files of a crashed writer are hidden from listings and removed
+// by the host's listing once old (filecap.List).
 type fsStore struct {
 	files capability.Files
 	root  string
+	id    string // this store's token name (fsstore_watch.go)
 	index map[string]*nsIndex
 }
 
-// nsIndex is what the store knows of one namespace folder.
-type nsIndex struct {
-	entries map[string]lru // by file name
-	newest  int64          // largest last_accessed_ms seen
-}
-
-// lru is the part of a record that eviction needs.
-type lru struct {
-	last, created int64
-	expires       int64
-	hasExpiry     bool
-}
-
-func (l lru) expired(now int64) bool { return l.hasExpiry && l.expires <= now }
-
 func openFS(files capability.Files, root string) (*fsStore, error) {
 	root = strings.TrimSuffix(root, "/")
-	return &fsStore{files: files, root: root, index: map[string]*nsIndex{}}, nil
+	return &fsStore{files: files, root: root, id: newStoreID(), index: map[string]*nsIndex{}}, nil
+}
+
+// close gives up this store's tokens (best effort; a token left behind is
+// removed by the next writer).
+func (s *fsStore) close() {
+	for ns, idx := range s.index {
+		s.dropToken(ns, idx)
+	}
+	clear(s.index)
 }
 
 func (s *fsStore) dir(ns string) string { return s.root + "/" + ns }
+
+// EntryFileName is the fs backend's file name for key: the lower-case hex
+// SHA-256 of its UTF-8 bytes, then ".json" (SPEC section 6).
+func EntryFileName(key string) string { return entryName(key) }
 
 func entryName(key string) string {
 	sum := sha256.Sum256([]byte(key))
@@ -71,6 +86,9 @@ func isEntryName(name string) bool {
 }
 
 func fsErr(err error) error {
+	if err == nil {
+		return nil
+	}
 	if e, ok := err.(*capability.Error); ok {
 		return &capability.Error{Code: e.Code, Message: "cache fs: " + e.Message}
 	}
@@ -86,7 +104,7 @@ func lruOf(r record.Record) lru {
 func (s *fsStore) read(path string) (data []byte, r record.Record, ok, bad bool, err error) {
 	data, ok, err = s.files.Read(path)
 	if err != nil || !ok {
-		return nil, record.Record{}, false, false, err
+		return nil, record.Record{}, false, false, fsErr(err)
 	}
 	r, derr := record.Decode(data)
 	if derr != nil {
@@ -95,224 +113,327 @@ func (s *fsStore) read(path string) (data []byte, r record.Record, ok, bad bool,
 	return data, r, true, false, nil
 }
 
+// maxRetries bounds the compare-and-swap loops that meet concurrent writers.
+const maxRetries = 8
+
 func (s *fsStore) get(ns, key string, now int64) (Lookup, error) {
 	name := entryName(key)
 	path := s.dir(ns) + "/" + name
-	data, r, ok, bad, err := s.read(path)
-	if err != nil {
-		return Lookup{}, fsErr(err)
-	}
 	idx := s.index[ns]
-	if !ok {
-		if idx != nil {
-			delete(idx.entries, name)
+	for range maxRetries {
+		data, r, ok, bad, err := s.read(path)
+		if err != nil {
+			return Lookup{}, err
 		}
-		return Lookup{}, nil
-	}
-	if bad || r.Key != key || lruOf(r).expired(now) {
-		// Remove it only if nobody replaced it meanwhile.
-		if _, err := s.files.Replace(path, data, nil); err != nil {
+		if !ok {
+			if idx != nil {
+				idx.drop(name)
+			}
+			return Lookup{}, nil
+		}
+		if bad || r.Key != key || r.Expired(now) {
+			// A record that does not parse, holds another key or has
+			// expired is removed, but only if nobody replaced it meanwhile.
+			swapped, err := s.files.Replace(path, data, nil)
+			if err != nil {
+				return Lookup{}, fsErr(err)
+			}
+			if !swapped {
+				continue // changed meanwhile: look at the new one
+			}
+			if idx != nil {
+				idx.drop(name)
+			}
+			if _, _, err := s.notify(ns); err != nil {
+				return Lookup{}, err
+			}
+			return Lookup{Expired: !bad && r.Key == key}, nil
+		}
+		newest := r.LastAccessedMs
+		if idx != nil {
+			newest = max(newest, idx.newestLast())
+		}
+		r.LastAccessedMs = stampAfter(now, newest)
+		// A hit rewrites last_accessed_ms, as the original does, but only
+		// over the very bytes it read: a newer record written meanwhile
+		// wins (and this hit returns what it read, a value that was current
+		// when the get began).
+		swapped, err := s.files.Replace(path, data, r.Encode())
+		if err != nil {
 			return Lookup{}, fsErr(err)
 		}
-		if idx != nil {
-			delete(idx.entries, name)
+		if swapped && idx != nil {
+			idx.set(name, lruOf(r))
 		}
-		return Lookup{Expired: !bad && r.Key == key}, nil
+		return Lookup{Value: r.Value.AppendCompact(nil), Hit: true}, nil
 	}
-	r.LastAccessedMs = max(now, s.newest(ns, r.LastAccessedMs)+1)
-	// A hit rewrites last_accessed_ms, as the original does, but only over
-	// the very bytes it read: a newer record written meanwhile wins.
-	swapped, err := s.files.Replace(path, data, r.Encode())
-	if err != nil {
-		return Lookup{}, fsErr(err)
-	}
-	if swapped && idx != nil {
-		idx.entries[name] = lruOf(r)
-		idx.newest = max(idx.newest, r.LastAccessedMs)
-	}
-	return Lookup{Value: r.Value.AppendCompact(nil), Hit: true}, nil
-}
-
-// newest is the namespace's largest known last_accessed_ms (at least floor-1).
-func (s *fsStore) newest(ns string, floor int64) int64 {
-	if idx := s.index[ns]; idx != nil {
-		return max(idx.newest, floor-1)
-	}
-	return floor - 1
+	return Lookup{}, capability.Errorf(capability.IO, "cache fs: %s keeps changing", path)
 }
 
 func (s *fsStore) put(ns, key string, v jsonv.Value, _ []byte, now int64, ttlMs uint64, maxEntries uint32) (PutOutcome, error) {
-	idx, err := s.sync(ns)
+	idx := s.index[ns]
+	if idx == nil {
+		// First put into this namespace: index it before writing, so the
+		// new record's last_accessed_ms follows the newest one.
+		idx = newIndex()
+		if err := s.relist(ns, idx, true); err != nil {
+			return PutOutcome{}, err
+		}
+		s.index[ns] = idx
+	}
+	if idx.watch.backoff > 0 {
+		idx.watch.backoff--
+	}
+	r := record.New(key, v, now, ttlMs)
+	r.LastAccessedMs = stampAfter(now, idx.newestLast())
+	name := entryName(key)
+	path := s.dir(ns) + "/" + name
+	data := r.Encode()
+	if err := s.files.WriteAtomic(path, data); err != nil {
+		return PutOutcome{}, fsErr(err)
+	}
+	idx.set(name, lruOf(r))
+	// Learn the folder's truth after the write (fsstore_watch.go).
+	current, err := s.current(ns, idx)
 	if err != nil {
 		return PutOutcome{}, err
 	}
-	r := record.New(key, v, now, ttlMs)
-	r.LastAccessedMs = max(now, idx.newest+1)
-	name := entryName(key)
-	if err := s.files.WriteAtomic(s.dir(ns)+"/"+name, r.Encode()); err != nil {
-		return PutOutcome{}, fsErr(err)
+	if !current {
+		idx.unseenNewest = math.MinInt64
+		if err := s.relist(ns, idx, true); err != nil {
+			return PutOutcome{}, err
+		}
+		if idx.unseenNewest >= r.LastAccessedMs || r.LastAccessedMs > now {
+			// The stamp came from the index before the listing: records
+			// new to this store may be as recent (same millisecond), or
+			// the ones that put it ahead of now may be gone. Stamp it as
+			// SPEC section 4 says against what the listing showed, unless
+			// it changed meanwhile.
+			newest := int64(math.MinInt64)
+			for n, l := range idx.entries {
+				if n != name {
+					newest = max(newest, l.last)
+				}
+			}
+			if stamp := stampAfter(now, newest); stamp != r.LastAccessedMs {
+				r.LastAccessedMs = stamp
+				if swapped, err := s.files.Replace(path, data, r.Encode()); err != nil {
+					return PutOutcome{}, fsErr(err)
+				} else if swapped {
+					idx.set(name, lruOf(r))
+				}
+			}
+		}
 	}
-	idx.entries[name] = lruOf(r)
-	idx.newest = max(idx.newest, r.LastAccessedMs)
-	return s.evict(ns, idx, now, int(maxEntries))
+	out, err := s.evict(ns, idx, now, int(maxEntries))
+	if err != nil {
+		return out, err
+	}
+	if out.Expired+out.Evicted > 0 {
+		if _, _, err := s.notify(ns); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
 }
 
-// sync brings the namespace's index up to date with the folder: names that
-// appeared are read (once), names that vanished are dropped. The first call
-// reads every record; later ones only what other writers added.
-func (s *fsStore) sync(ns string) (*nsIndex, error) {
-	idx := s.index[ns]
-	if idx == nil {
-		idx = &nsIndex{entries: map[string]lru{}}
-		s.index[ns] = idx
-	}
+// merge brings the index up to date with the folder's names: names that
+// appeared are read (once), names that vanished are dropped. Records it
+// already knows are not re-read.
+func (s *fsStore) merge(ns string, idx *nsIndex) error {
 	names, err := s.files.List(s.dir(ns))
 	if err != nil {
-		return nil, fsErr(err)
+		return fsErr(err)
+	}
+	known := 0
+	var unseen []string
+	for _, name := range names {
+		if !isEntryName(name) {
+			continue
+		}
+		if _, ok := idx.entries[name]; ok {
+			known++
+		} else {
+			unseen = append(unseen, name)
+		}
+	}
+	if known < len(idx.entries) { // some vanished
+		present := make(map[string]struct{}, len(names))
+		for _, name := range names {
+			present[name] = struct{}{}
+		}
+		for name := range idx.entries {
+			if _, ok := present[name]; !ok {
+				idx.drop(name)
+			}
+		}
+	}
+	for _, name := range unseen {
+		_, r, ok, bad, err := s.read(s.dir(ns) + "/" + name)
+		if err != nil {
+			if capability.CodeOf(err) == capability.NotPermitted {
+				continue // a symlink swapped in: not a record
+			}
+			return err
+		}
+		if ok && !bad {
+			idx.set(name, lruOf(r))
+			idx.unseenNewest = max(idx.unseenNewest, r.LastAccessedMs)
+		}
+	}
+	return nil
+}
+
+// scan reads every record of the namespace, making the index exact (names
+// and contents), and calls visit (if set) with each record.
+func (s *fsStore) scan(ns string, idx *nsIndex, visit func(name string, r record.Record)) error {
+	names, err := s.files.List(s.dir(ns))
+	if err != nil {
+		return fsErr(err)
 	}
 	present := make(map[string]struct{}, len(names))
 	for _, name := range names {
 		if !isEntryName(name) {
 			continue
 		}
-		present[name] = struct{}{}
-		if _, known := idx.entries[name]; known {
-			continue
-		}
 		_, r, ok, bad, err := s.read(s.dir(ns) + "/" + name)
 		if err != nil {
-			return nil, fsErr(err)
+			if capability.CodeOf(err) == capability.NotPermitted {
+				continue
+			}
+			return err
 		}
 		if !ok || bad {
-			continue // not a record: never touched
+			continue
 		}
-		idx.entries[name] = lruOf(r)
-		idx.newest = max(idx.newest, r.LastAccessedMs)
+		present[name] = struct{}{}
+		idx.set(name, lruOf(r))
+		if visit != nil {
+			visit(name, r)
+		}
 	}
 	for name := range idx.entries {
 		if _, ok := present[name]; !ok {
-			delete(idx.entries, name)
+			idx.drop(name)
 		}
 	}
-	return idx, nil
+	return nil
+}
+
+// removal is what removeIf did.
+type removal int
+
+const (
+	removed removal = iota // the record was removed
+	gone                   // it was already gone (or is not a record)
+	kept                   // it changed and no longer qualifies; the index has its new fields
+)
+
+// removeIf re-reads a record and removes it (compare-and-swap) when ok
+// says so; the index learns what it read either way.
+func (s *fsStore) removeIf(ns string, idx *nsIndex, name string, ok func(lru) bool) (removal, error) {
+	path := s.dir(ns) + "/" + name
+	for range maxRetries {
+		data, r, found, bad, err := s.read(path)
+		if err != nil {
+			return kept, err
+		}
+		if !found || bad {
+			idx.drop(name)
+			return gone, nil
+		}
+		if !ok(lruOf(r)) {
+			idx.set(name, lruOf(r))
+			return kept, nil
+		}
+		swapped, err := s.files.Replace(path, data, nil)
+		if err != nil {
+			return kept, fsErr(err)
+		}
+		if swapped {
+			idx.drop(name)
+			return removed, nil
+		}
+	}
+	return kept, nil
 }
 
 // evict removes the namespace's expired records, then the least recently
-// used beyond maxEntries. Each victim is re-read and removed only if
-// unchanged; one that was refreshed meanwhile is re-ranked instead.
+// used beyond maxEntries, using the index's heaps: O(log n) per removal,
+// nothing for the entries that stay. A victim that changed since the index
+// saw it is re-ranked and the next one is taken, so the count really comes
+// down to maxEntries (as far as the index knows the folder).
 func (s *fsStore) evict(ns string, idx *nsIndex, now int64, maxEntries int) (PutOutcome, error) {
 	var out PutOutcome
-	type cand struct {
-		name string
-		lru
-	}
-	var live []cand
-	for name, l := range idx.entries {
-		if l.expired(now) {
-			removed, err := s.removeIf(ns, idx, name, func(r record.Record) bool { return lruOf(r).expired(now) })
-			if err != nil {
-				return out, err
-			}
-			if removed {
-				out.Expired++
-				continue
-			}
-			if l2, ok := idx.entries[name]; ok {
-				live = append(live, cand{name, l2})
-			}
-			continue
-		}
-		live = append(live, cand{name, l})
-	}
-	excess := len(live) - maxEntries
-	if excess <= 0 {
-		return out, nil
-	}
-	slices.SortFunc(live, func(a, b cand) int {
-		if a.last != b.last {
-			return cmpInt(a.last, b.last)
-		}
-		if a.created != b.created {
-			return cmpInt(a.created, b.created)
-		}
-		return strings.Compare(a.name, b.name)
-	})
-	for _, c := range live {
-		if excess == 0 {
+	for budget := len(idx.entries) + maxRetries; budget > 0; budget-- {
+		it, ok := idx.nextExpired(now)
+		if !ok {
 			break
 		}
-		removed, err := s.removeIf(ns, idx, c.name, func(r record.Record) bool { return lruOf(r) == c.lru })
+		res, err := s.removeIf(ns, idx, it.name, func(l lru) bool { return l.expired(now) })
 		if err != nil {
 			return out, err
 		}
-		if removed {
+		if res == removed {
+			out.Expired++
+		}
+	}
+	for budget := 2*len(idx.entries) + maxRetries; len(idx.entries) > maxEntries && budget > 0; budget-- {
+		it, ok := idx.oldest()
+		if !ok {
+			break
+		}
+		res, err := s.removeIf(ns, idx, it.name, func(l lru) bool { return l == it.l })
+		if err != nil {
+			return out, err
+		}
+		if res == removed {
 			out.Evicted++
 		}
-		excess-- // a record refreshed meanwhile counts as handled: it is no longer the oldest
 	}
 	return out, nil
-}
-
-// removeIf re-reads a record and removes it (compare-and-swap) when ok says
-// so; the index learns what it read either way.
-func (s *fsStore) removeIf(ns string, idx *nsIndex, name string, ok func(record.Record) bool) (bool, error) {
-	path := s.dir(ns) + "/" + name
-	data, r, found, bad, err := s.read(path)
-	if err != nil {
-		return false, fsErr(err)
-	}
-	if !found || bad {
-		delete(idx.entries, name)
-		return false, nil
-	}
-	if !ok(r) {
-		idx.entries[name] = lruOf(r)
-		return false, nil
-	}
-	swapped, err := s.files.Replace(path, data, nil)
-	if err != nil {
-		return false, fsErr(err)
-	}
-	delete(idx.entries, name)
-	return swapped, nil
-}
-
-func cmpInt(a, b int64) int {
-	if a < b {
-		return -1
-	}
-	return 1
 }
 
 func (s *fsStore) delete(ns, key string, now int64) (bool, error) {
 	name := entryName(key)
 	path := s.dir(ns) + "/" + name
-	data, r, ok, bad, err := s.read(path)
-	if err != nil || !ok {
-		return false, fsErr0(err)
+	idx := s.index[ns]
+	for range maxRetries {
+		data, r, ok, bad, err := s.read(path)
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			if idx != nil {
+				idx.drop(name)
+			}
+			return false, nil
+		}
+		if bad {
+			return false, nil // not a record: left alone
+		}
+		swapped, err := s.files.Replace(path, data, nil)
+		if err != nil {
+			return false, fsErr(err)
+		}
+		if !swapped {
+			continue // replaced meanwhile: delete the new one
+		}
+		if idx != nil {
+			idx.drop(name)
+		}
+		if _, _, err := s.notify(ns); err != nil {
+			return false, err
+		}
+		return r.Key == key && !r.Expired(now), nil
 	}
-	if bad {
-		return false, nil // not a record: left alone
-	}
-	if idx := s.index[ns]; idx != nil {
-		delete(idx.entries, name)
-	}
-	swapped, err := s.files.Replace(path, data, nil)
-	if err != nil {
-		return false, fsErr(err)
-	}
-	return swapped && r.Key == key && !lruOf(r).expired(now), nil
-}
-
-func fsErr0(err error) error {
-	if err == nil {
-		return nil
-	}
-	return fsErr(err)
+	return false, capability.Errorf(capability.IO, "cache fs: %s keeps changing", path)
 }
 
 // clear removes the namespace's records. The original removes the whole
-// folder; sandcache removes only record files, then the folder if empty.
+// folder; sandcache removes only record files and the tokens of
+// .sandcache-watch (which notifies every other store), then the folder
+// when nothing else is left in it.
 func (s *fsStore) clear(ns string) error {
 	delete(s.index, ns)
 	names, err := s.files.List(s.dir(ns))
@@ -321,6 +442,9 @@ func (s *fsStore) clear(ns string) error {
 	}
 	others := false
 	for _, name := range names {
+		if name == watchDir+"/" {
+			continue
+		}
 		if !isEntryName(name) {
 			others = true
 			continue
@@ -328,7 +452,11 @@ func (s *fsStore) clear(ns string) error {
 		path := s.dir(ns) + "/" + name
 		data, _, ok, bad, err := s.read(path)
 		if err != nil {
-			return fsErr(err)
+			if capability.CodeOf(err) == capability.NotPermitted {
+				others = true
+				continue
+			}
+			return err
 		}
 		if !ok {
 			continue
@@ -341,6 +469,20 @@ func (s *fsStore) clear(ns string) error {
 			return fsErr(err)
 		}
 	}
+	// Remove every token, this store's own included.
+	tokens, err := s.files.List(s.watchPath(ns))
+	if err != nil && capability.CodeOf(err) != capability.NotPermitted {
+		return fsErr(err)
+	}
+	for _, name := range tokens {
+		if !isTokenName(name) {
+			others = true
+			continue
+		}
+		if _, err := s.files.Remove(s.watchPath(ns) + "/" + name); err != nil {
+			return fsErr(err)
+		}
+	}
 	if !others {
 		if _, err := s.files.RemoveDir(s.dir(ns)); err != nil {
 			return fsErr(err)
@@ -349,22 +491,30 @@ func (s *fsStore) clear(ns string) error {
 	return nil
 }
 
-func (s *fsStore) stats(ns string, now int64) (Stats, error) {
-	idx, err := s.sync(ns)
-	if err != nil {
-		return Stats{}, err
+// indexFor returns the namespace's index, creating an empty one.
+func (s *fsStore) indexFor(ns string) *nsIndex {
+	idx := s.index[ns]
+	if idx == nil {
+		idx = newIndex()
+		s.index[ns] = idx
 	}
+	return idx
+}
+
+// stats reads every record: another writer may have changed any of them.
+func (s *fsStore) stats(ns string, now int64) (Stats, error) {
 	var st Stats
-	for _, l := range idx.entries {
-		if l.expired(now) {
+	err := s.scan(ns, s.indexFor(ns), func(_ string, r record.Record) {
+		if r.Expired(now) {
 			st.Expired++
 		} else {
 			st.Entries++
 		}
-	}
-	return st, nil
+	})
+	return st, err
 }
 
+// purge removes the expired records of every namespace folder of the root.
 func (s *fsStore) purge(now int64) (uint64, error) {
 	names, err := s.files.List(s.root)
 	if err != nil {
@@ -376,36 +526,45 @@ func (s *fsStore) purge(now int64) (uint64, error) {
 		if !isDir {
 			continue
 		}
-		idx, err := s.sync(ns)
-		if err != nil {
+		idx := s.indexFor(ns)
+		var expired []string
+		if err := s.scan(ns, idx, func(name string, r record.Record) {
+			if r.Expired(now) {
+				expired = append(expired, name)
+			}
+		}); err != nil {
 			return n, err
 		}
-		out, err := s.evict(ns, idx, now, 1<<31-1)
-		if err != nil {
-			return n, err
+		var removedHere uint64
+		for _, name := range expired {
+			res, err := s.removeIf(ns, idx, name, func(l lru) bool { return l.expired(now) })
+			if err != nil {
+				return n, err
+			}
+			if res == removed {
+				removedHere++
+			}
 		}
-		n += uint64(out.Expired)
+		if removedHere > 0 {
+			if _, _, err := s.notify(ns); err != nil {
+				return n, err
+			}
+		}
+		n += removedHere
 	}
 	return n, nil
 }
 
+// keys reads every record of the namespace (file names are hashes).
 func (s *fsStore) keys(ns, prefix string, now int64) ([]string, error) {
-	idx, err := s.sync(ns)
-	if err != nil {
-		return nil, err
-	}
 	var keys []string
-	for name, l := range idx.entries {
-		if l.expired(now) {
-			continue
-		}
-		_, r, ok, bad, err := s.read(s.dir(ns) + "/" + name)
-		if err != nil {
-			return nil, fsErr(err)
-		}
-		if ok && !bad && strings.HasPrefix(r.Key, prefix) && !lruOf(r).expired(now) {
+	err := s.scan(ns, s.indexFor(ns), func(name string, r record.Record) {
+		if name == entryName(r.Key) && strings.HasPrefix(r.Key, prefix) && !r.Expired(now) {
 			keys = append(keys, r.Key)
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	slices.Sort(keys)
 	return keys, nil

@@ -71,15 +71,15 @@ func (s *sqlStore) ensureSchema() error {
 
 // tx runs f inside BEGIN IMMEDIATE ... COMMIT, rolling back on error.
 func (s *sqlStore) tx(f func() error) error {
-	if err := s.execStmt(qBegin); err != nil {
+	if err := s.exec(qBegin); err != nil {
 		return err
 	}
 	if err := f(); err != nil {
-		_ = s.execStmt(qRollback)
+		_ = s.exec(qRollback)
 		return err
 	}
-	if err := s.execStmt(qCommit); err != nil {
-		_ = s.execStmt(qRollback)
+	if err := s.exec(qCommit); err != nil {
+		_ = s.exec(qRollback)
 		return err
 	}
 	return nil
@@ -129,84 +129,108 @@ func (s *sqlStore) bind(st capability.Stmt, args []arg) error {
 	return nil
 }
 
-// run binds args to q's statement and steps it to completion, calling row
-// for each result row; it returns the number of rows changed.
-func (s *sqlStore) run(q query, row func(st capability.Stmt), args ...arg) (int64, error) {
+// query binds args to q's statement and returns it ready to step; the
+// caller must pass it to finish.
+func (s *sqlStore) query(q query, args ...arg) (capability.Stmt, error) {
 	st, err := s.stmt(q)
 	if err != nil {
 		return 0, err
 	}
-	defer s.sql.Reset(st)
 	if err := s.bind(st, args); err != nil {
+		s.sql.Reset(st)
 		return 0, err
 	}
-	for {
-		more, err := s.sql.Step(st)
-		if err != nil {
-			return 0, sqlErr(err)
-		}
-		if !more {
-			break
-		}
-		if row != nil {
-			row(st)
-		}
+	return st, nil
+}
+
+// step advances st: true when a row is ready.
+func (s *sqlStore) step(st capability.Stmt) (bool, error) {
+	row, err := s.sql.Step(st)
+	if err != nil {
+		return false, sqlErr(err)
+	}
+	return row, nil
+}
+
+// finish resets st for its next use.
+func (s *sqlStore) finish(st capability.Stmt) { s.sql.Reset(st) }
+
+// exec runs q, a statement without result rows.
+func (s *sqlStore) exec(q query, args ...arg) error {
+	st, err := s.query(q, args...)
+	if err != nil {
+		return err
+	}
+	defer s.finish(st)
+	_, err = s.step(st)
+	return err
+}
+
+// execCount runs q and returns the number of rows it changed.
+func (s *sqlStore) execCount(q query, args ...arg) (int64, error) {
+	if err := s.exec(q, args...); err != nil {
+		return 0, err
 	}
 	return s.sql.Changes(s.db), nil
 }
 
-func (s *sqlStore) execStmt(q query, args ...arg) error {
-	_, err := s.run(q, nil, args...)
-	return err
-}
-
 // queryInt runs q and returns the first column of its first row (0 if none).
 func (s *sqlStore) queryInt(q query, args ...arg) (int64, error) {
-	var n int64
-	_, err := s.run(q, func(st capability.Stmt) { n = s.sql.ColumnInt(st, 0) }, args...)
-	return n, err
+	st, err := s.query(q, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer s.finish(st)
+	row, err := s.step(st)
+	if err != nil || !row {
+		return 0, err
+	}
+	return s.sql.ColumnInt(st, 0), nil
 }
 
 func (s *sqlStore) get(ns, key string, now int64) (Lookup, error) {
-	var (
-		found     bool
-		valueJSON string
-		hasExpiry bool
-		expiry    int64
-	)
-	_, err := s.run(qGet, func(st capability.Stmt) {
-		found = true
-		valueJSON = s.sql.ColumnText(st, 0)
-		if s.sql.ColumnKind(st, 1) != capability.KindNull {
-			hasExpiry = true
-			expiry = s.sql.ColumnInt(st, 1)
-		}
-	}, text(ns), text(key))
-	if err != nil || !found {
+	st, err := s.query(qGet, text(ns), text(key))
+	if err != nil {
 		return Lookup{}, err
 	}
+	row, err := s.step(st)
+	if err != nil || !row {
+		s.finish(st)
+		return Lookup{}, err
+	}
+	valueJSON := s.sql.ColumnText(st, 0)
+	hasExpiry := s.sql.ColumnKind(st, 1) != capability.KindNull
+	var expiry int64
+	if hasExpiry {
+		expiry = s.sql.ColumnInt(st, 1)
+	}
+	s.finish(st)
 	if hasExpiry && expiry <= now {
 		// Delete only while still expired: a fresh put may have replaced it.
-		return Lookup{Expired: true}, s.execStmt(qDeleteExpiredKey, text(ns), text(key), num(now))
+		return Lookup{Expired: true}, s.exec(qDeleteExpiredKey, text(ns), text(key), num(now))
 	}
-	v, err := jsonv.Parse([]byte(valueJSON))
-	if err != nil {
-		// Not JSON: the original deletes it and misses.
-		return Lookup{}, s.execStmt(qDeleteCorruptKey, text(ns), text(key), text(valueJSON))
+	value := []byte(valueJSON)
+	if !jsonv.IsCanonical(value) {
+		v, err := jsonv.Parse(value)
+		if err != nil {
+			// Not JSON: the original deletes it and misses.
+			return Lookup{}, s.exec(qDeleteCorruptKey, text(ns), text(key), text(valueJSON))
+		}
+		value = v.AppendCompact(nil)
 	}
-	if err := s.execStmt(qTouch, text(ns), text(key), num(now)); err != nil {
+	if err := s.exec(qTouch, text(ns), text(key), num(now)); err != nil {
 		return Lookup{}, err
 	}
-	return Lookup{Value: v.AppendCompact(nil), Hit: true}, nil
+	return Lookup{Value: value, Hit: true}, nil
 }
 
 func (s *sqlStore) put(ns, key string, _ jsonv.Value, compact []byte, now int64, ttlMs uint64, max uint32) (PutOutcome, error) {
 	var out PutOutcome
 	err := s.tx(func() error {
-		if err := s.execStmt(qInsert, text(ns), text(key), num(now), text(string(compact)), num(expiresAt(now, ttlMs))); err != nil {
+		if err := s.exec(qInsert, text(ns), text(key), num(now), text(string(compact)), num(expiresAt(now, ttlMs))); err != nil {
 			return err
 		}
-		expired, err := s.run(qDeleteExpired, nil, text(ns), num(now))
+		expired, err := s.execCount(qDeleteExpired, text(ns), num(now))
 		if err != nil {
 			return err
 		}
@@ -215,8 +239,8 @@ func (s *sqlStore) put(ns, key string, _ jsonv.Value, compact []byte, now int64,
 		if err != nil {
 			return err
 		}
-		if excess := count - int64(max); excess > 0 {
-			evicted, err := s.run(qEvict, nil, text(ns), num(excess))
+		if excess := count - int64(max); count > int64(max) && excess > 0 { // no wrap-around on a bogus count
+			evicted, err := s.execCount(qEvict, text(ns), num(excess))
 			if err != nil {
 				return err
 			}
@@ -228,15 +252,25 @@ func (s *sqlStore) put(ns, key string, _ jsonv.Value, compact []byte, now int64,
 }
 
 func (s *sqlStore) delete(ns, key string, now int64) (bool, error) {
-	live := false
-	_, err := s.run(qDelete, func(st capability.Stmt) {
-		live = s.sql.ColumnKind(st, 0) == capability.KindNull || s.sql.ColumnInt(st, 0) > now
-	}, text(ns), text(key))
+	st, err := s.query(qDelete, text(ns), text(key))
+	if err != nil {
+		return false, err
+	}
+	defer s.finish(st)
+	row, err := s.step(st)
+	if err != nil || !row {
+		return false, err
+	}
+	live := s.sql.ColumnKind(st, 0) == capability.KindNull || s.sql.ColumnInt(st, 0) > now
+	// Run the statement to completion so the delete takes effect.
+	for row && err == nil {
+		row, err = s.step(st)
+	}
 	return live, err
 }
 
 func (s *sqlStore) clear(ns string) error {
-	return s.execStmt(qClear, text(ns))
+	return s.exec(qClear, text(ns))
 }
 
 func (s *sqlStore) stats(ns string, now int64) (Stats, error) {
@@ -256,14 +290,22 @@ func (s *sqlStore) stats(ns string, now int64) (Stats, error) {
 }
 
 func (s *sqlStore) purge(now int64) (uint64, error) {
-	n, err := s.run(qPurge, nil, num(now))
+	n, err := s.execCount(qPurge, num(now))
 	return uint64(n), err
 }
 
 func (s *sqlStore) keys(ns, prefix string, now int64) ([]string, error) {
+	st, err := s.query(qKeys, text(ns), num(now), text(prefix))
+	if err != nil {
+		return nil, err
+	}
+	defer s.finish(st)
 	var keys []string
-	_, err := s.run(qKeys, func(st capability.Stmt) {
+	for {
+		row, err := s.step(st)
+		if err != nil || !row {
+			return keys, err
+		}
 		keys = append(keys, s.sql.ColumnText(st, 0))
-	}, text(ns), num(now), text(prefix))
-	return keys, err
+	}
 }

@@ -26,8 +26,10 @@
 // Remove, RemoveDir) holds an exclusive lock on the folder it changes: flock
 // on the folder itself on Linux, macOS and the BSDs, which also excludes
 // other processes; elsewhere a lock inside this process only. Reads take no
-// lock. Temp files left by a crash are hidden from List and removed by
-// [Files.CleanStaleTemps].
+// lock. Temp files left by a crash are hidden from List, and removed by
+// [Files.CleanStaleTemps] or by List itself once older than
+// [StaleTempAge]: leftovers in a cache folder go away the next time the
+// guest lists that folder, with no extra call for the WIT to carry.
 //
 // # Errors
 //

@@ -1,16 +1,13 @@
 package filecap
 
-import (
-	"errors"
-	"io/fs"
-	"time"
-)
+import "time"
 
 // CleanStaleTemps removes WriteAtomic's temp files (see [IsTempName]) left
 // directly in the folder dir ("" is the granted folder) by a crash, when
 // they were last modified more than olderThan ago, and returns how many it
 // removed. A missing folder is not an error. Temp files of writes in flight
-// are young and left alone.
+// are young and left alone. List does the same with StaleTempAge for the
+// folders it lists.
 func (f *Files) CleanStaleTemps(dir string, olderThan time.Duration) (removed int, err error) {
 	var parts []string
 	if dir != "" {
@@ -40,17 +37,7 @@ func (f *Files) CleanStaleTemps(dir string, olderThan time.Duration) (removed in
 	}); err != nil {
 		return 0, ioErr("list", dir, err)
 	}
-	for _, name := range temps {
-		info, err := d.root.Lstat(name)
-		if err != nil || !info.Mode().IsRegular() || !info.ModTime().Before(cutoff) {
-			continue
-		}
-		if err := d.root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return removed, ioErr("remove", joinRel(dir, name), err)
-		}
-		removed++
-	}
-	return removed, nil
+	return removeStale(d, temps, cutoff)
 }
 
 // joinRel joins a relative folder and a name.

@@ -1,0 +1,226 @@
+package jsonv
+
+import (
+	"bytes"
+	"strconv"
+	"unicode/utf8"
+)
+
+// IsCanonical reports whether data is exactly what Parse followed by
+// AppendCompact would produce from it: valid JSON, no whitespace, object
+// keys in strictly increasing byte order, strings and numbers in serde_json's
+// form. It allocates nothing, so callers can skip building a Value for text
+// that is already canonical (what sandcache and the original store).
+//
+// It may answer false for some canonical texts (object keys with escapes);
+// it never answers true for a text that is not canonical.
+func IsCanonical(data []byte) bool {
+	c := canonChecker{s: data}
+	return c.value(0) && c.i == len(data)
+}
+
+type canonChecker struct {
+	s []byte
+	i int
+}
+
+func (c *canonChecker) value(depth int) bool {
+	if c.i >= len(c.s) {
+		return false
+	}
+	switch b := c.s[c.i]; {
+	case b == '{':
+		return c.object(depth + 1)
+	case b == '[':
+		return c.array(depth + 1)
+	case b == '"':
+		_, ok := c.str()
+		return ok
+	case b == '-' || '0' <= b && b <= '9':
+		return c.number()
+	case b == 't':
+		return c.word("true")
+	case b == 'f':
+		return c.word("false")
+	case b == 'n':
+		return c.word("null")
+	}
+	return false
+}
+
+func (c *canonChecker) word(w string) bool {
+	if !bytes.HasPrefix(c.s[c.i:], []byte(w)) {
+		return false
+	}
+	c.i += len(w)
+	return true
+}
+
+func (c *canonChecker) array(depth int) bool {
+	if depth > MaxDepth {
+		return false
+	}
+	c.i++ // [
+	if c.i < len(c.s) && c.s[c.i] == ']' {
+		c.i++
+		return true
+	}
+	for {
+		if !c.value(depth) || c.i >= len(c.s) {
+			return false
+		}
+		switch c.s[c.i] {
+		case ',':
+			c.i++
+		case ']':
+			c.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+func (c *canonChecker) object(depth int) bool {
+	if depth > MaxDepth {
+		return false
+	}
+	c.i++ // {
+	if c.i < len(c.s) && c.s[c.i] == '}' {
+		c.i++
+		return true
+	}
+	var prev []byte
+	for {
+		if c.i >= len(c.s) || c.s[c.i] != '"' {
+			return false
+		}
+		key, ok := c.str()
+		// A key with escapes would need unescaping to compare: leave it
+		// to the full parser.
+		if !ok || bytes.IndexByte(key, '\\') >= 0 {
+			return false
+		}
+		if prev != nil && bytes.Compare(prev, key) >= 0 {
+			return false // unsorted or duplicate
+		}
+		prev = key
+		if c.i >= len(c.s) || c.s[c.i] != ':' {
+			return false
+		}
+		c.i++
+		if !c.value(depth) || c.i >= len(c.s) {
+			return false
+		}
+		switch c.s[c.i] {
+		case ',':
+			c.i++
+		case '}':
+			c.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// str checks a string at c.i and returns its raw content (between quotes).
+func (c *canonChecker) str() ([]byte, bool) {
+	c.i++ // "
+	start := c.i
+	for c.i < len(c.s) {
+		b := c.s[c.i]
+		switch {
+		case b == '"':
+			content := c.s[start:c.i]
+			c.i++
+			return content, utf8.Valid(content)
+		case b < 0x20:
+			return nil, false
+		case b == '\\':
+			if !c.escape() {
+				return nil, false
+			}
+		default:
+			c.i++
+		}
+	}
+	return nil, false
+}
+
+// escape checks that the escape at c.i is the one serde_json writes.
+func (c *canonChecker) escape() bool {
+	if c.i+1 >= len(c.s) {
+		return false
+	}
+	switch c.s[c.i+1] {
+	case '"', '\\', 'b', 'f', 'n', 'r', 't':
+		c.i += 2
+		return true
+	case 'u':
+		// Only control characters other than \b \f \n \r \t, as \u00xx
+		// with lower-case hex.
+		if c.i+6 > len(c.s) || string(c.s[c.i+2:c.i+4]) != "00" {
+			return false
+		}
+		hi, lo := c.s[c.i+4], c.s[c.i+5]
+		if hi != '0' && hi != '1' || !('0' <= lo && lo <= '9' || 'a' <= lo && lo <= 'f') {
+			return false
+		}
+		switch string(c.s[c.i+4 : c.i+6]) {
+		case "08", "09", "0a", "0c", "0d":
+			return false
+		}
+		c.i += 6
+		return true
+	}
+	return false
+}
+
+// number checks that the number at c.i is written as serde_json writes the
+// value it parses to.
+func (c *canonChecker) number() bool {
+	start := c.i
+	isFloat := false
+	for c.i < len(c.s) {
+		b := c.s[c.i]
+		if '0' <= b && b <= '9' || b == '-' || b == '+' {
+			c.i++
+			continue
+		}
+		if b == '.' || b == 'e' || b == 'E' {
+			isFloat = true
+			c.i++
+			continue
+		}
+		break
+	}
+	text := c.s[start:c.i]
+	if !isFloat {
+		// An integer that fits i64 or u64, in its shortest form; "-0"
+		// parses as the float -0.0.
+		if len(text) == 0 || string(text) == "-0" {
+			return false
+		}
+		digits := text
+		if digits[0] == '-' {
+			digits = digits[1:]
+		}
+		if len(digits) == 0 || digits[0] == '0' && len(digits) > 1 {
+			return false
+		}
+		var buf [24]byte
+		if text[0] == '-' {
+			n, err := strconv.ParseInt(string(text), 10, 64)
+			return err == nil && bytes.Equal(strconv.AppendInt(buf[:0], n, 10), text)
+		}
+		n, err := strconv.ParseUint(string(text), 10, 64)
+		return err == nil && bytes.Equal(strconv.AppendUint(buf[:0], n, 10), text)
+	}
+	f, err := strconv.ParseFloat(string(text), 64)
+	if err != nil {
+		return false
+	}
+	var buf [40]byte
+	return bytes.Equal(AppendFloat(buf[:0], f), text)
+}

@@ -1,0 +1,23 @@
+// Package hostbench measures sandcache's cost: every cache operation run
+// through the sandbox (guest.wasm under wazero, host.Sandbox) and through
+// the same cache logic compiled natively into the process (package
+// guest/cache over the host's own capability implementations, sqlcap and
+// filecap, with the same SQLite settings), side by side on equal stores.
+//
+// `sandcache bench` (cmd/sandcache) and the Go benchmarks of package host
+// (`go test ./host -bench .`) both run on it:
+//
+//   - Fixture holds the two sides of one backend and namespace size, filled
+//     and warmed up; Fixture.Run performs one operation N times or for a
+//     duration with any number of parallel callers, driving a Timer
+//     (*testing.B, or a Stopwatch that also counts allocations);
+//     Fixture.Measure is one measurement for the CLI.
+//   - Suite measures a whole matrix (backends × namespace sizes × ops ×
+//     callers × runs) and returns medians and ratios; Report collects them
+//     with start-up and instance figures and checks them against the
+//     project's targets (Report.Evaluate), without asserting anything.
+//   - MeasureInstances measures instantiation time, guest linear memory and
+//     resident memory per guest instance.
+//
+// Profiling a case: see the comment at the top of host/bench_test.go.
+package hostbench

@@ -1,0 +1,217 @@
+package hostbench
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/sandcache/sandcache/guest/cache"
+	"github.com/sandcache/sandcache/guest/llmkey"
+	"github.com/sandcache/sandcache/guest/options"
+	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/host/internal/filecap"
+	"github.com/sandcache/sandcache/host/internal/sqlcap"
+)
+
+// Side is one side of the comparison.
+type Side int
+
+// The two sides.
+const (
+	// Sandboxed runs guest.wasm under wazero through host.Sandbox, with its
+	// pool of instances and the capabilities crossing the boundary.
+	Sandboxed Side = iota
+	// Native runs the same cache logic (package guest/cache) compiled into
+	// this process, over the same capability implementations (sqlcap,
+	// filecap) and SQLite settings, with a pool of engines standing in for
+	// the pool of instances.
+	Native
+)
+
+// Sides lists both sides, sandboxed first.
+var Sides = []Side{Sandboxed, Native}
+
+// String returns "sandboxed" or "native".
+func (s Side) String() string {
+	if s == Native {
+		return "native"
+	}
+	return "sandboxed"
+}
+
+// nsOpts are one namespace's options in both sides' types, made once so
+// that no side pays a conversion per call.
+type nsOpts struct {
+	h host.Options
+	n options.Options
+}
+
+func makeOpts(b host.Backend, ns string, maxEntries int) nsOpts {
+	h := host.Options{Backend: b, Namespace: ns, TTLMillis: benchTTL, MaxEntries: uint32(maxEntries)}
+	return nsOpts{h: h, n: options.Options{
+		Backend: options.Backend(b), Namespace: ns, TTLMillis: benchTTL, MaxEntries: uint32(maxEntries),
+	}}
+}
+
+// benchTTL keeps entries alive however long a benchmark runs (30 days).
+const benchTTL = 30 * 24 * 3600 * 1000
+
+// target is one side opened on a folder. It is safe for concurrent use.
+type target interface {
+	get(key string, o *nsOpts) (hit bool, err error)
+	put(key string, value []byte, o *nsOpts) (evicted uint32, err error)
+	del(key string, o *nsOpts) (existed bool, err error)
+	llmKey(prompt, system, request []byte) (string, error)
+	close() error
+}
+
+// sandboxTarget is the sandboxed side: a host.Sandbox.
+type sandboxTarget struct {
+	ctx context.Context
+	sb  *host.Sandbox
+}
+
+// openSandbox opens a Sandbox whose guest clock is clock (the CLI sets a
+// clock too; the barrier lets the fixture make the pool create all its
+// instances).
+func openSandbox(ctx context.Context, dir string, pool int, clock func() time.Time) (*sandboxTarget, error) {
+	sb, err := host.Open(ctx, dir, host.NewConfig().WithPoolSize(pool).WithClock(clock))
+	if err != nil {
+		return nil, err
+	}
+	return &sandboxTarget{ctx: ctx, sb: sb}, nil
+}
+
+func (t *sandboxTarget) get(key string, o *nsOpts) (bool, error) {
+	l, err := t.sb.Get(t.ctx, key, o.h)
+	return l.Hit, err
+}
+
+func (t *sandboxTarget) put(key string, value []byte, o *nsOpts) (uint32, error) {
+	out, err := t.sb.Put(t.ctx, key, value, o.h)
+	return out.Evicted, err
+}
+
+func (t *sandboxTarget) del(key string, o *nsOpts) (bool, error) {
+	return t.sb.Delete(t.ctx, key, o.h)
+}
+
+func (t *sandboxTarget) llmKey(prompt, system, request []byte) (string, error) {
+	return t.sb.LLMKey(t.ctx, prompt, system, request)
+}
+
+func (t *sandboxTarget) close() error { return t.sb.Close() }
+
+// nativeTarget is the native side: cache.Engines over sqlcap and filecap,
+// lent one call at a time like the sandbox's instances (made on demand, up
+// to the pool size, each with its own SQL session as each instance has).
+type nativeTarget struct {
+	grant *sqlcap.Grant
+	files *filecap.Files
+	sem   chan struct{}
+
+	mu     sync.Mutex
+	idle   []*nativeEngine
+	all    []*nativeEngine
+	closed bool
+}
+
+type nativeEngine struct {
+	e       *cache.Engine
+	session *sqlcap.Session
+}
+
+func openNative(dir string, pool int) (*nativeTarget, error) {
+	grant, err := sqlcap.NewGrant(dir)
+	if err != nil {
+		return nil, err
+	}
+	files, err := filecap.Open(dir)
+	if err != nil {
+		grant.Close()
+		return nil, err
+	}
+	return &nativeTarget{grant: grant, files: files, sem: make(chan struct{}, max(pool, 1))}, nil
+}
+
+func nowMillis() int64 { return time.Now().UnixMilli() }
+
+func (t *nativeTarget) acquire() (*nativeEngine, error) {
+	t.sem <- struct{}{}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		<-t.sem
+		return nil, errors.New("hostbench: native side is closed")
+	}
+	if n := len(t.idle); n > 0 {
+		e := t.idle[n-1]
+		t.idle = t.idle[:n-1]
+		return e, nil
+	}
+	s := sqlcap.NewSession(t.grant)
+	e := &nativeEngine{e: cache.New(s, t.files, nowMillis), session: s}
+	t.all = append(t.all, e)
+	return e, nil
+}
+
+func (t *nativeTarget) release(e *nativeEngine) {
+	t.mu.Lock()
+	t.idle = append(t.idle, e)
+	t.mu.Unlock()
+	<-t.sem
+}
+
+func (t *nativeTarget) get(key string, o *nsOpts) (bool, error) {
+	e, err := t.acquire()
+	if err != nil {
+		return false, err
+	}
+	defer t.release(e)
+	l, err := e.e.Get(key, o.n)
+	return l.Hit, err
+}
+
+func (t *nativeTarget) put(key string, value []byte, o *nsOpts) (uint32, error) {
+	e, err := t.acquire()
+	if err != nil {
+		return 0, err
+	}
+	defer t.release(e)
+	out, err := e.e.Put(key, value, o.n)
+	return out.Evicted, err
+}
+
+func (t *nativeTarget) del(key string, o *nsOpts) (bool, error) {
+	e, err := t.acquire()
+	if err != nil {
+		return false, err
+	}
+	defer t.release(e)
+	return e.e.Delete(key, o.n)
+}
+
+// llmKey is pure computation: the guest export calls exactly this.
+func (t *nativeTarget) llmKey(prompt, system, request []byte) (string, error) {
+	return llmkey.Key(prompt, system, request)
+}
+
+func (t *nativeTarget) close() error {
+	for range cap(t.sem) {
+		t.sem <- struct{}{}
+	}
+	t.mu.Lock()
+	t.closed = true
+	for _, e := range t.all {
+		e.e.Close()
+		e.session.CloseAll()
+	}
+	t.all, t.idle = nil, nil
+	t.mu.Unlock()
+	for range cap(t.sem) {
+		<-t.sem
+	}
+	t.files.Close()
+	return t.grant.Close()
+}
