@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sandcache/sandcache/tests/golden"
 	"maps"
 	"os"
 	"os/exec"
@@ -65,7 +66,7 @@ func TestFSFolderFromOriginal(t *testing.T) {
 	var now atomic.Int64
 	var prev map[string]string // the original's files after the previous case
 	n := 0
-	for _, v := range loadVectors(t) {
+	for _, v := range golden.Load(t, "testdata/harn-golden.jsonl") {
 		if !strings.HasPrefix(v.ID, "fs-") {
 			continue
 		}

@@ -1,10 +1,9 @@
 package tests
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
+	"github.com/sandcache/sandcache/tests/golden"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -19,37 +18,6 @@ import (
 	"github.com/sandcache/sandcache/guest/jsonv"
 	"github.com/sandcache/sandcache/sdk"
 )
-
-// vector is one case recorded from the original (SPEC section 8).
-type vector struct {
-	ID     string            `json:"id"`
-	Cmd    []string          `json:"cmd"`
-	Env    map[string]string `json:"env"`
-	Stdout string            `json:"stdout"`
-	Exit   int               `json:"exit"`
-	DB     [][]any           `json:"db"`
-	FS     map[string]string `json:"fs"`
-}
-
-func loadVectors(t *testing.T) []vector {
-	t.Helper()
-	f, err := os.Open("testdata/harn-golden.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var vs []vector
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var v vector
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatal(err)
-		}
-		vs = append(vs, v)
-	}
-	return vs
-}
 
 // intendedDifferences are the cases where sandcache deliberately differs
 // from the original (SPEC section 8), with the reason.
@@ -74,7 +42,7 @@ func TestVectors(t *testing.T) {
 	}
 	defer c.Close()
 
-	vectors := loadVectors(t)
+	vectors := golden.Load(t, "testdata/harn-golden.jsonl")
 	if len(vectors) != 97 {
 		t.Fatalf("%d vectors; the recorded file has 97", len(vectors))
 	}

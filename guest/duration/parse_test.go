@@ -1,9 +1,8 @@
 package duration
 
 import (
-	"bufio"
 	"encoding/json"
-	"os"
+	"github.com/sandcache/sandcache/tests/golden"
 	"strconv"
 	"testing"
 )
@@ -142,23 +141,8 @@ func TestParse(t *testing.T) {
 // TestGoldenVectors replays every "duration" case recorded from the
 // original.
 func TestGoldenVectors(t *testing.T) {
-	f, err := os.Open("../../tests/testdata/harn-golden.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
 	seen := 0
-	for sc.Scan() {
-		var c struct {
-			ID     string   `json:"id"`
-			Cmd    []string `json:"cmd"`
-			Stdout string   `json:"stdout"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
-			t.Fatal(err)
-		}
+	for _, c := range golden.Load(t, "../../tests/testdata/harn-golden.jsonl") {
 		if c.Cmd[0] != "duration" {
 			continue
 		}

@@ -1,10 +1,9 @@
 package options
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
-	"os"
+	"github.com/sandcache/sandcache/tests/golden"
 	"strings"
 	"testing"
 )
@@ -155,44 +154,13 @@ func TestParseDictInvalidJSON(t *testing.T) {
 	}
 }
 
-// vector is one case recorded from the original.
-type vector struct {
-	ID     string            `json:"id"`
-	Cmd    []string          `json:"cmd"`
-	Env    map[string]string `json:"env"`
-	Stdout string            `json:"stdout"`
-	Exit   int               `json:"exit"`
-	DB     [][]any           `json:"db"`
-	FS     map[string]string `json:"fs"`
-}
-
-func loadVectors(t *testing.T) []vector {
-	t.Helper()
-	f, err := os.Open("../../tests/testdata/harn-golden.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var vs []vector
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var v vector
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatal(err)
-		}
-		vs = append(vs, v)
-	}
-	return vs
-}
-
 // TestGoldenVectors parses the options of every get, put and clear case
 // recorded from the original: an options error must be reproduced word for
 // word; otherwise the options must parse, and where the case recorded the
 // stored rows or files, their namespace, TTL and location must follow.
 func TestGoldenVectors(t *testing.T) {
 	checked, ttlChecked := 0, 0
-	for _, v := range loadVectors(t) {
+	for _, v := range golden.Load(t, "../../tests/testdata/harn-golden.jsonl") {
 		optIndex := map[string]int{"get": 2, "put": 3, "clear": 1}
 		i, ok := optIndex[v.Cmd[0]]
 		if !ok {

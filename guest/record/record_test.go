@@ -1,12 +1,10 @@
 package record
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
+	"github.com/sandcache/sandcache/tests/golden"
 	"math"
-	"os"
 	"path"
 	"strings"
 	"testing"
@@ -101,22 +99,8 @@ func TestEncodeOracle(t *testing.T) {
 // TestGoldenFS re-encodes every record file recorded from the original's fs
 // backend and expects the same bytes; the file is named after the key.
 func TestGoldenFS(t *testing.T) {
-	f, err := os.Open("../../tests/testdata/harn-golden.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
 	files := 0
-	for sc.Scan() {
-		var c struct {
-			ID string            `json:"id"`
-			FS map[string]string `json:"fs"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
-			t.Fatal(err)
-		}
+	for _, c := range golden.Load(t, "../../tests/testdata/harn-golden.jsonl") {
 		for name, text := range c.FS {
 			files++
 			r, err := Decode([]byte(text))
