@@ -281,15 +281,3 @@ func (e *Engine) Keys(prefix string, o options.Options) ([]string, error) {
 	}
 	return k, nil
 }
-
-// expiresAt is now + ttl, saturating at the largest int64.
-func expiresAt(now int64, ttlMs uint64) int64 {
-	const maxInt64 = 1<<63 - 1
-	if ttlMs > maxInt64 {
-		ttlMs = maxInt64
-	}
-	if now > 0 && int64(ttlMs) > maxInt64-now {
-		return maxInt64
-	}
-	return now + int64(ttlMs)
-}

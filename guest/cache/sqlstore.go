@@ -3,6 +3,7 @@ package cache
 import (
 	"github.com/sandcache/sandcache/guest/capability"
 	"github.com/sandcache/sandcache/guest/jsonv"
+	"github.com/sandcache/sandcache/guest/record"
 )
 
 // sqlStore is the sqlite backend (and, over the host's in-memory database,
@@ -227,7 +228,7 @@ func (s *sqlStore) get(ns, key string, now int64) (Lookup, error) {
 func (s *sqlStore) put(ns, key string, _ jsonv.Value, compact []byte, now int64, ttlMs uint64, max uint32) (PutOutcome, error) {
 	var out PutOutcome
 	err := s.tx(func() error {
-		if err := s.exec(qInsert, text(ns), text(key), num(now), text(string(compact)), num(expiresAt(now, ttlMs))); err != nil {
+		if err := s.exec(qInsert, text(ns), text(key), num(now), text(string(compact)), num(record.ExpiresAt(now, ttlMs))); err != nil {
 			return err
 		}
 		expired, err := s.execCount(qDeleteExpired, text(ns), num(now))

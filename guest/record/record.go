@@ -27,19 +27,24 @@ type Record struct {
 // expiring at nowMs + ttlMs, saturating at math.MaxInt64 (a ttlMs beyond
 // math.MaxInt64 counts as math.MaxInt64).
 func New(key string, value jsonv.Value, nowMs int64, ttlMs uint64) Record {
-	ttl := int64(min(ttlMs, math.MaxInt64))
-	expires := nowMs + ttl
-	if nowMs > 0 && expires < nowMs {
-		expires = math.MaxInt64
-	}
 	return Record{
 		Key:            key,
 		Value:          value,
 		CreatedAtMs:    nowMs,
 		HasExpiry:      true,
-		ExpiresAtMs:    expires,
+		ExpiresAtMs:    ExpiresAt(nowMs, ttlMs),
 		LastAccessedMs: nowMs,
 	}
+}
+
+// ExpiresAt is nowMs + ttlMs, saturating at math.MaxInt64 (a ttlMs beyond
+// math.MaxInt64 counts as math.MaxInt64): the expiry every backend stores.
+func ExpiresAt(nowMs int64, ttlMs uint64) int64 {
+	expires := nowMs + int64(min(ttlMs, math.MaxInt64))
+	if nowMs > 0 && expires < nowMs {
+		return math.MaxInt64
+	}
+	return expires
 }
 
 // Expired reports whether the record has expired at nowMs: it has an
