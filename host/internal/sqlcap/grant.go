@@ -5,9 +5,11 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ncruces/go-sqlite3/vfs"
 	"github.com/ncruces/go-sqlite3/vfs/memdb"
 
 	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/host/internal/filecap"
 )
 
 // Grant is a folder granted to a cache for SQL databases, plus the cache's
@@ -16,13 +18,17 @@ import (
 type Grant struct {
 	root   *os.Root
 	dir    string // absolute, symlinks resolved
+	dirFD  int    // the folder, for the VFS's *at calls
+	dirF   *os.File
+	vfs    string // name of the grant's VFS
 	memory string // memdb name, without the leading "/"
+	limits Limits
 }
 
-// NewGrant grants the existing folder dir. Its absolute path is resolved
-// once, symlinks included, so that SQLite's no-follow check only ever sees
-// symlinks planted inside the folder.
-func NewGrant(dir string) (*Grant, error) {
+// NewGrant grants the existing folder dir with the limits lim (the
+// defaults, DefaultLimits, when none is given). Its absolute path is
+// resolved once, symlinks included.
+func NewGrant(dir string, lim ...Limits) (*Grant, error) {
 	abs, err := filepath.Abs(dir)
 	if err == nil {
 		abs, err = filepath.EvalSymlinks(abs)
@@ -34,13 +40,32 @@ func NewGrant(dir string) (*Grant, error) {
 	if err != nil {
 		return nil, capability.Errorf(capability.IO, "sql: cannot open the granted folder: %v", cause(err))
 	}
-	g := &Grant{root: root, dir: abs, memory: "sandcache-" + rand.Text()}
+	dirF, err := os.Open(abs)
+	if err != nil {
+		root.Close()
+		return nil, capability.Errorf(capability.IO, "sql: cannot open the granted folder: %v", cause(err))
+	}
+	g := &Grant{root: root, dir: abs, dirF: dirF, dirFD: int(dirF.Fd()),
+		vfs: "sandcache-" + rand.Text(), memory: "sandcache-" + rand.Text(), limits: DefaultLimits()}
+	if len(lim) > 0 {
+		g.limits = lim[0].normalized()
+	}
+	vfs.Register(g.vfs, newGrantVFS(g))
 	memdb.Create(g.memory, nil)
 	return g, nil
 }
 
+// checkName checks a database name like a filecap path.
+func checkName(name string) error {
+	_, err := filecap.SplitPath(name)
+	return err
+}
+
 // Dir returns the granted folder's absolute path, symlinks resolved.
 func (g *Grant) Dir() string { return g.dir }
+
+// Limits returns the grant's limits.
+func (g *Grant) Limits() Limits { return g.limits }
 
 // MemoryName returns the name of the grant's shared in-memory database, as
 // go-sqlite3's memdb VFS knows it ("/sandcache-<random>").
@@ -50,5 +75,7 @@ func (g *Grant) MemoryName() string { return "/" + g.memory }
 // connections still open on it are closed. Close Sessions first.
 func (g *Grant) Close() error {
 	memdb.Delete(g.memory)
+	vfs.Unregister(g.vfs)
+	g.dirF.Close()
 	return g.root.Close()
 }
