@@ -100,12 +100,16 @@ func (s *Session) connErr(c *conn, err error) error {
 	if e, ok := err.(*capability.Error); ok {
 		return e
 	}
-	var r *refused
+	if !c.memory {
+		if msg := s.g.takeRefusal(c.name); msg != "" {
+			return capability.Errorf(capability.NotPermitted, "sql %s: %s", c.label, s.g.scrub(msg))
+		}
+	}
 	switch {
-	case errors.As(err, &r):
-		return capability.Errorf(capability.NotPermitted, "sql %s: %s", c.label, s.g.scrub(r.msg))
-	case errors.Is(err, sqlite3.AUTH) && c.denied != "":
-		return capability.Errorf(capability.NotPermitted, "sql %s: %s", c.label, c.denied)
+	case c.denied != "":
+		denied := c.denied
+		c.denied = ""
+		return capability.Errorf(capability.NotPermitted, "sql %s: %s", c.label, denied)
 	case errors.Is(err, sqlite3.FULL) && c.memory:
 		return capability.Errorf(capability.IO, "sql %s: the memory database is full (the limit is %d bytes)", c.label, s.g.limits.MemoryBytes)
 	}

@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 
 	"github.com/ncruces/go-sqlite3/vfs"
 	"github.com/ncruces/go-sqlite3/vfs/memdb"
@@ -23,6 +25,35 @@ type Grant struct {
 	vfs    string // name of the grant's VFS
 	memory string // memdb name, without the leading "/"
 	limits Limits
+
+	mu       sync.Mutex
+	refusals map[string]string // database name → why the VFS refused one of its files
+}
+
+// noteRefusal records why the VFS refused file rel (a database or one of
+// its -journal, -wal, -shm files).
+func (g *Grant) noteRefusal(rel, msg string) {
+	for _, suffix := range []string{"-journal", "-wal", "-shm"} {
+		if db, ok := strings.CutSuffix(rel, suffix); ok {
+			rel = db
+			break
+		}
+	}
+	g.mu.Lock()
+	if g.refusals == nil {
+		g.refusals = map[string]string{}
+	}
+	g.refusals[rel] = msg
+	g.mu.Unlock()
+}
+
+// takeRefusal returns and forgets the last refusal for database name.
+func (g *Grant) takeRefusal(name string) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	msg := g.refusals[name]
+	delete(g.refusals, name)
+	return msg
 }
 
 // NewGrant grants the existing folder dir with the limits lim (the
@@ -48,7 +79,7 @@ func NewGrant(dir string, lim ...Limits) (*Grant, error) {
 	g := &Grant{root: root, dir: abs, dirF: dirF, dirFD: int(dirF.Fd()),
 		vfs: "sandcache-" + rand.Text(), memory: "sandcache-" + rand.Text(), limits: DefaultLimits()}
 	if len(lim) > 0 {
-		g.limits = lim[0].normalized()
+		g.limits = lim[0].Normalized()
 	}
 	vfs.Register(g.vfs, newGrantVFS(g))
 	memdb.Create(g.memory, nil)

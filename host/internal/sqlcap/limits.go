@@ -37,8 +37,8 @@ func DefaultLimits() Limits {
 		Connections: DefaultConnections, Statements: DefaultStatements}
 }
 
-// normalized replaces unset fields by their defaults.
-func (l Limits) normalized() Limits {
+// Normalized returns l with unset fields replaced by their defaults.
+func (l Limits) Normalized() Limits {
 	d := DefaultLimits()
 	if l.MemoryBytes <= 0 {
 		l.MemoryBytes = d.MemoryBytes

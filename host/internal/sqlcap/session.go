@@ -128,6 +128,7 @@ func (s *Session) Exec(db capability.DB, sql string) (err error) {
 	if err := s.ensureLive(c); err != nil {
 		return err
 	}
+	c.denied = ""
 	return s.connErr(c, c.c.Exec(sql))
 }
 

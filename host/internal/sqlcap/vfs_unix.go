@@ -45,7 +45,18 @@ type refused struct{ msg string }
 func (r *refused) Error() string { return r.msg }
 
 func refuse(format string, args ...any) error {
-	return vfs.SystemError(&refused{fmt.Sprintf(format, args...)}, sqlite3.CANTOPEN)
+	return &refused{fmt.Sprintf(format, args...)}
+}
+
+// note turns a refusal into SQLite's CANTOPEN, recording why for the
+// database rel belongs to: SQLite reports only the code, and go-sqlite3
+// keeps a reason only until the next VFS call.
+func (v *grantVFS) note(rel string, err error) error {
+	if r, ok := err.(*refused); ok {
+		v.g.noteRefusal(rel, r.msg)
+		return sqlite3.CANTOPEN
+	}
+	return err
 }
 
 // rel returns the name relative to the granted folder of an absolute path
@@ -67,7 +78,7 @@ func quoteRel(g *Grant, name string) string {
 // like filecap paths: no "..", no absolute path, no URI).
 func (v *grantVFS) FullPathname(name string) (string, error) {
 	if err := checkName(name); err != nil {
-		return "", refuse("database name %q is not a path inside the granted folder", name)
+		return "", sqlite3.CANTOPEN
 	}
 	return v.g.dir + "/" + name, nil
 }
@@ -184,11 +195,11 @@ func (v *grantVFS) OpenFilename(name *vfs.Filename, flags vfs.OpenFlag) (vfs.Fil
 	}
 	rel, err := v.rel(name.String())
 	if err != nil {
-		return nil, flags, err
+		return nil, flags, v.note(name.String(), err)
 	}
 	f, err := v.openChecked(rel, flags)
 	if err != nil {
-		return nil, flags, err
+		return nil, flags, v.note(rel, err)
 	}
 	if flags&vfs.OPEN_MAIN_DB == 0 {
 		pf := &plainFile{File: f, flags: flags}
@@ -199,7 +210,7 @@ func (v *grantVFS) OpenFilename(name *vfs.Filename, flags vfs.OpenFlag) (vfs.Fil
 	}
 	defer f.Close()
 	if err := v.checkExisting(rel + "-shm"); err != nil {
-		return nil, flags, err
+		return nil, flags, v.note(rel, err)
 	}
 	// The OS VFS reopens the checked file (it exists now: no O_CREAT) and
 	// keeps the locks and the WAL-index.
@@ -209,7 +220,7 @@ func (v *grantVFS) OpenFilename(name *vfs.Filename, flags vfs.OpenFlag) (vfs.Fil
 	}
 	if err := sameFile(f, file, rel); err != nil {
 		file.Close()
-		return nil, flags, err
+		return nil, flags, v.note(rel, err)
 	}
 	return file, out, nil
 }
@@ -271,11 +282,11 @@ func (v *grantVFS) Open(name string, flags vfs.OpenFlag) (vfs.File, vfs.OpenFlag
 func (v *grantVFS) Delete(name string, syncDir bool) error {
 	rel, err := v.rel(name)
 	if err != nil {
-		return err
+		return v.note(name, err)
 	}
 	dir, base, err := v.parent(rel)
 	if err != nil {
-		return err
+		return v.note(rel, err)
 	}
 	defer v.closeDir(dir)
 	if err := unix.Unlinkat(dir, base, 0); err == unix.ENOENT {
