@@ -200,6 +200,9 @@ func (s *Session) configure(sc *sqlite3.Conn, c *conn) error {
 		{sqlite3.DBCONFIG_ENABLE_VIEW, false},
 		{sqlite3.DBCONFIG_ENABLE_LOAD_EXTENSION, false},
 		{sqlite3.DBCONFIG_WRITABLE_SCHEMA, false},
+		// Plans do not depend on bound values: statements are not prepared
+		// again (and authorized again) on every step.
+		{sqlite3.DBCONFIG_ENABLE_QPSG, true},
 	} {
 		if _, err := sc.Config(o.op, o.on); err != nil {
 			return err
