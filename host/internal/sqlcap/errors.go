@@ -100,7 +100,7 @@ func (s *Session) connErr(c *conn, err error) error {
 	if e, ok := err.(*capability.Error); ok {
 		return e
 	}
-	if !c.memory {
+	if !c.memory && (errors.Is(err, sqlite3.CANTOPEN) || errors.Is(err, sqlite3.IOERR)) {
 		if msg := s.g.takeRefusal(c.name); msg != "" {
 			return capability.Errorf(capability.NotPermitted, "sql %s: %s", c.label, s.g.scrub(msg))
 		}

@@ -28,6 +28,38 @@ type Grant struct {
 
 	mu       sync.Mutex
 	refusals map[string]string // database name → why the VFS refused one of its files
+	conns    int               // SQLite connections open on the grant's files
+	closed   bool
+}
+
+// connOpened and connClosed count the SQLite connections on the grant's
+// VFS: it stays registered until the grant is closed and the last one is.
+// connOpening is called before a connection opens (false once the grant
+// is closed), connClosed after it closed or failed to open.
+func (g *Grant) connOpening() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return false
+	}
+	g.conns++
+	return true
+}
+
+func (g *Grant) connClosed() {
+	g.mu.Lock()
+	g.conns--
+	last := g.closed && g.conns == 0
+	g.mu.Unlock()
+	if last {
+		g.release()
+	}
+}
+
+// release unregisters the VFS and closes the folder's descriptor.
+func (g *Grant) release() {
+	vfs.Unregister(g.vfs)
+	g.dirF.Close()
 }
 
 // noteRefusal records why the VFS refused file rel (a database or one of
@@ -103,10 +135,16 @@ func (g *Grant) Limits() Limits { return g.limits }
 func (g *Grant) MemoryName() string { return "/" + g.memory }
 
 // Close releases the folder and drops the in-memory database once the
-// connections still open on it are closed. Close Sessions first.
+// connections still open on it are closed. Close Sessions first: files
+// opened from now on are refused, and connections still open fail.
 func (g *Grant) Close() error {
 	memdb.Delete(g.memory)
-	vfs.Unregister(g.vfs)
-	g.dirF.Close()
+	g.mu.Lock()
+	g.closed = true
+	last := g.conns == 0
+	g.mu.Unlock()
+	if last {
+		g.release()
+	}
 	return g.root.Close()
 }

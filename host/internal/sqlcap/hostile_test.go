@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ncruces/go-sqlite3"
+	"github.com/ncruces/go-sqlite3/vfs"
 
 	"github.com/sandcache/sandcache/guest/capability"
 )
@@ -379,3 +380,19 @@ func TestCaps(t *testing.T) {
 		h.o.check(t, "connection reuse")
 	})
 }
+
+func TestGrantClosedUnderOpenConnections(t *testing.T) {
+	h := newHostile(t)
+	db := h.makeCache(t, "cache.sqlite")
+	h.g.Close() // a Sandbox closes its Sessions first; this one is late
+	must(t, h.s.Exec(db, "SELECT count(*) FROM cache_entries"))
+	_, err := h.s.Open("other.sqlite", false)
+	wantCode(t, "open after the grant closed", err, capability.IO)
+	must(t, h.s.CloseAll())
+	if vfsFound(h.g) {
+		t.Error("the grant's VFS is still registered after its last connection closed")
+	}
+}
+
+// vfsFound reports whether g's VFS is registered.
+func vfsFound(g *Grant) bool { return vfs.Find(g.vfs) != nil }

@@ -74,6 +74,14 @@ func (s *Session) ensureLive(c *conn) (err error) {
 		return capability.Errorf(capability.IO,
 			"sql %s: too many databases in use at once (the limit is %d connections per instance)", c.label, s.g.limits.Connections)
 	}
+	if !s.g.connOpening() {
+		return capability.Errorf(capability.IO, "sql %s: the cache is closed", c.label)
+	}
+	defer func() {
+		if err != nil {
+			s.g.connClosed()
+		}
+	}()
 	defer s.recoverOOM(c.label, &err)
 	var sc *sqlite3.Conn
 	if c.memory {
@@ -135,6 +143,7 @@ func (s *Session) park(c *conn) {
 	_ = c.c.Close()
 	c.c = nil
 	s.live--
+	s.g.connClosed()
 }
 
 // openMemory connects to the grant's shared in-memory database.
@@ -288,5 +297,6 @@ func (s *Session) closeConn(c *conn) error {
 	err := c.c.Close()
 	c.c = nil
 	s.live--
+	s.g.connClosed()
 	return s.g.sqlErr(c.label, err)
 }

@@ -111,9 +111,9 @@ func (v *grantVFS) closeDir(fd int) {
 
 // checkFD refuses a descriptor that is not a regular file with one link.
 func checkFD(st *unix.Stat_t, rel string) error {
-	switch {
-	case st.Mode&unix.S_IFMT != unix.S_IFREG:
-		return refuse("%q is a %s, not a regular file", rel, fileType(st.Mode))
+	switch mode := uint32(st.Mode); {
+	case mode&unix.S_IFMT != unix.S_IFREG:
+		return refuse("%q is a %s, not a regular file", rel, fileType(mode))
 	case st.Nlink != 1:
 		return refuse("%q has %d hard links; only a file with one link is used", rel, st.Nlink)
 	}
@@ -349,14 +349,8 @@ func (f *plainFile) WriteAt(p []byte, off int64) (int, error) {
 	return n, err
 }
 
-func (f *plainFile) Sync(flags vfs.SyncFlag) error {
-	var err error
-	if flags&vfs.SYNC_DATAONLY != 0 {
-		err = unix.Fdatasync(int(f.Fd()))
-	} else {
-		err = f.File.Sync()
-	}
-	if err != nil {
+func (f *plainFile) Sync(vfs.SyncFlag) error {
+	if err := f.File.Sync(); err != nil {
 		return err
 	}
 	if f.syncDir != nil {
