@@ -341,6 +341,21 @@ func TestCaps(t *testing.T) {
 		_, err := h.s.Prepare(db, "SELECT 3")
 		wantCode(t, "third statement", err, capability.IO)
 	})
+	t.Run("statement text", func(t *testing.T) {
+		h := newHostile(t)
+		db := h.makeCache(t, "a.sqlite")
+		_, err := h.s.Prepare(db, "SELECT '"+strings.Repeat("x", maxSQLBytes)+"'")
+		wantCode(t, "statement longer than the limit", err, capability.InvalidArgument)
+		big := "SELECT length('" + strings.Repeat("x", maxSQLBytes-100) + "')"
+		for range maxSQLTextBytes / len(big) {
+			prepare(t, h.s, db, big)
+		}
+		_, err = h.s.Prepare(db, big)
+		wantCode(t, "statement text beyond the limit", err, capability.IO)
+		h.s.CloseAll()
+		db = open(t, h.s, "a.sqlite")
+		prepare(t, h.s, db, big) // the budget is released with the statements
+	})
 	t.Run("connections are reused", func(t *testing.T) {
 		h := newHostile(t, Limits{Connections: 2})
 		var dbs []capability.DB

@@ -28,7 +28,11 @@ const (
 	DefaultStatements  = 16384
 	// maxSQLBytes is the longest statement text accepted (SQLite's
 	// SQLITE_LIMIT_SQL_LENGTH); the guest's longest is under 1 KiB.
-	maxSQLBytes = 64 << 10
+	maxSQLBytes = 16 << 10
+	// maxSQLTextBytes caps the statement text one Session keeps (to prepare
+	// statements again after their connection was closed to make room);
+	// the guest's statements for 1024 databases take about 5 MiB.
+	maxSQLTextBytes = 16 << 20
 )
 
 // DefaultLimits returns the default limits.

@@ -281,8 +281,9 @@ func (s *Session) Close(db capability.DB) {
 // closeConn finalizes c's statements, releases their handles and closes
 // its connection.
 func (s *Session) closeConn(c *conn) error {
-	for h := range c.stmts {
+	for h, e := range c.stmts {
 		s.stmts.remove(uint32(h))
+		s.text -= len(e.sql)
 	}
 	if c.c == nil {
 		clear(c.stmts)

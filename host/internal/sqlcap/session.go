@@ -32,6 +32,7 @@ type Session struct {
 	byName map[string]capability.DB
 	live   int    // connections open (conn.c != nil)
 	tick   uint64 // use counter for least-recently-used eviction
+	text   int    // bytes of statement text kept (stmt.sql)
 
 	permissive bool // tests of the SQL plumbing only: the authorizer allows all
 }
@@ -102,7 +103,7 @@ func (s *Session) CloseAll() error {
 		s.conns.remove(h)
 	})
 	clear(s.byName)
-	s.live = 0
+	s.live, s.text = 0, 0
 	return first
 }
 

@@ -21,6 +21,9 @@ func (s *Session) Prepare(db capability.DB, sql string) (h capability.Stmt, err 
 	if lim := s.g.limits.Statements; s.stmts.live >= lim {
 		return 0, capability.Errorf(capability.IO, "sql %s: too many prepared statements (the limit is %d per instance)", c.label, lim)
 	}
+	if s.text+len(sql) > maxSQLTextBytes && len(sql) <= maxSQLBytes {
+		return 0, capability.Errorf(capability.IO, "sql %s: too much prepared statement text (the limit is %d bytes per instance)", c.label, maxSQLTextBytes)
+	}
 	if err := s.ensureLive(c); err != nil {
 		return 0, err
 	}
@@ -44,7 +47,7 @@ func (s *Session) Prepare(db capability.DB, sql string) (h capability.Stmt, err 
 			return 0, capability.Errorf(capability.InvalidArgument, "sql %s: more than one statement in %q", c.label, sql)
 		}
 	}
-	e := &stmt{s: st, sql: sql[:len(sql)-len(tail)], db: c}
+	e := &stmt{s: st, sql: strings.Clone(sql[:len(sql)-len(tail)]), db: c}
 	hv, ok := s.stmts.add(e)
 	if !ok {
 		st.Close()
@@ -52,6 +55,7 @@ func (s *Session) Prepare(db capability.DB, sql string) (h capability.Stmt, err 
 	}
 	e.h = capability.Stmt(hv)
 	c.stmts[e.h] = e
+	s.text += len(e.sql)
 	return e.h, nil
 }
 
@@ -66,6 +70,7 @@ func (s *Session) Finalize(h capability.Stmt) {
 	}
 	delete(e.db.stmts, h)
 	s.stmts.remove(uint32(h))
+	s.text -= len(e.sql)
 }
 
 // stmt returns the statement of handle h, prepared on an open connection.
