@@ -411,3 +411,14 @@ func TestGrantClosedUnderOpenConnections(t *testing.T) {
 
 // vfsFound reports whether g's VFS is registered.
 func vfsFound(g *Grant) bool { return vfs.Find(g.vfs) != nil }
+
+func TestOddNamesStayInside(t *testing.T) {
+	h := newHostile(t)
+	for _, name := range []string{"a?b#c%d.sqlite", "sp ace/é%2e%2e.sqlite", "x&vfs=os.sqlite"} {
+		h.s.Close(h.makeCache(t, name))
+		if fi, err := os.Lstat(filepath.Join(h.dir, filepath.FromSlash(name))); err != nil || !fi.Mode().IsRegular() {
+			t.Errorf("%q: not created where named: %v", name, err)
+		}
+	}
+	h.o.check(t, "odd names")
+}
