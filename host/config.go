@@ -3,6 +3,8 @@ package host
 import (
 	"runtime"
 	"time"
+
+	"github.com/sandcache/sandcache/host/internal/sqlcap"
 )
 
 // Config configures a Runtime. It is immutable: each With method returns a
@@ -14,6 +16,7 @@ type Config struct {
 	maxKeyBytes     int
 	maxValueBytes   int
 	clock           func() time.Time
+	sqlCaps         sqlcap.Limits // zero fields: sqlcap's defaults
 }
 
 // Defaults.
@@ -59,3 +62,35 @@ func (c Config) WithMaxValueBytes(n int) Config { c.maxValueBytes = n; return c 
 // WithClock replaces the guest's wall clock (for tests: TTLs expire when the
 // clock says so, without sleeping). nil means the real clock.
 func (c Config) WithClock(now func() time.Time) Config { c.clock = now; return c }
+
+// SQL capability caps (defaults in parentheses). Values below 1 mean the
+// default. A guest that reaches one gets a clear error for that call.
+const (
+	// DefaultMemoryDatabaseBytes caps the "mem" backend's database, shared by
+	// the instances of a Sandbox (256 MiB).
+	DefaultMemoryDatabaseBytes = sqlcap.DefaultMemoryBytes
+	// DefaultMaxOpenDatabases caps the database handles one guest instance
+	// holds open (1024): one per distinct SQLite path it has used.
+	DefaultMaxOpenDatabases = sqlcap.DefaultDatabases
+	// DefaultMaxSQLConnections caps the SQLite connections one guest
+	// instance keeps open (16, about 3 descriptors each); databases beyond
+	// it are closed when idle and reopened on use.
+	DefaultMaxSQLConnections = sqlcap.DefaultConnections
+	// DefaultMaxStatements caps the prepared statements of one guest
+	// instance (16384).
+	DefaultMaxStatements = sqlcap.DefaultStatements
+)
+
+// WithMemoryDatabaseBytes caps the size of the "mem" backend's database;
+// puts beyond it fail with ErrIO ("the memory database is full").
+func (c Config) WithMemoryDatabaseBytes(n int64) Config { c.sqlCaps.MemoryBytes = n; return c }
+
+// WithMaxOpenDatabases caps the database handles one guest instance holds.
+func (c Config) WithMaxOpenDatabases(n int) Config { c.sqlCaps.Databases = n; return c }
+
+// WithMaxSQLConnections caps the SQLite connections (and so descriptors)
+// one guest instance keeps open at once.
+func (c Config) WithMaxSQLConnections(n int) Config { c.sqlCaps.Connections = n; return c }
+
+// WithMaxStatements caps the prepared statements of one guest instance.
+func (c Config) WithMaxStatements(n int) Config { c.sqlCaps.Statements = n; return c }

@@ -8,7 +8,13 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/host/internal/sqlcap"
 )
+
+// sqlLimits returns the sql capability's caps configured on c (defaults
+// for what was not set). The Sandbox grants its folder with them:
+// sqlcap.NewGrant(dir, cfg.sqlLimits()).
+func (c Config) sqlLimits() sqlcap.Limits { return c.sqlCaps.Normalized() }
 
 // The host side of interface sandcache:cache/sql@0.1.0: each function
 // lifts its core arguments, calls the instance's sqlcap.Session and lowers

@@ -73,3 +73,25 @@ func (c Config) WithMemoryLimitPages(pages uint32) Config {
 	c.host = c.host.WithMemoryLimitPages(pages)
 	return c
 }
+
+// WithMemoryDatabaseBytes caps the size of the "mem" backend's database
+// (default host.DefaultMemoryDatabaseBytes); puts beyond it fail with ErrIO.
+func (c Config) WithMemoryDatabaseBytes(n int64) Config {
+	c.host = c.host.WithMemoryDatabaseBytes(n)
+	return c
+}
+
+// WithMaxOpenDatabases caps the SQLite databases one guest instance holds
+// open (default host.DefaultMaxOpenDatabases).
+func (c Config) WithMaxOpenDatabases(n int) Config { c.host = c.host.WithMaxOpenDatabases(n); return c }
+
+// WithMaxSQLConnections caps the SQLite connections, and so descriptors,
+// one guest instance keeps open (default host.DefaultMaxSQLConnections).
+func (c Config) WithMaxSQLConnections(n int) Config {
+	c.host = c.host.WithMaxSQLConnections(n)
+	return c
+}
+
+// WithMaxStatements caps the prepared statements of one guest instance
+// (default host.DefaultMaxStatements).
+func (c Config) WithMaxStatements(n int) Config { c.host = c.host.WithMaxStatements(n); return c }

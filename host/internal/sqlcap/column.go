@@ -19,8 +19,8 @@ func (s *Session) column(h capability.Stmt, index uint32) (*sqlite3.Stmt, int, b
 // ColumnCount returns the number of result columns of statement h (0 for
 // an unknown handle).
 func (s *Session) ColumnCount(h capability.Stmt) uint32 {
-	e, ok := s.stmts.get(uint32(h))
-	if !ok {
+	e, err := s.stmt(h)
+	if err != nil {
 		return 0
 	}
 	return uint32(e.s.ColumnCount())

@@ -89,3 +89,29 @@ func fromFiles(err error) error {
 	}
 	return capability.Errorf(capability.Internal, "sql: %v", err)
 }
+
+// connErr is sqlErr for an error on the connection of c, with the reasons
+// SQLite's own codes cannot carry: a file the VFS refused, a statement the
+// authorizer denied, the memory database's size cap.
+func (s *Session) connErr(c *conn, err error) error {
+	if err == nil {
+		return nil
+	}
+	if e, ok := err.(*capability.Error); ok {
+		return e
+	}
+	if !c.memory && (errors.Is(err, sqlite3.CANTOPEN) || errors.Is(err, sqlite3.IOERR)) {
+		if msg := s.g.takeRefusal(c.name); msg != "" {
+			return capability.Errorf(capability.NotPermitted, "sql %s: %s", c.label, s.g.scrub(msg))
+		}
+	}
+	switch {
+	case c.denied != "":
+		denied := c.denied
+		c.denied = ""
+		return capability.Errorf(capability.NotPermitted, "sql %s: %s", c.label, denied)
+	case errors.Is(err, sqlite3.FULL) && c.memory:
+		return capability.Errorf(capability.IO, "sql %s: the memory database is full (the limit is %d bytes)", c.label, s.g.limits.MemoryBytes)
+	}
+	return s.g.sqlErr(c.label, err)
+}

@@ -2,8 +2,8 @@ package sqlcap
 
 import (
 	"errors"
-	"io/fs"
 	"math/rand/v2"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -21,13 +21,18 @@ import (
 // same name (or memory) opened again returns the same handle; each Open
 // needs a Close.
 //
-// Errors: InvalidArgument or NotPermitted for bad names and symlinks,
-// Corrupt when the file is not an SQLite database, IO otherwise.
+// Errors: InvalidArgument or NotPermitted for bad names, symlinks, hard
+// links, FIFOs and other files that are not regular; Corrupt when the file
+// is not an SQLite database or holds schema objects that are not a
+// cache's; IO when Limits.Databases handles are open, and otherwise.
 func (s *Session) Open(name string, memory bool) (db capability.DB, err error) {
 	key := memoryKey
-	var parts []string
 	if !memory {
-		if parts, err = filecap.SplitPath(name); err != nil {
+		parts, err := filecap.SplitPath(name)
+		if err != nil {
+			return 0, fromFiles(err)
+		}
+		if err := filecap.EnsureFolders(s.g.root, parts[:len(parts)-1]); err != nil {
 			return 0, fromFiles(err)
 		}
 		key = name
@@ -41,94 +46,206 @@ func (s *Session) Open(name string, memory bool) (db capability.DB, err error) {
 	if !memory {
 		label = strconv.Quote(name)
 	}
-	defer s.recoverOOM(label, &err)
-	var c *sqlite3.Conn
-	if memory {
-		c, err = s.openMemory(label)
-	} else {
-		c, err = s.openFile(name, parts, label)
+	if lim := s.g.limits.Databases; s.conns.live >= lim {
+		return 0, capability.Errorf(capability.IO, "sql %s: too many open databases (the limit is %d per instance)", label, lim)
 	}
-	if err != nil {
+	cn := &conn{key: key, label: label, name: name, memory: memory, refs: 1, stmts: map[capability.Stmt]*stmt{}}
+	if err := s.ensureLive(cn); err != nil {
 		return 0, err
 	}
-	cn := &conn{c: c, key: key, label: label, refs: 1, stmts: map[capability.Stmt]struct{}{}}
 	h, ok := s.conns.add(cn)
 	if !ok {
-		c.Close()
+		s.park(cn)
 		return 0, capability.Errorf(capability.IO, "sql %s: too many open databases", label)
 	}
 	s.byName[key] = capability.DB(h)
 	return capability.DB(h), nil
 }
 
-// openMemory connects to the grant's shared in-memory database.
-func (s *Session) openMemory(label string) (*sqlite3.Conn, error) {
-	c, err := sqlite3.OpenFlags("file:"+s.g.MemoryName()+"?vfs=memdb",
-		sqlite3.OPEN_READWRITE|sqlite3.OPEN_CREATE|sqlite3.OPEN_URI)
-	if err != nil {
-		return nil, s.g.sqlErr(label, err)
-	}
-	if err := s.configure(c, false); err != nil {
-		c.Close()
-		return nil, s.g.sqlErr(label, err)
-	}
-	return c, nil
-}
-
-// openFile opens (creating) the database file name inside the grant.
-func (s *Session) openFile(name string, parts []string, label string) (*sqlite3.Conn, error) {
-	if err := filecap.EnsureFolders(s.g.root, parts[:len(parts)-1]); err != nil {
-		return nil, fromFiles(err)
-	}
-	fi, err := s.g.root.Lstat(name)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
-		return nil, capability.Errorf(capability.IO, "sql %s: %v", label, cause(err))
-	case fi.Mode()&fs.ModeSymlink != 0:
-		return nil, capability.Errorf(capability.NotPermitted, "sql %s: is a symbolic link; links are not followed", label)
-	case fi.IsDir():
-		return nil, capability.Errorf(capability.IO, "sql %s: is a folder", label)
-	case !fi.Mode().IsRegular():
-		return nil, capability.Errorf(capability.IO, "sql %s: is not a regular file", label)
-	}
-	return s.openPath(name, label)
-}
-
-// openPath opens the file database name (checked) by absolute path. With
-// SQLITE_OPEN_NOFOLLOW, SQLite refuses the file when its resolved path
-// holds any symlink, so a symlink swapped in after the checks is refused
-// too.
-func (s *Session) openPath(name, label string) (*sqlite3.Conn, error) {
-	path := filepath.Join(s.g.dir, filepath.FromSlash(name))
-	c, err := sqlite3.OpenFlags(path, sqlite3.OPEN_READWRITE|sqlite3.OPEN_CREATE|sqlite3.OPEN_NOFOLLOW)
-	if err != nil {
-		return nil, s.g.sqlErr(label, err)
-	}
-	if err := s.configure(c, true); err != nil {
-		c.Close()
-		return nil, s.g.sqlErr(label, err)
-	}
-	return c, nil
-}
-
-// configure applies the Session's context and the connection settings:
-// busy timeout first, then, for files, WAL and synchronous=NORMAL.
-// Switching to WAL reads the header, so a file that is not a database
-// fails here.
-func (s *Session) configure(c *sqlite3.Conn, file bool) error {
-	c.SetInterrupt(s.ctx)
-	if err := c.BusyTimeout(BusyTimeout); err != nil {
-		return err
-	}
-	if !file {
+// ensureLive makes sure c has an open SQLite connection, closing the least
+// recently used idle one first when Limits.Connections are open.
+func (s *Session) ensureLive(c *conn) (err error) {
+	s.tick++
+	c.lastUse = s.tick
+	if c.c != nil {
 		return nil
 	}
-	if err := s.switchToWAL(c); err != nil {
+	if s.live >= s.g.limits.Connections && !s.evictOne() {
+		return capability.Errorf(capability.IO,
+			"sql %s: too many databases in use at once (the limit is %d connections per instance)", c.label, s.g.limits.Connections)
+	}
+	if !s.g.connOpening() {
+		return capability.Errorf(capability.IO, "sql %s: the cache is closed", c.label)
+	}
+	defer func() {
+		if err != nil {
+			s.g.connClosed()
+		}
+	}()
+	defer s.recoverOOM(c.label, &err)
+	var sc *sqlite3.Conn
+	if c.memory {
+		sc, err = s.openMemory(c)
+	} else {
+		sc, err = s.openFile(c)
+	}
+	if err != nil {
 		return err
 	}
-	return c.Exec("PRAGMA synchronous=NORMAL")
+	c.c = sc
+	s.live++
+	return nil
 }
+
+// evictOne closes the connection of the least recently used idle handle
+// (no transaction, no statement bound or stepping); false when none is.
+func (s *Session) evictOne() bool {
+	var victim *conn
+	s.conns.each(func(_ uint32, c *conn) {
+		if c.c != nil && (victim == nil || c.lastUse < victim.lastUse) && idle(c) {
+			victim = c
+		}
+	})
+	if victim == nil {
+		return false
+	}
+	s.park(victim)
+	return true
+}
+
+// idle reports whether c's connection can be closed and reopened later
+// without the guest noticing.
+func idle(c *conn) bool {
+	if !c.c.GetAutocommit() {
+		return false
+	}
+	for _, e := range c.stmts {
+		if e.bound || e.ncols > 0 || (e.s != nil && e.s.Busy()) {
+			return false
+		}
+	}
+	return true
+}
+
+// park finalizes c's statements (they keep their handles and SQL) and
+// closes its connection.
+func (s *Session) park(c *conn) {
+	if c.c == nil {
+		return
+	}
+	for _, e := range c.stmts {
+		if e.s != nil {
+			_ = e.s.Close()
+			e.s = nil
+		}
+	}
+	c.changes = c.c.Changes()
+	_ = c.c.Close()
+	c.c = nil
+	s.live--
+	s.g.connClosed()
+}
+
+// openMemory connects to the grant's shared in-memory database.
+func (s *Session) openMemory(c *conn) (*sqlite3.Conn, error) {
+	sc, err := sqlite3.OpenFlags("file:"+s.g.MemoryName()+"?vfs=memdb",
+		sqlite3.OPEN_READWRITE|sqlite3.OPEN_CREATE|sqlite3.OPEN_URI)
+	if err != nil {
+		return nil, s.connErr(c, err)
+	}
+	if err := s.configure(sc, c); err != nil {
+		sc.Close()
+		return nil, s.connErr(c, err)
+	}
+	return sc, nil
+}
+
+// openFile opens (creating) the database file of c inside the grant,
+// through the grant's VFS (see grantVFS), which refuses symlinks, hard
+// links and files that are not regular, and never blocks.
+func (s *Session) openFile(c *conn) (*sqlite3.Conn, error) {
+	sc, err := sqlite3.OpenFlags(s.fileURI(c.name),
+		sqlite3.OPEN_READWRITE|sqlite3.OPEN_CREATE|sqlite3.OPEN_NOFOLLOW|sqlite3.OPEN_URI)
+	if err != nil {
+		return nil, s.connErr(c, err)
+	}
+	if err := s.configure(sc, c); err != nil {
+		sc.Close()
+		return nil, s.connErr(c, err)
+	}
+	return sc, nil
+}
+
+// fileURI is the URI that opens name through the grant's VFS.
+func (s *Session) fileURI(name string) string {
+	path := name
+	if !vfsRelative {
+		path = filepath.ToSlash(filepath.Join(s.g.dir, filepath.FromSlash(name)))
+	}
+	u := url.URL{Scheme: "file", Opaque: (&url.URL{Path: path}).EscapedPath(), RawQuery: "vfs=" + url.QueryEscape(s.g.vfs)}
+	return u.String()
+}
+
+// configure applies the Session's context and the connection's settings
+// and confinement: busy timeout; no attached databases, defensive mode,
+// untrusted schema, no views, no extensions; for files WAL and
+// synchronous=NORMAL, for memory the size cap; the schema check; and last
+// the authorizer, so the host's own statements above are not subject to
+// it. Switching to WAL reads the header, so a file that is not a database
+// fails here.
+func (s *Session) configure(sc *sqlite3.Conn, c *conn) error {
+	sc.SetInterrupt(s.ctx)
+	if err := sc.BusyTimeout(BusyTimeout); err != nil {
+		return err
+	}
+	sc.Limit(sqlite3.LIMIT_ATTACHED, 0)
+	sc.Limit(sqlite3.LIMIT_SQL_LENGTH, maxSQLBytes)
+	for _, o := range []struct {
+		op sqlite3.DBConfig
+		on bool
+	}{
+		{sqlite3.DBCONFIG_DEFENSIVE, true},
+		{sqlite3.DBCONFIG_TRUSTED_SCHEMA, false},
+		{sqlite3.DBCONFIG_ENABLE_VIEW, false},
+		{sqlite3.DBCONFIG_ENABLE_LOAD_EXTENSION, false},
+		{sqlite3.DBCONFIG_WRITABLE_SCHEMA, false},
+		// Plans do not depend on bound values: statements are not prepared
+		// again (and authorized again) on every step.
+		{sqlite3.DBCONFIG_ENABLE_QPSG, true},
+	} {
+		if _, err := sc.Config(o.op, o.on); err != nil {
+			return err
+		}
+	}
+	if c.memory {
+		pages := s.g.limits.MemoryBytes / memoryPageSize
+		if err := sc.Exec("PRAGMA page_size=" + strconv.Itoa(memoryPageSize) + "; PRAGMA max_page_count=" + strconv.FormatInt(max(pages, 2), 10)); err != nil {
+			return err
+		}
+	} else {
+		if err := s.switchToWAL(sc); err != nil {
+			return err
+		}
+		if err := sc.Exec("PRAGMA synchronous=NORMAL"); err != nil {
+			return err
+		}
+	}
+	if !s.permissive {
+		if err := checkSchema(sc, c.label); err != nil {
+			return err
+		}
+	}
+	return sc.SetAuthorizer(func(action sqlite3.AuthorizerActionCode, name3, name4, schema, _ string) sqlite3.AuthorizerReturnCode {
+		if s.permissive || authorize(action, name3, name4, schema) {
+			return sqlite3.AUTH_OK
+		}
+		c.denied = describeAction(action, name3, name4, schema)
+		return sqlite3.AUTH_DENY
+	})
+}
+
+// memoryPageSize is the page size of the in-memory database.
+const memoryPageSize = 4096
 
 // switchToWAL sets journal_mode=WAL. SQLite takes the exclusive lock this
 // needs without calling the busy handler (it may hold a shared lock, and
@@ -161,14 +278,26 @@ func (s *Session) Close(db capability.DB) {
 	delete(s.byName, c.key)
 }
 
-// closeConn finalizes c's statements and closes it.
+// closeConn finalizes c's statements, releases their handles and closes
+// its connection.
 func (s *Session) closeConn(c *conn) error {
-	for h := range c.stmts {
-		if st, ok := s.stmts.get(uint32(h)); ok {
-			_ = st.s.Close()
-			s.stmts.remove(uint32(h))
+	for h, e := range c.stmts {
+		s.stmts.remove(uint32(h))
+		s.text -= len(e.sql)
+	}
+	if c.c == nil {
+		clear(c.stmts)
+		return nil
+	}
+	for _, e := range c.stmts {
+		if e.s != nil {
+			_ = e.s.Close()
 		}
 	}
 	clear(c.stmts)
-	return s.g.sqlErr(c.label, c.c.Close())
+	err := c.c.Close()
+	c.c = nil
+	s.live--
+	s.g.connClosed()
+	return s.g.sqlErr(c.label, err)
 }

@@ -130,8 +130,7 @@ func TestCompanionFileSymlinks(t *testing.T) {
 
 func TestSymlinkedFolderSwappedIn(t *testing.T) {
 	// Even when a folder is replaced by a symlink after Open's own checks,
-	// SQLite refuses (SQLITE_OPEN_NOFOLLOW makes it refuse any symlink in
-	// the resolved path). Simulate the race by skipping Open's checks.
+	// the grant's VFS refuses (it opens every component with O_NOFOLLOW). Simulate the race by skipping Open's checks.
 	parent := t.TempDir()
 	o := newOutside(t, parent)
 	grantDir := filepath.Join(parent, "grant")
@@ -146,13 +145,13 @@ func TestSymlinkedFolderSwappedIn(t *testing.T) {
 	must(t, os.Symlink(o.dir, filepath.Join(grantDir, "sub")))
 	_, err = s.Open("sub/cache.sqlite", false)
 	wantCode(t, "Open through folder symlink", err, capability.NotPermitted)
-	_, err = s.openPath("sub/cache.sqlite", `"sub/cache.sqlite"`)
+	_, err = s.openFile(&conn{name: "sub/cache.sqlite", label: `"sub/cache.sqlite"`})
 	wantCode(t, "open through swapped-in folder symlink", err, capability.NotPermitted)
 	o.check(t, "swapped folder")
 	// Same for the file itself.
 	must(t, os.Remove(filepath.Join(grantDir, "sub")))
 	must(t, os.Symlink(o.canary, filepath.Join(grantDir, "file.sqlite")))
-	_, err = s.openPath("file.sqlite", `"file.sqlite"`)
+	_, err = s.openFile(&conn{name: "file.sqlite", label: `"file.sqlite"`})
 	wantCode(t, "open swapped-in file symlink", err, capability.NotPermitted)
 	o.check(t, "swapped file")
 }

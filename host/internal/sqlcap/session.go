@@ -30,25 +30,40 @@ type Session struct {
 	conns  table[*conn]
 	stmts  table[*stmt]
 	byName map[string]capability.DB
+	live   int    // connections open (conn.c != nil)
+	tick   uint64 // use counter for least-recently-used eviction
+	text   int    // bytes of statement text kept (stmt.sql)
+
+	permissive bool // tests of the SQL plumbing only: the authorizer allows all
 }
 
 var _ capability.SQL = (*Session)(nil)
 
-// conn is an open database of a Session.
+// conn is an open database of a Session. Its SQLite connection c may be
+// closed while the handle stays open (see Limits.Connections): it is then
+// nil, and reopened on the next use.
 type conn struct {
-	c     *sqlite3.Conn
-	key   string // byName key
-	label string // name for messages
-	refs  int
-	stmts map[capability.Stmt]struct{}
+	c       *sqlite3.Conn
+	key     string // byName key
+	label   string // name for messages
+	name    string // database name (files)
+	memory  bool   // the grant's in-memory database
+	refs    int
+	stmts   map[capability.Stmt]*stmt
+	lastUse uint64
+	changes int64  // Changes() when c was closed
+	denied  string // why the authorizer last denied a statement
 }
 
-// stmt is a prepared statement of a Session.
+// stmt is a prepared statement of a Session. s is nil while its connection
+// is closed; it is prepared again from sql on its next use.
 type stmt struct {
 	s     *sqlite3.Stmt
+	sql   string
 	db    *conn
 	h     capability.Stmt
-	ncols int // columns of the current row; 0 when there is none
+	ncols int  // columns of the current row; 0 when there is none
+	bound bool // parameters bound since the last Reset
 }
 
 // NewSession returns a Session on the grant g.
@@ -69,7 +84,11 @@ func (s *Session) SetContext(ctx context.Context) {
 		ctx = context.Background()
 	}
 	s.ctx = ctx
-	s.conns.each(func(_ uint32, c *conn) { c.c.SetInterrupt(ctx) })
+	s.conns.each(func(_ uint32, c *conn) {
+		if c.c != nil {
+			c.c.SetInterrupt(ctx)
+		}
+	})
 }
 
 // CloseAll finalizes every statement and closes every connection of the
@@ -84,6 +103,7 @@ func (s *Session) CloseAll() error {
 		s.conns.remove(h)
 	})
 	clear(s.byName)
+	s.live, s.text = 0, 0
 	return first
 }
 
@@ -92,6 +112,9 @@ func (s *Session) Changes(db capability.DB) int64 {
 	c, ok := s.conns.get(uint32(db))
 	if !ok {
 		return 0
+	}
+	if c.c == nil {
+		return c.changes
 	}
 	return c.c.Changes()
 }
@@ -103,7 +126,11 @@ func (s *Session) Exec(db capability.DB, sql string) (err error) {
 		return err
 	}
 	defer s.recoverOOM(c.label, &err)
-	return s.g.sqlErr(c.label, c.c.Exec(sql))
+	if err := s.ensureLive(c); err != nil {
+		return err
+	}
+	c.denied = ""
+	return s.connErr(c, c.c.Exec(sql))
 }
 
 // conn returns the connection of handle db.

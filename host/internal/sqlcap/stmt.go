@@ -18,9 +18,22 @@ func (s *Session) Prepare(db capability.DB, sql string) (h capability.Stmt, err 
 		return 0, err
 	}
 	defer s.recoverOOM(c.label, &err)
+	if lim := s.g.limits.Statements; s.stmts.live >= lim {
+		return 0, capability.Errorf(capability.IO, "sql %s: too many prepared statements (the limit is %d per instance)", c.label, lim)
+	}
+	if s.text+len(sql) > maxSQLTextBytes && len(sql) <= maxSQLBytes {
+		return 0, capability.Errorf(capability.IO, "sql %s: too much prepared statement text (the limit is %d bytes per instance)", c.label, maxSQLTextBytes)
+	}
+	if err := s.ensureLive(c); err != nil {
+		return 0, err
+	}
+	if isVacuum(sql) {
+		return 0, capability.Errorf(capability.NotPermitted, "sql %s: VACUUM is not permitted", c.label)
+	}
+	c.denied = ""
 	st, tail, err := c.c.Prepare(sql)
 	if err != nil {
-		return 0, s.g.sqlErr(c.label, err)
+		return 0, s.connErr(c, err)
 	}
 	if st == nil {
 		return 0, capability.Errorf(capability.InvalidArgument, "sql %s: no statement in %q", c.label, sql)
@@ -34,14 +47,15 @@ func (s *Session) Prepare(db capability.DB, sql string) (h capability.Stmt, err 
 			return 0, capability.Errorf(capability.InvalidArgument, "sql %s: more than one statement in %q", c.label, sql)
 		}
 	}
-	e := &stmt{s: st, db: c}
+	e := &stmt{s: st, sql: strings.Clone(sql[:len(sql)-len(tail)]), db: c}
 	hv, ok := s.stmts.add(e)
 	if !ok {
 		st.Close()
 		return 0, capability.Errorf(capability.IO, "sql %s: too many prepared statements", c.label)
 	}
 	e.h = capability.Stmt(hv)
-	c.stmts[e.h] = struct{}{}
+	c.stmts[e.h] = e
+	s.text += len(e.sql)
 	return e.h, nil
 }
 
@@ -51,18 +65,43 @@ func (s *Session) Finalize(h capability.Stmt) {
 	if !ok {
 		return
 	}
-	_ = e.s.Close()
+	if e.s != nil {
+		_ = e.s.Close()
+	}
 	delete(e.db.stmts, h)
 	s.stmts.remove(uint32(h))
+	s.text -= len(e.sql)
 }
 
-// stmt returns the statement of handle h.
+// stmt returns the statement of handle h, prepared on an open connection.
 func (s *Session) stmt(h capability.Stmt) (*stmt, error) {
 	e, ok := s.stmts.get(uint32(h))
 	if !ok {
 		return nil, capability.Errorf(capability.Internal, "sql: unknown statement handle %d", h)
 	}
-	return e, nil
+	if e.s != nil && e.db.c != nil {
+		s.tick++
+		e.db.lastUse = s.tick
+		return e, nil
+	}
+	return e, s.revive(e)
+}
+
+// revive reopens e's connection and prepares e again after they were
+// closed to make room (Limits.Connections).
+func (s *Session) revive(e *stmt) (err error) {
+	defer s.recoverOOM(e.db.label, &err)
+	if err := s.ensureLive(e.db); err != nil {
+		return err
+	}
+	if e.s == nil {
+		st, _, err := e.db.c.Prepare(e.sql)
+		if err != nil {
+			return s.connErr(e.db, err)
+		}
+		e.s = st
+	}
+	return nil
 }
 
 // param converts a 1-based parameter index.
@@ -84,7 +123,8 @@ func (s *Session) bind(h capability.Stmt, index uint32, f func(st *sqlite3.Stmt,
 		return err
 	}
 	defer s.recoverOOM(e.db.label, &err)
-	return s.g.sqlErr(e.db.label, f(e.s, i))
+	e.bound = true
+	return s.connErr(e.db, f(e.s, i))
 }
 
 // BindNull binds parameter index (1-based) to NULL.
@@ -129,24 +169,54 @@ func (s *Session) Step(h capability.Stmt) (row bool, err error) {
 		return false, err
 	}
 	defer s.recoverOOM(e.db.label, &err)
+	e.db.denied = ""
 	if e.s.Step() {
 		e.ncols = e.s.DataCount()
 		return true, nil
 	}
 	e.ncols = 0
-	return false, s.g.sqlErr(e.db.label, e.s.Err())
+	return false, s.connErr(e.db, e.s.Err())
 }
 
 // Reset resets statement h and clears its bindings so it can run again.
 // The error of the last Step, which SQLite reports again here, is not
 // repeated.
 func (s *Session) Reset(h capability.Stmt) (err error) {
+	if e, ok := s.stmts.get(uint32(h)); ok && e.s == nil {
+		e.ncols, e.bound = 0, false // closed to make room: nothing to reset
+		return nil
+	}
 	e, err := s.stmt(h)
 	if err != nil {
 		return err
 	}
 	defer s.recoverOOM(e.db.label, &err)
-	e.ncols = 0
+	e.ncols, e.bound = 0, false
 	_ = e.s.Reset()
-	return s.g.sqlErr(e.db.label, e.s.ClearBindings())
+	return s.connErr(e.db, e.s.ClearBindings())
+}
+
+// isVacuum reports whether sql's first keyword, after white space and
+// comments, is VACUUM: SQLite has no authorizer action for it (VACUUM INTO
+// is denied when it steps, as an ATTACH; this denies it when prepared).
+func isVacuum(sql string) bool {
+	for {
+		sql = strings.TrimLeft(sql, " \t\r\n\f")
+		switch {
+		case strings.HasPrefix(sql, "--"):
+			i := strings.IndexByte(sql, '\n')
+			if i < 0 {
+				return false
+			}
+			sql = sql[i+1:]
+		case strings.HasPrefix(sql, "/*"):
+			i := strings.Index(sql[2:], "*/")
+			if i < 0 {
+				return false
+			}
+			sql = sql[i+4:]
+		default:
+			return len(sql) >= 6 && strings.EqualFold(sql[:6], "vacuum")
+		}
+	}
 }
