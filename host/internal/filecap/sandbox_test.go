@@ -313,3 +313,30 @@ func TestSparseHugeFileIsNotAllocated(t *testing.T) {
 		t.Fatalf("Read of a 200 GB file allocated %d bytes", grew)
 	}
 }
+
+func TestSpecialFileAsFolder(t *testing.T) {
+	for _, kind := range []string{"fifo", "socket", "device"} {
+		t.Run(kind, func(t *testing.T) {
+			parent := t.TempDir()
+			o := newOutside(t, parent)
+			grant := filepath.Join(parent, "grant")
+			os.Mkdir(grant, 0o777)
+			plantSpecial(t, grant, "files/ns", kind, o)
+			f, err := Open(grant)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			within(t, "calls", func() {
+				_, _, err := f.Read("files/ns/a.json")
+				wantCode(t, "Read", err, capability.NotPermitted)
+				wantCode(t, "WriteAtomic", f.WriteAtomic("files/ns/a.json", []byte("x")), capability.NotPermitted)
+				_, err = f.List("files/ns")
+				wantCode(t, "List", err, capability.NotPermitted)
+				_, err = f.Remove("files/ns/a.json")
+				wantCode(t, "Remove", err, capability.NotPermitted)
+			})
+			o.check(t, kind)
+		})
+	}
+}
