@@ -16,9 +16,14 @@ const defaultTimeout = 30 * time.Second
 const abandonAfter = time.Second
 
 // parseTimeout parses --timeout: a Go duration ("30s", "1m30s", "500ms"),
-// "0" for none; "" is the default.
-func parseTimeout(s string) (time.Duration, error) {
+// "0" for none; "" is the command's default: defaultTimeout, or none for
+// bench, which bounds itself (--runs, --ops, --duration) and takes longer
+// than that on a loaded machine.
+func parseTimeout(s, command string) (time.Duration, error) {
 	if s == "" {
+		if command == "bench" {
+			return 0, nil
+		}
 		return defaultTimeout, nil
 	}
 	d, err := time.ParseDuration(s)

@@ -54,7 +54,7 @@ global flags (before or after the command):
                            errors as {"error":"..."} on stdout
   --timeout DURATION       deadline of the command (default 30s; 0 = none), e.g. 500ms,
                            2m; a command past it, or interrupted by SIGINT or SIGTERM,
-                           stops with an error and exit status 2 (bench: raise it or 0)
+                           stops with an error and exit status 2 (bench: none by default)
 
 environment:
   SANDCACHE_DIR                the default --dir
@@ -154,7 +154,7 @@ func (a *app) dispatch(args []string) error {
 	if err := a.g.check(); err != nil {
 		return err
 	}
-	timeout, err := parseTimeout(a.g.timeout)
+	timeout, err := parseTimeout(a.g.timeout, name)
 	if err != nil {
 		return err
 	}

@@ -494,3 +494,14 @@ func TestSignalsInterrupt(t *testing.T) {
 		})
 	}
 }
+
+func TestBenchHasNoDefaultTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		flag, cmd string
+		want      time.Duration
+	}{{"", "get", 30 * time.Second}, {"", "bench", 0}, {"5s", "bench", 5 * time.Second}, {"0", "get", 0}} {
+		if got, err := parseTimeout(tc.flag, tc.cmd); got != tc.want || err != nil {
+			t.Errorf("parseTimeout(%q, %q) = %v, %v; want %v", tc.flag, tc.cmd, got, err, tc.want)
+		}
+	}
+}
