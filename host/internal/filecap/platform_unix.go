@@ -13,10 +13,11 @@ import (
 const openNoFollow = syscall.O_NOFOLLOW
 
 // openReadFlags opens files for reading without following a symlink as the
-// last component (os.Root adds O_NOFOLLOW itself; a symlink it resolves
-// inside the root is still caught by readIn's Lstat) and without blocking
-// on a FIFO or device planted where a file is expected: it is then refused
-// by its fstat before anything is read.
+// last component (os.Root adds O_NOFOLLOW itself, then resolves a symlink
+// that stays inside the root: readIn sees a different file than its lstat
+// and refuses it) and without blocking on a FIFO or device swapped in
+// after readIn's lstat: it is then refused by its fstat before anything is
+// read.
 const openReadFlags = os.O_RDONLY | syscall.O_NOFOLLOW | syscall.O_NONBLOCK
 
 // linkCount returns the number of hard links of the file fi describes (from

@@ -32,48 +32,46 @@ func (f *Files) Read(path string) (data []byte, ok bool, err error) {
 }
 
 // readIn reads the file name of folder d (rel is its relative path).
+//
+// The name is checked with lstat before it is opened, so a FIFO, device or
+// symlink is refused without being opened at all (opening some devices has
+// effects). Then it is opened with O_NOFOLLOW|O_NONBLOCK and checked again
+// with fstat, before a byte is read or allocated: the same file as the
+// lstat (else something was swapped in: look again), a single-link regular
+// file, within the size limit.
 func (f *Files) readIn(d *folder, name, rel string) ([]byte, bool, error) {
 	for range maxAttempts {
-		file, err := d.root.OpenFile(name, openReadFlags, 0)
+		fi, err := d.root.Lstat(name)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, false, nil
 		}
 		if err != nil {
-			// os.Root refuses symlinks that leave the root; report every
-			// symlink the same way.
-			// A socket cannot be opened at all: report it (and every
-			// symlink) by its kind, not by the open's error.
-			if fi, lerr := d.root.Lstat(name); lerr == nil && !fi.IsDir() {
-				if kerr := checkKind(fi, rel); kerr != nil {
-					return nil, false, kerr
-				}
+			return nil, false, ioErr("read", rel, err)
+		}
+		if err := f.checkReadable(fi, rel); err != nil {
+			return nil, false, err
+		}
+		file, err := d.root.OpenFile(name, openReadFlags, 0)
+		if err != nil {
+			if again, lerr := d.root.Lstat(name); errors.Is(lerr, fs.ErrNotExist) || lerr == nil && !os.SameFile(fi, again) {
+				continue // removed or replaced since the lstat
 			}
 			return nil, false, ioErr("read", rel, err)
 		}
-		// fstat first: what was opened (never blocking, never through a
-		// symlink) must be a single-link regular file within the size
-		// limit before a byte is read or allocated.
-		st, serr := file.Stat()
-		fi, lerr := d.root.Lstat(name)
-		switch {
-		case lerr == nil && fi.Mode()&fs.ModeSymlink != 0:
+		st, err := file.Stat()
+		if err != nil {
 			file.Close()
-			return nil, false, symlinkErr(rel)
-		case serr != nil:
-			file.Close()
-			return nil, false, ioErr("read", rel, serr)
-		case lerr != nil || !os.SameFile(fi, st):
-			// Replaced or removed since it was opened: look again.
+			return nil, false, ioErr("read", rel, err)
+		}
+		if !os.SameFile(fi, st) || linkCount(st) == 0 {
+			// Replaced since the lstat (a write renamed over it, leaving
+			// it with no link), or a symlink os.Root resolved: look again.
 			file.Close()
 			continue
 		}
-		if err := checkKind(st, rel); err != nil {
+		if err := f.checkReadable(st, rel); err != nil {
 			file.Close()
 			return nil, false, err
-		}
-		if f.sizeLimit > 0 && st.Size() > f.sizeLimit {
-			file.Close()
-			return nil, false, tooLarge(rel, st.Size(), f.sizeLimit)
 		}
 		data, err := readAll(file, st.Size(), f.sizeLimit)
 		file.Close()
@@ -86,6 +84,17 @@ func (f *Files) readIn(d *folder, name, rel string) ([]byte, bool, error) {
 		return data, true, nil
 	}
 	return nil, false, capability.Errorf(capability.IO, "files: %s keeps changing", quoted(rel))
+}
+
+// checkReadable accepts a single-link regular file within the size limit.
+func (f *Files) checkReadable(fi fs.FileInfo, rel string) error {
+	if err := checkKind(fi, rel); err != nil {
+		return err
+	}
+	if f.sizeLimit > 0 && fi.Size() > f.sizeLimit {
+		return tooLarge(rel, fi.Size(), f.sizeLimit)
+	}
+	return nil
 }
 
 // errGrew reports a file that grew past the size limit while being read.
