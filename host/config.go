@@ -94,3 +94,27 @@ func (c Config) WithMaxSQLConnections(n int) Config { c.sqlCaps.Connections = n;
 
 // WithMaxStatements caps the prepared statements of one guest instance.
 func (c Config) WithMaxStatements(n int) Config { c.sqlCaps.Statements = n; return c }
+
+// Files of the fs backend: how large a record file may be.
+const (
+	// recordExpansion bounds how much larger than its JSON text a value
+	// becomes in an fs record, pretty-printed (indentation, ": ").
+	recordExpansion = 8
+	// recordOverhead bounds the record's own members and punctuation.
+	recordOverhead = 4096
+)
+
+// fileSizeLimit is the largest file the files capability reads or writes
+// (filecap.WithSizeLimit): the record of the largest key (escaped, up to 6
+// bytes per byte) and value this Config accepts, and never more than the
+// guest's memory, which must hold whatever is read. A planted file over it
+// fails with ErrCorrupt before the host allocates anything for it; a value
+// whose pretty-printed record would exceed it (only deeply nested values
+// near the value limit) fails to put with ErrInvalidArgument.
+func (c Config) fileSizeLimit() int64 {
+	n := 6*int64(c.maxKeyBytes) + recordExpansion*int64(c.maxValueBytes) + recordOverhead
+	if mem := int64(c.memoryPages) << 16; mem > 0 {
+		n = min(n, mem)
+	}
+	return n
+}

@@ -41,11 +41,11 @@ func Open(ctx context.Context, dir string, cfg Config) (*Sandbox, error) {
 	if err != nil {
 		return nil, newError("open", ErrInternal, err.Error(), err)
 	}
-	grant, err := sqlcap.NewGrant(dir)
+	grant, err := sqlcap.NewGrant(dir, cfg.sqlLimits())
 	if err != nil {
 		return nil, newError("open", ErrIO, err.Error(), err)
 	}
-	files, err := filecap.Open(dir)
+	files, err := filecap.Open(dir, filecap.WithSizeLimit(cfg.fileSizeLimit()))
 	if err != nil {
 		grant.Close()
 		return nil, newError("open", ErrIO, err.Error(), err)

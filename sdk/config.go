@@ -65,7 +65,10 @@ func (c Config) WithCompilationCacheDir(dir string) Config {
 // WithMaxKeyBytes sets the largest key accepted.
 func (c Config) WithMaxKeyBytes(n int) Config { c.host = c.host.WithMaxKeyBytes(n); return c }
 
-// WithMaxValueBytes sets the largest value (JSON text) accepted.
+// WithMaxValueBytes sets the largest value (JSON text) accepted. It also
+// bounds the fs backend's record files: one larger than such a value's
+// record (or than the guest's memory) is refused with ErrCorrupt before
+// anything is read.
 func (c Config) WithMaxValueBytes(n int) Config { c.host = c.host.WithMaxValueBytes(n); return c }
 
 // WithMemoryLimitPages caps each guest's memory in 64 KiB pages.

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"syscall"
 	"time"
 )
 
@@ -51,6 +52,9 @@ global flags (before or after the command):
   --options JSON           a Harn option dictionary; the flags above override it
   --json                   print JSON envelopes: {"hit":...}, {"key":...,"stored":true},
                            errors as {"error":"..."} on stdout
+  --timeout DURATION       deadline of the command (default 30s; 0 = none), e.g. 500ms,
+                           2m; a command past it, or interrupted by SIGINT or SIGTERM,
+                           stops with an error and exit status 2 (bench: none by default)
 
 environment:
   SANDCACHE_DIR                the default --dir
@@ -61,7 +65,7 @@ exit status: 0 success, 1 miss (get, delete), 2 error or bad usage.
 `
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -150,7 +154,11 @@ func (a *app) dispatch(args []string) error {
 	if err := a.g.check(); err != nil {
 		return err
 	}
-	return cmd.run(a, pos)
+	timeout, err := parseTimeout(a.g.timeout, name)
+	if err != nil {
+		return err
+	}
+	return a.runWithDeadline(cmd, pos, timeout)
 }
 
 // finish reports err and returns the exit status.

@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // binary is the sandcache command built once for the tests; cacheHome is a
@@ -406,5 +410,102 @@ func TestDemo(t *testing.T) {
 	}
 	if r := c.run("--backend", "mem", "demo"); r.code != 0 {
 		t.Errorf("mem demo: %+v", r)
+	}
+}
+
+func TestTimeoutFlag(t *testing.T) {
+	c := newCLI(t)
+	c.want(0, "", "put", "k", "1")
+	c.want(0, "1\n", "--timeout", "0", "get", "k")
+	c.want(0, "1\n", "get", "k", "--timeout=5m")
+	r := c.want(2, "", "get", "k", "--timeout", "1ns")
+	if !strings.Contains(r.stderr, "timed out after 1ns") {
+		t.Errorf("stderr %q; want the timeout", r.stderr)
+	}
+	c.want(2, `{"error":"timed out after 1ns (--timeout; 0 means no deadline)"}`+"\n", "--json", "--timeout", "1ns", "get", "k")
+	for _, bad := range []string{"-1s", "soon", "10"} {
+		r := c.run("--timeout", bad, "get", "k")
+		if r.code != 2 || !strings.Contains(r.stderr, "flag --timeout must be a duration") {
+			t.Errorf("--timeout %s: exit %d, stderr %q", bad, r.code, r.stderr)
+		}
+	}
+}
+
+// startBlockedPut starts "put k -" on a stdin pipe that never closes, and
+// returns once the command reads it (the write of more than a pipe buffer
+// returns only then): the process is in its command, signals handled.
+func startBlockedPut(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(binary, append(args, "put", "k", "-")...)
+	cmd.Env = append(os.Environ(), "SANDCACHE_DIR="+t.TempDir(), "XDG_CACHE_HOME="+cacheHome)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stdin.Close() })
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	if _, err := stdin.Write(bytes.Repeat([]byte(" "), 1<<20)); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, &stdout, &stderr
+}
+
+// waitExit waits for cmd to end, at most 5 s, and returns its exit code.
+func waitExit(t *testing.T, cmd *exec.Cmd) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			t.Fatal(err)
+		}
+		return cmd.ProcessState.ExitCode()
+	case <-time.After(5 * time.Second):
+		t.Fatal("the command did not end within 5 s")
+		return 0
+	}
+}
+
+func TestTimeoutEndsAStuckCommand(t *testing.T) {
+	// The command is stuck where no context reaches (reading stdin): the
+	// deadline still ends it.
+	cmd, _, stderr := startBlockedPut(t, "--timeout", "200ms")
+	if code := waitExit(t, cmd); code != 2 || !strings.Contains(stderr.String(), "timed out after 200ms") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestSignalsInterrupt(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGINT or SIGTERM to send on Windows")
+	}
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd, stdout, _ := startBlockedPut(t, "--timeout", "0", "--json")
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			if code := waitExit(t, cmd); code != 2 || stdout.String() != `{"error":"interrupted (SIGINT or SIGTERM)"}`+"\n" {
+				t.Fatalf("exit %d, stdout %q", code, stdout)
+			}
+		})
+	}
+}
+
+func TestBenchHasNoDefaultTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		flag, cmd string
+		want      time.Duration
+	}{{"", "get", 30 * time.Second}, {"", "bench", 0}, {"5s", "bench", 5 * time.Second}, {"0", "get", 0}} {
+		if got, err := parseTimeout(tc.flag, tc.cmd); got != tc.want || err != nil {
+			t.Errorf("parseTimeout(%q, %q) = %v, %v; want %v", tc.flag, tc.cmd, got, err, tc.want)
+		}
 	}
 }

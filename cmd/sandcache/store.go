@@ -23,6 +23,7 @@ type globals struct {
 	maxEntries string
 	options    string
 	json       bool
+	timeout    string
 }
 
 func (g *globals) register(fs *flagSet) {
@@ -34,6 +35,7 @@ func (g *globals) register(fs *flagSet) {
 	fs.str("max-entries", &g.maxEntries)
 	fs.str("options", &g.options)
 	fs.boolean("json", &g.json)
+	fs.str("timeout", &g.timeout)
 }
 
 // check validates what can be checked without the cache.

@@ -18,6 +18,22 @@
 // file itself is expected fails with NotPermitted. RemoveDir removes symlinks
 // inside the removed folder as links, never their targets.
 //
+// # Kinds of file and sizes
+//
+// A file filecap reads, replaces or removes must be a regular file with
+// exactly one link. A FIFO, socket, device or other special file, and a
+// hard link (whose contents may be shared with a file outside the folder),
+// fail with NotPermitted, like a symlink. Reads open with O_NOFOLLOW and
+// O_NONBLOCK, then check the kind, link count and size with fstat before a
+// byte is read, so a planted FIFO or device never blocks and never feeds
+// data. With [WithSizeLimit], a file larger than the limit fails with
+// Corrupt before anything is allocated (a sparse 200 GB file costs
+// nothing), reading never holds more than limit+1 bytes even if the file
+// grows meanwhile, and writes larger than the limit fail with
+// InvalidArgument. Temp files are created with O_EXCL, so never through
+// anything planted; stale ones are removed only when they are regular
+// files with one link.
+//
 // # Writes and locking
 //
 // WriteAtomic writes `.<name>.<16 hex>.tmp` in the target's folder, fsyncs
@@ -34,7 +50,8 @@
 // # Errors
 //
 // Errors are *capability.Error values: InvalidArgument for malformed paths,
-// NotPermitted for paths or symlinks that leave the rules, IO for everything
-// the file system refuses. Messages name the relative path only, never the
+// NotPermitted for paths, symlinks and kinds of file that leave the rules,
+// Corrupt for files over the size limit, IO for everything the file system
+// refuses. Messages name the relative path only, never the
 // host's absolute path.
 package filecap

@@ -102,19 +102,62 @@ func TestReadWrite(t *testing.T) {
 	wantCode(t, "WriteAtomic abs", f.WriteAtomic(filepath.Join(dir, "x"), nil), capability.NotPermitted)
 }
 
-func TestReadLimit(t *testing.T) {
-	f, _ := newFiles(t)
-	f.SetReadLimit(10)
-	if err := f.WriteAtomic("a", make([]byte, 11)); err != nil {
+func TestSizeLimit(t *testing.T) {
+	dir := t.TempDir()
+	f, err := Open(dir, WithSizeLimit(10))
+	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, err := f.Read("a")
-	wantCode(t, "Read over limit", err, capability.IO)
+	defer f.Close()
+	// Writes over the limit are refused, so every file written reads back.
+	wantCode(t, "WriteAtomic over limit", f.WriteAtomic("a", make([]byte, 11)), capability.InvalidArgument)
+	if _, err := os.Lstat(filepath.Join(dir, "a")); !os.IsNotExist(err) {
+		t.Fatalf("refused write left a file: %v", err)
+	}
 	if err := f.WriteAtomic("a", make([]byte, 10)); err != nil {
 		t.Fatal(err)
 	}
 	if data, ok, err := f.Read("a"); len(data) != 10 || !ok || err != nil {
 		t.Fatalf("Read at limit = %d, %v, %v", len(data), ok, err)
+	}
+	_, err = f.Replace("a", make([]byte, 10), make([]byte, 11))
+	wantCode(t, "Replace over limit", err, capability.InvalidArgument)
+	// A file put there by someone else, over the limit: Corrupt, not a miss.
+	if err := os.WriteFile(filepath.Join(dir, "a"), make([]byte, 11), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	data, ok, err := f.Read("a")
+	wantCode(t, "Read over limit", err, capability.Corrupt)
+	if data != nil || ok {
+		t.Fatalf("Read over limit = %d bytes, %v", len(data), ok)
+	}
+	_, err = f.Replace("a", make([]byte, 11), nil)
+	wantCode(t, "Replace-remove over limit", err, capability.Corrupt)
+	if fi, err := os.Stat(filepath.Join(dir, "a")); err != nil || fi.Size() != 11 {
+		t.Fatalf("the oversized file was changed: %v, %v", fi, err)
+	}
+}
+
+func TestReadAllBounded(t *testing.T) {
+	// A file that grows past the limit after its fstat: readAll never holds
+	// more than limit+1 bytes and reports it.
+	dir := t.TempDir()
+	p := filepath.Join(dir, "grows")
+	if err := os.WriteFile(p, make([]byte, 100), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	file, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	if _, err := readAll(file, 5, 50); err != errGrew {
+		t.Fatalf("readAll of a file that grew = %v; want errGrew", err)
+	}
+	file.Seek(0, 0)
+	data, err := readAll(file, 5, 0)
+	if err != nil || len(data) != 100 {
+		t.Fatalf("readAll without limit = %d, %v", len(data), err)
 	}
 }
 

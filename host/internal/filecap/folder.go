@@ -42,8 +42,9 @@ func (d *folder) close() {
 
 // openFolder opens the folder whose components are parts (none: the granted
 // folder itself). With create, missing folders are made; without, a missing
-// folder, or a file where a folder is expected, yields errMissing. A symlink
-// anywhere yields NotPermitted.
+// folder, or a regular file where a folder is expected, yields errMissing. A
+// symlink or special file (FIFO, socket, device) anywhere yields
+// NotPermitted.
 func openFolder(base *os.Root, parts []string, create bool) (*folder, error) {
 	for range maxAttempts {
 		d, err := tryOpenFolder(base, parts, create)
@@ -79,6 +80,10 @@ func tryOpenFolder(base *os.Root, parts []string, create bool) (*folder, error) 
 		case fi.Mode()&fs.ModeSymlink != 0:
 			d.close()
 			return nil, symlinkErr(rel)
+		case !fi.IsDir() && !fi.Mode().IsRegular():
+			// A FIFO, socket or device where a folder is expected.
+			d.close()
+			return nil, checkKind(fi, rel)
 		case !fi.IsDir():
 			d.close()
 			if create {

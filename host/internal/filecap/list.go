@@ -67,12 +67,12 @@ func (f *Files) List(path string) ([]string, error) {
 }
 
 // removeStale removes the temp files names of folder d that are regular
-// files last modified before cutoff, and returns how many it removed.
+// files with one link (checkKind) last modified before cutoff, and returns how many it removed.
 func removeStale(d *folder, names []string, cutoff time.Time) (int, error) {
 	removed := 0
 	for _, name := range names {
 		info, err := d.root.Lstat(name)
-		if err != nil || !info.Mode().IsRegular() || !info.ModTime().Before(cutoff) {
+		if err != nil || checkKind(info, "") != nil || !info.ModTime().Before(cutoff) {
 			continue
 		}
 		if err := d.root.Remove(name); err != nil {

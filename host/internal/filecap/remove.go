@@ -8,7 +8,8 @@ import (
 )
 
 // Remove removes the file at path; existed is false when there was none. It
-// removes files only: a folder fails with IO, a symlink with NotPermitted.
+// removes files only: a folder fails with IO, a symlink or anything but a
+// regular file with one link with NotPermitted (see checkKind).
 func (f *Files) Remove(path string) (existed bool, err error) {
 	parts, err := SplitPath(path)
 	if err != nil {
@@ -33,10 +34,11 @@ func removeIn(d *folder, name, rel string) (bool, error) {
 		return false, nil
 	case err != nil:
 		return false, ioErr("remove", rel, err)
-	case fi.Mode()&fs.ModeSymlink != 0:
-		return false, symlinkErr(rel)
 	case fi.IsDir():
 		return false, capability.Errorf(capability.IO, "files: %s is a folder; remove-dir removes folders", quoted(rel))
+	}
+	if err := checkKind(fi, rel); err != nil {
+		return false, err
 	}
 	if err := d.root.Remove(name); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {

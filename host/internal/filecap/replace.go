@@ -6,11 +6,17 @@ import "bytes"
 // at path holds exactly expected, it is replaced atomically with data (as
 // WriteAtomic does), or removed when data is nil, and swapped is true. When
 // the file differs or does not exist, nothing changes and swapped is false.
-// Replace never creates folders.
+// Replace never creates folders. The file is read and written as Read and
+// WriteAtomic do, with their refusals (kinds of file, size limit).
 func (f *Files) Replace(path string, expected, data []byte) (swapped bool, err error) {
 	parts, err := SplitPath(path)
 	if err != nil {
 		return false, err
+	}
+	if data != nil {
+		if err := f.checkWriteSize(path, len(data)); err != nil {
+			return false, err
+		}
 	}
 	d, err := openLocked(f.root, parts[:len(parts)-1], false)
 	if err == errMissing {

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"syscall"
 	"testing"
@@ -162,26 +163,180 @@ func TestGrantedFolderBehindSymlink(t *testing.T) {
 	}
 }
 
-func TestFIFOIsNotRead(t *testing.T) {
-	f, dir := newFiles(t)
-	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o666); err != nil {
-		t.Skip("no FIFOs here:", err)
+// plantSpecial plants, at rel in grant, a file of the given kind: "fifo",
+// "socket", "device" (needs root), "hardlink" (to the outside canary) or "symlink" (to it). It
+// skips the test when the system cannot make one.
+func plantSpecial(t *testing.T, grant, rel, kind string, o *outside) {
+	t.Helper()
+	p := filepath.Join(grant, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
+		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() {
-		_, _, err := f.Read("fifo")
-		done <- err
-	}()
+	var err error
+	switch kind {
+	case "fifo":
+		err = syscall.Mkfifo(p, 0o666)
+	case "socket": // a socket file, as bind makes (bind limits path length)
+		err = syscall.Mknod(p, syscall.S_IFSOCK|0o666, 0)
+	case "device": // /dev/zero's numbers (1, 5): reading it never ends
+		err = syscall.Mknod(p, syscall.S_IFCHR|0o666, 1<<8|5)
+	case "hardlink":
+		err = os.Link(o.canary, p)
+	case "symlink":
+		err = os.Symlink(o.canary, p)
+	}
+	if err != nil {
+		t.Skipf("cannot plant a %s here: %v", kind, err)
+	}
+}
+
+// within runs fn and fails the test if it has not returned after 5 s.
+func within(t *testing.T, what string, fn func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { defer close(done); fn() }()
 	select {
-	case err := <-done:
-		if capability.CodeOf(err) != capability.IO {
-			t.Fatalf("Read fifo: %v; want io", err)
-		}
+	case <-done:
 	case <-time.After(5 * time.Second):
-		t.Fatal("Read of a FIFO blocked")
+		t.Fatalf("%s blocked", what)
 	}
-	wantCode(t, "WriteAtomic over a FIFO", f.WriteAtomic("fifo", nil), capability.IO)
-	if names, _ := f.List(""); len(names) != 0 {
-		t.Fatalf("List shows %q", names)
+}
+
+func TestSpecialFilesAreRefused(t *testing.T) {
+	for _, kind := range []string{"fifo", "socket", "device", "hardlink", "symlink"} {
+		t.Run(kind, func(t *testing.T) {
+			parent := t.TempDir()
+			o := newOutside(t, parent)
+			grant := filepath.Join(parent, "grant")
+			os.Mkdir(grant, 0o777)
+			const rel = "files/ns/0000000000000000000000000000000000000000000000000000000000000000.json"
+			plantSpecial(t, grant, rel, kind, o)
+			f, err := Open(grant, WithSizeLimit(1<<20))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			notPermitted := func(what string, err error) {
+				t.Helper()
+				if capability.CodeOf(err) != capability.NotPermitted {
+					t.Errorf("%s of a %s: %v; want not-permitted", what, kind, err)
+				}
+				o.check(t, what)
+			}
+			within(t, "Read", func() {
+				data, ok, err := f.Read(rel)
+				notPermitted("Read", err)
+				if data != nil || ok {
+					t.Errorf("Read of a %s returned %q, %v", kind, data, ok)
+				}
+			})
+			within(t, "Replace", func() {
+				_, err := f.Replace(rel, o.data, []byte("pwned"))
+				notPermitted("Replace", err)
+				_, err = f.Replace(rel, o.data, nil)
+				notPermitted("Replace-remove", err)
+			})
+			within(t, "WriteAtomic", func() { notPermitted("WriteAtomic", f.WriteAtomic(rel, []byte("pwned"))) })
+			within(t, "Remove", func() {
+				_, err := f.Remove(rel)
+				notPermitted("Remove", err)
+			})
+			within(t, "List", func() {
+				// A hard link is a regular file by its entry: listed (the
+				// name is harmless), refused when used.
+				names, err := f.List("files/ns")
+				if err != nil || len(names) != 0 && kind != "hardlink" {
+					t.Errorf("List shows %q, %v", names, err)
+				}
+			})
+			if _, err := os.Lstat(filepath.Join(grant, filepath.FromSlash(rel))); err != nil {
+				t.Errorf("the planted %s is gone: %v", kind, err)
+			}
+			// RemoveDir removes it as a name, never touching what it points to.
+			within(t, "RemoveDir", func() {
+				if existed, err := f.RemoveDir("files"); !existed || err != nil {
+					t.Errorf("RemoveDir = %v, %v", existed, err)
+				}
+			})
+			o.check(t, "RemoveDir")
+		})
+	}
+}
+
+func TestStaleHardLinkedTempIsKept(t *testing.T) {
+	// A temp-named hard link to the outside, old enough to be stale: the
+	// clean-up leaves it alone (it is not a file of the cache).
+	parent := t.TempDir()
+	o := newOutside(t, parent)
+	grant := filepath.Join(parent, "grant")
+	os.Mkdir(grant, 0o777)
+	tmp := ".a.json.0123456789abcdef.tmp"
+	plantSpecial(t, grant, tmp, "hardlink", o)
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(filepath.Join(grant, tmp), old, old)
+	os.Chtimes(o.canary, o.mtime, o.mtime)
+	f, err := Open(grant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if n, err := f.CleanStaleTemps("", time.Minute); n != 0 || err != nil {
+		t.Fatalf("CleanStaleTemps = %d, %v", n, err)
+	}
+	o.check(t, "CleanStaleTemps")
+}
+
+func TestSparseHugeFileIsNotAllocated(t *testing.T) {
+	dir := t.TempDir()
+	f, err := Open(dir, WithSizeLimit(1<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p := filepath.Join(dir, "huge.json")
+	file, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := file.Truncate(200 << 30); err != nil {
+		file.Close()
+		t.Skip("no sparse 200 GB files here:", err)
+	}
+	file.Close()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var rerr error
+	within(t, "Read", func() { _, _, rerr = f.Read("huge.json") })
+	runtime.ReadMemStats(&after)
+	wantCode(t, "Read of a 200 GB file", rerr, capability.Corrupt)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+		t.Fatalf("Read of a 200 GB file allocated %d bytes", grew)
+	}
+}
+
+func TestSpecialFileAsFolder(t *testing.T) {
+	for _, kind := range []string{"fifo", "socket", "device"} {
+		t.Run(kind, func(t *testing.T) {
+			parent := t.TempDir()
+			o := newOutside(t, parent)
+			grant := filepath.Join(parent, "grant")
+			os.Mkdir(grant, 0o777)
+			plantSpecial(t, grant, "files/ns", kind, o)
+			f, err := Open(grant)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			within(t, "calls", func() {
+				_, _, err := f.Read("files/ns/a.json")
+				wantCode(t, "Read", err, capability.NotPermitted)
+				wantCode(t, "WriteAtomic", f.WriteAtomic("files/ns/a.json", []byte("x")), capability.NotPermitted)
+				_, err = f.List("files/ns")
+				wantCode(t, "List", err, capability.NotPermitted)
+				_, err = f.Remove("files/ns/a.json")
+				wantCode(t, "Remove", err, capability.NotPermitted)
+			})
+			o.check(t, kind)
+		})
 	}
 }

@@ -4,14 +4,14 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-
-	"github.com/sandcache/sandcache/guest/capability"
 )
 
 // WriteAtomic replaces the file at path with data, creating the folders on
 // the way: temp file in the same folder, write, fsync, rename over the
 // target, fsync the folder. Readers see the old or the new file, never a
-// partial one. A symlink as the file or a folder fails with NotPermitted.
+// partial one. A symlink as the file or a folder fails with NotPermitted,
+// and so does an existing file that is not a regular file with one link;
+// data over the size limit fails with InvalidArgument.
 func (f *Files) WriteAtomic(path string, data []byte) error {
 	parts, err := SplitPath(path)
 	if err != nil {
@@ -23,13 +23,17 @@ func (f *Files) WriteAtomic(path string, data []byte) error {
 	}
 	defer d.close()
 	name := parts[len(parts)-1]
+	if err := f.checkWriteSize(path, len(data)); err != nil {
+		return err
+	}
 	if err := checkTarget(d, name, path); err != nil {
 		return err
 	}
 	return writeIn(d, name, path, data)
 }
 
-// checkTarget refuses to replace anything but a regular file (or nothing).
+// checkTarget refuses to replace anything but a regular file with one link
+// (or nothing): see checkKind.
 func checkTarget(d *folder, name, rel string) error {
 	fi, err := d.root.Lstat(name)
 	switch {
@@ -37,14 +41,8 @@ func checkTarget(d *folder, name, rel string) error {
 		return nil
 	case err != nil:
 		return ioErr("write", rel, err)
-	case fi.Mode()&fs.ModeSymlink != 0:
-		return symlinkErr(rel)
-	case fi.IsDir():
-		return capability.Errorf(capability.IO, "files: %s is a folder", quoted(rel))
-	case !fi.Mode().IsRegular():
-		return capability.Errorf(capability.IO, "files: %s is not a regular file", quoted(rel))
 	}
-	return nil
+	return checkKind(fi, rel)
 }
 
 // writeIn atomically replaces name in the locked folder d with data.
@@ -85,7 +83,7 @@ func createTemp(root *os.Root, name string) (string, *os.File, error) {
 	for range maxAttempts {
 		tmp := tempName(name)
 		var file *os.File
-		file, err = root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+		file, err = root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|openNoFollow, 0o666)
 		if err == nil {
 			return tmp, file, nil
 		}
