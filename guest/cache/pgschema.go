@@ -1,0 +1,106 @@
+package cache
+
+// The postgres dialect's schema and statements (the guest holds them; the
+// host only runs them). cache_entries has the sqlite backend's table and
+// columns, BIGINT for the times. sandcache_namespaces is the equivalent of
+// the sqlite count table and triggers, kept by the guest's own statements
+// instead of triggers (so it needs no functions, as a wire-compatible
+// engine may lack them): one row per namespace with its entry count and
+// newest last_accessed_ms. Every write to a namespace first locks that row
+// (pgLock), in READ COMMITTED, so writers of one namespace are serialized
+// in commit order and every later statement of the transaction sees the
+// previous writer's commit: the LRU stamp max(now, newest + 1) (SPEC §4)
+// then follows the order of commits, and the count stays exact.
+// Transactions lock at most one namespace row, so they cannot deadlock on
+// them.
+
+// pgSchemaVersion is the version this guest creates and understands.
+const pgSchemaVersion = 1
+
+// pgMigrate creates version 1 inside one transaction, after locking
+// sandcache_schema so concurrent first users wait for each other. The
+// namespace rows are rebuilt from cache_entries.
+var pgMigrate = []string{
+	"CREATE TABLE IF NOT EXISTS cache_entries (namespace TEXT NOT NULL, cache_key TEXT NOT NULL, " +
+		"value_json TEXT NOT NULL, created_at_ms BIGINT NOT NULL, expires_at_ms BIGINT, " +
+		"last_accessed_ms BIGINT NOT NULL, PRIMARY KEY(namespace, cache_key))",
+	"CREATE INDEX IF NOT EXISTS idx_cache_entries_lru ON cache_entries(namespace, last_accessed_ms)",
+	"CREATE INDEX IF NOT EXISTS sandcache_idx_expiry ON cache_entries(namespace, expires_at_ms)",
+	"CREATE TABLE IF NOT EXISTS sandcache_namespaces (namespace TEXT PRIMARY KEY, entries BIGINT NOT NULL, newest BIGINT)",
+	"DELETE FROM sandcache_namespaces",
+	"INSERT INTO sandcache_namespaces (namespace, entries, newest) " +
+		"SELECT namespace, count(*), max(last_accessed_ms) FROM cache_entries GROUP BY namespace",
+	"DELETE FROM sandcache_schema",
+	"INSERT INTO sandcache_schema (version) VALUES (1)",
+}
+
+type pgQuery int
+
+const (
+	pgBegin pgQuery = iota
+	pgCommit
+	pgRollback
+	pgCreateVersion
+	pgLockVersion
+	pgVersion
+	pgGet
+	pgLock
+	pgTouch
+	pgDeleteExpiredKey
+	pgDeleteCorruptKey
+	pgDeleteKeyOrExpired
+	pgInsert
+	pgEvict
+	pgFinish
+	pgDelete
+	pgClear
+	pgStats
+	pgExpiredNamespaces
+	pgDeleteExpired
+	pgKeys
+	pgNumQueries
+)
+
+// maxStamp is the largest LRU stamp: newest + 1 saturates there.
+const maxStamp = "9223372036854775806"
+
+var pgQueries = [pgNumQueries]string{
+	pgBegin:         "BEGIN ISOLATION LEVEL READ COMMITTED",
+	pgCommit:        "COMMIT",
+	pgRollback:      "ROLLBACK",
+	pgCreateVersion: "CREATE TABLE IF NOT EXISTS sandcache_schema (version INTEGER NOT NULL)",
+	pgLockVersion:   "LOCK TABLE sandcache_schema IN EXCLUSIVE MODE",
+	pgVersion:       "SELECT max(version) FROM sandcache_schema",
+	pgGet:           "SELECT value_json, expires_at_ms FROM cache_entries WHERE namespace = $1 AND cache_key = $2",
+	// Creates the namespace row if needed, and locks it until the end
+	// of the transaction; returns its count and newest stamp as of the
+	// last commit (ON CONFLICT reads the newest row version).
+	pgLock: "INSERT INTO sandcache_namespaces (namespace, entries, newest) VALUES ($1, 0, NULL) " +
+		"ON CONFLICT (namespace) DO UPDATE SET entries = sandcache_namespaces.entries RETURNING entries, newest",
+	// One statement: lock the namespace row, take the next stamp, stamp
+	// the entry (the row lock is taken before the entry's).
+	pgTouch: "WITH n AS (UPDATE sandcache_namespaces SET newest = GREATEST($3, LEAST(newest, " + maxStamp + ") + 1) " +
+		"WHERE namespace = $1 RETURNING newest) " +
+		"UPDATE cache_entries SET last_accessed_ms = coalesce((SELECT newest FROM n), $3) WHERE namespace = $1 AND cache_key = $2",
+	pgDeleteExpiredKey: "DELETE FROM cache_entries WHERE namespace = $1 AND cache_key = $2 AND expires_at_ms <= $3",
+	pgDeleteCorruptKey: "DELETE FROM cache_entries WHERE namespace = $1 AND cache_key = $2 AND value_json = $3",
+	// The replaced entry and the expired ones, in one statement: each
+	// row says whether it was the key being put.
+	pgDeleteKeyOrExpired: "DELETE FROM cache_entries WHERE namespace = $1 AND (cache_key = $2 OR expires_at_ms <= $3) " +
+		"RETURNING cache_key = $2",
+	pgInsert: "INSERT INTO cache_entries (namespace, cache_key, value_json, created_at_ms, expires_at_ms, last_accessed_ms) " +
+		"VALUES ($1, $2, $3, $4, $5, $6)",
+	pgEvict: "DELETE FROM cache_entries WHERE namespace = $1 AND cache_key IN (SELECT cache_key FROM cache_entries " +
+		"WHERE namespace = $1 ORDER BY last_accessed_ms ASC, created_at_ms ASC, cache_key ASC LIMIT $2)",
+	pgFinish: "UPDATE sandcache_namespaces SET entries = GREATEST($2, 0), " +
+		"newest = (SELECT max(last_accessed_ms) FROM cache_entries WHERE namespace = $1) WHERE namespace = $1",
+	pgDelete: "DELETE FROM cache_entries WHERE namespace = $1 AND cache_key = $2 RETURNING expires_at_ms",
+	pgClear:  "DELETE FROM cache_entries WHERE namespace = $1",
+	pgStats: "SELECT coalesce((SELECT entries FROM sandcache_namespaces WHERE namespace = $1), 0), " +
+		"(SELECT count(*) FROM cache_entries WHERE namespace = $1 AND expires_at_ms <= $2)",
+	pgExpiredNamespaces: "SELECT DISTINCT namespace FROM cache_entries WHERE expires_at_ms <= $1",
+	pgDeleteExpired:     "DELETE FROM cache_entries WHERE namespace = $1 AND expires_at_ms <= $2",
+	pgKeys: "SELECT cache_key FROM cache_entries WHERE namespace = $1 " +
+		"AND (expires_at_ms IS NULL OR expires_at_ms > $2) " +
+		"AND left(cache_key, char_length($3)) = $3 ORDER BY cache_key COLLATE \"C\"",
+}
