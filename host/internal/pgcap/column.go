@@ -1,6 +1,10 @@
 package pgcap
 
-import "github.com/sandcache/sandcache/guest/capability"
+import (
+	"strconv"
+
+	"github.com/sandcache/sandcache/guest/capability"
+)
 
 // cellAt returns column index (0-based) of h's current row.
 func (s *Session) cellAt(h capability.Stmt, index uint32) (cell, bool) {
@@ -47,11 +51,17 @@ func (s *Session) ColumnFloat(h capability.Stmt, index uint32) float64 {
 	return c.f
 }
 
-// ColumnText returns column index as text ("" for NULL or without a row).
+// ColumnText returns column index as text ("" for NULL or without a row;
+// numbers in decimal, as SQLite converts them).
 func (s *Session) ColumnText(h capability.Stmt, index uint32) string {
 	c, _ := s.cellAt(h, index)
-	if c.kind == capability.KindBlob {
+	switch c.kind {
+	case capability.KindBlob:
 		return string(c.b)
+	case capability.KindInteger:
+		return strconv.FormatInt(c.i, 10)
+	case capability.KindFloat:
+		return strconv.FormatFloat(c.f, 'g', -1, 64)
 	}
 	return c.s
 }
