@@ -329,3 +329,18 @@ func (s *Server) signalGroup(sig syscall.Signal) error {
 	}
 	return syscall.Kill(pid, sig)
 }
+
+// NewConfined creates another confined role and schema, both named name,
+// in the cache's database, and returns the role's DSN: a fresh, empty
+// store for tests that need one to themselves.
+func (s *Server) NewConfined(ctx context.Context, name string) (string, error) {
+	if err := s.Admin(ctx, ConfinedSetup(name, name, Database)[:1]...); err != nil {
+		return "", err
+	}
+	r, sc := pgx.Identifier{name}.Sanitize(), pgx.Identifier{name}.Sanitize()
+	err := s.Admin(ctx,
+		"GRANT CONNECT ON DATABASE "+Database+" TO "+r,
+		"CREATE SCHEMA "+sc+" AUTHORIZATION "+r,
+		"ALTER ROLE "+r+" IN DATABASE "+Database+" SET search_path = "+sc)
+	return s.dsn(name, Database), err
+}

@@ -40,6 +40,9 @@ func TestDeadlineStopsAStatement(t *testing.T) {
 
 // A server of its own, stopped, frozen and restarted under one process.
 func TestServerOutages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server of its own; run without -short")
+	}
 	srv, err := pgserver.Start(bg)
 	if err != nil {
 		t.Fatal(err)
