@@ -48,9 +48,8 @@ const (
 	pgTouch
 	pgDeleteExpiredKey
 	pgDeleteCorruptKey
-	pgDeleteKeyOrExpired
-	pgInsert
-	pgEvict
+	pgPut
+	pgEvictFinish
 	pgFinish
 	pgDelete
 	pgClear
@@ -84,14 +83,25 @@ var pgQueries = [pgNumQueries]string{
 		"UPDATE cache_entries SET last_accessed_ms = coalesce((SELECT newest FROM n), $3) WHERE namespace = $1 AND cache_key = $2",
 	pgDeleteExpiredKey: "DELETE FROM cache_entries WHERE namespace = $1 AND cache_key = $2 AND expires_at_ms <= $3",
 	pgDeleteCorruptKey: "DELETE FROM cache_entries WHERE namespace = $1 AND cache_key = $2 AND value_json = $3",
-	// The replaced entry and the expired ones, in one statement: each
-	// row says whether it was the key being put.
-	pgDeleteKeyOrExpired: "DELETE FROM cache_entries WHERE namespace = $1 AND (cache_key = $2 OR expires_at_ms <= $3) " +
-		"RETURNING cache_key = $2",
-	pgInsert: "INSERT INTO cache_entries (namespace, cache_key, value_json, created_at_ms, expires_at_ms, last_accessed_ms) " +
-		"VALUES ($1, $2, $3, $4, $5, $6)",
-	pgEvict: "DELETE FROM cache_entries WHERE namespace = $1 AND cache_key IN (SELECT cache_key FROM cache_entries " +
-		"WHERE namespace = $1 ORDER BY last_accessed_ms ASC, created_at_ms ASC, cache_key ASC LIMIT $2)",
+	// The put proper, after the lock: delete the key's old entry and the
+	// expired ones, then insert the new entry unless it is already
+	// expired (TTL 0). Referencing d makes the delete run first, and a
+	// row deleted by this transaction does not block inserting its key.
+	// Returns (replaced, expired, inserted).
+	pgPut: "WITH d AS (DELETE FROM cache_entries WHERE namespace = $1 AND (cache_key = $2 OR expires_at_ms <= $3) " +
+		"RETURNING cache_key = $2 AS replaced), " +
+		"i AS (INSERT INTO cache_entries (namespace, cache_key, value_json, created_at_ms, expires_at_ms, last_accessed_ms) " +
+		"SELECT $1::text, $2::text, $4::text, $3::bigint, $5::bigint, $6::bigint WHERE $5::bigint > $3::bigint AND (SELECT count(*) FROM d) >= 0 RETURNING 1) " +
+		"SELECT (SELECT count(*) FROM d WHERE replaced), (SELECT count(*) FROM d WHERE NOT replaced), (SELECT count(*) FROM i)",
+	// Evict the least recently used beyond max ($3) of the $2 entries and
+	// record the count; returns how many were evicted. The newest stamp
+	// survives eviction (at least one entry, the newest, stays), so the
+	// statement's snapshot gives it right.
+	pgEvictFinish: "WITH e AS (DELETE FROM cache_entries WHERE namespace = $1 AND cache_key IN (SELECT cache_key FROM cache_entries " +
+		"WHERE namespace = $1 ORDER BY last_accessed_ms ASC, created_at_ms ASC, cache_key ASC LIMIT GREATEST($2::bigint - $3::bigint, 0)) RETURNING 1) " +
+		"UPDATE sandcache_namespaces SET entries = GREATEST($2::bigint - (SELECT count(*) FROM e), 0), " +
+		"newest = (SELECT max(last_accessed_ms) FROM cache_entries WHERE namespace = $1) WHERE namespace = $1 " +
+		"RETURNING (SELECT count(*) FROM e)",
 	pgFinish: "UPDATE sandcache_namespaces SET entries = GREATEST($2, 0), " +
 		"newest = (SELECT max(last_accessed_ms) FROM cache_entries WHERE namespace = $1) WHERE namespace = $1",
 	pgDelete: "DELETE FROM cache_entries WHERE namespace = $1 AND cache_key = $2 RETURNING expires_at_ms",

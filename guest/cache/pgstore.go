@@ -305,44 +305,34 @@ func (s *pgStore) put(ns, key string, _ jsonv.Value, compact []byte, now int64, 
 		if err != nil {
 			return err
 		}
-		// The key's old entry and the expired ones go first, in one
-		// statement; an entry put already expired (TTL 0) never shows.
-		st, row, err := s.query(pgDeleteKeyOrExpired, text(ns), text(key), num(now))
+		stamp := now // SPEC §4: max(now, newest + 1)
+		if hasNewest {
+			stamp = stampAfter(now, newest)
+		}
+		st, row, err := s.query(pgPut, text(ns), text(key), num(now), text(string(compact)), num(expires), num(stamp))
 		if err != nil {
 			return err
 		}
-		for row && err == nil {
-			entries--
-			if s.sql.ColumnInt(st, 0) == 0 {
-				out.Expired++
-			}
-			row, err = s.sql.Step(st)
+		if !row {
+			s.finish(st)
+			return capability.Errorf(capability.Internal, "cache postgres error: put returned no row")
+		}
+		replaced, expired, inserted := s.sql.ColumnInt(st, 0), s.sql.ColumnInt(st, 1), s.sql.ColumnInt(st, 2)
+		s.finish(st)
+		entries += inserted - replaced - expired
+		out.Expired = uint32(expired)
+		if inserted == 0 { // put already expired (TTL 0): it counts as expired
+			out.Expired++
+		}
+		st, row, err = s.query(pgEvictFinish, text(ns), num(entries), num(int64(maxEntries)))
+		if err != nil {
+			return err
+		}
+		if row {
+			out.Evicted = uint32(s.sql.ColumnInt(st, 0))
 		}
 		s.finish(st)
-		if err != nil {
-			return pgErr(err)
-		}
-		if expires <= now {
-			out.Expired++
-		} else {
-			stamp := now // SPEC §4: max(now, newest + 1)
-			if hasNewest {
-				stamp = stampAfter(now, newest)
-			}
-			if err := s.exec(pgInsert, text(ns), text(key), text(string(compact)), num(now), num(expires), num(stamp)); err != nil {
-				return err
-			}
-			entries++
-		}
-		if excess := entries - int64(maxEntries); excess > 0 {
-			evicted, err := s.execCount(pgEvict, text(ns), num(excess))
-			if err != nil {
-				return err
-			}
-			entries -= evicted
-			out.Evicted = uint32(evicted)
-		}
-		return s.finishNS(ns, entries)
+		return nil
 	})
 	return out, err
 }
