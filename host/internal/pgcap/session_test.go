@@ -2,7 +2,9 @@ package pgcap
 
 import (
 	"math"
+	"reflect"
 	"testing"
+	"time"
 
 	"github.com/sandcache/sandcache/guest/capability"
 	"github.com/sandcache/sandcache/tests/pgserver"
@@ -135,4 +137,28 @@ func TestTransactionLeftOpenIsRolledBackAtCallEnd(t *testing.T) {
 	s2 := newSession(t, c)
 	db2 := open(t, s2)
 	must(t, s2.Exec(db2, "INSERT INTO leftopen VALUES ('x')"))
+}
+
+// Connect pins the schema and the server-side caps as startup parameters,
+// which the guest cannot change (SET and set_config are refused).
+func TestConnectPinsSettings(t *testing.T) {
+	cfg := NewConfig().WithSchema(pgserver.Schema).WithStatementTimeout(42 * time.Second)
+	s := newSession(t, newCap(t, pgserver.DSN(), cfg))
+	db := open(t, s)
+	got, err := rows(t, s, db, "SELECT current_setting('search_path'), current_setting('statement_timeout'), current_schema()")
+	must(t, err)
+	if want := []string{`"` + pgserver.Schema + `"`, "42s", pgserver.Schema}; len(got) != 1 || !reflect.DeepEqual(got[0], want) {
+		t.Fatalf("settings %v; want %v", got, want)
+	}
+}
+
+// A result beyond the cap fails instead of filling the host's memory.
+func TestResultSizeIsCapped(t *testing.T) {
+	s := newSession(t, newCap(t, pgserver.DSN(), NewConfig().WithMaxResultBytes(1<<20)))
+	db := open(t, s)
+	_, err := rows(t, s, db, "SELECT repeat('x', 1000) FROM generate_series(1, 5000)")
+	wantCode(t, "5 MB result with a 1 MiB cap", err, capability.IO)
+	if _, err := rows(t, s, db, "SELECT repeat('x', 1000) FROM generate_series(1, 500)"); err != nil {
+		t.Fatal(err)
+	}
 }
