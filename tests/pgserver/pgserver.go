@@ -257,7 +257,19 @@ func findBinaries() (string, error) {
 	if _, err := exec.LookPath("apt-get"); err != nil {
 		return "", errors.New("pgserver: PostgreSQL is not installed and apt-get is missing")
 	}
-	for _, args := range [][]string{{"update"}, {"install", "-y", "--no-install-recommends", "postgresql"}} {
+	// Test binaries of several packages may get here at once: one installs.
+	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "sandcache-pgserver-install.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return "", err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return "", err
+	}
+	if dir := lookBinaries(); dir != "" {
+		return dir, nil
+	}
+	for _, args := range [][]string{{"update"}, {"install", "-y", "--no-install-recommends", "-o", "DPkg::Lock::Timeout=600", "postgresql"}} {
 		cmd := exec.Command("apt-get", args...)
 		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 		if out, err := cmd.CombinedOutput(); err != nil {
