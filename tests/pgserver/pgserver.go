@@ -87,7 +87,13 @@ func Start(ctx context.Context) (*Server, error) {
 		gid, _ := strconv.Atoi(u.Gid)
 		s.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 	}
-	if s.dir, err = os.MkdirTemp("", "sandcache-pg-"); err != nil {
+	// Under /tmp: the postgres user must reach it (TMPDIR may be under
+	// root's home), and the socket path must stay short.
+	parent := ""
+	if fi, err := os.Stat("/tmp"); err == nil && fi.IsDir() {
+		parent = "/tmp"
+	}
+	if s.dir, err = os.MkdirTemp(parent, "sandcache-pg-"); err != nil {
 		return nil, err
 	}
 	ok := false
