@@ -42,7 +42,8 @@
 //     PREPARE, DECLARE, LISTEN, GRANT and the rest are refused. Any call of
 //     a function on the deny-list (set_config, pg_read_file, pg_ls_dir,
 //     lo_import, lo_export and every lo_*, dblink*, query_to_xml, session
-//     advisory locks, pg_terminate_backend, ...) is refused wherever it
+//     advisory locks, pg_terminate_backend, ts_stat and ts_rewrite, which
+//     run a query given as text, ...) is refused wherever it
 //     appears, quoted or schema-qualified; so are U&"..." identifiers. A
 //     refused statement fails with NotPermitted and never reaches the server.
 //   - Every statement is one statement: statements are sent with the
@@ -70,6 +71,15 @@
 // corruption (XX001, XX002) Corrupt; everything else IO. A server that is
 // down or unreachable is IO "postgres: cannot reach the server: ...",
 // within the call's deadline; the next call connects again.
+//
+// # Requirements and wiring
+//
+// PostgreSQL 14 or newer (client_connection_check_interval is set at
+// connect). The host must call SetContext before and after every guest
+// call: that is when a Session gives its connection back. A Session holds
+// at most one connection, during a call, so a pool of MaxConns serves that
+// many concurrent calls; give Connect WithMaxConns(instances) to avoid
+// waits.
 //
 // # Names
 //

@@ -29,6 +29,8 @@ func TestHostileStatementsAreRefused(t *testing.T) {
 		{"SELECT dblink_exec('host=x', 'SELECT 1')", capability.NotPermitted},
 		{"SELECT query_to_xml('SET ROLE postgres', true, true, '')", capability.NotPermitted},
 		{"SELECT set_config('search_path', 'public', false)", capability.NotPermitted},
+		{"SELECT * FROM ts_stat('SELECT set_config(''role'', ''postgres'', false)::tsvector')", capability.NotPermitted},
+		{"SELECT set_config /* hidden */ ('search_path', 'public', false)", capability.NotPermitted},
 		{"SELECT pg_advisory_lock(1)", capability.NotPermitted},
 		{"SET ROLE postgres", capability.NotPermitted},
 		{"set search_path = public", capability.NotPermitted},

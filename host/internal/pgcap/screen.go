@@ -38,6 +38,7 @@ var deniedFunctions = []string{
 	"pg_reload_conf", "pg_rotate_logfile", "pg_promote", "pg_switch_wal", "pg_notify",
 	"pg_create_", "pg_drop_replication_slot", "pg_replication_", "pg_logical_", "pg_stat_reset",
 	"pg_backup_", "pg_log_backend", "pg_import_system_collations",
+	"ts_stat", "ts_rewrite", // run a query given as text
 }
 
 func deniedFunction(name string) bool {
