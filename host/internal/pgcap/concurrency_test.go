@@ -192,3 +192,82 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// Mixed operations (puts, hits, deletes, clears, purges, TTLs) from eight
+// sessions over three namespaces: no error (no deadlock), and after
+// quiescence every namespace's count is exact, its newest stamp bounds
+// its entries' and its size is within max entries.
+func TestConcurrentMixedOperations(t *testing.T) {
+	const sessions, ops, maxEntries = 8, 150, 6
+	base := freshNamespace(t)
+	namespaces := []string{base + "a", base + "b", base + "c"}
+	c := newCap(t, pgserver.DSN(), NewConfig())
+	var wg sync.WaitGroup
+	errs := make(chan error, sessions)
+	for g := range sessions {
+		s := newSession(t, c)
+		var now atomic.Int64
+		now.Store(2_000_000 + int64(g)*13)
+		e := cache.New(s, nil, now.Load)
+		t.Cleanup(e.Close)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range ops {
+				o := opts(namespaces[(i+g)%3], uint64([]int{5, 40, 60_000}[(i*7+g)%3]), maxEntries)
+				key := fmt.Sprintf("k%d", (i*31+g*17)%10)
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				s.SetContext(ctx)
+				var err error
+				switch (i*13 + g) % 23 {
+				case 0:
+					err = e.Clear(o)
+				case 1:
+					_, err = e.Purge(o)
+				case 2, 3, 4:
+					_, err = e.Delete(key, o)
+				case 5, 6, 7, 8, 9, 10, 11:
+					_, err = e.Get(key, o)
+				default:
+					_, err = e.Put(key, []byte(strconv.Itoa(i)), o)
+				}
+				s.SetContext(context.Background())
+				cancel()
+				if err != nil {
+					errs <- fmt.Errorf("session %d op %d: %v", g, i, err)
+					return
+				}
+				now.Add(int64(i % 3))
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	s := session(t)
+	db := open(t, s)
+	for _, ns := range namespaces {
+		got, err := rows(t, s, db, "SELECT n.entries, coalesce(n.newest, -1), "+
+			"(SELECT count(*) FROM cache_entries WHERE namespace = $1), "+
+			"coalesce((SELECT max(last_accessed_ms) FROM cache_entries WHERE namespace = $1), -1) "+
+			"FROM sandcache_namespaces n WHERE n.namespace = $1", ns)
+		must(t, err)
+		if len(got) != 1 {
+			t.Fatalf("%s: namespace row %v", ns, got)
+		}
+		r := got[0]
+		n, _ := strconv.Atoi(r[2])
+		if r[0] != r[2] || n > maxEntries {
+			t.Errorf("%s: count %s, rows %s (max %d)", ns, r[0], r[2], maxEntries)
+		}
+		// newest bounds the stamps (it is exact unless a hit raced with
+		// the deletion of its entry: pgTouch).
+		newest, _ := strconv.ParseInt(r[1], 10, 64)
+		stamp, _ := strconv.ParseInt(r[3], 10, 64)
+		if newest < stamp {
+			t.Errorf("%s: newest %d below the max stamp %d", ns, newest, stamp)
+		}
+	}
+}
