@@ -13,6 +13,19 @@ package cache
 // then follows the order of commits, and the count stays exact.
 // Transactions lock at most one namespace row, so they cannot deadlock on
 // them.
+//
+// What the dialect needs from a server (for a wire-compatible engine such
+// as CockroachDB or YugabyteDB): INSERT ... ON CONFLICT DO UPDATE ...
+// RETURNING; data-modifying CTEs, one of which deletes a key that the same
+// statement inserts again (pgPut); row locks taken by ON CONFLICT and
+// UPDATE that make later statements of a READ COMMITTED transaction see
+// the previous holder's commit (under SERIALIZABLE only, conflicts surface
+// as 40001 and the guest retries, at a cost under contention); LOCK TABLE
+// (schema creation only); COLLATE "C"; GREATEST, LEAST, left and
+// char_length; SQLSTATEs 40001, 40P01, 42P01, 23505 and 42P07 as
+// PostgreSQL reports them. The host (pgcap) also sets the startup
+// parameters statement_timeout, idle_in_transaction_session_timeout and
+// client_connection_check_interval.
 
 // pgSchemaVersion is the version this guest creates and understands.
 const pgSchemaVersion = 1

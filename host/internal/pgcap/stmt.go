@@ -110,6 +110,7 @@ func (s *Session) Step(h capability.Stmt) (bool, error) {
 	}
 	if !st.ran {
 		if err := s.run(st); err != nil {
+			st.ran = false // the next Step runs it again
 			return false, err
 		}
 	}
