@@ -1,6 +1,7 @@
 package pgcap
 
 import (
+	"context"
 	"math"
 	"reflect"
 	"testing"
@@ -162,3 +163,11 @@ func TestResultSizeIsCapped(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A Session is what the host's instances need of an sql capability (the
+// host's sqlSession): it can replace *sqlcap.Session as is.
+var _ interface {
+	capability.SQL
+	SetContext(ctx context.Context)
+	CloseAll() error
+} = (*Session)(nil)
