@@ -16,8 +16,8 @@ package cache
 //
 // What the dialect needs from a server (for a wire-compatible engine such
 // as CockroachDB or YugabyteDB): INSERT ... ON CONFLICT DO UPDATE ...
-// RETURNING; data-modifying CTEs, one of which deletes a key that the same
-// statement inserts again (pgPut); row locks taken by ON CONFLICT and
+// (namespace rows); data-modifying CTEs, one of which deletes a key that the same
+// statement inserts again (pgPut); row locks taken by SELECT FOR UPDATE and
 // UPDATE that make later statements of a READ COMMITTED transaction see
 // the previous holder's commit (under SERIALIZABLE only, conflicts surface
 // as 40001 and the guest retries, at a cost under contention); LOCK TABLE
@@ -58,6 +58,7 @@ const (
 	pgVersion
 	pgGet
 	pgLock
+	pgCreateNS
 	pgTouch
 	pgDeleteExpiredKey
 	pgDeleteCorruptKey
@@ -84,11 +85,11 @@ var pgQueries = [pgNumQueries]string{
 	pgLockVersion:   "LOCK TABLE sandcache_schema IN EXCLUSIVE MODE",
 	pgVersion:       "SELECT max(version) FROM sandcache_schema",
 	pgGet:           "SELECT value_json, expires_at_ms FROM cache_entries WHERE namespace = $1 AND cache_key = $2",
-	// Creates the namespace row if needed, and locks it until the end
-	// of the transaction; returns its count and newest stamp as of the
-	// last commit (ON CONFLICT reads the newest row version).
-	pgLock: "INSERT INTO sandcache_namespaces (namespace, entries, newest) VALUES ($1, 0, NULL) " +
-		"ON CONFLICT (namespace) DO UPDATE SET entries = sandcache_namespaces.entries RETURNING entries, newest",
+	// Locks the namespace row until the end of the transaction; returns
+	// its count and newest stamp as of the last commit (FOR UPDATE reads
+	// the newest row version after waiting). No row: pgCreateNS first.
+	pgLock:     "SELECT entries, newest FROM sandcache_namespaces WHERE namespace = $1 FOR UPDATE",
+	pgCreateNS: "INSERT INTO sandcache_namespaces (namespace, entries, newest) VALUES ($1, 0, NULL) ON CONFLICT (namespace) DO NOTHING",
 	// One statement: lock the namespace row, take the next stamp, stamp
 	// the entry (the row lock is taken before the entry's).
 	pgTouch: "WITH n AS (UPDATE sandcache_namespaces SET newest = GREATEST($3, LEAST(newest, " + maxStamp + ") + 1) " +

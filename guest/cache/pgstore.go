@@ -220,6 +220,12 @@ func (s *pgStore) queryInt(q pgQuery, args ...arg) (v int64, null bool, err erro
 // entry count and the newest LRU stamp (null: no entry).
 func (s *pgStore) lock(ns string) (entries, newest int64, hasNewest bool, err error) {
 	st, row, err := s.query(pgLock, text(ns))
+	if err == nil && !row { // a new namespace: create its row, then lock it
+		s.finish(st)
+		if err = s.exec(pgCreateNS, text(ns)); err == nil {
+			st, row, err = s.query(pgLock, text(ns))
+		}
+	}
 	if err != nil {
 		return 0, 0, false, err
 	}
