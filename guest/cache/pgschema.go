@@ -7,7 +7,7 @@ package cache
 // instead of triggers (so it needs no functions, as a wire-compatible
 // engine may lack them): one row per namespace with its entry count and
 // newest last_accessed_ms. Every write to a namespace first locks that row
-// (pgLock), in READ COMMITTED, so writers of one namespace are serialized
+// (pgLock, or pgTouch's CTE), in READ COMMITTED, so writers of one namespace are serialized
 // in commit order and every later statement of the transaction sees the
 // previous writer's commit: the LRU stamp max(now, newest + 1) (SPEC §4)
 // then follows the order of commits, and the count stays exact.
@@ -15,9 +15,9 @@ package cache
 // them.
 //
 // What the dialect needs from a server (for a wire-compatible engine such
-// as CockroachDB or YugabyteDB): INSERT ... ON CONFLICT DO UPDATE ...
-// (namespace rows); data-modifying CTEs, one of which deletes a key that the same
-// statement inserts again (pgPut); row locks taken by SELECT FOR UPDATE and
+// as CockroachDB or YugabyteDB): INSERT ... ON CONFLICT DO NOTHING;
+// data-modifying CTEs, one of which deletes a key that the same statement
+// inserts again (pgPut); row locks taken by SELECT FOR UPDATE and
 // UPDATE that make later statements of a READ COMMITTED transaction see
 // the previous holder's commit (under SERIALIZABLE only, conflicts surface
 // as 40001 and the guest retries, at a cost under contention); LOCK TABLE
