@@ -240,3 +240,6 @@ func replaceParam(q, param string) string {
 	}
 	return string(out)
 }
+
+// newEngine returns an engine over any sql capability.
+func newEngine(s capability.SQL, clk *clock) *cache.Engine { return cache.New(s, nil, clk.now) }
