@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sandcache/sandcache/guest/cache"
 	"github.com/sandcache/sandcache/guest/capability"
 	"github.com/sandcache/sandcache/tests/pgserver"
 )
@@ -90,6 +91,33 @@ func TestServerOutages(t *testing.T) {
 	if len(got) != 1 || got[0][0] != "after restart" {
 		t.Fatalf("rows after the outage: %v", got)
 	}
+
+	// The cache engine across a restart: its calls fail with IO while
+	// the server is down, and it finds its entries after, in the same
+	// process.
+	clk := &clock{ms: 1_000}
+	e := cache.New(s, nil, clk.now)
+	defer e.Close()
+	o := opts("outage", 60_000, 10)
+	engineCall := func(limit time.Duration, f func() error) error {
+		ctx, cancel := context.WithTimeout(bg, limit)
+		defer cancel()
+		s.SetContext(ctx)
+		defer s.SetContext(bg)
+		return within(t, limit+2*time.Second, "engine call", f)
+	}
+	must(t, engineCall(5*time.Second, func() error { _, err := e.Put("kept", []byte(`1`), o); return err }))
+	must(t, srv.Stop())
+	err = engineCall(time.Second, func() error { _, err := e.Put("down", []byte(`2`), o); return err })
+	wantCode(t, "put while the server is down", err, capability.IO)
+	must(t, srv.Restart(bg))
+	must(t, engineCall(5*time.Second, func() error {
+		l, err := e.Get("kept", o)
+		if err == nil && (!l.Hit || string(l.Value) != "1") {
+			t.Fatalf("after the restart: %+v", l)
+		}
+		return err
+	}))
 
 	// Frozen (connected, nothing answers): the deadline still ends the call.
 	s.SetContext(bg)
