@@ -69,11 +69,22 @@ func retryable(err error) bool {
 }
 
 // retry runs f until it succeeds, fails for good, or has failed with a
-// serialization failure or deadlock pgMaxAttempts times.
+// serialization failure or deadlock pgMaxAttempts times. When a table is
+// missing (dropped since the store was opened), it creates the schema
+// again and retries once.
 func (s *pgStore) retry(f func() error) error {
 	var err error
+	recreated := false
 	for range pgMaxAttempts {
-		if err = f(); err == nil || !retryable(err) {
+		err = f()
+		if err != nil && !recreated && hasState(err, "42P01") {
+			recreated = true
+			if err := s.ensureSchema(); err != nil {
+				return err
+			}
+			continue
+		}
+		if err == nil || !retryable(err) {
 			return err
 		}
 	}

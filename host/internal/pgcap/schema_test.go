@@ -56,3 +56,29 @@ func TestSchemaCreatedOnceUnderConcurrency(t *testing.T) {
 	_, err = e.Get("k", opts("ns", 60_000, 10))
 	wantCode(t, "a newer schema", err, capability.Corrupt)
 }
+
+// Tables dropped under a running cache are created again by its next call.
+func TestSchemaRecreatedAfterDrop(t *testing.T) {
+	srv := pgserver.Shared()
+	if srv == nil {
+		t.Skip("needs a server of its own for a fresh schema (SANDCACHE_TEST_DSN is set)")
+	}
+	dsn, err := srv.NewConfined(bg, "sandcache_drop_test")
+	must(t, err)
+	s := newSession(t, newCap(t, dsn, NewConfig()))
+	e := cache.New(s, nil, func() int64 { return 1000 })
+	defer e.Close()
+	o := opts("ns", 60_000, 10)
+	_, err = e.Put("k", []byte(`1`), o)
+	must(t, err)
+	db := open(t, s)
+	must(t, s.Exec(db, "DROP TABLE cache_entries, sandcache_namespaces, sandcache_schema"))
+	if l, err := e.Get("k", o); err != nil || l.Hit {
+		t.Fatalf("get after the drop = %+v, %v; want a miss", l, err)
+	}
+	_, err = e.Put("k2", []byte(`2`), o)
+	must(t, err)
+	if st, err := e.Stats(o); err != nil || st.Entries != 1 {
+		t.Fatalf("stats = %+v, %v", st, err)
+	}
+}
