@@ -30,10 +30,11 @@
 //
 // # Confinement the host enforces (defence in depth)
 //
-//   - The search_path is pinned at connect (Config.Schema, a startup
-//     parameter) for a pool pgcap makes; a pool given by the embedder must be
-//     configured so (its role's search_path, or its RuntimeParams). A role
-//     that is a superuser is refused: Open fails with NotPermitted.
+//   - The search_path is pinned at connect (Config.WithSchema, a startup
+//     parameter) for a pool Connect makes; a pool given by the embedder must
+//     be configured so (its role's search_path, or its RuntimeParams). A
+//     connection whose role is a superuser (the server reports it at
+//     connect) is refused: statements fail with NotPermitted.
 //   - Statements are screened before they reach the server (see screen):
 //     the first keyword must be one of SELECT, WITH, VALUES, INSERT, UPDATE,
 //     DELETE, BEGIN, START, COMMIT, END, ROLLBACK, ABORT, SAVEPOINT, RELEASE,
