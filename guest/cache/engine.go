@@ -118,6 +118,14 @@ func (e *Engine) resolve(o options.Options) (resolved, error) {
 		switch o.Backend {
 		case options.FS:
 			s, err = openFS(e.files, id.path)
+		case options.SQLite:
+			// The same statements' meaning on a server when the host
+			// lends PostgreSQL (the path is then only a label).
+			if e.sql.Dialect() == "postgres" {
+				s, err = openPG(e.sql, id.path)
+				break
+			}
+			s, err = openSQL(e.sql, id.path, false)
 		default:
 			s, err = openSQL(e.sql, id.path, o.Backend == options.Mem)
 		}
