@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -56,19 +57,23 @@ type instance struct {
 	sql     sqlSession // a *sqlcap.Session, unless wrapped by test hooks
 	files   capability.Files
 	stderr  *tailBuffer
+	stop    *atomic.Bool // the pool's interrupt flag
 }
 
 type instanceKey struct{}
 
 // instanceFrom returns the instance a host function runs for. It is also
-// where a call's deadline is enforced: once the context is done, the next
-// capability call panics, wazero unwinds the guest with that error, and the
-// instance is replaced. (SQLite waits are interrupted through the session.)
+// where a call's deadline is enforced at the capability boundary: once the
+// context is done (or the Sandbox is closing), the next capability call
+// panics, wazero unwinds the guest with that error, and the instance is
+// replaced. (SQLite waits are interrupted through the session; guest code
+// that calls no capability is interrupted by the checks of interrupt.go.)
 func instanceFrom(ctx context.Context) *instance {
-	if err := ctx.Err(); err != nil {
+	in := ctx.Value(instanceKey{}).(*instance)
+	if err := in.interrupted(ctx, false); err != nil {
 		panic(err)
 	}
-	return ctx.Value(instanceKey{}).(*instance)
+	return in
 }
 
 func newInstance(ctx context.Context, e *engine, sb *Sandbox) (*instance, error) {
@@ -77,6 +82,7 @@ func newInstance(ctx context.Context, e *engine, sb *Sandbox) (*instance, error)
 		sql:    session,
 		files:  sb.files,
 		stderr: &tailBuffer{max: 4096},
+		stop:   &sb.pool.interrupt,
 	}
 	sb.applyTestHooks(in, session)
 	mc := wazero.NewModuleConfig().
@@ -243,6 +249,9 @@ func (in *instance) resultErr(op string, ret, off uint32) (error, error) {
 
 // fault turns an error from a call into the guest into an *Error.
 func (in *instance) fault(ctx context.Context, op string, err error) *Error {
+	if in.stop.Load() {
+		return newError(op, ErrClosed, errSandboxClosing.Error(), err)
+	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return newError(op, ErrGuestFault, "call interrupted: "+ctxErr.Error(), ctxErr)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sandcache/sandcache/host/internal/filecap"
 	"github.com/sandcache/sandcache/host/internal/sqlcap"
+	"github.com/sandcache/sandcache/internal/testhooks"
 )
 
 // Sandbox is one granted folder with a pool of guest instances serving it.
@@ -37,10 +38,15 @@ func Open(ctx context.Context, dir string, cfg Config) (*Sandbox, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, newError("open", ErrIO, fmt.Sprintf("cannot create the cache folder: %v", err), err)
 	}
-	e, err := engineFor(ctx, cfg)
+	e, err := engineFor(ctx, cfg, testhooks.Guest(ctx))
 	if err != nil {
 		return nil, newError("open", ErrInternal, err.Error(), err)
 	}
+	return openOn(e, dir, cfg)
+}
+
+// openOn opens a Sandbox on dir served by engine e.
+func openOn(e *engine, dir string, cfg Config) (*Sandbox, error) {
 	grant, err := sqlcap.NewGrant(dir)
 	if err != nil {
 		return nil, newError("open", ErrIO, err.Error(), err)
@@ -68,7 +74,10 @@ func Open(ctx context.Context, dir string, cfg Config) (*Sandbox, error) {
 func (sb *Sandbox) Dir() string { return sb.dir }
 
 // Close waits for calls in flight, then releases every instance, connection
-// and the in-memory database. Calls after Close fail with ErrClosed.
+// and the in-memory database. Calls after Close fail with ErrClosed. A call
+// still running closeGrace (500 ms) after Close began is interrupted: it
+// fails with ErrClosed once the guest reaches its next interrupt check or
+// capability call (a looping guest: within a millisecond or so).
 func (sb *Sandbox) Close() error {
 	sb.closeOnce.Do(func() {
 		sb.pool.close()
