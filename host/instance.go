@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -58,7 +59,15 @@ type instance struct {
 	files   capability.Files
 	stderr  *tailBuffer
 	stop    *atomic.Bool // the pool's interrupt flag
+	// noLeave is set while the host runs cabi_realloc or cabi_post_*: the
+	// canonical ABI forbids those to call imports (no re-entrant calls
+	// into the host while it lowers or has lowered a value).
+	noLeave bool
 }
+
+// errMayNotLeave ends a guest that calls an import from cabi_realloc or
+// cabi_post_*.
+var errMayNotLeave = errors.New("the guest called an import from cabi_realloc or cabi_post_*")
 
 type instanceKey struct{}
 
@@ -72,6 +81,9 @@ func instanceFrom(ctx context.Context) *instance {
 	in := ctx.Value(instanceKey{}).(*instance)
 	if err := in.interrupted(ctx, false); err != nil {
 		panic(err)
+	}
+	if in.noLeave {
+		panic(errMayNotLeave)
 	}
 	return in
 }
@@ -158,13 +170,21 @@ func (in *instance) lower(ctx context.Context, dst []uint64, strs ...string) ([]
 	return dst, nil
 }
 
-// alloc calls the guest's cabi_realloc.
+// alloc calls the guest's cabi_realloc and checks that the buffer it
+// returns lies in its memory.
 func (in *instance) alloc(ctx context.Context, size, align uint32) (uint32, error) {
 	in.rstack = [4]uint64{0, 0, uint64(align), uint64(size)}
-	if err := in.realloc.CallWithStack(ctx, in.rstack[:]); err != nil {
+	in.noLeave = true
+	err := in.realloc.CallWithStack(ctx, in.rstack[:])
+	in.noLeave = false
+	if err != nil {
 		return 0, err
 	}
-	return uint32(in.rstack[0]), nil
+	p := uint32(in.rstack[0])
+	if uint64(p)+uint64(size) > uint64(in.mem.Size()) {
+		return 0, fmt.Errorf("cabi_realloc returned %#x for %d bytes, outside the guest's memory", p, size)
+	}
+	return p, nil
 }
 
 // call runs export e with params and returns the address of its result.
@@ -180,13 +200,47 @@ func (in *instance) call(ctx context.Context, e export, params []uint64) (uint32
 // post calls the export's cabi_post function once its result has been read.
 func (in *instance) post(ctx context.Context, e export, ret uint32) error {
 	in.stack[0] = uint64(ret)
+	in.noLeave = true
+	defer func() { in.noLeave = false }()
 	return in.posts[e].CallWithStack(ctx, in.stack[:1])
 }
 
-// Reading results. The guest's memory is trusted only to be in range:
-// anything out of range is a fault.
+// Reading results. Nothing the guest returns is trusted: a pointer or
+// length out of range, a discriminant out of its type's range or a string
+// that is not UTF-8 is a fault (the instance is replaced).
 
-var errRange = errors.New("guest result out of range")
+var (
+	errRange = errors.New("guest result out of range")
+	errUTF8  = errors.New("guest result: a string is not valid UTF-8")
+)
+
+// discriminant reads the u8 discriminant at p, which must be below n
+// (2 for bool, option and result).
+func (in *instance) discriminant(p uint32, n uint8) (uint8, error) {
+	v, err := in.u8(p)
+	if err == nil && v >= n {
+		err = fmt.Errorf("guest result: discriminant %d at %#x is out of range (want < %d)", v, p, n)
+	}
+	return v, err
+}
+
+// flag reads a bool (or an option's discriminant) at p.
+func (in *instance) flag(p uint32) (bool, error) {
+	v, err := in.discriminant(p, 2)
+	return v == 1, err
+}
+
+// stringAt copies the string stored as (ptr, len) at p.
+func (in *instance) stringAt(p uint32) (string, error) {
+	b, err := in.bytesAt(p)
+	if err != nil {
+		return "", err
+	}
+	if !utf8.Valid(b) {
+		return "", errUTF8
+	}
+	return string(b), nil
+}
 
 func (in *instance) u8(p uint32) (uint8, error) {
 	v, ok := in.mem.ReadByte(p)
@@ -232,30 +286,36 @@ func (in *instance) bytesAt(p uint32) ([]byte, error) {
 // resultErr reads the error of a `result<T, error>` at ret whose payload is
 // at offset off; it returns nil when the result is ok.
 func (in *instance) resultErr(op string, ret, off uint32) (error, error) {
-	tag, err := in.u8(ret)
-	if err != nil || tag == 0 {
+	isErr, err := in.flag(ret)
+	if err != nil || !isErr {
 		return nil, err
 	}
-	code, err := in.u8(ret + off)
+	code, err := in.discriminant(ret+off, uint8(len(kindByCode)))
 	if err != nil {
 		return nil, err
 	}
-	msg, err := in.bytesAt(ret + off + 4)
+	msg, err := in.stringAt(ret + off + 4)
 	if err != nil {
 		return nil, err
 	}
-	return guestError(op, code, string(msg)), nil
+	return guestError(op, code, msg), nil
 }
 
-// fault turns an error from a call into the guest into an *Error.
+// fault turns an error from a call into the guest into an *Error: ErrClosed
+// when Close interrupted the call, else ErrGuestFault (wrapping the
+// context's error when the call was interrupted by its context).
 func (in *instance) fault(ctx context.Context, op string, err error) *Error {
-	if in.stop.Load() {
+	if in.stop.Load() || errors.Is(err, errSandboxClosing) {
 		return newError(op, ErrClosed, errSandboxClosing.Error(), err)
 	}
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return newError(op, ErrGuestFault, "call interrupted: "+ctxErr.Error(), ctxErr)
+	cause := ctx.Err()
+	if cause == nil && errors.Is(err, context.DeadlineExceeded) {
+		cause = context.DeadlineExceeded // seen by the interrupt check's clock before the timer
 	}
-	msg := err.Error()
+	if cause != nil {
+		return newError(op, ErrGuestFault, "call interrupted: "+cause.Error(), cause)
+	}
+	msg, _, _ := strings.Cut(err.Error(), "\n") // not wazero's stack trace
 	var exit *sys.ExitError
 	if errors.As(err, &exit) {
 		msg = fmt.Sprintf("guest exited with code %d", exit.ExitCode())

@@ -121,8 +121,10 @@ func (sb *Sandbox) invoke(ctx context.Context, op string, e export,
 	}
 	if err := read(in, ret); err != nil {
 		if _, ok := err.(*Error); ok {
+			if perr := in.post(cctx, e, ret); perr != nil {
+				return in.fault(cctx, op, perr)
+			}
 			broken = false
-			_ = in.post(cctx, e, ret)
 			return err
 		}
 		return in.fault(cctx, op, err)
@@ -173,18 +175,20 @@ func (sb *Sandbox) Get(ctx context.Context, key string, o Options) (Lookup, erro
 		if gerr, err := in.resultErr(op, ret, 4); gerr != nil || err != nil {
 			return firstErr(gerr, err)
 		}
-		hit, err := in.u8(ret + 4)
+		hit, err := in.flag(ret + 4)
 		if err != nil {
 			return err
 		}
-		if hit != 0 {
+		if hit {
 			if l.Value, err = in.bytesAt(ret + 8); err != nil {
 				return err
 			}
+			if !utf8.Valid(l.Value) {
+				return errUTF8
+			}
 			l.Hit = true
 		}
-		expired, err := in.u8(ret + 16)
-		l.Expired = expired != 0
+		l.Expired, err = in.flag(ret + 16)
 		return err
 	})
 	return l, err
@@ -282,13 +286,16 @@ func (sb *Sandbox) Keys(ctx context.Context, prefix string, o Options) ([]string
 		if err != nil {
 			return err
 		}
+		// The array must lie in the guest's memory before anything is
+		// allocated for it: a guest may claim 2^32-1 elements.
+		if uint64(arr)+8*uint64(n) > uint64(in.mem.Size()) {
+			return errRange
+		}
 		keys = make([]string, n)
 		for i := range keys {
-			b, err := in.bytesAt(arr + 8*uint32(i))
-			if err != nil {
+			if keys[i], err = in.stringAt(arr + 8*uint32(i)); err != nil {
 				return err
 			}
-			keys[i] = string(b)
 		}
 		return nil
 	})
@@ -335,20 +342,17 @@ func (sb *Sandbox) ParseOptions(ctx context.Context, dict []byte) (Options, erro
 		if gerr, err := in.resultErr(op, ret, 8); gerr != nil || err != nil {
 			return firstErr(gerr, err)
 		}
-		b, err := in.u8(ret + 8)
+		b, err := in.discriminant(ret+8, uint8(Mem)+1)
 		if err != nil {
 			return err
 		}
 		o.Backend = Backend(b)
-		ns, err := in.bytesAt(ret + 12)
-		if err != nil {
+		if o.Namespace, err = in.stringAt(ret + 12); err != nil {
 			return err
 		}
-		path, err := in.bytesAt(ret + 20)
-		if err != nil {
+		if o.Path, err = in.stringAt(ret + 20); err != nil {
 			return err
 		}
-		o.Namespace, o.Path = string(ns), string(path)
 		if o.TTLMillis, err = in.u64(ret + 32); err != nil {
 			return err
 		}
@@ -383,8 +387,8 @@ func (in *instance) boolResult(op string, ret uint32, dst *bool) error {
 	if gerr, err := in.resultErr(op, ret, 4); gerr != nil || err != nil {
 		return firstErr(gerr, err)
 	}
-	v, err := in.u8(ret + 4)
-	*dst = v != 0
+	var err error
+	*dst, err = in.flag(ret + 4)
 	return err
 }
 
@@ -401,7 +405,7 @@ func (in *instance) stringResult(op string, ret uint32, dst *string) error {
 	if gerr, err := in.resultErr(op, ret, 4); gerr != nil || err != nil {
 		return firstErr(gerr, err)
 	}
-	b, err := in.bytesAt(ret + 4)
-	*dst = string(b)
+	var err error
+	*dst, err = in.stringAt(ret + 4)
 	return err
 }
