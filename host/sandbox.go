@@ -2,8 +2,10 @@ package host
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -101,8 +103,14 @@ func (sb *Sandbox) invoke(ctx context.Context, op string, e export,
 		if err == ErrClosed {
 			return newError(op, ErrClosed, "sandbox is closed", nil)
 		}
-		if ctx.Err() != nil {
-			return newError(op, ErrGuestFault, "no instance before the deadline: "+err.Error(), err)
+		if errors.Is(err, errSandboxClosing) {
+			return newError(op, ErrClosed, "sandbox is closed", err)
+		}
+		// A new instance's _initialize may be interrupted by the deadline
+		// (seen by the interrupt check's clock before the context's timer).
+		if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			msg, _, _ := strings.Cut(err.Error(), "\n")
+			return newError(op, ErrGuestFault, "no instance before the deadline: "+msg, err)
 		}
 		return newError(op, ErrInternal, err.Error(), err)
 	}
