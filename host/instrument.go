@@ -16,9 +16,9 @@ import (
 //   - a function type () -> i32 and an imported function
 //     interruptModule.interruptName of that type (the last function import);
 //   - a mutable i32 global, the countdown, initialised to interruptInterval;
-//   - at every loop header and at the entry of every function whose body
-//     does not start with a loop, the check:
-//     if countdown < 1 { countdown = interrupt-check() } else { countdown-- }
+//   - at every loop header and at the entry of every function that may
+//     make a call before it reaches a loop (see loopFirst), the check:
+//     countdown--; if countdown < 0 { countdown = interrupt-check() }
 //   - before every bulk memory or table instruction (memory.fill, .copy,
 //     .init, table.fill, .copy, .init, .grow), a charge of n>>bulkShift
 //     against the countdown, n being the instruction's length operand, so
@@ -437,24 +437,51 @@ func (r *rewriter) body(out, b []byte, params int) ([]byte, error) {
 	if usesTmp {
 		out = append(appendU32(out, 1), 0x7F)
 	}
-	if len(code) == 0 || code[0] != 0x03 {
+	if !loopFirst(code) {
 		out = r.check(out)
 	}
 	return append(out, ins...), nil
 }
 
-// check appends the countdown check.
+// loopFirst reports whether every run of the function reaches a loop header
+// (which has its own check) before any call, branch or other loop: the
+// body starts with straight-line variable and constant instructions and
+// block openings, then a loop. (Go's functions start with
+// `global.get; local.set; block; loop`: this halves their checks.)
+func loopFirst(code []byte) bool {
+	d := &decoder{b: code}
+	for d.p < len(d.b) && d.err == nil {
+		switch op := d.byte(); {
+		case op == 0x03:
+			return d.err == nil
+		case op == 0x02:
+			d.blockType()
+		case op >= 0x20 && op <= 0x24:
+			d.u32()
+		case op == 0x41:
+			d.s32()
+		case op == 0x42:
+			d.s64()
+		case op == 0x01 || op == 0x1A:
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// check appends the countdown check, straight-line on the common path:
+//
+//	countdown--; if countdown < 0 { countdown = interrupt-check() }
 func (r *rewriter) check(out []byte) []byte {
-	out = appendU32(append(out, 0x23), r.counter) // global.get
-	out = append(out, 0x41, 0x01, 0x48)           // i32.const 1; i32.lt_s
-	out = append(out, 0x04, 0x40)                 // if
-	out = appendU32(append(out, 0x10), r.tickFunc)
-	out = appendU32(append(out, 0x24), r.counter) // global.set
-	out = append(out, 0x05)                       // else
-	out = appendU32(append(out, 0x23), r.counter)
-	out = append(out, 0x41, 0x01, 0x6B) // i32.const 1; i32.sub
-	out = appendU32(append(out, 0x24), r.counter)
-	return append(out, 0x0B)
+	out = appendU32(append(out, 0x23), r.counter)   // global.get
+	out = append(out, 0x41, 0x01, 0x6B)             // i32.const 1; i32.sub
+	out = appendU32(append(out, 0x24), r.counter)   // global.set
+	out = appendU32(append(out, 0x23), r.counter)   // global.get (the same value)
+	out = append(out, 0x41, 0x00, 0x48, 0x04, 0x40) // i32.const 0; i32.lt_s; if
+	out = appendU32(append(out, 0x10), r.tickFunc)  // call interrupt-check
+	out = appendU32(append(out, 0x24), r.counter)   // global.set
+	return append(out, 0x0B)                        // end
 }
 
 // charge appends: countdown -= (top of stack) >> bulkShift, leaving the

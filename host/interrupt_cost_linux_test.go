@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,10 +16,10 @@ import (
 // BenchmarkInterruptCost measures what the interrupt checks (interrupt.go)
 // cost: the same operations on the guest as built and on the instrumented
 // guest, in CPU time of the calling thread (cpu-ns/op), which the load of
-// a shared machine disturbs much less than wall time. Run it with several
-// -count and compare the medians:
+// a shared machine disturbs less than wall time. One b.N is one round of a
+// batch of each variant:
 //
-//	go test ./host -run '^$' -bench InterruptCost -benchtime 2000x -count 5
+//	go test ./host -run '^$' -bench InterruptCost -benchtime 40x
 func BenchmarkInterruptCost(b *testing.B) {
 	ctx := context.Background()
 	prompt := []byte(`[{"role":"system","content":"` + strings.Repeat("You are terse. ", 30) + `"},{"role":"user","content":"` + strings.Repeat("Summarise this. ", 30) + `"}]`)
@@ -47,12 +48,15 @@ func BenchmarkInterruptCost(b *testing.B) {
 			return err
 		}},
 	}
+	plainRC := wazero.NewRuntimeConfigCompiler().WithCoreFeatures(api.CoreFeaturesV2)
 	variants := []struct {
 		name string
+		rc   wazero.RuntimeConfig
 		wasm func() ([]byte, error)
 	}{
-		{"plain", func() ([]byte, error) { return guestWasm, nil }},
-		{"instrumented", func() ([]byte, error) { return instrument(guestWasm) }},
+		{"plain", plainRC, func() ([]byte, error) { return guestWasm, nil }},
+		{"instrumented", plainRC, func() ([]byte, error) { return instrument(guestWasm) }},
+		{"closeOnContextDone", plainRC.WithCloseOnContextDone(true), func() ([]byte, error) { return guestWasm, nil }},
 	}
 	sbs := make([]*Sandbox, len(variants))
 	for i, v := range variants {
@@ -60,7 +64,7 @@ func BenchmarkInterruptCost(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler().WithCoreFeatures(api.CoreFeaturesV2))
+		rt := wazero.NewRuntimeWithConfig(ctx, v.rc)
 		defer rt.Close(ctx)
 		e, err := newEngine(ctx, rt, wasm)
 		if err != nil {
@@ -78,23 +82,44 @@ func BenchmarkInterruptCost(b *testing.B) {
 		}
 		sbs[i] = sb
 	}
+	// Each round measures a batch of every variant in turn, so that the
+	// load of the machine affects them alike; the medians of the rounds
+	// are reported, with the ratio of each variant to the first.
+	const batch = 50
 	for _, op := range ops {
-		for i, v := range variants {
-			b.Run(op.name+"/"+v.name, func(b *testing.B) {
-				runtime.LockOSThread()
-				defer runtime.UnlockOSThread()
-				start := threadCPU(b)
-				n := 0
-				for b.Loop() {
-					if err := op.run(sbs[i], n); err != nil {
-						b.Fatal(err)
+		b.Run(op.name, func(b *testing.B) {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			per := make([][]float64, len(variants))
+			n := 0
+			for b.Loop() {
+				for i := range variants {
+					start := threadCPU(b)
+					for range batch {
+						if err := op.run(sbs[i], n); err != nil {
+							b.Fatal(err)
+						}
+						n++
 					}
-					n++
+					per[i] = append(per[i], float64(threadCPU(b)-start)/batch)
 				}
-				b.ReportMetric(float64(threadCPU(b)-start)/float64(n), "cpu-ns/op")
-			})
-		}
+			}
+			base := median(per[0])
+			for i, v := range variants {
+				m := median(per[i])
+				b.ReportMetric(m, v.name+"-cpu-ns/op")
+				if i > 0 {
+					b.ReportMetric(m/base, v.name+"/"+variants[0].name)
+				}
+			}
+		})
 	}
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 func threadCPU(b *testing.B) int64 {
