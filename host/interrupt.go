@@ -18,46 +18,49 @@ import (
 // (stop-the-world waits for every goroutine). So the guest must call into
 // Go regularly, and something must end the call once its context is done.
 //
-// Designs measured (wazero v1.12.0, `go test ./host -bench` with -short,
-// benchtime 300ms, 3 rounds alternating binaries on the shared 2-core
-// machine, medians; sandboxed ns/op):
+// Designs measured (wazero v1.12.0; BenchmarkInterruptCost in
+// interrupt_cost_linux_test.go: CPU time of the calling thread, variants
+// interleaved in batches, medians of 60 rounds, two runs, on the shared
+// 2-core machine under load; ratio to the guest without checks):
 //
-//		                       get-hit   get-miss   put     llm-key
-//		no checks (before)      181 µs    19.5 µs    620 µs   302 µs
-//		WithCloseOnContextDone  253 µs    31.2 µs   1142 µs  1047 µs  (llm-key 3.5x)
-//		instrumented (chosen)   see interruptFigures below
+//	                        get-hit/sqlite  get-miss/sqlite  put/mem    llm-key
+//	WithCloseOnContextDone  2.03-2.15x      1.97-2.06x       1.40-1.71x 3.85-3.90x
+//	instrumented (chosen)   0.99-1.04x      0.97x            0.98-1.05x 1.09-1.12x
 //
-//	  - wazero's WithCloseOnContextDone(true) emits, at every loop header, an
-//	    indirect call to a trampoline that exits the machine code to Go
-//	    (internal/engine/wazevo/frontend/lower.go, OpcodeLoop; handled as
-//	    ExitCodeCheckModuleExitCode in call_engine.go), and starts a goroutine
-//	    per call. Go's wasm code has a loop at the top of every function, so
-//	    that is one exit to Go per guest function call: 3.5x on llm-key,
-//	    which is pure guest code.
-//	  - Running the call on its own goroutine and abandoning it at the
-//	    deadline does not stop it: without those checks the compiled code
-//	    never looks at api.Module.CloseWithExitCode, so the goroutine spins
-//	    on, holding memory and a CPU, and still blocks every GC.
-//	  - Chosen: the host rewrites the guest module before compiling it
-//	    (instrument.go). Every loop header and function entry decrements a
-//	    countdown global inside the machine code (a load, a compare, a
-//	    subtract, a store) and, every interruptInterval decrements, calls the
-//	    host's interrupt check: an exit to Go (a preemption point for the
-//	    scheduler and the GC) that ends the call if its context is done, its
-//	    deadline has passed (checked against the clock, so a starved timer
-//	    does not matter) or the Sandbox is closing. Bulk memory and table
-//	    instructions charge the countdown by their length. The module is
-//	    rewritten the same way whatever its origin (the embedded guest or a
-//	    replacement), so a hostile guest cannot opt out; it cannot name the
-//	    countdown global (see instrument).
+// (Wall time with the usual benchmarks, before: get-miss 19.5 µs, llm-key
+// 302 µs; with WithCloseOnContextDone: 31.2 µs, 1047 µs.)
+//
+//   - wazero's WithCloseOnContextDone(true) emits, at every loop header, an
+//     indirect call to a trampoline that exits the machine code to Go
+//     (internal/engine/wazevo/frontend/lower.go, OpcodeLoop; handled as
+//     ExitCodeCheckModuleExitCode in call_engine.go), and starts a goroutine
+//     per call. Go's wasm code has a loop in every function (its resume
+//     loop), so that is one exit to Go per guest function call.
+//   - Running the call on its own goroutine and abandoning it at the
+//     deadline does not stop it: without those checks the compiled code
+//     never looks at api.Module.CloseWithExitCode, so the goroutine spins
+//     on, holding memory and a CPU, and the next GC's stop-the-world waits
+//     for it forever (wazero's machine code is not async-preemptible; see
+//     its RATIONALE.md).
+//   - Chosen: the host rewrites the guest module before compiling it
+//     (instrument.go). Loop headers and function entries decrement a
+//     countdown global inside the machine code (a load, a subtract, a
+//     store, a compare) and, every interruptInterval decrements, call the
+//     host's interrupt check: an exit to Go (a preemption point for the
+//     scheduler and the GC) that ends the call if its context is done, its
+//     deadline has passed (checked against the clock, so a starved timer
+//     does not matter) or the Sandbox is closing. Bulk memory and table
+//     instructions charge the countdown by their length. The module is
+//     rewritten the same way whatever its origin (the embedded guest or a
+//     replacement), so a hostile guest cannot opt out; it cannot name the
+//     countdown global (see instrument). Measured end of a looping call:
+//     0.1-0.4 ms after its deadline (TestHostileLoops).
 //
 // interruptInterval bounds the time between checks: at a few ns per loop
 // iteration or call of Go's wasm code, 2^14 iterations take well under a
 // millisecond, so a call ends within a millisecond or so of its deadline,
 // and the check's own cost (one host call, ~100 ns) is spread over them.
 const interruptInterval = 1 << 14
-
-// interruptFigures: see the table above.
 
 // closeGrace is how long Close lets calls in flight finish before it
 // interrupts them.
