@@ -300,9 +300,14 @@ func (sb *Sandbox) Keys(ctx context.Context, prefix string, o Options) ([]string
 			return errRange
 		}
 		keys = make([]string, n)
+		total := uint64(0)
 		for i := range keys {
 			if keys[i], err = in.stringAt(arr + 8*uint32(i)); err != nil {
 				return err
+			}
+			// Elements may alias one buffer: bound what is copied, too.
+			if total += uint64(len(keys[i])); total > uint64(in.mem.Size()) {
+				return fmt.Errorf("guest result: keys total more bytes than the guest's memory")
 			}
 		}
 		return nil

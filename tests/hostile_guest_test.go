@@ -217,6 +217,7 @@ func TestHostileResults(t *testing.T) {
 		{"bool 3 (expired)", func() error { _, err := get(ctx, sb, "bad-expired"); return err }},
 		{"bool 5 (delete)", func() error { _, err := sb.Delete(ctx, "bad-bool", host.DefaultOptions()); return err }},
 		{"keys: 2^31 elements", func() error { _, err := sb.Keys(ctx, "huge", host.DefaultOptions()); return err }},
+		{"keys: 2^20 elements aliasing 1 MiB", func() error { _, err := sb.Keys(ctx, "alias", host.DefaultOptions()); return err }},
 		{"keys: array out of range", func() error { _, err := sb.Keys(ctx, "arr-oob", host.DefaultOptions()); return err }},
 		{"keys: element out of range", func() error { _, err := sb.Keys(ctx, "elem-oob", host.DefaultOptions()); return err }},
 		{"keys: element not UTF-8", func() error { _, err := sb.Keys(ctx, "elem-utf8", host.DefaultOptions()); return err }},

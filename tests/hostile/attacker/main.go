@@ -337,6 +337,19 @@ func exportKeys(prefixPtr, prefixLen, backend, nsPtr, nsLen, pathPtr, pathLen ui
 	case "huge": // 2^31 elements claimed over a real 16-byte array
 		set32(4, addr(alloc(16)))
 		set32(8, 1<<31)
+	case "alias": // 2^20 elements, each the same 1 MiB string (1 TiB to copy)
+		const n = 1 << 20
+		k := alloc(1 << 20)
+		for i := range k {
+			k[i] = 'k'
+		}
+		arr := alloc(8 * n)
+		for i := range n {
+			binary.LittleEndian.PutUint32(arr[8*i:], addr(k))
+			binary.LittleEndian.PutUint32(arr[8*i+4:], uint32(len(k)))
+		}
+		set32(4, addr(arr))
+		set32(8, n)
 	case "arr-oob":
 		set32(4, 0xFFFF_FFF0)
 		set32(8, 2)
