@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -121,20 +122,74 @@ func newInstance(ctx context.Context, e *engine, sb *Sandbox) (*instance, error)
 	in.mod = mod
 	in.mem = mod.Memory()
 	in.realloc = mod.ExportedFunction("cabi_realloc")
-	for i := range in.fns {
-		name := cacheInterface + exportNames[i]
-		in.fns[i] = mod.ExportedFunction(name)
-		in.posts[i] = mod.ExportedFunction("cabi_post_" + name)
-		if in.fns[i] == nil || in.posts[i] == nil {
-			in.close(ctx)
-			return nil, fmt.Errorf("guest lacks export %q or its cabi_post", name)
-		}
-	}
-	if in.realloc == nil || in.mem == nil {
+	if err := in.bind(); err != nil {
 		in.close(ctx)
-		return nil, errors.New("guest lacks cabi_realloc or memory")
+		return nil, fmt.Errorf("%w: %v", errBadGuest, err)
 	}
 	return in, nil
+}
+
+// errBadGuest: the module lacks an export of the guest's ABI or has it with
+// another signature.
+var errBadGuest = errors.New("the module does not have the guest's ABI")
+
+// Core signatures of the exports (see optionParams and the callers).
+var (
+	optionTypes  = []api.ValueType{i32, i32, i32, i32, i32, i64, i32}
+	exportParams = [numExports][]api.ValueType{
+		expGet:           append(types(i32, i32), optionTypes...),
+		expPut:           append(types(i32, i32, i32, i32), optionTypes...),
+		expDelete:        append(types(i32, i32), optionTypes...),
+		expClear:         optionTypes,
+		expStats:         optionTypes,
+		expPurge:         optionTypes,
+		expKeys:          append(types(i32, i32), optionTypes...),
+		expLLMKey:        types(i32, i32, i32, i32, i32, i32, i32),
+		expParseOptions:  types(i32, i32),
+		expParseDuration: types(i32, i32),
+	}
+)
+
+// bind looks the ABI's exports up and checks their signatures.
+func (in *instance) bind() error {
+	if in.mem == nil {
+		return errors.New("no memory export")
+	}
+	if err := checkSignature("cabi_realloc", in.realloc, types(i32, i32, i32, i32), types(i32)); err != nil {
+		return err
+	}
+	for i := range in.fns {
+		name := cacheInterface + exportNames[i]
+		in.fns[i] = in.mod.ExportedFunction(name)
+		in.posts[i] = in.mod.ExportedFunction("cabi_post_" + name)
+		if err := checkSignature(name, in.fns[i], exportParams[i], types(i32)); err != nil {
+			return err
+		}
+		if err := checkSignature("cabi_post_"+name, in.posts[i], types(i32), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkSignature(name string, f api.Function, params, results []api.ValueType) error {
+	if f == nil {
+		return fmt.Errorf("no export %q", name)
+	}
+	d := f.Definition()
+	if !slices.Equal(d.ParamTypes(), params) || !slices.Equal(d.ResultTypes(), results) {
+		return fmt.Errorf("export %q has params %v and results %v; want %v and %v",
+			name, valueTypeNames(d.ParamTypes()), valueTypeNames(d.ResultTypes()), valueTypeNames(params), valueTypeNames(results))
+	}
+	return nil
+}
+
+func valueTypeNames(ts []api.ValueType) []string {
+	names := make([]string, len(ts))
+	for i, t := range ts {
+		names[i] = api.ValueTypeName(t)
+	}
+	return names
 }
 
 func (in *instance) close(ctx context.Context) {

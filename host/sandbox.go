@@ -106,6 +106,9 @@ func (sb *Sandbox) invoke(ctx context.Context, op string, e export,
 		if errors.Is(err, errSandboxClosing) {
 			return newError(op, ErrClosed, "sandbox is closed", err)
 		}
+		if errors.Is(err, errBadGuest) {
+			return newError(op, ErrGuestFault, err.Error(), err)
+		}
 		// A new instance's _initialize may be interrupted by the deadline
 		// (seen by the interrupt check's clock before the context's timer).
 		if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -34,13 +35,20 @@ var (
 
 func attacker(t *testing.T) []byte {
 	t.Helper()
-	attackerOnce.Do(func() {
-		attackerWasm, attackerErr = os.ReadFile(filepath.Join("testdata", "hostile", "attacker.wasm"))
-	})
+	attackerOnce.Do(func() { attackerWasm, attackerErr = hostileModule("attacker") })
 	if attackerErr != nil {
-		t.Fatalf("%v (run ./build.sh)", attackerErr)
+		t.Fatal(attackerErr)
 	}
 	return attackerWasm
+}
+
+// hostileModule reads tests/testdata/hostile/NAME.wasm.
+func hostileModule(name string) ([]byte, error) {
+	b, err := os.ReadFile(filepath.Join("testdata", "hostile", name+".wasm"))
+	if err != nil {
+		return nil, fmt.Errorf("%w (run ./build.sh)", err)
+	}
+	return b, nil
 }
 
 // hostileConfig: one instance (so "arm:" modes reach the next call) and
@@ -453,4 +461,27 @@ func TestHostileFiles(t *testing.T) {
 	}
 	checkAlive(t, sb)
 	a.checkCanary(t)
+}
+
+// TestHostileSignature: a module whose export has another core signature
+// than the ABI's is refused (ErrGuestFault, saying which export), never
+// called with the host's idea of its parameters.
+func TestHostileSignature(t *testing.T) {
+	wasm, err := hostileModule("badsig")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	sb, err := host.Open(testhooks.WithGuest(ctx, wasm), t.TempDir(), hostileConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	for range 2 { // and again: nothing was kept
+		_, err = sb.Get(ctx, "k", host.DefaultOptions())
+		wantKind(t, "get on a module with a bad signature", err, host.ErrGuestFault)
+		if err == nil || !strings.Contains(err.Error(), "sandcache:cache/cache@0.1.0#get") {
+			t.Errorf("the error does not name the export: %v", err)
+		}
+	}
 }
