@@ -77,6 +77,7 @@ type rewriter struct {
 	funcs       uint32 // imported + defined, before the rewrite
 	tickFunc    uint32 // index of the interrupt check
 	counter     uint32 // index of the countdown global
+	scratch     []byte // reused for a function's instructions
 }
 
 type section struct {
@@ -117,7 +118,7 @@ func (r *rewriter) run(wasm []byte) ([]byte, error) {
 	r.counter = r.globals
 	r.funcs = r.funcImports + uint32(len(r.funcTypes))
 
-	out := append([]byte(nil), wasm[:8]...)
+	out := append(make([]byte, 0, len(wasm)+len(wasm)/16), wasm[:8]...)
 	emitted := map[byte]bool{}
 	emit := func(id byte, payload []byte) {
 		out = append(out, id)
@@ -378,7 +379,7 @@ func (r *rewriter) code(d *decoder) ([]byte, error) {
 	if int(n) != len(r.funcTypes) {
 		return nil, fmt.Errorf("%w: %d function bodies for %d functions", errMalformed, n, len(r.funcTypes))
 	}
-	out := appendU32(nil, n)
+	out := appendU32(make([]byte, 0, len(d.b)+len(d.b)/16), n)
 	var body []byte
 	for i := range n {
 		size := d.u32()
@@ -422,10 +423,11 @@ func (r *rewriter) body(out, b []byte, params int) ([]byte, error) {
 	code := d.rest()
 
 	// Instructions first (the locals header depends on them).
-	ins, usesTmp, err := r.instructions(nil, code, tmp)
+	ins, usesTmp, err := r.instructions(r.scratch[:0], code, tmp)
 	if err != nil {
 		return nil, err
 	}
+	r.scratch = ins
 	if usesTmp {
 		out = appendU32(out, uint32(len(gs)+1))
 	} else {
