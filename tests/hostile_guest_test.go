@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -354,6 +355,16 @@ func TestHostileLoops(t *testing.T) {
 			callErr <- err
 		}()
 		<-entered
+		// While the guest loops (no deadline), the rest of the process
+		// runs, garbage collection included: a stop-the-world that waited
+		// for the looping goroutine would never end.
+		gcDone := make(chan struct{})
+		go func() { runtime.GC(); close(gcDone) }()
+		select {
+		case <-gcDone:
+		case <-time.After(10 * time.Second):
+			t.Fatal("a garbage collection did not finish while the guest looped")
+		}
 		start := time.Now()
 		if err := sb2.Close(); err != nil {
 			t.Errorf("Close: %v", err)
