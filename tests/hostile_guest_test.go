@@ -234,6 +234,8 @@ func TestHostileResults(t *testing.T) {
 		{"llm-key out of range", func() error { _, err := sb.LLMKey(ctx, []byte(`"oob"`), nil, nil); return err }},
 		{"options: backend 9", func() error { _, err := sb.ParseOptions(ctx, []byte(`"bad-backend"`)); return err }},
 		{"options: namespace not UTF-8", func() error { _, err := sb.ParseOptions(ctx, []byte(`"ns-utf8"`)); return err }},
+		{"import argument out of range", func() error { _, err := get(ctx, sb, "import-arg-oob"); return err }},
+		{"import return area out of range", func() error { _, err := get(ctx, sb, "import-ret-oob"); return err }},
 		{"trap", func() error { _, err := get(ctx, sb, "trap"); return err }},
 		{"memory grown to the limit", func() error { _, err := get(ctx, sb, "oom"); return err }},
 	}

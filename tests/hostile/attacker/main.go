@@ -307,6 +307,12 @@ func exportGet(keyPtr, keyLen, backend, nsPtr, nsLen, pathPtr, pathLen uint32, t
 		for {
 			sqlDialect(iretPtr())
 		}
+	case "import-arg-oob": // a name pointer out of range
+		sqlOpen(unsafe.Pointer(uintptr(0xFFFF_FF00)), 0x1000, 0, iretPtr())
+		return fail(4, &hostErr{4, "the host accepted a name out of range"})
+	case "import-ret-oob": // a return area out of range
+		sqlDialect(0xFFFF_FFF8)
+		return fail(4, &hostErr{4, "the host wrote a return area out of range"})
 	case "import":
 		sqlDialect(iretPtr())
 		return hit(`"` + str(iret32(0), iret32(4)) + `"`)
