@@ -174,7 +174,7 @@ func (r *rewriter) scan(s section) error {
 	switch s.id {
 	case secType:
 		n := d.u32()
-		for range n {
+		for i := uint64(0); i < uint64(n) && d.err == nil; i++ {
 			if d.byte() != 0x60 {
 				return fmt.Errorf("%w: bad function type", errMalformed)
 			}
@@ -189,7 +189,7 @@ func (r *rewriter) scan(s section) error {
 		}
 	case secImport:
 		n := d.u32()
-		for range n {
+		for i := uint64(0); i < uint64(n) && d.err == nil; i++ {
 			d.name()
 			d.name()
 			switch d.byte() {
@@ -214,7 +214,7 @@ func (r *rewriter) scan(s section) error {
 		}
 	case secFunction:
 		n := d.u32()
-		for range n {
+		for i := uint64(0); i < uint64(n) && d.err == nil; i++ {
 			t := d.u32()
 			if d.err != nil {
 				return d.err
@@ -251,7 +251,7 @@ func (r *rewriter) rewrite(s section) ([]byte, error) {
 	case secGlobal:
 		n := d.u32()
 		out := appendU32(nil, n+1)
-		for range n {
+		for i := uint64(0); i < uint64(n) && d.err == nil; i++ {
 			out = append(out, d.byte(), d.byte())
 			var err error
 			if out, err = r.constExpr(d, out); err != nil {
@@ -264,7 +264,7 @@ func (r *rewriter) rewrite(s section) ([]byte, error) {
 	case secExport:
 		n := d.u32()
 		out := appendU32(nil, n)
-		for range n {
+		for i := uint64(0); i < uint64(n) && d.err == nil; i++ {
 			out = appendName(out, d.name())
 			kind := d.byte()
 			idx := d.u32()
@@ -295,7 +295,7 @@ func (r *rewriter) fn(idx uint32) uint32 {
 func (r *rewriter) elements(d *decoder) ([]byte, error) {
 	n := d.u32()
 	out := appendU32(nil, n)
-	for range n {
+	for i := uint64(0); i < uint64(n) && d.err == nil; i++ {
 		flags := d.u32()
 		out = appendU32(out, flags)
 		if flags > 7 {
@@ -315,7 +315,7 @@ func (r *rewriter) elements(d *decoder) ([]byte, error) {
 		}
 		count := d.u32()
 		out = appendU32(out, count)
-		for range count {
+		for i := uint64(0); i < uint64(count) && d.err == nil; i++ {
 			if flags&4 == 0 {
 				out = appendU32(out, r.fn(d.u32()))
 				continue
@@ -381,7 +381,7 @@ func (r *rewriter) code(d *decoder) ([]byte, error) {
 	}
 	out := appendU32(make([]byte, 0, len(d.b)+len(d.b)/16), n)
 	var body []byte
-	for i := range n {
+	for i := uint32(0); i < n; i++ {
 		size := d.u32()
 		b := d.bytes(int(size))
 		if d.err != nil {
@@ -407,8 +407,8 @@ func (r *rewriter) body(out, b []byte, params int) ([]byte, error) {
 		n uint32
 		t byte
 	}
-	gs := make([]group, 0, groups)
-	for range groups {
+	gs := make([]group, 0, min(groups, uint32(len(b)))) // a count is not trusted
+	for i := uint64(0); i < uint64(groups) && d.err == nil; i++ {
 		g := group{d.u32(), d.byte()}
 		locals += uint64(g.n)
 		gs = append(gs, g)
@@ -519,7 +519,7 @@ func (r *rewriter) instructions(out, code []byte, tmp uint32) ([]byte, bool, err
 			out = append(out, d.b[start:d.p]...)
 		case op == 0x0E:
 			n := d.u32()
-			for range n + 1 {
+			for i := uint64(0); i < uint64(n)+1 && d.err == nil; i++ {
 				d.u32()
 			}
 			out = append(out, d.b[start:d.p]...)
@@ -612,130 +612,4 @@ func (r *rewriter) instructions(out, code []byte, tmp uint32) ([]byte, bool, err
 		}
 	}
 	return out, usesTmp, d.err
-}
-
-// decoder reads LEB128 and bytes; the first error sticks.
-type decoder struct {
-	b   []byte
-	p   int
-	err error
-}
-
-func (d *decoder) fail() {
-	if d.err == nil {
-		d.err = fmt.Errorf("%w: truncated at byte %d", errMalformed, d.p)
-	}
-	d.p = len(d.b)
-}
-
-func (d *decoder) byte() byte {
-	if d.p >= len(d.b) {
-		d.fail()
-		return 0
-	}
-	d.p++
-	return d.b[d.p-1]
-}
-
-func (d *decoder) bytes(n int) []byte {
-	if n < 0 || n > len(d.b)-d.p {
-		d.fail()
-		return nil
-	}
-	d.p += n
-	return d.b[d.p-n : d.p]
-}
-
-func (d *decoder) rest() []byte {
-	b := d.b[d.p:]
-	d.p = len(d.b)
-	return b
-}
-
-func (d *decoder) name() string { return string(d.bytes(int(d.u32()))) }
-
-func (d *decoder) limits() {
-	if d.byte()&1 != 0 {
-		d.u32()
-	}
-	d.u32()
-}
-
-// blockType reads a block type: 0x40, a value type, or an s33 type index.
-func (d *decoder) blockType() {
-	if d.p < len(d.b) {
-		switch d.b[d.p] {
-		case 0x40, 0x7F, 0x7E, 0x7D, 0x7C, 0x7B, 0x70, 0x6F:
-			d.p++
-			return
-		}
-	}
-	d.sleb(33)
-}
-
-func (d *decoder) u32() uint32 {
-	var v uint64
-	for shift := 0; shift < 35; shift += 7 {
-		c := d.byte()
-		v |= uint64(c&0x7F) << shift
-		if c&0x80 == 0 {
-			if v > math.MaxUint32 {
-				d.fail()
-			}
-			return uint32(v)
-		}
-	}
-	d.fail()
-	return 0
-}
-
-func (d *decoder) s32() int32 { return int32(d.sleb(32)) }
-func (d *decoder) s64() int64 { return d.sleb(64) }
-
-func (d *decoder) sleb(bits int) int64 {
-	var v int64
-	shift := 0
-	for {
-		if shift >= bits+7 {
-			d.fail()
-			return 0
-		}
-		c := d.byte()
-		if d.err != nil {
-			return 0
-		}
-		v |= int64(c&0x7F) << shift
-		shift += 7
-		if c&0x80 == 0 {
-			if shift < 64 && c&0x40 != 0 {
-				v |= -1 << shift
-			}
-			return v
-		}
-	}
-}
-
-func appendU32(b []byte, v uint32) []byte {
-	for v >= 0x80 {
-		b = append(b, byte(v)|0x80)
-		v >>= 7
-	}
-	return append(b, byte(v))
-}
-
-func appendS32(b []byte, v int32) []byte { return appendS64(b, int64(v)) }
-
-func appendS64(b []byte, v int64) []byte {
-	for {
-		c := byte(v & 0x7F)
-		v >>= 7
-		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
-			return append(b, c)
-		}
-		b = append(b, c|0x80)
-	}
-}
-
-func appendName(b []byte, s string) []byte {
-	return append(appendU32(b, uint32(len(s))), s...)
 }

@@ -159,10 +159,12 @@ func TestInstrumentSemantics(t *testing.T) {
 	})
 }
 
-// TestInstrumentRefusesHiddenGlobal: a module that names the global the
+// TestInstrumentRefusesBadModules: a module that names the global the
 // rewrite adds (invalid before the rewrite) is refused, so a guest cannot
-// reset its countdown.
-func TestInstrumentRefusesHiddenGlobal(t *testing.T) {
+// reset its countdown; so are truncated modules whose counts claim billions
+// of items (quickly, without allocating for them) and opcodes of features
+// that are not enabled.
+func TestInstrumentRefusesBadModules(t *testing.T) {
 	// g0, g1 exist; the countdown would be global 2.
 	for _, code := range [][]byte{
 		{0x41, 0, 0x24, 2, 0x41, 0},
@@ -174,8 +176,19 @@ func TestInstrumentRefusesHiddenGlobal(t *testing.T) {
 			t.Errorf("instrument(% x): %v, want a refusal", code, err)
 		}
 	}
-	if _, err := instrument([]byte("\x00asm\x01\x00\x00\x00\x0A\x05")); err == nil {
-		t.Error("a truncated module was accepted")
+	for _, m := range []string{
+		"\x0A\x05",                                 // a truncated section
+		"\x07\x05\xFF\xFF\xFF\xFF\x0F",             // 2^32-1 exports, none there
+		"\x09\x08\x01\x00\x41\x00\x0B\xFF\xFF\x0F", // an element segment of 2^18-1 functions, none there
+		"\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x0A\x08\x01\x06\xFF\xFF\xFF\xFF\x0F\x7F", // 2^32-1 local groups
+	} {
+		start := time.Now()
+		if _, err := instrument([]byte("\x00asm\x01\x00\x00\x00" + m)); err == nil {
+			t.Errorf("malformed module % x was accepted", m)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("refusing % x took %v", m, d)
+		}
 	}
 	if _, err := instrument(testModule(0xFE, 0x00)); err == nil {
 		t.Error("a threads opcode was accepted")
