@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # build.sh regenerates what is generated from source:
 #   host/guest.wasm   the guest module, built from ./guest (GOOS=wasip1, c-shared, -trimpath)
+#   tests/testdata/hostile/NAME.wasm
+#                     the hostile-guest suite's attackers, built the same way
+#                     from ./tests/hostile/NAME
 #
 #   ./build.sh          rebuild
 #   ./build.sh check    rebuild into a temporary folder and fail if a committed
@@ -16,10 +19,22 @@ build_guest() {
 		go build -buildmode=c-shared -trimpath -o "$1" ./guest
 }
 
+# build_hostile DIR builds every tests/hostile/NAME into DIR/NAME.wasm.
+build_hostile() {
+	mkdir -p "$1"
+	for src in tests/hostile/*/; do
+		name=$(basename "$src")
+		GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 GOFLAGS=-buildvcs=false \
+			go build -buildmode=c-shared -trimpath -o "$1/$name.wasm" "./$src"
+	done
+}
+
 case "${1:-build}" in
 build)
 	build_guest host/guest.wasm
 	echo "built host/guest.wasm ($(wc -c <host/guest.wasm) bytes)"
+	build_hostile tests/testdata/hostile
+	echo "built tests/testdata/hostile/*.wasm"
 	;;
 check)
 	tmp=$(mktemp -d)
@@ -29,6 +44,20 @@ check)
 		echo "build.sh check: host/guest.wasm is stale; run ./build.sh and commit it" >&2
 		exit 1
 	fi
+	build_hostile "$tmp/hostile"
+	for built in "$tmp"/hostile/*.wasm; do
+		name=$(basename "$built")
+		if ! cmp -s "$built" "tests/testdata/hostile/$name"; then
+			echo "build.sh check: tests/testdata/hostile/$name is stale; run ./build.sh and commit it" >&2
+			exit 1
+		fi
+	done
+	for committed in tests/testdata/hostile/*.wasm; do
+		if [ ! -e "$tmp/hostile/$(basename "$committed")" ]; then
+			echo "build.sh check: $committed has no source under tests/hostile; remove it" >&2
+			exit 1
+		fi
+	done
 	echo "build.sh check: generated files are current"
 	;;
 test)

@@ -20,10 +20,14 @@ var (
 	ErrCorrupt = errors.New("corrupt store")
 	// ErrInternal: a broken invariant in the guest or a capability.
 	ErrInternal = errors.New("internal error")
-	// ErrGuestFault: the guest trapped, ran out of memory or exceeded the
-	// call's deadline; the instance was replaced.
+	// ErrGuestFault: the guest trapped, ran out of memory, exceeded the
+	// call's deadline (looping or not) or broke the ABI (a result out of
+	// range, a string that is not UTF-8, a discriminant out of range, an
+	// import called from cabi_realloc or cabi_post_*, an export with
+	// another signature); the instance was replaced.
 	ErrGuestFault = errors.New("guest fault")
-	// ErrClosed: the Sandbox or Runtime is closed.
+	// ErrClosed: the Sandbox or Runtime is closed, or Close interrupted the
+	// call (it was still running 500 ms after Close began).
 	ErrClosed = errors.New("closed")
 )
 

@@ -3,6 +3,8 @@ package host
 import (
 	"context"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // pool lends guest instances, one call at a time each. Instances are made
@@ -13,6 +15,9 @@ type pool struct {
 	idle   []*instance
 	closed bool
 	make   func(ctx context.Context) (*instance, error)
+	// interrupt, once set (by close, after closeGrace), makes every call
+	// in flight end at its next interrupt check or capability call.
+	interrupt atomic.Bool
 }
 
 func newPool(size int, mk func(ctx context.Context) (*instance, error)) *pool {
@@ -60,8 +65,9 @@ func (p *pool) put(in *instance, broken bool) {
 	<-p.sem
 }
 
-// close waits for calls in flight to finish, then closes every instance.
-// Calls that start afterwards fail with ErrClosed.
+// close waits for calls in flight to finish (interrupting those still
+// running after closeGrace), then closes every instance. Calls that start
+// afterwards fail with ErrClosed.
 func (p *pool) close() {
 	p.mu.Lock()
 	if p.closed {
@@ -70,8 +76,15 @@ func (p *pool) close() {
 	}
 	p.closed = true
 	p.mu.Unlock()
-	for range cap(p.sem) {
-		p.sem <- struct{}{}
+	grace := time.NewTimer(closeGrace)
+	defer grace.Stop()
+	for taken := 0; taken < cap(p.sem); {
+		select {
+		case p.sem <- struct{}{}:
+			taken++
+		case <-grace.C:
+			p.interrupt.Store(true)
+		}
 	}
 	p.mu.Lock()
 	idle := p.idle

@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"crypto/sha256"
 	_ "embed"
 	"fmt"
 	"sync"
@@ -32,6 +33,7 @@ type engine struct {
 type engineKey struct {
 	cacheDir string
 	pages    uint32
+	guest    [sha256.Size]byte // of a substitute guest (tests); zero for the embedded one
 }
 
 var (
@@ -40,17 +42,24 @@ var (
 )
 
 // engineFor returns the shared engine for cfg, creating it on first use.
-func engineFor(ctx context.Context, cfg Config) (*engine, error) {
-	key := engineKey{cfg.compileCacheDir, cfg.memoryPages}
+// guest is the module to run: nil for the embedded guest.
+func engineFor(ctx context.Context, cfg Config, guest []byte) (*engine, error) {
+	key := engineKey{cacheDir: cfg.compileCacheDir, pages: cfg.memoryPages}
+	if guest != nil {
+		key.guest = sha256.Sum256(guest)
+	} else {
+		guest = guestWasm
+	}
 	enginesMu.Lock()
 	defer enginesMu.Unlock()
 	if e, ok := engines[key]; ok {
 		return e, nil
 	}
-	// No WithCloseOnContextDone: its termination checks at every loop and
-	// call made the guest's Go code 4-7x slower. Deadlines are enforced at
-	// the capability boundary instead (see instanceFrom).
+	// No WithCloseOnContextDone: the guest is instrumented instead (see
+	// interrupt.go). The features are pinned to what the instrumenter
+	// understands.
 	rc := wazero.NewRuntimeConfigCompiler().
+		WithCoreFeatures(api.CoreFeaturesV2).
 		WithMemoryLimitPages(cfg.memoryPages)
 	if cfg.compileCacheDir != "" {
 		cache, err := wazero.NewCompilationCacheWithDir(cfg.compileCacheDir)
@@ -59,8 +68,12 @@ func engineFor(ctx context.Context, cfg Config) (*engine, error) {
 		}
 		rc = rc.WithCompilationCache(cache)
 	}
+	instrumented, err := instrument(guest)
+	if err != nil {
+		return nil, fmt.Errorf("sandcache: %w", err)
+	}
 	rt := wazero.NewRuntimeWithConfig(ctx, rc)
-	e, err := newEngine(ctx, rt)
+	e, err := newEngine(ctx, rt, instrumented)
 	if err != nil {
 		rt.Close(ctx)
 		return nil, err
@@ -69,7 +82,9 @@ func engineFor(ctx context.Context, cfg Config) (*engine, error) {
 	return e, nil
 }
 
-func newEngine(ctx context.Context, rt wazero.Runtime) (*engine, error) {
+// newEngine instantiates the host modules in rt and compiles guest (an
+// instrumented module) in it.
+func newEngine(ctx context.Context, rt wazero.Runtime, guest []byte) (*engine, error) {
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
 		return nil, fmt.Errorf("sandcache: wasi: %w", err)
 	}
@@ -79,7 +94,10 @@ func newEngine(ctx context.Context, rt wazero.Runtime) (*engine, error) {
 	if err := instantiateFiles(ctx, rt); err != nil {
 		return nil, fmt.Errorf("sandcache: files capability: %w", err)
 	}
-	compiled, err := rt.CompileModule(ctx, guestWasm)
+	if err := instantiateInterrupt(ctx, rt); err != nil {
+		return nil, fmt.Errorf("sandcache: interrupt check: %w", err)
+	}
+	compiled, err := rt.CompileModule(ctx, guest)
 	if err != nil {
 		return nil, fmt.Errorf("sandcache: compile guest: %w", err)
 	}

@@ -2,14 +2,17 @@ package host
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/sandcache/sandcache/host/internal/filecap"
 	"github.com/sandcache/sandcache/host/internal/sqlcap"
+	"github.com/sandcache/sandcache/internal/testhooks"
 )
 
 // Sandbox is one granted folder with a pool of guest instances serving it.
@@ -37,10 +40,15 @@ func Open(ctx context.Context, dir string, cfg Config) (*Sandbox, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, newError("open", ErrIO, fmt.Sprintf("cannot create the cache folder: %v", err), err)
 	}
-	e, err := engineFor(ctx, cfg)
+	e, err := engineFor(ctx, cfg, testhooks.Guest(ctx))
 	if err != nil {
 		return nil, newError("open", ErrInternal, err.Error(), err)
 	}
+	return openOn(e, dir, cfg)
+}
+
+// openOn opens a Sandbox on dir served by engine e.
+func openOn(e *engine, dir string, cfg Config) (*Sandbox, error) {
 	grant, err := sqlcap.NewGrant(dir, cfg.sqlLimits())
 	if err != nil {
 		return nil, newError("open", ErrIO, err.Error(), err)
@@ -68,7 +76,10 @@ func Open(ctx context.Context, dir string, cfg Config) (*Sandbox, error) {
 func (sb *Sandbox) Dir() string { return sb.dir }
 
 // Close waits for calls in flight, then releases every instance, connection
-// and the in-memory database. Calls after Close fail with ErrClosed.
+// and the in-memory database. Calls after Close fail with ErrClosed. A call
+// still running closeGrace (500 ms) after Close began is interrupted: it
+// fails with ErrClosed once the guest reaches its next interrupt check or
+// capability call (a looping guest: within a millisecond or so).
 func (sb *Sandbox) Close() error {
 	sb.closeOnce.Do(func() {
 		sb.pool.close()
@@ -92,8 +103,17 @@ func (sb *Sandbox) invoke(ctx context.Context, op string, e export,
 		if err == ErrClosed {
 			return newError(op, ErrClosed, "sandbox is closed", nil)
 		}
-		if ctx.Err() != nil {
-			return newError(op, ErrGuestFault, "no instance before the deadline: "+err.Error(), err)
+		if errors.Is(err, errSandboxClosing) {
+			return newError(op, ErrClosed, "sandbox is closed", err)
+		}
+		if errors.Is(err, errBadGuest) {
+			return newError(op, ErrGuestFault, err.Error(), err)
+		}
+		// A new instance's _initialize may be interrupted by the deadline
+		// (seen by the interrupt check's clock before the context's timer).
+		if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			msg, _, _ := strings.Cut(err.Error(), "\n")
+			return newError(op, ErrGuestFault, "no instance before the deadline: "+msg, err)
 		}
 		return newError(op, ErrInternal, err.Error(), err)
 	}
@@ -112,8 +132,10 @@ func (sb *Sandbox) invoke(ctx context.Context, op string, e export,
 	}
 	if err := read(in, ret); err != nil {
 		if _, ok := err.(*Error); ok {
+			if perr := in.post(cctx, e, ret); perr != nil {
+				return in.fault(cctx, op, perr)
+			}
 			broken = false
-			_ = in.post(cctx, e, ret)
 			return err
 		}
 		return in.fault(cctx, op, err)
@@ -164,18 +186,20 @@ func (sb *Sandbox) Get(ctx context.Context, key string, o Options) (Lookup, erro
 		if gerr, err := in.resultErr(op, ret, 4); gerr != nil || err != nil {
 			return firstErr(gerr, err)
 		}
-		hit, err := in.u8(ret + 4)
+		hit, err := in.flag(ret + 4)
 		if err != nil {
 			return err
 		}
-		if hit != 0 {
+		if hit {
 			if l.Value, err = in.bytesAt(ret + 8); err != nil {
 				return err
 			}
+			if !utf8.Valid(l.Value) {
+				return errUTF8
+			}
 			l.Hit = true
 		}
-		expired, err := in.u8(ret + 16)
-		l.Expired = expired != 0
+		l.Expired, err = in.flag(ret + 16)
 		return err
 	})
 	return l, err
@@ -273,13 +297,21 @@ func (sb *Sandbox) Keys(ctx context.Context, prefix string, o Options) ([]string
 		if err != nil {
 			return err
 		}
+		// The array must lie in the guest's memory before anything is
+		// allocated for it: a guest may claim 2^32-1 elements.
+		if uint64(arr)+8*uint64(n) > uint64(in.mem.Size()) {
+			return errRange
+		}
 		keys = make([]string, n)
+		total := uint64(0)
 		for i := range keys {
-			b, err := in.bytesAt(arr + 8*uint32(i))
-			if err != nil {
+			if keys[i], err = in.stringAt(arr + 8*uint32(i)); err != nil {
 				return err
 			}
-			keys[i] = string(b)
+			// Elements may alias one buffer: bound what is copied, too.
+			if total += uint64(len(keys[i])); total > uint64(in.mem.Size()) {
+				return fmt.Errorf("guest result: keys total more bytes than the guest's memory")
+			}
 		}
 		return nil
 	})
@@ -326,20 +358,17 @@ func (sb *Sandbox) ParseOptions(ctx context.Context, dict []byte) (Options, erro
 		if gerr, err := in.resultErr(op, ret, 8); gerr != nil || err != nil {
 			return firstErr(gerr, err)
 		}
-		b, err := in.u8(ret + 8)
+		b, err := in.discriminant(ret+8, uint8(Mem)+1)
 		if err != nil {
 			return err
 		}
 		o.Backend = Backend(b)
-		ns, err := in.bytesAt(ret + 12)
-		if err != nil {
+		if o.Namespace, err = in.stringAt(ret + 12); err != nil {
 			return err
 		}
-		path, err := in.bytesAt(ret + 20)
-		if err != nil {
+		if o.Path, err = in.stringAt(ret + 20); err != nil {
 			return err
 		}
-		o.Namespace, o.Path = string(ns), string(path)
 		if o.TTLMillis, err = in.u64(ret + 32); err != nil {
 			return err
 		}
@@ -374,8 +403,8 @@ func (in *instance) boolResult(op string, ret uint32, dst *bool) error {
 	if gerr, err := in.resultErr(op, ret, 4); gerr != nil || err != nil {
 		return firstErr(gerr, err)
 	}
-	v, err := in.u8(ret + 4)
-	*dst = v != 0
+	var err error
+	*dst, err = in.flag(ret + 4)
 	return err
 }
 
@@ -392,7 +421,7 @@ func (in *instance) stringResult(op string, ret uint32, dst *string) error {
 	if gerr, err := in.resultErr(op, ret, 4); gerr != nil || err != nil {
 		return firstErr(gerr, err)
 	}
-	b, err := in.bytesAt(ret + 4)
-	*dst = string(b)
+	var err error
+	*dst, err = in.stringAt(ret + 4)
 	return err
 }

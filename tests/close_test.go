@@ -185,3 +185,59 @@ func (f *blockingFiles) Read(path string) ([]byte, bool, error) {
 	f.block()
 	return f.Files.Read(path)
 }
+
+// TestCloseInterruptsAfterGrace holds a call inside the files capability
+// past Close's grace period (500 ms): Close interrupts it, the call fails
+// with ErrClosed as soon as it leaves the capability, and Close returns
+// then, without waiting for a caller-side deadline (there is none).
+func TestCloseInterruptsAfterGrace(t *testing.T) {
+	warmEngine(t, sdk.NewConfig())
+	done := leakCheck(t, 0)
+	defer done()
+	ctx := context.Background()
+	sb, err := host.Open(ctx, t.TempDir(), host.NewConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := host.DefaultOptions()
+	o.Backend = host.FS
+	entered, release := make(chan struct{}), make(chan struct{})
+	var armed, blocked atomic.Bool
+	sb.SetCapabilityHooksForTesting(host.CapabilityHooks{Files: func(f capability.Files) capability.Files {
+		return &blockingFiles{Files: f, block: func() {
+			if armed.Load() && blocked.CompareAndSwap(false, true) {
+				close(entered)
+				<-release
+			}
+		}}
+	}})
+	if _, err := sb.Put(ctx, "k", []byte(`"v"`), o); err != nil {
+		t.Fatal(err)
+	}
+	armed.Store(true)
+	callDone := make(chan error, 1)
+	go func() {
+		_, err := sb.Get(ctx, "k", o)
+		callDone <- err
+	}()
+	<-entered
+	closed := make(chan struct{})
+	start := time.Now()
+	go func() {
+		sb.Close()
+		close(closed)
+	}()
+	// Release the capability only once the grace period is surely over
+	// (Close cannot return before: the call still holds its instance).
+	select {
+	case <-closed:
+		t.Fatal("Close returned while a call was still in flight")
+	case <-time.After(time.Second):
+	}
+	close(release)
+	if err := <-callDone; !errors.Is(err, host.ErrClosed) {
+		t.Errorf("the call interrupted by Close: %v (kind %v), want ErrClosed", err, kindOf(err))
+	}
+	<-closed
+	t.Logf("Close returned after %v", time.Since(start))
+}
