@@ -287,5 +287,12 @@ func (e *Engine) Keys(prefix string, o options.Options) ([]string, error) {
 	if err != nil {
 		return nil, e.fail(r, err)
 	}
+	// A planted or damaged store may hold a key that is not UTF-8; the
+	// result type is a list of strings, so that is the store's fault.
+	for _, key := range k {
+		if !utf8.ValidString(key) {
+			return nil, capability.Errorf(capability.Corrupt, "%s: the store holds a key that is not valid UTF-8", sigKeys)
+		}
+	}
 	return k, nil
 }
