@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # build.sh regenerates what is generated from source:
+#   the canonical-ABI glue, from wit/ by internal/cmd/witgen (go generate):
+#     guest/witabi_gen.go, host/internal/witabi/witabi_gen.go,
+#     examples/node/generated/sandcache_abi.mjs
 #   host/guest.wasm   the guest module, built from ./guest (GOOS=wasip1, c-shared, -trimpath)
 #
 #   ./build.sh          rebuild
@@ -18,10 +21,12 @@ build_guest() {
 
 case "${1:-build}" in
 build)
+	go run ./internal/cmd/witgen
 	build_guest host/guest.wasm
 	echo "built host/guest.wasm ($(wc -c <host/guest.wasm) bytes)"
 	;;
 check)
+	go run ./internal/cmd/witgen -check
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 	build_guest "$tmp/guest.wasm"

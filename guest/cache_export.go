@@ -166,4 +166,3 @@ func invalidArg(err error) error {
 	}
 	return &capability.Error{Code: capability.InvalidArgument, Message: err.Error()}
 }
-

@@ -2,7 +2,6 @@
 
 package main
 
-
 // capability.Files over the generated imports of
 // sandcache:cache/files@0.1.0 (FilesImport in witabi_gen.go).
 

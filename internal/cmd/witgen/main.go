@@ -86,6 +86,12 @@ func generate(witDir string) (map[string][]byte, error) {
 	if out[guestOut], err = genGuest(m); err != nil {
 		return nil, err
 	}
+	if out[hostOut], err = genHost(m); err != nil {
+		return nil, err
+	}
+	if out[jsOut], err = genJS(m); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
