@@ -171,11 +171,22 @@ func (r *reader) view(p uint32, n uint64, what string) []byte {
 	return b
 }
 
-// area copies a return area or list array (size bytes) at p; zeroes on failure.
+// area copies a return area (size bytes, a constant of the WIT) at p;
+// zeroes on failure.
 func (r *reader) area(p uint32, size uint64, what string) []byte {
 	out := make([]byte, size)
 	copy(out, r.view(p, size, what))
 	return out
+}
+
+// array copies a list's elements (size bytes, from the guest) at p; nil on
+// failure, so a hostile length allocates nothing.
+func (r *reader) array(p uint32, size uint64, what string) []byte {
+	v := r.view(p, size, what)
+	if v == nil {
+		return nil
+	}
+	return append([]byte(nil), v...)
 }
 
 // str copies a guest string.
@@ -843,7 +854,7 @@ func (x *CacheExports) Keys(ctx context.Context, prefix string, opts Options) ([
 	var v []string
 	var e *Error
 	if rd.tag(uint32(area[0]), 2, "keys result") == 0 {
-		arr2 := rd.area(binary.LittleEndian.Uint32(area[4:]), uint64(binary.LittleEndian.Uint32(area[4+4:]))*8, "keys result")
+		arr2 := rd.array(binary.LittleEndian.Uint32(area[4:]), uint64(binary.LittleEndian.Uint32(area[4+4:]))*8, "keys result")
 		var l1 []string
 		if rd.err == nil {
 			l1 = make([]string, binary.LittleEndian.Uint32(area[4+4:]))

@@ -312,7 +312,7 @@ func hostLiftFlat(c *cg, t wit.Type, vars *[]string, what string) string {
 func hostLiftList(c *cg, k *wit.List, dst, ptr, n, what string) {
 	size := k.Type.Size()
 	arr := c.tmp("arr")
-	c.line("%s := rd.area(%s, uint64(%s)*%d, %q)", arr, ptr, n, size, what)
+	c.line("%s := rd.array(%s, uint64(%s)*%d, %q)", arr, ptr, n, size, what)
 	c.line("var %s %s", dst, mustGoType(&wit.TypeDef{Kind: k}))
 	c.line("if rd.err == nil {")
 	c.line("%s = make(%s, %s)", dst, mustGoType(&wit.TypeDef{Kind: k}), n)
