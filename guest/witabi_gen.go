@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math"
+	"strconv"
 	"strings"
 	"unsafe"
 )
@@ -274,7 +275,8 @@ func newArray(n int) []byte {
 
 // badPointer describes a value whose address is not in a cabi_realloc buffer.
 func badPointer(what string, ptr, n uint32) string {
-	return what + " is not in a buffer from cabi_realloc"
+	return what + " at 0x" + strconv.FormatUint(uint64(ptr), 16) + " (" + strconv.FormatUint(uint64(n), 10) +
+		" bytes) is not in a buffer from cabi_realloc"
 }
 
 func b2u(b bool) uint32 {
@@ -570,11 +572,10 @@ func wasmexportCacheKeys(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, 
 	} else {
 		arr5 := newArray(len(v) * 8)
 		for i6, e7 := range v {
-			keep = append(keep, e7)
 			binary.LittleEndian.PutUint32(arr5[i6*8:], strAddr(e7))
 			binary.LittleEndian.PutUint32(arr5[i6*8+4:], uint32(len(e7)))
 		}
-		keep = append(keep, v)
+		keep = append(keep, arr5, v)
 		binary.LittleEndian.PutUint32(ret[4:], addr(arr5))
 		binary.LittleEndian.PutUint32(ret[4+4:], uint32(len(v)))
 	}

@@ -19,7 +19,7 @@ func genGuest(m *model) ([]byte, error) {
 	var w bytes.Buffer
 	w.WriteString(header)
 	w.WriteString("//go:build wasip1\n\npackage main\n\n")
-	w.WriteString("import (\n\t\"bytes\"\n\t\"encoding/binary\"\n\t\"math\"\n\t\"strings\"\n\t\"unsafe\"\n)\n\n")
+	w.WriteString("import (\n\t\"bytes\"\n\t\"encoding/binary\"\n\t\"math\"\n\t\"strconv\"\n\t\"strings\"\n\t\"unsafe\"\n)\n\n")
 	w.WriteString("var (\n\t_ = bytes.Clone\n\t_ = binary.LittleEndian\n\t_ = math.Float64bits\n\t_ = strings.Clone\n)\n\n")
 	writeTypes(&w, m)
 	exportArea, importArea := uintptr(8), uintptr(8)
@@ -348,7 +348,11 @@ func guestLiftMem(c *cg, t wit.Type, b, off, what string, fault func(string) str
 
 // guestLowerMem stores v of type t at b[off:], keeping what it points to
 // alive until release.
-func guestLowerMem(c *cg, t wit.Type, b, off, v string) {
+func guestLowerMem(c *cg, t wit.Type, b, off, v string) { guestLowerMemKeep(c, t, b, off, v, true) }
+
+// guestLowerMemKeep is guestLowerMem; with keepIt false, strings and byte
+// lists are already kept alive by an enclosing list.
+func guestLowerMemKeep(c *cg, t wit.Type, b, off, v string, keepIt bool) {
 	at := b + "[" + off + ":]"
 	switch root(t).(type) {
 	case wit.Bool:
@@ -373,17 +377,21 @@ func guestLowerMem(c *cg, t wit.Type, b, off, v string) {
 		c.line("binary.LittleEndian.PutUint64(%s, math.Float64bits(%s))", at, v)
 		return
 	case wit.String:
-		c.line("keep = append(keep, %s)", v)
+		if keepIt {
+			c.line("keep = append(keep, %s)", v)
+		}
 		c.line("binary.LittleEndian.PutUint32(%s, strAddr(%s))", at, v)
 		c.line("binary.LittleEndian.PutUint32(%s[%s+4:], uint32(len(%s)))", b, off, v)
 		return
 	}
 	switch k := kindOf(t).(type) {
 	case *wit.Enum:
-		guestLowerMem(c, wit.Discriminant(len(k.Cases)), b, off, v)
+		guestLowerMemKeep(c, wit.Discriminant(len(k.Cases)), b, off, v, keepIt)
 	case *wit.List:
 		if _, ok := root(k.Type).(wit.U8); ok {
-			c.line("keep = append(keep, %s)", v)
+			if keepIt {
+				c.line("keep = append(keep, %s)", v)
+			}
 			c.line("binary.LittleEndian.PutUint32(%s, addr(%s))", at, v)
 			c.line("binary.LittleEndian.PutUint32(%s[%s+4:], uint32(len(%s)))", b, off, v)
 			return
@@ -392,19 +400,20 @@ func guestLowerMem(c *cg, t wit.Type, b, off, v string) {
 		c.line("%s := newArray(len(%s) * %d)", arr, v, k.Type.Size())
 		idx, el := c.tmp("i"), c.tmp("e")
 		c.line("for %s, %s := range %s {", idx, el, v)
-		guestLowerMem(c, k.Type, arr, fmt.Sprintf("%s*%d", idx, k.Type.Size()), el)
+		// The kept slice keeps its elements' memory alive.
+		guestLowerMemKeep(c, k.Type, arr, fmt.Sprintf("%s*%d", idx, k.Type.Size()), el, false)
 		c.line("}")
-		c.line("keep = append(keep, %s)", v)
+		c.line("keep = append(keep, %s, %s)", arr, v)
 		c.line("binary.LittleEndian.PutUint32(%s, addr(%s))", at, arr)
 		c.line("binary.LittleEndian.PutUint32(%s[%s+4:], uint32(len(%s)))", b, off, v)
 	case *wit.Option:
 		c.line("if %s.Some {", v)
 		c.line("%s[%s] = 1", b, off)
-		guestLowerMem(c, k.Type, b, fmt.Sprintf("%s+%d", off, payloadOffset(variantTypes(k))), v+".Value")
+		guestLowerMemKeep(c, k.Type, b, fmt.Sprintf("%s+%d", off, payloadOffset(variantTypes(k))), v+".Value", keepIt)
 		c.line("}")
 	case *wit.Record:
 		for j, f := range k.Fields {
-			guestLowerMem(c, f.Type, b, fmt.Sprintf("%s+%d", off, fieldOffsets(k)[j]), v+"."+goName(f.Name))
+			guestLowerMemKeep(c, f.Type, b, fmt.Sprintf("%s+%d", off, fieldOffsets(k)[j]), v+"."+goName(f.Name), keepIt)
 		}
 	default:
 		panic(fmt.Sprintf("unsupported memory lower of %s", t.TypeName()))

@@ -157,7 +157,8 @@ func newArray(n int) []byte {
 
 // badPointer describes a value whose address is not in a cabi_realloc buffer.
 func badPointer(what string, ptr, n uint32) string {
-	return what + " is not in a buffer from cabi_realloc"
+	return what + " at 0x" + strconv.FormatUint(uint64(ptr), 16) + " (" + strconv.FormatUint(uint64(n), 10) +
+		" bytes) is not in a buffer from cabi_realloc"
 }
 
 func b2u(b bool) uint32 {
