@@ -171,12 +171,10 @@ func (r *reader) view(p uint32, n uint64, what string) []byte {
 	return b
 }
 
-// area copies a return area (size bytes, a constant of the WIT) at p;
-// zeroes on failure.
-func (r *reader) area(p uint32, size uint64, what string) []byte {
-	out := make([]byte, size)
-	copy(out, r.view(p, size, what))
-	return out
+// fill copies a return area at p into dst (a buffer on the caller's
+// stack, sized by the WIT); dst stays zero on failure.
+func (r *reader) fill(dst []byte, p uint32, what string) {
+	copy(dst, r.view(p, uint64(len(dst)), what))
 }
 
 // array copies a list's elements (size bytes, from the guest) at p; nil on
@@ -218,7 +216,6 @@ type writer struct {
 	ctx     context.Context
 	mem     api.Memory
 	realloc api.Function
-	stack   [4]uint64
 	err     error
 }
 
@@ -237,12 +234,14 @@ func (w *writer) alloc(n, align uint32) uint32 {
 		w.fail(fmt.Errorf("%w: guest lacks cabi_realloc", ErrABI))
 		return 0
 	}
-	w.stack = [4]uint64{0, 0, uint64(align), uint64(n)}
-	if err := w.realloc.CallWithStack(w.ctx, w.stack[:]); err != nil {
+	// A fresh stack: the writer itself stays off the heap on calls that
+	// allocate nothing (most import results).
+	st := []uint64{0, 0, uint64(align), uint64(n)}
+	if err := w.realloc.CallWithStack(w.ctx, st); err != nil {
 		w.fail(err)
 		return 0
 	}
-	p := uint32(w.stack[0])
+	p := uint32(st[0])
 	if uint64(p)+uint64(n) > uint64(w.mem.Size()) {
 		w.fail(fmt.Errorf("%w: cabi_realloc returned %#x for %d bytes, outside memory", ErrABI, p, n))
 		return 0
@@ -597,7 +596,9 @@ func (x *CacheExports) Get(ctx context.Context, key string, opts Options) (Looku
 	}
 	ret := uint32(st[0])
 	rd := reader{mem: x.mem}
-	area := rd.area(ret, 20, "get return area")
+	var buf [20]byte
+	area := buf[:]
+	rd.fill(area, ret, "get return area")
 	var v Lookup
 	var e *Error
 	if rd.tag(uint32(area[0]), 2, "get result") == 0 {
@@ -646,7 +647,9 @@ func (x *CacheExports) Put(ctx context.Context, key string, value string, opts O
 	}
 	ret := uint32(st[0])
 	rd := reader{mem: x.mem}
-	area := rd.area(ret, 16, "put return area")
+	var buf [16]byte
+	area := buf[:]
+	rd.fill(area, ret, "put return area")
 	var v PutOutcome
 	var e *Error
 	if rd.tag(uint32(area[0]), 2, "put result") == 0 {
@@ -689,7 +692,9 @@ func (x *CacheExports) Delete(ctx context.Context, key string, opts Options) (bo
 	}
 	ret := uint32(st[0])
 	rd := reader{mem: x.mem}
-	area := rd.area(ret, 16, "delete return area")
+	var buf [16]byte
+	area := buf[:]
+	rd.fill(area, ret, "delete return area")
 	var v bool
 	var e *Error
 	if rd.tag(uint32(area[0]), 2, "delete result") == 0 {
@@ -729,7 +734,9 @@ func (x *CacheExports) Clear(ctx context.Context, opts Options) (*Error, error) 
 	}
 	ret := uint32(st[0])
 	rd := reader{mem: x.mem}
-	area := rd.area(ret, 16, "clear return area")
+	var buf [16]byte
+	area := buf[:]
+	rd.fill(area, ret, "clear return area")
 	var e *Error
 	if rd.tag(uint32(area[0]), 2, "clear result") == 0 {
 	} else {
@@ -767,7 +774,9 @@ func (x *CacheExports) Stats(ctx context.Context, opts Options) (StoreStats, *Er
 	}
 	ret := uint32(st[0])
 	rd := reader{mem: x.mem}
-	area := rd.area(ret, 24, "stats return area")
+	var buf [24]byte
+	area := buf[:]
+	rd.fill(area, ret, "stats return area")
 	var v StoreStats
 	var e *Error
 	if rd.tag(uint32(area[0]), 2, "stats result") == 0 {
@@ -808,7 +817,9 @@ func (x *CacheExports) Purge(ctx context.Context, opts Options) (uint64, *Error,
 	}
 	ret := uint32(st[0])
 	rd := reader{mem: x.mem}
-	area := rd.area(ret, 24, "purge return area")
+	var buf [24]byte
+	area := buf[:]
+	rd.fill(area, ret, "purge return area")
 	var v uint64
 	var e *Error
 	if rd.tag(uint32(area[0]), 2, "purge result") == 0 {
@@ -850,7 +861,9 @@ func (x *CacheExports) Keys(ctx context.Context, prefix string, opts Options) ([
 	}
 	ret := uint32(st[0])
 	rd := reader{mem: x.mem}
-	area := rd.area(ret, 16, "keys return area")
+	var buf [16]byte
+	area := buf[:]
+	rd.fill(area, ret, "keys return area")
 	var v []string
 	var e *Error
 	if rd.tag(uint32(area[0]), 2, "keys result") == 0 {
@@ -900,7 +913,9 @@ func (x *CacheExports) LLMKey(ctx context.Context, prompt string, system Option[
 	}
 	ret := uint32(st[0])
 	rd := reader{mem: x.mem}
-	area := rd.area(ret, 16, "llm-key return area")
+	var buf [16]byte
+	area := buf[:]
+	rd.fill(area, ret, "llm-key return area")
 	var v string
 	var e *Error
 	if rd.tag(uint32(area[0]), 2, "llm-key result") == 0 {
@@ -936,7 +951,9 @@ func (x *CacheExports) ParseOptions(ctx context.Context, dict string) (Options, 
 	}
 	ret := uint32(st[0])
 	rd := reader{mem: x.mem}
-	area := rd.area(ret, 48, "parse-options return area")
+	var buf [48]byte
+	area := buf[:]
+	rd.fill(area, ret, "parse-options return area")
 	var v Options
 	var e *Error
 	if rd.tag(uint32(area[0]), 2, "parse-options result") == 0 {
@@ -972,7 +989,9 @@ func (x *CacheExports) ParseDuration(ctx context.Context, text string) (uint64, 
 	}
 	ret := uint32(st[0])
 	rd := reader{mem: x.mem}
-	area := rd.area(ret, 24, "parse-duration return area")
+	var buf [24]byte
+	area := buf[:]
+	rd.fill(area, ret, "parse-duration return area")
 	var v uint64
 	var e *Error
 	if rd.tag(uint32(area[0]), 2, "parse-duration result") == 0 {

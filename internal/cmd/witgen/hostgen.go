@@ -158,7 +158,9 @@ func hostExports(w *bytes.Buffer, i *iface) {
 		default:
 			c.line("ret := uint32(st[0])")
 			c.line("rd := reader{mem: x.mem}")
-			c.line("area := rd.area(ret, %d, %q)", r.Size(), f.Name+" return area")
+			c.line("var buf [%d]byte", r.Size())
+			c.line("area := buf[:]")
+			c.line("rd.fill(area, ret, %q)", f.Name+" return area")
 			if isRes {
 				off := payloadOffset(variantTypes(kindOf(r)))
 				if okT != nil {

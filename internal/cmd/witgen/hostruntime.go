@@ -42,12 +42,10 @@ func (r *reader) view(p uint32, n uint64, what string) []byte {
 	return b
 }
 
-// area copies a return area (size bytes, a constant of the WIT) at p;
-// zeroes on failure.
-func (r *reader) area(p uint32, size uint64, what string) []byte {
-	out := make([]byte, size)
-	copy(out, r.view(p, size, what))
-	return out
+// fill copies a return area at p into dst (a buffer on the caller's
+// stack, sized by the WIT); dst stays zero on failure.
+func (r *reader) fill(dst []byte, p uint32, what string) {
+	copy(dst, r.view(p, uint64(len(dst)), what))
 }
 
 // array copies a list's elements (size bytes, from the guest) at p; nil on
@@ -89,7 +87,6 @@ type writer struct {
 	ctx     context.Context
 	mem     api.Memory
 	realloc api.Function
-	stack   [4]uint64
 	err     error
 }
 
@@ -108,12 +105,14 @@ func (w *writer) alloc(n, align uint32) uint32 {
 		w.fail(fmt.Errorf("%w: guest lacks cabi_realloc", ErrABI))
 		return 0
 	}
-	w.stack = [4]uint64{0, 0, uint64(align), uint64(n)}
-	if err := w.realloc.CallWithStack(w.ctx, w.stack[:]); err != nil {
+	// A fresh stack: the writer itself stays off the heap on calls that
+	// allocate nothing (most import results).
+	st := []uint64{0, 0, uint64(align), uint64(n)}
+	if err := w.realloc.CallWithStack(w.ctx, st); err != nil {
 		w.fail(err)
 		return 0
 	}
-	p := uint32(w.stack[0])
+	p := uint32(st[0])
 	if uint64(p)+uint64(n) > uint64(w.mem.Size()) {
 		w.fail(fmt.Errorf("%w: cabi_realloc returned %#x for %d bytes, outside memory", ErrABI, p, n))
 		return 0
