@@ -75,6 +75,17 @@ func generate(witDir string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return generateFrom(res)
+}
+
+// generateFrom generates from a resolved WIT. A shape the emitters do not
+// handle is reported as an error, not a crash.
+func generateFrom(res *wit.Resolve) (out map[string][]byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("unsupported WIT: %v", r)
+		}
+	}()
 	m, err := loadModel(res, "guest")
 	if err != nil {
 		return nil, err
@@ -82,7 +93,7 @@ func generate(witDir string) (map[string][]byte, error) {
 	if err := checkTypes(m); err != nil {
 		return nil, err
 	}
-	out := map[string][]byte{}
+	out = map[string][]byte{}
 	if out[guestOut], err = genGuest(m); err != nil {
 		return nil, err
 	}

@@ -166,3 +166,33 @@ func TestGoName(t *testing.T) {
 		t.Errorf("lowerName(llm-key) = %q", got)
 	}
 }
+
+// TestUnsupportedWIT checks that shapes the generator does not handle are
+// refused with a clear error.
+func TestUnsupportedWIT(t *testing.T) {
+	for name, src := range map[string]string{
+		"variant param": `package t:t;
+interface i { variant v { a(u32), b(string) } f: func(x: v); }
+world guest { export i; }`,
+		"bare function": `package t:t;
+world guest { export f: func(); }`,
+		"result without error": `package t:t;
+interface i { f: func() -> result<u32>; }
+world guest { export i; }`,
+		"no guest world": `package t:t;
+interface i { f: func(); }
+world other { export i; }`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			res, err := wit.DecodeWIT(strings.NewReader(src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := generateFrom(res)
+			if err == nil || out != nil {
+				t.Fatalf("generateFrom = %d files, %v; want an error", len(out), err)
+			}
+			t.Log(err)
+		})
+	}
+}
