@@ -106,15 +106,51 @@ func genJS(m *model) ([]byte, error) {
 	var w bytes.Buffer
 	w.WriteString(header)
 	w.WriteString("// The canonical-ABI view of wit/sandcache.wit for the Node host: interface\n// names, flat core signatures and memory layouts (offsets of every scalar,\n// variants as \"<path>.tag\" plus the case's payload under its case name).\n\n")
-	emit := func(doc, name string, v any) error {
+	// One line per function or type: readable, and diffs stay local.
+	compact := func(v any) (string, error) {
 		var b bytes.Buffer
 		enc := json.NewEncoder(&b)
 		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
 		if err := enc.Encode(v); err != nil {
-			return err
+			return "", err
 		}
-		fmt.Fprintf(&w, "/** %s */\nexport const %s = Object.freeze(%s);\n\n", doc, name, bytes.TrimSpace(b.Bytes()))
+		return string(bytes.TrimSpace(b.Bytes())), nil
+	}
+	emit := func(doc, name string, v any) error {
+		fmt.Fprintf(&w, "/** %s */\nexport const %s = Object.freeze({\n", doc, name)
+		switch v := v.(type) {
+		case map[string]map[string]jsFunc:
+			for _, iname := range sortedKeys(v) {
+				fmt.Fprintf(&w, "  %q: {\n", iname)
+				for _, fname := range sortedKeys(v[iname]) {
+					line, err := compact(v[iname][fname])
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(&w, "    %q: %s,\n", fname, line)
+				}
+				w.WriteString("  },\n")
+			}
+		case map[string]*jsLayout:
+			for _, k := range sortedKeys(v) {
+				line, err := compact(v[k])
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(&w, "  %q: %s,\n", k, line)
+			}
+		case map[string][]string:
+			for _, k := range sortedKeys(v) {
+				line, err := compact(v[k])
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(&w, "  %q: %s,\n", k, line)
+			}
+		default:
+			return fmt.Errorf("jsgen: unexpected %T", v)
+		}
+		w.WriteString("});\n\n")
 		return nil
 	}
 	imports := map[string]map[string]jsFunc{}
