@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # build.sh regenerates what is generated from source:
+#   the canonical-ABI glue, from wit/ by internal/cmd/witgen (go generate):
+#     guest/witabi_gen.go, host/internal/witabi/witabi_gen.go,
+#     examples/node/generated/sandcache_abi.mjs
 #   host/guest.wasm   the guest module, built from ./guest (GOOS=wasip1, c-shared, -trimpath)
 #   tests/testdata/hostile/NAME.wasm
 #                     the hostile-guest suite's attackers, built the same way
@@ -31,12 +34,14 @@ build_hostile() {
 
 case "${1:-build}" in
 build)
+	go run ./internal/cmd/witgen
 	build_guest host/guest.wasm
 	echo "built host/guest.wasm ($(wc -c <host/guest.wasm) bytes)"
 	build_hostile tests/testdata/hostile
 	echo "built tests/testdata/hostile/*.wasm"
 	;;
 check)
+	go run ./internal/cmd/witgen -check
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 	build_guest "$tmp/guest.wasm"

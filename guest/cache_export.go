@@ -11,281 +11,152 @@ import (
 	"github.com/sandcache/sandcache/guest/options"
 )
 
-// Exports of interface sandcache:cache/cache@0.1.0, lifted and lowered by
-// hand. Each returns the address of exportRet, laid out as the canonical ABI
-// lays out its result type; what it points to stays alive until the host
-// calls the matching cabi_post_ function.
+// The exports of interface sandcache:cache/cache@0.1.0. The canonical-ABI
+// glue (lifting, lowering, return area, cabi_post_*) is generated in
+// witabi_gen.go; this file maps its WIT-shaped values to the engine's.
 
-var (
-	exportRet area
-	// keep holds the memory exportRet points into until cabi_post_*.
-	keep []any
-)
+// cacheExports serves the generated export glue.
+var cacheExports CacheExports = cacheExport{}
 
-// done ends an export: drops argument buffers the host left pinned.
-func done() uint32 {
-	unpinAll()
-	return exportRet.ptr()
+type cacheExport struct{}
+
+// liftFaultError is the error an export returns, or an import reports,
+// when a value is not where the canonical ABI says (a broken host).
+func liftFaultError(detail string) Error {
+	return Error{Code: ErrorCodeInternal, Message: detail}
 }
 
-// begin starts an export: whatever the previous result held is released
-// (a host that skipped cabi_post_* leaks nothing).
-func begin() { release() }
-
-// release is every cabi_post_* function: the host has read the result.
-func release() {
-	clear(keep)
-	keep = keep[:0]
-	exportRet.clear()
+// witError converts an engine error to the WIT error record.
+func witError(err error) *Error {
+	return &Error{Code: ErrorCode(capability.CodeOf(err)), Message: err.Error()}
 }
 
-// arg lifts a string argument.
-func arg(ptr, n uint32) (string, error) {
-	s, ok := takeString(ptr, n)
-	if !ok {
-		return "", capability.Errorf(capability.Internal, "argument at %#x (%d bytes) is not in a buffer from cabi_realloc", ptr, n)
+// bytesOf views s as bytes without a copy; the callee only reads them.
+func bytesOf(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+// engineOptions converts the WIT options record.
+func engineOptions(o Options) (options.Options, *Error) {
+	if o.Backend >= BackendCount {
+		return options.Options{}, witError(capability.Errorf(capability.InvalidArgument, "cache backend %d is unknown", o.Backend))
 	}
-	return s, nil
+	return options.Options{Backend: options.Backend(o.Backend), Namespace: o.Namespace, Path: o.Path, TTLMillis: o.TTLMs, MaxEntries: o.MaxEntries}, nil
 }
 
-// liftOptions lifts the flattened `options` record.
-func liftOptions(backend, nsPtr, nsLen, pathPtr, pathLen uint32, ttl uint64, max uint32) (options.Options, error) {
-	ns, err := arg(nsPtr, nsLen)
-	if err != nil {
-		return options.Options{}, err
-	}
-	path, err := arg(pathPtr, pathLen)
-	if err != nil {
-		return options.Options{}, err
-	}
-	if backend > uint32(options.Mem) {
-		return options.Options{}, capability.Errorf(capability.InvalidArgument, "cache backend %d is unknown", backend)
-	}
-	return options.Options{Backend: options.Backend(backend), Namespace: ns, Path: path, TTLMillis: ttl, MaxEntries: max}, nil
-}
-
-// setString writes a string's (ptr, len) at off and keeps it alive.
-func setString(off int, s string) {
-	keep = append(keep, s)
-	exportRet.setU32(off, strAddr(s))
-	exportRet.setU32(off+4, uint32(len(s)))
-}
-
-// fail writes `err` of a result whose payload starts at off.
-func fail(off int, err error) uint32 {
-	exportRet.setU8(0, 1)
-	exportRet.setU8(off, uint8(capability.CodeOf(err)))
-	setString(off+4, err.Error())
-	return done()
-}
-
-//go:wasmexport sandcache:cache/cache@0.1.0#get
-func exportGet(keyPtr, keyLen, backend, nsPtr, nsLen, pathPtr, pathLen uint32, ttl uint64, max uint32) uint32 {
-	begin()
-	key, err := arg(keyPtr, keyLen)
-	if err != nil {
-		return fail(4, err)
-	}
-	o, err := liftOptions(backend, nsPtr, nsLen, pathPtr, pathLen, ttl, max)
-	if err != nil {
-		return fail(4, err)
+func (cacheExport) Get(key string, opts Options) (Lookup, *Error) {
+	o, e := engineOptions(opts)
+	if e != nil {
+		return Lookup{}, e
 	}
 	l, err := engine.Get(key, o)
 	if err != nil {
-		return fail(4, err)
+		return Lookup{}, witError(err)
 	}
+	out := Lookup{Expired: l.Expired}
 	if l.Hit {
-		exportRet.setU8(4, 1)
-		keep = append(keep, l.Value)
-		exportRet.setU32(8, addr(l.Value))
-		exportRet.setU32(12, uint32(len(l.Value)))
+		out.Value = Option[string]{Some: true, Value: unsafe.String(unsafe.SliceData(l.Value), len(l.Value))}
 	}
-	if l.Expired {
-		exportRet.setU8(16, 1)
-	}
-	return done()
+	return out, nil
 }
 
-//go:wasmexport sandcache:cache/cache@0.1.0#put
-func exportPut(keyPtr, keyLen, valPtr, valLen, backend, nsPtr, nsLen, pathPtr, pathLen uint32, ttl uint64, max uint32) uint32 {
-	begin()
-	key, err := arg(keyPtr, keyLen)
-	if err != nil {
-		return fail(4, err)
+func (cacheExport) Put(key, value string, opts Options) (PutOutcome, *Error) {
+	o, e := engineOptions(opts)
+	if e != nil {
+		return PutOutcome{}, e
 	}
-	val, err := takeBytesArg(valPtr, valLen)
+	out, err := engine.Put(key, bytesOf(value), o)
 	if err != nil {
-		return fail(4, err)
+		return PutOutcome{}, witError(err)
 	}
-	o, err := liftOptions(backend, nsPtr, nsLen, pathPtr, pathLen, ttl, max)
-	if err != nil {
-		return fail(4, err)
-	}
-	out, err := engine.Put(key, val, o)
-	if err != nil {
-		return fail(4, err)
-	}
-	exportRet.setU32(4, out.Expired)
-	exportRet.setU32(8, out.Evicted)
-	return done()
+	return PutOutcome{Expired: out.Expired, Evicted: out.Evicted}, nil
 }
 
-func takeBytesArg(ptr, n uint32) ([]byte, error) {
-	b, ok := takeBytes(ptr, n)
-	if !ok {
-		return nil, capability.Errorf(capability.Internal, "argument at %#x (%d bytes) is not in a buffer from cabi_realloc", ptr, n)
-	}
-	return b, nil
-}
-
-//go:wasmexport sandcache:cache/cache@0.1.0#delete
-func exportDelete(keyPtr, keyLen, backend, nsPtr, nsLen, pathPtr, pathLen uint32, ttl uint64, max uint32) uint32 {
-	begin()
-	key, err := arg(keyPtr, keyLen)
-	if err != nil {
-		return fail(4, err)
-	}
-	o, err := liftOptions(backend, nsPtr, nsLen, pathPtr, pathLen, ttl, max)
-	if err != nil {
-		return fail(4, err)
+func (cacheExport) Delete(key string, opts Options) (bool, *Error) {
+	o, e := engineOptions(opts)
+	if e != nil {
+		return false, e
 	}
 	existed, err := engine.Delete(key, o)
 	if err != nil {
-		return fail(4, err)
+		return false, witError(err)
 	}
-	if existed {
-		exportRet.setU8(4, 1)
-	}
-	return done()
+	return existed, nil
 }
 
-//go:wasmexport sandcache:cache/cache@0.1.0#clear
-func exportClear(backend, nsPtr, nsLen, pathPtr, pathLen uint32, ttl uint64, max uint32) uint32 {
-	begin()
-	o, err := liftOptions(backend, nsPtr, nsLen, pathPtr, pathLen, ttl, max)
-	if err != nil {
-		return fail(4, err)
+func (cacheExport) Clear(opts Options) *Error {
+	o, e := engineOptions(opts)
+	if e != nil {
+		return e
 	}
 	if err := engine.Clear(o); err != nil {
-		return fail(4, err)
+		return witError(err)
 	}
-	return done()
+	return nil
 }
 
-//go:wasmexport sandcache:cache/cache@0.1.0#stats
-func exportStats(backend, nsPtr, nsLen, pathPtr, pathLen uint32, ttl uint64, max uint32) uint32 {
-	begin()
-	o, err := liftOptions(backend, nsPtr, nsLen, pathPtr, pathLen, ttl, max)
-	if err != nil {
-		return fail(8, err)
+func (cacheExport) Stats(opts Options) (StoreStats, *Error) {
+	o, e := engineOptions(opts)
+	if e != nil {
+		return StoreStats{}, e
 	}
 	s, err := engine.Stats(o)
 	if err != nil {
-		return fail(8, err)
+		return StoreStats{}, witError(err)
 	}
-	exportRet.setU64(8, s.Entries)
-	exportRet.setU64(16, s.Expired)
-	return done()
+	return StoreStats{Entries: s.Entries, Expired: s.Expired}, nil
 }
 
-//go:wasmexport sandcache:cache/cache@0.1.0#purge
-func exportPurge(backend, nsPtr, nsLen, pathPtr, pathLen uint32, ttl uint64, max uint32) uint32 {
-	begin()
-	o, err := liftOptions(backend, nsPtr, nsLen, pathPtr, pathLen, ttl, max)
-	if err != nil {
-		return fail(8, err)
+func (cacheExport) Purge(opts Options) (uint64, *Error) {
+	o, e := engineOptions(opts)
+	if e != nil {
+		return 0, e
 	}
 	n, err := engine.Purge(o)
 	if err != nil {
-		return fail(8, err)
+		return 0, witError(err)
 	}
-	exportRet.setU64(8, n)
-	return done()
+	return n, nil
 }
 
-//go:wasmexport sandcache:cache/cache@0.1.0#keys
-func exportKeys(prefixPtr, prefixLen, backend, nsPtr, nsLen, pathPtr, pathLen uint32, ttl uint64, max uint32) uint32 {
-	begin()
-	prefix, err := arg(prefixPtr, prefixLen)
-	if err != nil {
-		return fail(4, err)
-	}
-	o, err := liftOptions(backend, nsPtr, nsLen, pathPtr, pathLen, ttl, max)
-	if err != nil {
-		return fail(4, err)
+func (cacheExport) Keys(prefix string, opts Options) ([]string, *Error) {
+	o, e := engineOptions(opts)
+	if e != nil {
+		return nil, e
 	}
 	keys, err := engine.Keys(prefix, o)
 	if err != nil {
-		return fail(4, err)
+		return nil, witError(err)
 	}
-	arr := make([]uint32, 2*len(keys)+1) // +1: never empty, so it has an address
-	for i, k := range keys {
-		arr[2*i] = strAddr(k)
-		arr[2*i+1] = uint32(len(k))
-	}
-	keep = append(keep, arr, keys)
-	exportRet.setU32(4, uint32(uintptr(unsafe.Pointer(unsafe.SliceData(arr)))))
-	exportRet.setU32(8, uint32(len(keys)))
-	return done()
+	return keys, nil
 }
 
-//go:wasmexport sandcache:cache/cache@0.1.0#llm-key
-func exportLLMKey(promptPtr, promptLen, sysTag, sysPtr, sysLen, reqPtr, reqLen uint32) uint32 {
-	begin()
-	prompt, err := takeBytesArg(promptPtr, promptLen)
+func (cacheExport) LLMKey(prompt string, system Option[string], request string) (string, *Error) {
+	var sys []byte
+	if system.Some {
+		sys = bytesOf(system.Value)
+	}
+	key, err := llmkey.Key(bytesOf(prompt), sys, bytesOf(request))
 	if err != nil {
-		return fail(4, err)
+		return "", witError(invalidArg(err))
 	}
-	var system []byte
-	if sysTag != 0 {
-		if system, err = takeBytesArg(sysPtr, sysLen); err != nil {
-			return fail(4, err)
-		}
-	}
-	req, err := takeBytesArg(reqPtr, reqLen)
-	if err != nil {
-		return fail(4, err)
-	}
-	key, err := llmkey.Key(prompt, system, req)
-	if err != nil {
-		return fail(4, invalidArg(err))
-	}
-	setString(4, key)
-	return done()
+	return key, nil
 }
 
-//go:wasmexport sandcache:cache/cache@0.1.0#parse-options
-func exportParseOptions(ptr, n uint32) uint32 {
-	begin()
-	dict, err := takeBytesArg(ptr, n)
+func (cacheExport) ParseOptions(dict string) (Options, *Error) {
+	o, err := options.ParseDict(bytesOf(dict))
 	if err != nil {
-		return fail(8, err)
+		return Options{}, witError(invalidArg(err))
 	}
-	o, err := options.ParseDict(dict)
-	if err != nil {
-		return fail(8, invalidArg(err))
-	}
-	exportRet.setU8(8, uint8(o.Backend))
-	setString(12, o.Namespace)
-	setString(20, o.Path)
-	exportRet.setU64(32, o.TTLMillis)
-	exportRet.setU32(40, o.MaxEntries)
-	return done()
+	return Options{Backend: Backend(o.Backend), Namespace: o.Namespace, Path: o.Path, TTLMs: o.TTLMillis, MaxEntries: o.MaxEntries}, nil
 }
 
-//go:wasmexport sandcache:cache/cache@0.1.0#parse-duration
-func exportParseDuration(ptr, n uint32) uint32 {
-	begin()
-	text, err := arg(ptr, n)
-	if err != nil {
-		return fail(8, err)
-	}
+func (cacheExport) ParseDuration(text string) (uint64, *Error) {
 	secs, err := duration.Parse(text)
 	if err != nil {
-		return fail(8, invalidArg(err))
+		return 0, witError(invalidArg(err))
 	}
-	exportRet.setU64(8, secs)
-	return done()
+	return secs, nil
 }
 
 // invalidArg gives a plain error from a parser the invalid-argument code.
@@ -295,33 +166,3 @@ func invalidArg(err error) error {
 	}
 	return &capability.Error{Code: capability.InvalidArgument, Message: err.Error()}
 }
-
-//go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#get
-func postGet(uint32) { release() }
-
-//go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#put
-func postPut(uint32) { release() }
-
-//go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#delete
-func postDelete(uint32) { release() }
-
-//go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#clear
-func postClear(uint32) { release() }
-
-//go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#stats
-func postStats(uint32) { release() }
-
-//go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#purge
-func postPurge(uint32) { release() }
-
-//go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#keys
-func postKeys(uint32) { release() }
-
-//go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#llm-key
-func postLLMKey(uint32) { release() }
-
-//go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#parse-options
-func postParseOptions(uint32) { release() }
-
-//go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#parse-duration
-func postParseDuration(uint32) { release() }

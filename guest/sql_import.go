@@ -2,202 +2,89 @@
 
 package main
 
-import (
-	"unsafe"
+import "github.com/sandcache/sandcache/guest/capability"
 
-	"github.com/sandcache/sandcache/guest/capability"
-)
+// capability.SQL over the generated imports of sandcache:cache/sql@0.1.0
+// (SQLImport in witabi_gen.go).
 
-// Imports of interface sandcache:cache/sql@0.1.0, lowered by hand to the
-// canonical ABI. Results wider than one core value come back through
-// importRet (the return area), whose layout is given per function.
-
-const sqlModule = "sandcache:cache/sql@0.1.0"
-
-// importRet is the return area passed to imports with indirect results.
-var importRet area
-
-//go:wasmimport sandcache:cache/sql@0.1.0 dialect
-func sqlDialect(ret uint32)
-
-//go:wasmimport sandcache:cache/sql@0.1.0 open
-func sqlOpen(name unsafe.Pointer, nameLen uint32, memory uint32, ret uint32)
-
-//go:wasmimport sandcache:cache/sql@0.1.0 close
-func sqlClose(db uint32)
-
-//go:wasmimport sandcache:cache/sql@0.1.0 exec
-func sqlExec(db uint32, sql unsafe.Pointer, sqlLen uint32, ret uint32)
-
-//go:wasmimport sandcache:cache/sql@0.1.0 prepare
-func sqlPrepare(db uint32, sql unsafe.Pointer, sqlLen uint32, ret uint32)
-
-//go:wasmimport sandcache:cache/sql@0.1.0 bind-null
-func sqlBindNull(s, index uint32, ret uint32)
-
-//go:wasmimport sandcache:cache/sql@0.1.0 bind-int
-func sqlBindInt(s, index uint32, v int64, ret uint32)
-
-//go:wasmimport sandcache:cache/sql@0.1.0 bind-float
-func sqlBindFloat(s, index uint32, v float64, ret uint32)
-
-//go:wasmimport sandcache:cache/sql@0.1.0 bind-text
-func sqlBindText(s, index uint32, p unsafe.Pointer, n uint32, ret uint32)
-
-//go:wasmimport sandcache:cache/sql@0.1.0 bind-blob
-func sqlBindBlob(s, index uint32, p unsafe.Pointer, n uint32, ret uint32)
-
-//go:wasmimport sandcache:cache/sql@0.1.0 step
-func sqlStep(s uint32, ret uint32)
-
-//go:wasmimport sandcache:cache/sql@0.1.0 column-count
-func sqlColumnCount(s uint32) uint32
-
-//go:wasmimport sandcache:cache/sql@0.1.0 column-kind
-func sqlColumnKind(s, index uint32) uint32
-
-//go:wasmimport sandcache:cache/sql@0.1.0 column-int
-func sqlColumnInt(s, index uint32) int64
-
-//go:wasmimport sandcache:cache/sql@0.1.0 column-float
-func sqlColumnFloat(s, index uint32) float64
-
-//go:wasmimport sandcache:cache/sql@0.1.0 column-text
-func sqlColumnText(s, index uint32, ret uint32)
-
-//go:wasmimport sandcache:cache/sql@0.1.0 column-blob
-func sqlColumnBlob(s, index uint32, ret uint32)
-
-//go:wasmimport sandcache:cache/sql@0.1.0 changes
-func sqlChanges(db uint32) int64
-
-//go:wasmimport sandcache:cache/sql@0.1.0 reset
-func sqlReset(s uint32, ret uint32)
-
-//go:wasmimport sandcache:cache/sql@0.1.0 finalize
-func sqlFinalize(s uint32)
-
-// resultErr decodes `result<T, error>` in importRet: nil when ok (tag 0),
-// else the error at offset 4 (code) and 8 (message).
-func resultErr() error {
-	if importRet.u8(0) == 0 {
+// capErr converts a WIT error from an import (nil stays nil).
+func capErr(e *Error) error {
+	if e == nil {
 		return nil
 	}
-	msg, ok := takeString(importRet.u32(8), importRet.u32(12))
-	if !ok {
-		return capability.Errorf(capability.Internal, "host returned an error with a bad message pointer")
-	}
-	return &capability.Error{Code: capability.Code(importRet.u8(4)), Message: msg}
+	return &capability.Error{Code: capability.Code(e.Code), Message: e.Message}
 }
 
-// retString decodes a string (or list<u8>) at offset off of importRet.
-func retString(off int) string {
-	s, ok := takeString(importRet.u32(off), importRet.u32(off+4))
-	if !ok {
-		panic("sandcache guest: host returned a bad string pointer")
-	}
-	return s
+// sqlImport implements capability.SQL.
+type sqlImport struct{ w SQLImport }
+
+func (s sqlImport) Dialect() string { return s.w.Dialect() }
+
+func (s sqlImport) Open(name string, memory bool) (capability.DB, error) {
+	db, e := s.w.Open(name, memory)
+	return capability.DB(db), capErr(e)
 }
 
-// sqlImport implements capability.SQL over the imports.
-type sqlImport struct{}
+func (s sqlImport) Close(db capability.DB) { s.w.Close(uint32(db)) }
 
-func (sqlImport) Dialect() string {
-	sqlDialect(importRet.ptr())
-	return retString(0)
+func (s sqlImport) Exec(db capability.DB, sql string) error {
+	return capErr(s.w.Exec(uint32(db), sql))
 }
 
-func (sqlImport) Open(name string, memory bool) (capability.DB, error) {
-	m := uint32(0)
-	if memory {
-		m = 1
-	}
-	sqlOpen(unsafe.Pointer(unsafe.StringData(name)), uint32(len(name)), m, importRet.ptr())
-	if err := resultErr(); err != nil {
-		return 0, err
-	}
-	return capability.DB(importRet.u32(4)), nil
+func (s sqlImport) Prepare(db capability.DB, sql string) (capability.Stmt, error) {
+	st, e := s.w.Prepare(uint32(db), sql)
+	return capability.Stmt(st), capErr(e)
 }
 
-func (sqlImport) Close(db capability.DB) { sqlClose(uint32(db)) }
-
-func (sqlImport) Exec(db capability.DB, sql string) error {
-	sqlExec(uint32(db), unsafe.Pointer(unsafe.StringData(sql)), uint32(len(sql)), importRet.ptr())
-	return resultErr()
+func (s sqlImport) BindNull(st capability.Stmt, i uint32) error {
+	return capErr(s.w.BindNull(uint32(st), i))
 }
 
-func (sqlImport) Prepare(db capability.DB, sql string) (capability.Stmt, error) {
-	sqlPrepare(uint32(db), unsafe.Pointer(unsafe.StringData(sql)), uint32(len(sql)), importRet.ptr())
-	if err := resultErr(); err != nil {
-		return 0, err
-	}
-	return capability.Stmt(importRet.u32(4)), nil
+func (s sqlImport) BindInt(st capability.Stmt, i uint32, v int64) error {
+	return capErr(s.w.BindInt(uint32(st), i, v))
 }
 
-func (sqlImport) BindNull(s capability.Stmt, i uint32) error {
-	sqlBindNull(uint32(s), i, importRet.ptr())
-	return resultErr()
+func (s sqlImport) BindFloat(st capability.Stmt, i uint32, v float64) error {
+	return capErr(s.w.BindFloat(uint32(st), i, v))
 }
 
-func (sqlImport) BindInt(s capability.Stmt, i uint32, v int64) error {
-	sqlBindInt(uint32(s), i, v, importRet.ptr())
-	return resultErr()
+func (s sqlImport) BindText(st capability.Stmt, i uint32, v string) error {
+	return capErr(s.w.BindText(uint32(st), i, v))
 }
 
-func (sqlImport) BindFloat(s capability.Stmt, i uint32, v float64) error {
-	sqlBindFloat(uint32(s), i, v, importRet.ptr())
-	return resultErr()
+func (s sqlImport) BindBlob(st capability.Stmt, i uint32, v []byte) error {
+	return capErr(s.w.BindBlob(uint32(st), i, v))
 }
 
-func (sqlImport) BindText(s capability.Stmt, i uint32, v string) error {
-	sqlBindText(uint32(s), i, unsafe.Pointer(unsafe.StringData(v)), uint32(len(v)), importRet.ptr())
-	return resultErr()
+func (s sqlImport) Step(st capability.Stmt) (bool, error) {
+	row, e := s.w.Step(uint32(st))
+	return row, capErr(e)
 }
 
-func (sqlImport) BindBlob(s capability.Stmt, i uint32, v []byte) error {
-	sqlBindBlob(uint32(s), i, unsafe.Pointer(unsafe.SliceData(v)), uint32(len(v)), importRet.ptr())
-	return resultErr()
+func (s sqlImport) ColumnCount(st capability.Stmt) uint32 { return s.w.ColumnCount(uint32(st)) }
+
+func (s sqlImport) ColumnKind(st capability.Stmt, i uint32) capability.Kind {
+	return capability.Kind(s.w.ColumnKind(uint32(st), i))
 }
 
-func (sqlImport) Step(s capability.Stmt) (bool, error) {
-	sqlStep(uint32(s), importRet.ptr())
-	if err := resultErr(); err != nil {
-		return false, err
-	}
-	return importRet.u8(4) != 0, nil
+func (s sqlImport) ColumnInt(st capability.Stmt, i uint32) int64 {
+	return s.w.ColumnInt(uint32(st), i)
 }
 
-func (sqlImport) ColumnCount(s capability.Stmt) uint32 { return sqlColumnCount(uint32(s)) }
-
-func (sqlImport) ColumnKind(s capability.Stmt, i uint32) capability.Kind {
-	return capability.Kind(sqlColumnKind(uint32(s), i))
+func (s sqlImport) ColumnFloat(st capability.Stmt, i uint32) float64 {
+	return s.w.ColumnFloat(uint32(st), i)
 }
 
-func (sqlImport) ColumnInt(s capability.Stmt, i uint32) int64 { return sqlColumnInt(uint32(s), i) }
-
-func (sqlImport) ColumnFloat(s capability.Stmt, i uint32) float64 {
-	return sqlColumnFloat(uint32(s), i)
+func (s sqlImport) ColumnText(st capability.Stmt, i uint32) string {
+	return s.w.ColumnText(uint32(st), i)
 }
 
-func (sqlImport) ColumnText(s capability.Stmt, i uint32) string {
-	sqlColumnText(uint32(s), i, importRet.ptr())
-	return retString(0)
+func (s sqlImport) ColumnBlob(st capability.Stmt, i uint32) []byte {
+	return s.w.ColumnBlob(uint32(st), i)
 }
 
-func (sqlImport) ColumnBlob(s capability.Stmt, i uint32) []byte {
-	sqlColumnBlob(uint32(s), i, importRet.ptr())
-	b, ok := takeBytes(importRet.u32(0), importRet.u32(4))
-	if !ok {
-		panic("sandcache guest: host returned a bad blob pointer")
-	}
-	return b
-}
+func (s sqlImport) Changes(db capability.DB) int64 { return s.w.Changes(uint32(db)) }
 
-func (sqlImport) Changes(db capability.DB) int64 { return sqlChanges(uint32(db)) }
+func (s sqlImport) Reset(st capability.Stmt) error { return capErr(s.w.Reset(uint32(st))) }
 
-func (sqlImport) Reset(s capability.Stmt) error {
-	sqlReset(uint32(s), importRet.ptr())
-	return resultErr()
-}
-
-func (sqlImport) Finalize(s capability.Stmt) { sqlFinalize(uint32(s)) }
+func (s sqlImport) Finalize(st capability.Stmt) { s.w.Finalize(uint32(st)) }

@@ -1,0 +1,123 @@
+package witabi
+
+import "testing"
+
+// The offsets the hand-written glue uses today (host/sandbox.go reading
+// export results, host/imports*.go writing import results, the guest's old
+// hand glue), checked against the layouts generated from the WIT, so the
+// generated glue can replace the hand-written one.
+func TestResultLayoutsMatchHandWrittenOffsets(t *testing.T) {
+	const cache = "sandcache:cache/cache@0.1.0#"
+	const sql = "sandcache:cache/sql@0.1.0#"
+	const files = "sandcache:cache/files@0.1.0#"
+	// Results with a 4-aligned payload: tag at 0, payload at 4, error
+	// message (ptr, len) at 8.
+	err4 := map[string]uint32{"tag": 0, "err.code": 4, "err.message": 8}
+	// With an 8-aligned payload (u64 or options): payload at 8.
+	err8 := map[string]uint32{"tag": 0, "err.code": 8, "err.message": 12}
+	with := func(base map[string]uint32, more map[string]uint32) map[string]uint32 {
+		out := map[string]uint32{}
+		for k, v := range base {
+			out[k] = v
+		}
+		for k, v := range more {
+			out[k] = v
+		}
+		return out
+	}
+	want := map[string]map[string]uint32{
+		// sandbox.go Get: hit u8 at ret+4, value at +8/+12, expired at +16.
+		cache + "get": with(err4, map[string]uint32{"ok.value.tag": 4, "ok.value.some": 8, "ok.expired": 16}),
+		// Put: expired u32 at +4, evicted at +8.
+		cache + "put": with(err4, map[string]uint32{"ok.expired": 4, "ok.evicted": 8}),
+		// Delete: bool at +4 (boolResult).
+		cache + "delete": with(err4, map[string]uint32{"ok": 4}),
+		cache + "clear":  err4,
+		// Stats: entries u64 at +8, expired at +16.
+		cache + "stats": with(err8, map[string]uint32{"ok.entries": 8, "ok.expired": 16}),
+		// Purge and ParseDuration: u64 at +8 (u64Result).
+		cache + "purge":          with(err8, map[string]uint32{"ok": 8}),
+		cache + "parse-duration": with(err8, map[string]uint32{"ok": 8}),
+		// Keys: array pointer at +4, count at +8.
+		cache + "keys": with(err4, map[string]uint32{"ok": 4}),
+		// LLMKey: string at +4 (stringResult).
+		cache + "llm-key": with(err4, map[string]uint32{"ok": 4}),
+		// ParseOptions: backend u8 at +8, namespace +12, path +20,
+		// ttl u64 +32, max-entries u32 +40.
+		cache + "parse-options": with(err8, map[string]uint32{"ok.backend": 8, "ok.namespace": 12, "ok.path": 20, "ok.ttl-ms": 32, "ok.max-entries": 40}),
+		// Imports: putResult writes tag 0, code +4, message +8; payloads at +4.
+		sql + "open":           with(err4, map[string]uint32{"ok": 4}),
+		sql + "exec":           err4,
+		sql + "prepare":        with(err4, map[string]uint32{"ok": 4}),
+		sql + "bind-null":      err4,
+		sql + "bind-int":       err4,
+		sql + "bind-float":     err4,
+		sql + "bind-text":      err4,
+		sql + "bind-blob":      err4,
+		sql + "step":           with(err4, map[string]uint32{"ok": 4}),
+		sql + "reset":          err4,
+		sql + "dialect":        {"": 0},
+		sql + "column-text":    {"": 0},
+		sql + "column-blob":    {"": 0},
+		files + "read":         with(err4, map[string]uint32{"ok.tag": 4, "ok.some": 8}),
+		files + "write-atomic": err4,
+		files + "remove":       with(err4, map[string]uint32{"ok": 4}),
+		files + "replace":      with(err4, map[string]uint32{"ok": 4}),
+		files + "list":         with(err4, map[string]uint32{"ok": 4}),
+		files + "remove-dir":   with(err4, map[string]uint32{"ok": 4}),
+	}
+	if len(ResultLayouts) != len(want) {
+		t.Errorf("ResultLayouts has %d functions, the hand-written glue %d", len(ResultLayouts), len(want))
+	}
+	for fn, fields := range want {
+		l, ok := ResultLayouts[fn]
+		if !ok {
+			t.Errorf("%s: no generated layout", fn)
+			continue
+		}
+		got := map[string]uint32{}
+		for _, f := range l.Fields {
+			got[f.Path] = f.Offset
+		}
+		if len(got) != len(fields) {
+			t.Errorf("%s: generated fields %v, hand-written %v", fn, got, fields)
+		}
+		for path, off := range fields {
+			if g, ok := got[path]; !ok || g != off {
+				t.Errorf("%s: %q at %d (present %v), hand-written glue uses %d", fn, path, g, ok, off)
+			}
+		}
+	}
+	// The guest's export return area is 64 bytes, its import area 16.
+	var maxExport, maxImport uint32
+	for fn, l := range ResultLayouts {
+		if len(fn) > len(cache) && fn[:len(cache)] == cache {
+			maxExport = max(maxExport, l.Size)
+		} else {
+			maxImport = max(maxImport, l.Size)
+		}
+	}
+	if maxExport > 64 || maxImport > 16 {
+		t.Errorf("return areas need %d and %d bytes; the hand-written guest had 64 and 16", maxExport, maxImport)
+	}
+}
+
+func TestTypeLayouts(t *testing.T) {
+	o := TypeLayouts["options"]
+	if o.Size != 40 || o.Align != 8 {
+		t.Fatalf("options: size %d align %d, want 40 and 8", o.Size, o.Align)
+	}
+	want := map[string]uint32{"backend": 0, "namespace": 4, "path": 12, "ttl-ms": 24, "max-entries": 32}
+	for _, f := range o.Fields {
+		if want[f.Path] != f.Offset {
+			t.Errorf("options.%s at %d, want %d", f.Path, f.Offset, want[f.Path])
+		}
+		delete(want, f.Path)
+	}
+	if len(want) != 0 {
+		t.Errorf("options lacks %v", want)
+	}
+	if BackendCount != 3 || BackendFs != 1 || ErrorCodeInternal != 4 || StorageClassNull != 4 {
+		t.Errorf("enum values differ from the WIT's case order")
+	}
+}

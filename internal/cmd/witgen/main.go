@@ -1,0 +1,115 @@
+// Command witgen generates sandcache's canonical-ABI glue from wit/: the
+// guest's export and import glue (standard Go GOOS=wasip1), the Go host's
+// lift/lower code and wazero import registration, and a JS module with the
+// names, flat signatures and layouts for the Node host.
+//
+// Sizes, alignments and flattening come from go.bytecodealliance.org/wit,
+// which parses the WIT itself (wasm-tools compiled to wasm, run by wazero).
+//
+// Usage, from the repository root:
+//
+//	go run ./internal/cmd/witgen          # write the generated files
+//	go run ./internal/cmd/witgen -check   # fail if any is stale
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"go/format"
+	"os"
+	"path/filepath"
+
+	"go.bytecodealliance.org/wit"
+)
+
+// Outputs, relative to the repository root.
+const (
+	guestOut = "guest/witabi_gen.go"
+	hostOut  = "host/internal/witabi/witabi_gen.go"
+	jsOut    = "examples/node/generated/sandcache_abi.mjs"
+)
+
+func main() {
+	root := flag.String("root", ".", "repository root")
+	check := flag.Bool("check", false, "compare instead of writing; exit 1 when a file is stale")
+	flag.Parse()
+	if err := run(*root, *check); err != nil {
+		fmt.Fprintln(os.Stderr, "witgen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(root string, check bool) error {
+	files, err := generate(filepath.Join(root, "wit"))
+	if err != nil {
+		return err
+	}
+	stale := 0
+	for _, name := range sortedKeys(files) {
+		path := filepath.Join(root, name)
+		if check {
+			old, err := os.ReadFile(path)
+			if err != nil || !bytes.Equal(old, files[name]) {
+				fmt.Fprintf(os.Stderr, "witgen: %s is stale; run go generate ./internal/cmd/witgen (or ./build.sh) and commit it\n", name)
+				stale++
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, files[name], 0o644); err != nil {
+			return err
+		}
+	}
+	if stale > 0 {
+		return fmt.Errorf("%d generated file(s) stale", stale)
+	}
+	return nil
+}
+
+// generate returns every generated file by path.
+func generate(witDir string) (map[string][]byte, error) {
+	res, err := wit.LoadWIT(witDir)
+	if err != nil {
+		return nil, err
+	}
+	return generateFrom(res)
+}
+
+// generateFrom generates from a resolved WIT. A shape the emitters do not
+// handle is reported as an error, not a crash.
+func generateFrom(res *wit.Resolve) (out map[string][]byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("unsupported WIT: %v", r)
+		}
+	}()
+	m, err := loadModel(res, "guest")
+	if err != nil {
+		return nil, err
+	}
+	if err := checkTypes(m); err != nil {
+		return nil, err
+	}
+	out = map[string][]byte{}
+	if out[guestOut], err = genGuest(m); err != nil {
+		return nil, err
+	}
+	if out[hostOut], err = genHost(m); err != nil {
+		return nil, err
+	}
+	if out[jsOut], err = genJS(m); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func formatGo(src []byte) ([]byte, error) {
+	out, err := format.Source(src)
+	if err != nil {
+		return src, fmt.Errorf("formatting generated code: %w", err)
+	}
+	return out, nil
+}
