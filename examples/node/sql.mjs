@@ -24,7 +24,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { CapError } from './abi.mjs';
-import { splitPath, resolveFolder } from './files.mjs';
+import { splitPath, resolveFolder, checkPlainFile } from './files.mjs';
+import { unexpectedObject } from './schema.mjs';
+import { sqlguardLibrary } from './native/build.mjs';
 
 const require = createRequire(import.meta.url);
 const Database = require('better-sqlite3');
@@ -34,9 +36,10 @@ export const KIND = { integer: 0, float: 1, text: 2, blob: 3, null: 4 };
 
 /** Maps a better-sqlite3 error to a CapError (SQLite's primary result code decides). */
 function sqlErr(e, what) {
-  if (e instanceof CapError) return e;
+  if (e instanceof CapError) return new CapError(e.code, `sql: ${what}: ${e.message}`);
   const code = String(e?.code ?? '');
   const msg = `sql: ${what}: ${e?.message ?? e}`;
+  if (/^SQLITE_AUTH/.test(code)) return new CapError('not-permitted', `sql: ${what}: not permitted by the sandbox (${e.message})`);
   if (/^SQLITE_(NOTADB|CORRUPT)/.test(code)) return new CapError('corrupt', msg);
   if (/^SQLITE_(MISUSE|RANGE|INTERNAL)/.test(code)) return new CapError('internal', msg);
   if (code.startsWith('SQLITE_')) return new CapError('io', msg); // busy, ioerr, full, constraint, error...
@@ -83,14 +86,29 @@ export function paramPlan(sql) {
   return { count, names };
 }
 
-/** Opens a connection the way sandcache wants it (SPEC section 5). */
-export function openDatabase(file) {
+/** The companions SQLite may open next to a database file. */
+export const COMPANIONS = ['', '-journal', '-wal', '-shm'];
+
+/**
+ * Opens a connection the way sandcache wants it (SPEC section 5), then, unless
+ * `guard` is false, confines it: the schema must be sandcache's or Harn's
+ * (else a `corrupt` CapError naming the object) and the sqlguard extension
+ * (native/sqlguard.c) installs the authorizer, no attached databases,
+ * DEFENSIVE, trusted_schema off and no further extension loading. Only the
+ * host's own PRAGMAs run before the guard.
+ */
+export function openDatabase(file, { guard = true } = {}) {
   const db = new Database(file, { timeout: 10000 }); // busy_timeout = 10 s
   try {
     db.defaultSafeIntegers(true);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 10000');
+    if (guard) {
+      const odd = unexpectedObject(db);
+      if (odd) throw new CapError('corrupt', `unexpected schema object: ${odd}`);
+      db.loadExtension(sqlguardLibrary());
+    }
   } catch (e) {
     db.close();
     throw e;
@@ -121,18 +139,27 @@ export class SqlSession {
       const parts = splitPath(name); // confined like files: no "..", no absolute path, no symlink
       const dir = resolveFolder(this.root, parts.slice(0, -1), true);
       const file = path.join(dir, parts.at(-1));
-      const st = fs.lstatSync(file, { throwIfNoEntry: false });
-      if (st?.isSymbolicLink()) throw new CapError('not-permitted', `sql: ${JSON.stringify(name)} is a symbolic link; links are not followed`);
-      if (st && !st.isFile()) throw new CapError('io', `sql: ${JSON.stringify(name)} is not a regular file`);
+      // The database and every companion SQLite may open must be a plain
+      // file (regular, one link) or absent; lstat never blocks. A file
+      // swapped in between this check and SQLite's open is not detected (no
+      // openat or custom VFS here): see README, "Limits".
+      for (const suffix of COMPANIONS) checkPlainFile(file + suffix, name + suffix, 'sql');
       try {
         conn = openDatabase(file);
       } catch (e) {
-        throw sqlErr(e, `open ${JSON.stringify(name)}`);
+        throw this.#relative(sqlErr(e, `open ${JSON.stringify(name)}`));
       }
     }
     const h = this.next++;
     this.dbs.set(h, { conn, memory, changes: 0n, stmts: new Set() });
     return h;
+  }
+
+  // No absolute host path reaches the guest: the granted folder's path in a
+  // message (SQLite rarely puts one there) becomes ".".
+  #relative(e) {
+    if (e instanceof CapError && e.message.includes(this.root)) e.message = e.message.split(this.root).join('.');
+    return e;
   }
 
   #db(h) {
@@ -165,7 +192,7 @@ export class SqlSession {
       d.conn.exec(sql);
       d.changes = lastChanges(d);
     } catch (e) {
-      throw sqlErr(e, 'exec');
+      throw this.#relative(sqlErr(e, 'exec'));
     }
   }
 
@@ -176,7 +203,7 @@ export class SqlSession {
       stmt = d.conn.prepare(sql);
       if (stmt.reader) stmt.raw(true); // rows as arrays, in column order
     } catch (e) {
-      throw sqlErr(e, 'prepare');
+      throw this.#relative(sqlErr(e, 'prepare'));
     }
     const s = this.next++;
     this.stmts.set(s, {
@@ -222,7 +249,7 @@ export class SqlSession {
         }
       } catch (e) {
         s.rows = [];
-        throw sqlErr(e, 'step');
+        throw this.#relative(sqlErr(e, 'step'));
       }
       s.pos = 0;
     }

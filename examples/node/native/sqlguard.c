@@ -1,0 +1,94 @@
+/*
+ * sqlguard: the sandbox of sandcache's `sql` capability in the Node host, as a
+ * SQLite loadable extension. better-sqlite3 has no authorizer API, so the host
+ * loads this once per connection (db.loadExtension), right after its own
+ * PRAGMAs (journal_mode, synchronous, busy_timeout) and before the guest gets
+ * the handle. Its init:
+ *
+ *   - sqlite3_set_authorizer: exactly the statement kinds the guest's cache
+ *     needs (guest/cache/sqlschema.go): SELECT, INSERT/UPDATE/DELETE and reads
+ *     on sandcache's tables (and reads of sqlite_master), BEGIN/COMMIT/
+ *     ROLLBACK, CREATE/DROP of sandcache's own schema objects, and the
+ *     functions count, max, coalesce, substr, length. Everything else (every
+ *     PRAGMA, ATTACH, DETACH, hence VACUUM and VACUUM INTO, views, virtual
+ *     tables, temp objects, ALTER, ANALYZE, recursive CTEs, other functions
+ *     such as load_extension) is SQLITE_DENY: the statement fails to prepare
+ *     with SQLITE_AUTH, which the host reports as `not-permitted`;
+ *   - sqlite3_limit(SQLITE_LIMIT_ATTACHED, 0): no attached database, even if
+ *     the authorizer were bypassed;
+ *   - SQLITE_DBCONFIG_DEFENSIVE on, SQLITE_DBCONFIG_TRUSTED_SCHEMA off,
+ *     SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION off (nothing more can be loaded
+ *     on this connection, from SQL or from C).
+ */
+#include <string.h>
+#include <strings.h>
+#include "sqlite3ext.h"
+SQLITE_EXTENSION_INIT1
+
+static int in(const char *s, const char *const *list) {
+	if (!s) return 0;
+	for (; *list; list++)
+		if (strcmp(s, *list) == 0) return 1;
+	return 0;
+}
+
+static const char *const TABLES[] = {"cache_entries", "sandcache_counts", 0};
+/* CREATE/DROP of the schema objects below writes sqlite_master (the
+ * authorizer sees that write); a statement of the guest cannot (SQLite
+ * refuses writes to sqlite_master unless writable_schema, which DEFENSIVE
+ * turns off). */
+static const char *const WRITABLE[] = {"cache_entries", "sandcache_counts", "sqlite_master", 0};
+static const char *const READABLE[] = {"cache_entries", "sandcache_counts", "sqlite_master", "sqlite_schema", 0};
+static const char *const INDEXES[] = {"idx_cache_entries_lru", "sandcache_idx_expiry", 0};
+static const char *const TRIGGERS[] = {"sandcache_count_insert", "sandcache_count_delete", "sandcache_count_replace", 0};
+/* changes(): the host reads it after exec (better-sqlite3 reports no count there) */
+static const char *const FUNCTIONS[] = {"count", "max", "coalesce", "substr", "length", "changes", 0};
+
+static int is_main(const char *db) { return db && strcmp(db, "main") == 0; }
+
+static int authorize(void *arg, int action, const char *a1, const char *a2, const char *db, const char *inner) {
+	(void)arg;
+	(void)inner;
+	switch (action) {
+	case SQLITE_SELECT:
+	case SQLITE_TRANSACTION:
+		return SQLITE_OK;
+	case SQLITE_READ:
+		return is_main(db) && in(a1, READABLE) ? SQLITE_OK : SQLITE_DENY;
+	case SQLITE_INSERT:
+	case SQLITE_UPDATE:
+	case SQLITE_DELETE:
+		return is_main(db) && in(a1, WRITABLE) ? SQLITE_OK : SQLITE_DENY;
+	case SQLITE_CREATE_TABLE:
+		return is_main(db) && in(a1, TABLES) ? SQLITE_OK : SQLITE_DENY;
+	case SQLITE_CREATE_INDEX:
+		/* a PRIMARY KEY's automatic index is created (and authorized) with its table */
+		if (is_main(db) && a1 && strncmp(a1, "sqlite_autoindex_", 17) == 0 && in(a2, TABLES)) return SQLITE_OK;
+		return is_main(db) && in(a1, INDEXES) && a2 && strcmp(a2, "cache_entries") == 0 ? SQLITE_OK : SQLITE_DENY;
+	case SQLITE_REINDEX: /* CREATE INDEX fills the new index under this code */
+		return is_main(db) && in(a1, INDEXES) ? SQLITE_OK : SQLITE_DENY;
+	case SQLITE_CREATE_TRIGGER:
+	case SQLITE_DROP_TRIGGER:
+		return is_main(db) && in(a1, TRIGGERS) && a2 && strcmp(a2, "cache_entries") == 0 ? SQLITE_OK : SQLITE_DENY;
+	case SQLITE_FUNCTION:
+		for (const char *const *f = FUNCTIONS; *f; f++)
+			if (a2 && strcasecmp(a2, *f) == 0) return SQLITE_OK;
+		return SQLITE_DENY;
+	default:
+		return SQLITE_DENY;
+	}
+}
+
+#ifdef _WIN32
+__declspec(dllexport)
+#endif
+int sqlite3_sqlguard_init(sqlite3 *db, char **err, const sqlite3_api_routines *api) {
+	SQLITE_EXTENSION_INIT2(api);
+	(void)err;
+	int rc = sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
+	if (rc == SQLITE_OK) rc = sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)0);
+	if (rc == SQLITE_OK) rc = sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, (int *)0);
+	if (rc != SQLITE_OK) return rc;
+	sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
+	return sqlite3_set_authorizer(db, authorize, 0);
+}
