@@ -16,6 +16,7 @@ import { SqlSession, openDatabase } from './sql.mjs';
 import { Files } from './files.mjs';
 
 export { SandCacheError } from './abi.mjs';
+export { SandCache, DEFAULT_TIMEOUT_MS } from './isolated.mjs';
 
 // node:wasi warns that it is experimental as it loads; keep stderr clean.
 const { WASI } = quietly(() => createRequire(import.meta.url)('node:wasi'));
@@ -46,7 +47,8 @@ export const PAYLOAD_OFFSET = {
 
 const modules = new Map(); // compiled guest per path: compiling is the slow part
 
-function compile(wasm) {
+export function compile(wasm) {
+  if (wasm instanceof WebAssembly.Module) return wasm;
   if (wasm instanceof Uint8Array) return new WebAssembly.Module(wasm);
   let m = modules.get(wasm);
   if (!m) {
@@ -83,12 +85,16 @@ export function normalizeOptions(o = {}) {
 }
 
 /**
- * A cache over one granted folder, served by one guest instance. Methods are
- * synchronous and mirror the WIT `cache` interface; a WIT `error` is thrown
- * as a SandCacheError whose `code` is the WIT error-code name. A trap in the
- * guest throws code 'guest-fault' and the instance is replaced on next use.
+ * A cache over one granted folder, served by one guest instance in the
+ * calling thread, with no deadline: a guest that loops blocks this thread
+ * forever. SandCache (isolated.mjs) runs one of these in a worker thread
+ * that it terminates at the deadline; use GuestCache directly only with a
+ * trusted guest. Methods are synchronous and mirror the WIT `cache`
+ * interface; a WIT `error` is thrown as a SandCacheError whose `code` is the
+ * WIT error-code name. A trap in the guest throws code 'guest-fault' and the
+ * instance is replaced on next use.
  */
-export class SandCache {
+export class GuestCache {
   /**
    * @param {string} dir the granted folder (created if missing)
    * @param {object} [cfg]
@@ -195,7 +201,7 @@ export class SandCache {
   /** Lowers the `options` record, flattened: backend, namespace, path, ttl-ms (i64), max-entries. */
   static #opts(mem, o) {
     const n = normalizeOptions(o);
-    return [BACKENDS.indexOf(n.backend), ...SandCache.#str(mem, n.namespace, 'namespace'), ...SandCache.#str(mem, n.path, 'path'), n.ttlMs, n.maxEntries];
+    return [BACKENDS.indexOf(n.backend), ...GuestCache.#str(mem, n.namespace, 'namespace'), ...GuestCache.#str(mem, n.path, 'path'), n.ttlMs, n.maxEntries];
   }
 
   static #key(key, what = 'key') {
@@ -208,8 +214,8 @@ export class SandCache {
 
   /** get: {value: string|null (compact JSON), expired: bool, hit: bool}. */
   get(key, opts) {
-    const k = SandCache.#key(key);
-    return this.#call('get', (m) => [...SandCache.#str(m, k), ...SandCache.#opts(m, opts)], (m, ret) => {
+    const k = GuestCache.#key(key);
+    return this.#call('get', (m) => [...GuestCache.#str(m, k), ...GuestCache.#opts(m, opts)], (m, ret) => {
       // lookup = {value: option<string> @4 (tag @4, ptr @8, len @12), expired: bool @16}
       const value = m.u8(ret + 4) ? m.stringAt(ret + 8) : null;
       return { value, expired: m.u8(ret + 16) !== 0, hit: value !== null };
@@ -218,40 +224,40 @@ export class SandCache {
 
   /** put: stores JSON text; {expired, evicted} counts what the put removed. */
   put(key, valueJson, opts) {
-    const k = SandCache.#key(key);
+    const k = GuestCache.#key(key);
     const v = encodeString(valueJson, 'value');
     if (v.length > MAX_VALUE_BYTES) throw new SandCacheError('invalid-argument', `value is ${v.length} bytes; the limit is ${MAX_VALUE_BYTES}`);
-    return this.#call('put', (m) => [...SandCache.#str(m, k), ...SandCache.#str(m, v), ...SandCache.#opts(m, opts)],
+    return this.#call('put', (m) => [...GuestCache.#str(m, k), ...GuestCache.#str(m, v), ...GuestCache.#opts(m, opts)],
       // put-outcome = {expired: u32 @4, evicted: u32 @8}
       (m, ret) => ({ expired: m.u32(ret + 4), evicted: m.u32(ret + 8) }));
   }
 
   /** delete: true when a live entry existed. */
   delete(key, opts) {
-    const k = SandCache.#key(key);
-    return this.#call('delete', (m) => [...SandCache.#str(m, k), ...SandCache.#opts(m, opts)], (m, ret) => m.u8(ret + 4) !== 0);
+    const k = GuestCache.#key(key);
+    return this.#call('delete', (m) => [...GuestCache.#str(m, k), ...GuestCache.#opts(m, opts)], (m, ret) => m.u8(ret + 4) !== 0);
   }
 
   /** clear: removes every entry of the namespace. */
   clear(opts) {
-    this.#call('clear', (m) => SandCache.#opts(m, opts), () => undefined);
+    this.#call('clear', (m) => GuestCache.#opts(m, opts), () => undefined);
   }
 
   /** stats: {entries, expired} as BigInt (u64). */
   stats(opts) {
     // store-stats = {entries: u64 @8, expired: u64 @16} (payload aligned to 8)
-    return this.#call('stats', (m) => SandCache.#opts(m, opts), (m, ret) => ({ entries: m.u64(ret + 8), expired: m.u64(ret + 16) }));
+    return this.#call('stats', (m) => GuestCache.#opts(m, opts), (m, ret) => ({ entries: m.u64(ret + 8), expired: m.u64(ret + 16) }));
   }
 
   /** purge: removes expired entries of every namespace; returns how many (BigInt). */
   purge(opts) {
-    return this.#call('purge', (m) => SandCache.#opts(m, opts), (m, ret) => m.u64(ret + 8));
+    return this.#call('purge', (m) => GuestCache.#opts(m, opts), (m, ret) => m.u64(ret + 8));
   }
 
   /** keys: live keys of the namespace starting with prefix, sorted. */
   keys(prefix = '', opts) {
-    const p = prefix === '' ? new Uint8Array(0) : SandCache.#key(prefix, 'prefix');
-    return this.#call('keys', (m) => [...SandCache.#str(m, p), ...SandCache.#opts(m, opts)], (m, ret) => {
+    const p = prefix === '' ? new Uint8Array(0) : GuestCache.#key(prefix, 'prefix');
+    return this.#call('keys', (m) => [...GuestCache.#str(m, p), ...GuestCache.#opts(m, opts)], (m, ret) => {
       // list<string> @4: (array ptr, count); each element is a (ptr, len) pair, 8 bytes
       const arr = m.u32(ret + 4);
       return Array.from({ length: m.u32(ret + 8) }, (_, i) => m.stringAt(arr + 8 * i));
@@ -268,17 +274,17 @@ export class SandCache {
     const rb = encodeString(request ?? 'null', 'request');
     if (pb.length + (sb?.length ?? 0) + rb.length > MAX_VALUE_BYTES) throw new SandCacheError('invalid-argument', `request is larger than the limit of ${MAX_VALUE_BYTES} bytes`);
     return this.#call('llm-key', (m) => [
-      ...SandCache.#str(m, pb),
+      ...GuestCache.#str(m, pb),
       // option<string> flattens to (tag, ptr, len); (0, 0, 0) for none
-      ...(sb === null ? [0, 0, 0] : [1, ...SandCache.#str(m, sb)]),
-      ...SandCache.#str(m, rb),
+      ...(sb === null ? [0, 0, 0] : [1, ...GuestCache.#str(m, sb)]),
+      ...GuestCache.#str(m, rb),
     ], (m, ret) => m.stringAt(ret + 4));
   }
 
   /** parse-options: a Harn option dictionary (JSON text) to an options object. */
   parseOptions(dictJson) {
     const b = encodeString(dictJson, 'options');
-    return this.#call('parse-options', (m) => SandCache.#str(m, b), (m, ret) => ({
+    return this.#call('parse-options', (m) => GuestCache.#str(m, b), (m, ret) => ({
       // options @8: backend u8 @8, namespace @12, path @20, ttl-ms u64 @32, max-entries u32 @40
       backend: BACKENDS[m.u8(ret + 8)],
       namespace: m.stringAt(ret + 12),
@@ -291,7 +297,7 @@ export class SandCache {
   /** parse-duration: whole seconds (BigInt). */
   parseDuration(text) {
     const b = encodeString(text, 'duration');
-    return this.#call('parse-duration', (m) => SandCache.#str(m, b), (m, ret) => m.u64(ret + 8));
+    return this.#call('parse-duration', (m) => GuestCache.#str(m, b), (m, ret) => m.u64(ret + 8));
   }
 }
 

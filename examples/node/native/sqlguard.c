@@ -92,3 +92,33 @@ int sqlite3_sqlguard_init(sqlite3 *db, char **err, const sqlite3_api_routines *a
 	sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
 	return sqlite3_set_authorizer(db, authorize, 0);
 }
+
+/*
+ * The host's own connection (never the guest's): flock(fd, op) for files.mjs,
+ * op 1 = LOCK_EX (blocking), 0 = LOCK_UN. Here because fs-ext, the usual npm
+ * binding of flock(2), is not safe to load in more than one worker thread,
+ * and the guest runs in worker threads.
+ */
+#include <errno.h>
+#include <sys/file.h>
+
+static void flock_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+	(void)argc;
+	int fd = sqlite3_value_int(argv[0]);
+	int op = sqlite3_value_int(argv[1]) ? LOCK_EX : LOCK_UN;
+	int rc;
+	do rc = flock(fd, op);
+	while (rc != 0 && errno == EINTR);
+	sqlite3_result_int(ctx, rc == 0 ? 0 : errno);
+}
+
+#ifdef _WIN32
+__declspec(dllexport)
+#endif
+int sqlite3_sqlguard_host_init(sqlite3 *db, char **err, const sqlite3_api_routines *api) {
+	SQLITE_EXTENSION_INIT2(api);
+	(void)err;
+	int rc = sqlite3_create_function(db, "sandcache_flock", 2, SQLITE_UTF8, 0, flock_fn, 0, 0);
+	if (rc == SQLITE_OK) rc = sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, (int *)0);
+	return rc;
+}

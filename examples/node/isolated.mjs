@@ -1,0 +1,127 @@
+// SandCache: the guest and both capabilities in a worker thread, so that a
+// call past its deadline can end. The API stays synchronous: the calling
+// thread posts the request on a MessagePort and blocks in Atomics.wait on a
+// shared state word (with the deadline as its timeout); the worker
+// (guest-worker.mjs) takes the request with receiveMessageOnPort, runs it on
+// its GuestCache and posts the reply the same way. When the deadline passes
+// first, the worker is terminated (V8 stops a looping guest at its next
+// loop or call check), the instance with its connections is discarded, and
+// the call throws code 'timeout'; the next call starts a fresh worker.
+//
+// The injected clock is a function of the calling thread: the worker asks
+// for it through the same channel (state CLOCK), which the waiting caller
+// answers.
+
+import fs from 'node:fs';
+import { Worker, MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import { SandCacheError } from './abi.mjs';
+import { compile, DEFAULT_WASM } from './sandcache.mjs';
+
+/** A call's default deadline (ms): as the Go CLI's --timeout default. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** How long a fresh worker may take to load the host modules and instantiate (ms). */
+const STARTUP_MS = 30_000;
+
+// The shared state word (Int32Array index 0).
+export const STATE = { IDLE: 0, REQUEST: 1, REPLY: 2, CLOCK: 3, CLOCK_ANSWER: 4 };
+
+const WORKER = new URL('./guest-worker.mjs', import.meta.url);
+
+/**
+ * A cache over one granted folder, served by one guest instance in a worker
+ * thread. Methods are synchronous and mirror the WIT `cache` interface (see
+ * GuestCache); errors are SandCacheError with `code` a WIT error-code name,
+ * 'guest-fault' (the guest trapped), or 'timeout' (the call passed its
+ * deadline: the instance was discarded, the mem backend's data with it).
+ */
+export class SandCache {
+  /**
+   * @param {string} dir the granted folder (created if missing)
+   * @param {object} [cfg]
+   * @param {string|Uint8Array} [cfg.wasm] guest module path or bytes (default: host/guest.wasm)
+   * @param {() => number|bigint} [cfg.clock] wall clock in ms since the epoch (default: real)
+   * @param {number} [cfg.timeoutMs] each call's deadline in ms (default 30 000)
+   */
+  constructor(dir, { wasm = DEFAULT_WASM, clock = null, timeoutMs = DEFAULT_TIMEOUT_MS } = {}) {
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new SandCacheError('invalid-argument', 'timeoutMs must be a positive number of milliseconds');
+    this.module = compile(wasm); // compiled once here, shared with every worker
+    fs.mkdirSync(dir, { recursive: true });
+    this.dir = fs.realpathSync(dir);
+    this.clock = clock;
+    this.timeoutMs = timeoutMs;
+    this.w = null;
+  }
+
+  /** Ends the worker (and its connections). The cache can be used again after. */
+  close() {
+    if (!this.w) return;
+    const { worker } = this.w;
+    this.w = null;
+    worker.terminate();
+  }
+
+  #start() {
+    const state = new Int32Array(new SharedArrayBuffer(4));
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(WORKER, {
+      workerData: { dir: this.dir, module: this.module, clock: this.clock !== null, state, port: port2 },
+      transferList: [port2],
+      stdout: false,
+      stderr: false,
+    });
+    worker.unref(); // an idle cache never keeps the process alive
+    worker.on('error', () => {}); // reported through the state word (or its absence)
+    this.w = { worker, state, port: port1 };
+    const ready = this.#await(STARTUP_MS, 'start');
+    if (!ready.ok) throw new SandCacheError(ready.code, ready.message, 'start');
+  }
+
+  /** Waits for the worker's reply, serving clock requests, until timeoutMs. */
+  #await(timeoutMs, op) {
+    const { state, port } = this.w;
+    const end = performance.now() + timeoutMs;
+    for (;;) {
+      const s = Atomics.load(state, 0);
+      if (s === STATE.REPLY) {
+        Atomics.store(state, 0, STATE.IDLE);
+        return receiveMessageOnPort(port).message;
+      }
+      if (s === STATE.CLOCK) {
+        let v;
+        try { v = { ok: true, value: BigInt(this.clock()) }; } catch (e) { v = { ok: false, message: String(e?.message ?? e) }; }
+        port.postMessage(v);
+        Atomics.store(state, 0, STATE.CLOCK_ANSWER);
+        Atomics.notify(state, 0);
+        continue;
+      }
+      const left = end - performance.now();
+      if (left <= 0 || Atomics.wait(state, 0, s, left) === 'timed-out' && Atomics.load(state, 0) === s) {
+        this.close();
+        throw new SandCacheError('timeout', `sandcache: ${op} did not end within ${timeoutMs} ms; the guest instance was discarded`, op);
+      }
+    }
+  }
+
+  #call(op, args) {
+    if (!this.w) this.#start();
+    const { state, port } = this.w;
+    port.postMessage({ op, args });
+    Atomics.store(state, 0, STATE.REQUEST);
+    Atomics.notify(state, 0);
+    const r = this.#await(this.timeoutMs, op);
+    if (r.ok) return r.value;
+    if (r.fatal) this.close();
+    throw new SandCacheError(r.code, r.message, r.op);
+  }
+
+  get(key, opts) { return this.#call('get', [key, opts]); }
+  put(key, valueJson, opts) { return this.#call('put', [key, valueJson, opts]); }
+  delete(key, opts) { return this.#call('delete', [key, opts]); }
+  clear(opts) { return this.#call('clear', [opts]); }
+  stats(opts) { return this.#call('stats', [opts]); }
+  purge(opts) { return this.#call('purge', [opts]); }
+  keys(prefix, opts) { return this.#call('keys', [prefix, opts]); }
+  llmKey(prompt, system, request) { return this.#call('llmKey', [prompt, system, request]); }
+  parseOptions(dictJson) { return this.#call('parseOptions', [dictJson]); }
+  parseDuration(text) { return this.#call('parseDuration', [text]); }
+}
