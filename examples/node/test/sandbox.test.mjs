@@ -1,0 +1,307 @@
+// The Node host keeps the Go host's sandbox promise: a hostile guest (a
+// module of our own, assembled here from WAT, calling the real `sql`
+// capability; and the Go hostile modules of tests/testdata/hostile when they
+// are built), a hostile folder (FIFOs, sockets, hard links, symlinks, huge
+// sparse files, planted schema objects, broken databases) and a looping
+// guest. Each ends in an error to the caller, the process alive, calls ended
+// by their deadline, and a canary folder outside the grant unchanged byte
+// for byte.
+
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { parse as parseWat } from '@bytecodealliance/jco';
+import { SandCache, GuestCache } from '../sandcache.mjs';
+import { SqlSession } from '../sql.mjs';
+import { Files, MAX_RECORD_BYTES } from '../files.mjs';
+import { CapError } from '../abi.mjs';
+import { expectedSchema } from '../schema.mjs';
+import { REPO, needWasm, tempDir } from '../testing.mjs';
+
+const Database = createRequire(import.meta.url)('better-sqlite3');
+
+const codeOf = (fn) => {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof CapError || e?.name === 'SandCacheError') return e.code;
+    throw e;
+  }
+  return 'no error';
+};
+
+/** A folder outside the grant with known content, and a check that it is unchanged. */
+function canary(t) {
+  const dir = tempDir(t, 'sandcache-canary-');
+  fs.writeFileSync(path.join(dir, 'outside.txt'), 'outside the grant\n');
+  const db = new Database(path.join(dir, 'outside.db'));
+  db.exec('CREATE TABLE secret(x); INSERT INTO secret VALUES (42);');
+  db.close();
+  const snap = () => Object.fromEntries(fs.readdirSync(dir).sort().map((n) => [n, fs.readFileSync(path.join(dir, n)).toString('base64')]));
+  const before = snap();
+  return { dir, assertUnchanged: () => assert.deepEqual(snap(), before, 'the canary folder changed') };
+}
+
+const mkfifo = (p) => execFileSync('mkfifo', [p]);
+
+test('sql: ATTACH, VACUUM INTO, PRAGMAs, URIs, extensions and foreign objects are not permitted', (t) => {
+  const c = canary(t);
+  const root = tempDir(t);
+  let mem = null;
+  const s = new SqlSession(root, () => (mem ??= null));
+  t.after(() => s.closeAll());
+  const out = path.join(c.dir, 'outside.db');
+  const attacks = [
+    `ATTACH DATABASE '${out}' AS o`,
+    "ATTACH DATABASE '../x.db' AS o",
+    `ATTACH DATABASE 'file:${out}?mode=rwc' AS o`,
+    `VACUUM INTO '${path.join(c.dir, 'copy.db')}'`,
+    'VACUUM',
+    'PRAGMA database_list',
+    'PRAGMA writable_schema = ON',
+    'PRAGMA trusted_schema = ON',
+    "SELECT load_extension('/tmp/x.so')",
+    "SELECT readfile('/etc/passwd')",
+    'CREATE VIEW v AS SELECT 1',
+    'CREATE TABLE other(x)',
+    'CREATE TEMP TABLE t(x)',
+    'CREATE TRIGGER evil AFTER INSERT ON cache_entries BEGIN SELECT 1; END',
+    'WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT count(*) FROM r',
+    'SELECT * FROM sqlite_temp_master',
+    'CREATE VIRTUAL TABLE v USING fts5(x)',
+  ];
+  const file = s.open('cache.sqlite', false);
+  for (const db of [file]) {
+    s.exec(db, 'CREATE TABLE IF NOT EXISTS cache_entries (namespace TEXT NOT NULL,cache_key TEXT NOT NULL,value_json TEXT NOT NULL,created_at_ms INTEGER NOT NULL,expires_at_ms INTEGER,last_accessed_ms INTEGER NOT NULL,PRIMARY KEY(namespace, cache_key));');
+    for (const sql of attacks) {
+      assert.equal(codeOf(() => s.exec(db, sql)), 'not-permitted', `exec ${sql}`);
+      assert.equal(codeOf(() => s.prepare(db, sql)), 'not-permitted', `prepare ${sql}`);
+    }
+  }
+  assert.equal(codeOf(() => s.open(out, false)), 'not-permitted');
+  assert.equal(codeOf(() => s.open('file:x.db?mode=rwc', false)), 'not-permitted');
+  assert.equal(fs.existsSync(path.join(root, '..', 'x.db')), false);
+  assert.equal(fs.existsSync(path.join(c.dir, 'copy.db')), false);
+  c.assertUnchanged();
+});
+
+test('sql: the memory connection is confined too', async (t) => {
+  const { openDatabase } = await import('../sql.mjs');
+  const c = canary(t);
+  let mem = null;
+  const s = new SqlSession(tempDir(t), () => (mem ??= openDatabase(':memory:')));
+  t.after(() => { s.closeAll(); mem?.close(); });
+  const db = s.open('', true);
+  assert.equal(codeOf(() => s.exec(db, `ATTACH DATABASE '${path.join(c.dir, 'outside.db')}' AS o`)), 'not-permitted');
+  assert.equal(codeOf(() => s.exec(db, `VACUUM INTO '${path.join(c.dir, 'm.db')}'`)), 'not-permitted');
+  assert.equal(codeOf(() => s.prepare(db, 'PRAGMA database_list')), 'not-permitted');
+  c.assertUnchanged();
+});
+
+test('sql: the real guest creates exactly the schema objects the host expects', (t) => {
+  needWasm(t);
+  const dir = tempDir(t);
+  const cache = new GuestCache(dir);
+  cache.put('k', '1', { backend: 'sqlite' });
+  cache.close();
+  const db = new Database(path.join(dir, 'cache.sqlite'), { readonly: true });
+  const got = db.prepare("SELECT name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex_%'").all();
+  db.close();
+  const want = expectedSchema();
+  assert.deepEqual(got.map((r) => r.name).sort(), [...want.keys()].sort());
+  for (const r of got) assert.equal(r.sql, want.get(r.name).sql, r.name);
+});
+
+/** A granted folder whose cache.sqlite the real guest made, and the path of that database. */
+function grantedWithDb(t) {
+  const dir = tempDir(t);
+  const g = new GuestCache(dir);
+  g.put('k', '{"v":1}', { backend: 'sqlite' });
+  g.close();
+  return { dir, db: path.join(dir, 'cache.sqlite') };
+}
+
+test('hostile folder: planted triggers and views make open fail with corrupt, naming the object', (t) => {
+  needWasm(t);
+  const plants = [
+    ['CREATE VIEW planted_view AS SELECT 1', /view "planted_view" was not created by sandcache or Harn/],
+    ["CREATE TRIGGER planted AFTER INSERT ON cache_entries BEGIN SELECT 1; END", /trigger "planted" was not created/],
+    // a looping trigger under one of sandcache's own names
+    ['DROP TRIGGER sandcache_count_insert; CREATE TRIGGER sandcache_count_insert AFTER INSERT ON cache_entries BEGIN ' +
+      'INSERT INTO sandcache_counts SELECT NEW.namespace, x FROM (WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r) SELECT x FROM r) WHERE x < 0; END',
+    /trigger "sandcache_count_insert" differs/],
+  ];
+  for (const [sql, want] of plants) {
+    const { dir, db } = grantedWithDb(t);
+    const raw = new Database(db);
+    raw.exec(sql);
+    raw.close();
+    const c = new SandCache(dir, { timeoutMs: 10_000 });
+    const t0 = Date.now();
+    assert.throws(() => c.put('k2', '2', { backend: 'sqlite' }), (e) => e.code === 'corrupt' && want.test(e.message) && !e.message.includes(dir));
+    assert.throws(() => c.get('k', { backend: 'sqlite' }), (e) => e.code === 'corrupt');
+    assert.ok(Date.now() - t0 < 10_000);
+    c.close();
+  }
+});
+
+test('hostile folder: FIFO, socket, symlink and hard link at the database and its companions are not-permitted, without blocking', async (t) => {
+  needWasm(t);
+  const c = canary(t);
+  const outside = path.join(c.dir, 'outside.db');
+  const plants = {
+    fifo: (p) => mkfifo(p),
+    symlink: (p) => fs.symlinkSync(outside, p),
+    hardlink: (p) => fs.linkSync(path.join(c.dir, 'link-target'), p),
+    socket: async (p) => {
+      const srv = net.createServer();
+      await new Promise((r) => srv.listen(p, r));
+      t.after(() => srv.close());
+    },
+  };
+  fs.writeFileSync(path.join(c.dir, 'link-target'), '');
+  const before = fs.readFileSync(outside);
+  for (const suffix of ['', '-journal', '-wal', '-shm']) {
+    for (const [kind, plant] of Object.entries(plants)) {
+      const dir = tempDir(t);
+      await plant(path.join(dir, 'cache.sqlite' + suffix));
+      const cache = new SandCache(dir, { timeoutMs: 5_000 });
+      assert.throws(() => cache.put('k', '1', { backend: 'sqlite' }), (e) => e.code === 'not-permitted' && e.message.includes('cache.sqlite' + suffix) && !e.message.includes(dir), `${kind} at cache.sqlite${suffix}`);
+      cache.close();
+    }
+  }
+  assert.deepEqual(fs.readFileSync(outside), before);
+});
+
+test('hostile folder: fs records that are FIFOs, sockets, hard links or huge sparse files are refused before reading', async (t) => {
+  const c = canary(t);
+  const root = tempDir(t);
+  const f = new Files(root);
+  fs.mkdirSync(path.join(root, 'ns'));
+  mkfifo(path.join(root, 'ns', 'fifo'));
+  fs.writeFileSync(path.join(c.dir, 'secret'), 'secret');
+  fs.linkSync(path.join(c.dir, 'secret'), path.join(root, 'ns', 'hard'));
+  const srv = net.createServer();
+  await new Promise((r) => srv.listen(path.join(root, 'ns', 'sock'), r));
+  t.after(() => srv.close());
+  const sparse = path.join(root, 'ns', 'sparse');
+  fs.closeSync(fs.openSync(sparse, 'w'));
+  fs.truncateSync(sparse, 200 * 1024 ** 3); // 200 GB, no blocks
+  const rss = process.memoryUsage().rss;
+  assert.equal(codeOf(() => f.read('ns/fifo')), 'not-permitted');
+  assert.equal(codeOf(() => f.read('ns/sock')), 'not-permitted');
+  assert.equal(codeOf(() => f.read('ns/hard')), 'not-permitted');
+  assert.equal(codeOf(() => f.replace('ns/hard', Buffer.from('secret'), Buffer.from('x'))), 'not-permitted');
+  assert.equal(codeOf(() => f.read('ns/sparse')), 'io');
+  assert.ok(process.memoryUsage().rss - rss < 64 << 20, 'reading a huge record allocated memory');
+  fs.truncateSync(sparse, MAX_RECORD_BYTES);
+  assert.equal(f.read('ns/sparse').length, MAX_RECORD_BYTES); // at the limit: read
+  c.assertUnchanged();
+});
+
+test('hostile folder: truncated and corrupt databases end in errors, the process alive', (t) => {
+  needWasm(t);
+  for (const damage of [(p) => fs.truncateSync(p, 1000), (p) => { const b = fs.readFileSync(p); b.fill(0x5a, 0, 100); fs.writeFileSync(p, b); }]) {
+    const { dir, db } = grantedWithDb(t);
+    damage(db);
+    const c = new SandCache(dir, { timeoutMs: 10_000 });
+    assert.throws(() => c.get('k', { backend: 'sqlite' }), (e) => ['corrupt', 'io'].includes(e.code));
+    c.close();
+  }
+});
+
+// ---- hostile guests ---------------------------------------------------------
+
+/**
+ * A guest of our own: its `get` opens cache.sqlite (or the memory database)
+ * through the real `sql` import and runs one attack chosen by the key's first
+ * byte ('a' ATTACH, 'v' VACUUM INTO, 'p' PRAGMA database_list, 'm' ATTACH on
+ * the memory connection), returning the import's result<_, error> as its own;
+ * 'l' loops forever without calling anything.
+ */
+async function hostileModule(outsideDb, copyDb) {
+  const q = (s) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  const attach = `ATTACH DATABASE '${outsideDb}' AS o`;
+  const vacuum = `VACUUM INTO '${copyDb}'`;
+  const pragma = 'PRAGMA database_list';
+  const wat = `(module
+  (import "sandcache:cache/sql@0.1.0" "open" (func $open (param i32 i32 i32 i32)))
+  (import "sandcache:cache/sql@0.1.0" "exec" (func $exec (param i32 i32 i32 i32)))
+  (memory (export "memory") 2)
+  (global $bump (mut i32) (i32.const 8192))
+  (data (i32.const 256) "cache.sqlite")
+  (data (i32.const 512) "${q(attach)}")
+  (data (i32.const 2048) "${q(vacuum)}")
+  (data (i32.const 3584) "${pragma}")
+  (func (export "_initialize"))
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
+    (local $p i32)
+    (local.set $p (i32.and (i32.add (global.get $bump) (i32.sub (local.get 2) (i32.const 1))) (i32.sub (i32.const 0) (local.get 2))))
+    (global.set $bump (i32.add (local.get $p) (local.get 3)))
+    (local.get $p))
+  (func (export "sandcache:cache/cache@0.1.0#get") (param i32 i32 i32 i32 i32 i32 i32 i64 i32) (result i32)
+    (local $mode i32) (local $db i32)
+    (local.set $mode (i32.load8_u (local.get 0)))
+    (if (i32.eq (local.get $mode) (i32.const 108)) (then (loop $spin (br $spin))))
+    (call $open (i32.const 256) (i32.const 12) (i32.eq (local.get $mode) (i32.const 109)) (i32.const 1024))
+    (if (i32.load8_u (i32.const 1024)) (then (return (i32.const 1024))))
+    (local.set $db (i32.load (i32.const 1028)))
+    (if (i32.eq (local.get $mode) (i32.const 118))
+      (then (call $exec (local.get $db) (i32.const 2048) (i32.const ${Buffer.byteLength(vacuum)}) (i32.const 1536)))
+      (else (if (i32.eq (local.get $mode) (i32.const 112))
+        (then (call $exec (local.get $db) (i32.const 3584) (i32.const ${pragma.length}) (i32.const 1536)))
+        (else (call $exec (local.get $db) (i32.const 512) (i32.const ${Buffer.byteLength(attach)}) (i32.const 1536))))))
+    (i32.const 1536))
+  (func (export "cabi_post_sandcache:cache/cache@0.1.0#get") (param i32)))`;
+  return await parseWat(wat);
+}
+
+test('hostile guest: ATTACH, VACUUM INTO and PRAGMA database_list through the real sql import are not-permitted', async (t) => {
+  const c = canary(t);
+  const wasm = await hostileModule(path.join(c.dir, 'outside.db'), path.join(c.dir, 'copy.db'));
+  const dir = tempDir(t);
+  const cache = new SandCache(dir, { wasm, timeoutMs: 5_000 });
+  t.after(() => cache.close());
+  for (const key of ['attach', 'vacuum', 'pragma', 'memory-attach']) {
+    assert.throws(() => cache.get(key), (e) => e.code === 'not-permitted' && !e.message.includes(dir) && !e.message.includes(c.dir.split('/').at(-1)) || assert.fail(`${key}: ${e.code} ${e.message}`), key);
+  }
+  assert.equal(fs.existsSync(path.join(c.dir, 'copy.db')), false);
+  c.assertUnchanged();
+});
+
+test('hostile guest: a guest that loops ends at its deadline, the instance is discarded and the next call works', async (t) => {
+  const c = canary(t);
+  const wasm = await hostileModule(path.join(c.dir, 'outside.db'), path.join(c.dir, 'copy.db'));
+  const cache = new SandCache(tempDir(t), { wasm, timeoutMs: 200 });
+  t.after(() => cache.close());
+  const t0 = performance.now();
+  assert.throws(() => cache.get('loop'), (e) => e.code === 'timeout');
+  assert.ok(performance.now() - t0 < 2_000, 'the call did not end within 2 s of its 200 ms deadline');
+  assert.throws(() => cache.get('attach'), (e) => e.code === 'not-permitted'); // a fresh instance serves
+  c.assertUnchanged();
+});
+
+// The Go hostile-guest modules (tests/testdata/hostile/*.wasm), when built:
+// every export call ends in a value or an error, by its deadline, the
+// process alive and the canary unchanged.
+const HOSTILE = path.join(REPO, 'tests/testdata/hostile');
+const hostileWasm = fs.existsSync(HOSTILE) ? fs.readdirSync(HOSTILE).filter((n) => n.endsWith('.wasm')) : [];
+test('hostile guests of the Go suite, run from Node', { skip: hostileWasm.length === 0 && 'tests/testdata/hostile/*.wasm not built' }, async (t) => {
+  for (const name of hostileWasm) {
+    await t.test(name, (t) => {
+      const c = canary(t);
+      const cache = new SandCache(tempDir(t), { wasm: path.join(HOSTILE, name), timeoutMs: 2_000 });
+      t.after(() => cache.close());
+      for (const [op, call] of [['get', () => cache.get('k', { backend: 'sqlite' })], ['put', () => cache.put('k', '1', { backend: 'fs' })], ['keys', () => cache.keys('', { backend: 'mem' })]]) {
+        const t0 = performance.now();
+        try { call(); } catch (e) { assert.equal(e.name, 'SandCacheError', `${op}: ${e}`); }
+        assert.ok(performance.now() - t0 < 2_000 + 2_000, `${op} did not end by its deadline`);
+      }
+      c.assertUnchanged();
+    });
+  }
+});
