@@ -29,7 +29,8 @@ import { sqlguardLibrary } from './native/build.mjs';
 // in-memory connection of this thread (fs-ext cannot be loaded in more than
 // one worker thread: it aborts the process).
 let flockStmt = null;
-function flockSync(fd, how) {
+/** flock(2) on fd: how 'ex' (LOCK_EX, blocking) or 'un' (LOCK_UN); throws on failure. */
+export function flockSync(fd, how) {
   if (!flockStmt) {
     const Database = createRequire(import.meta.url)('better-sqlite3');
     const db = new Database(':memory:');
