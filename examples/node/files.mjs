@@ -23,23 +23,9 @@ import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import { CapError } from './abi.mjs';
 
-import { sqlguardLibrary } from './native/build.mjs';
 
-// flock(2), which node:fs lacks, from native/sqlguard.c through a private
-// in-memory connection of this thread (fs-ext cannot be loaded in more than
-// one worker thread: it aborts the process).
-let flockStmt = null;
-/** flock(2) on fd: how 'ex' (LOCK_EX, blocking) or 'un' (LOCK_UN); throws on failure. */
-export function flockSync(fd, how) {
-  if (!flockStmt) {
-    const Database = createRequire(import.meta.url)('better-sqlite3');
-    const db = new Database(':memory:');
-    db.loadExtension(sqlguardLibrary(), 'sqlite3_sqlguard_host_init');
-    flockStmt = db.prepare('SELECT sandcache_flock(?, ?)').pluck();
-  }
-  const errno = flockStmt.get(fd, how === 'ex' ? 1 : 0);
-  if (errno !== 0) throw Object.assign(new Error(`flock: errno ${errno}`), { code: `errno ${errno}` });
-}
+export { flockSync } from './native/host.mjs';
+import { flockSync } from './native/host.mjs';
 
 const MAX_PATH_BYTES = 4096;
 const MAX_NAME_BYTES = 255;

@@ -4,8 +4,10 @@
 // shared state word (with the deadline as its timeout); the worker
 // (guest-worker.mjs) takes the request with receiveMessageOnPort, runs it on
 // its GuestCache and posts the reply the same way. When the deadline passes
-// first, the worker is terminated (V8 stops a looping guest at its next
-// loop or call check), the instance with its connections is discarded, and
+// first, the worker's SQLite statements are interrupted (sqlite3_interrupt,
+// through native/sqlguard.c) and the worker is terminated (V8 stops a looping
+// guest at its next loop or call check), the instance with its connections
+// is discarded, and
 // the call throws code 'timeout'; the next call starts a fresh worker.
 //
 // The injected clock is a function of the calling thread: the worker asks
@@ -13,17 +15,24 @@
 // answers.
 
 import fs from 'node:fs';
+import crypto from 'node:crypto';
 import { Worker, MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { SandCacheError } from './abi.mjs';
 import { compile, DEFAULT_WASM } from './sandcache.mjs';
+import { interruptTagged } from './native/host.mjs';
 
 /** A call's default deadline (ms): as the Go CLI's --timeout default. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** How long a fresh worker may take to load the host modules and instantiate (ms). */
 const STARTUP_MS = 30_000;
 
-// The shared state word (Int32Array index 0).
+// The shared words: SLOT.STATE holds one of STATE; SLOT.ABANDONED is set by
+// the owner when it gives the instance up; SLOT.IN_NATIVE by the worker
+// while a capability call runs (see gate in guest-worker.mjs).
+export const SLOT = { STATE: 0, ABANDONED: 1, IN_NATIVE: 2 };
 export const STATE = { IDLE: 0, REQUEST: 1, REPLY: 2, CLOCK: 3, CLOCK_ANSWER: 4 };
+/** How long close() keeps interrupting before it leaves the worker to a reaper (ms). */
+const DRAIN_MS = 1_000;
 
 const WORKER = new URL('./guest-worker.mjs', import.meta.url);
 
@@ -50,28 +59,57 @@ export class SandCache {
     this.clock = clock;
     this.timeoutMs = timeoutMs;
     this.w = null;
+    /** Settles when the last worker ended by close() or a deadline has exited. */
+    this.discarded = Promise.resolve();
   }
 
   /** Ends the worker (and its connections). The cache can be used again after. */
   close() {
     if (!this.w) return;
-    const { worker } = this.w;
+    const { worker, tag, state } = this.w;
     this.w = null;
-    worker.terminate();
+    // A statement running in the worker holds its thread in native code,
+    // where terminate() cannot reach, and better-sqlite3 aborts the process
+    // if its error surfaces while the worker terminates. So: refuse further
+    // capability calls, interrupt the running statement (again, in case it
+    // had not started yet), and terminate once no capability call runs.
+    Atomics.store(state, SLOT.ABANDONED, 1);
+    const until = performance.now() + DRAIN_MS;
+    for (;;) {
+      interruptTagged(tag);
+      if (Atomics.load(state, SLOT.IN_NATIVE) === 0 || performance.now() > until) break;
+      Atomics.wait(state, SLOT.IN_NATIVE, 1, 5);
+    }
+    if (Atomics.load(state, SLOT.IN_NATIVE) === 0) {
+      this.discarded = worker.terminate();
+      return;
+    }
+    // Still in native code (a blocking system call): reap it when it returns.
+    this.discarded = new Promise((resolve) => {
+      const reaper = setInterval(() => {
+        interruptTagged(tag);
+        if (Atomics.load(state, SLOT.IN_NATIVE) === 0) {
+          clearInterval(reaper);
+          worker.terminate().then(resolve, resolve);
+        }
+      }, 50);
+      reaper.unref();
+    });
   }
 
   #start() {
-    const state = new Int32Array(new SharedArrayBuffer(4));
+    const state = new Int32Array(new SharedArrayBuffer(12));
     const { port1, port2 } = new MessageChannel();
+    const tag = crypto.randomInt(1, 2 ** 47); // names the worker's connections for interruptTagged
     const worker = new Worker(WORKER, {
-      workerData: { dir: this.dir, module: this.module, clock: this.clock !== null, state, port: port2 },
+      workerData: { dir: this.dir, module: this.module, clock: this.clock !== null, state, port: port2, tag },
       transferList: [port2],
       stdout: false,
       stderr: false,
     });
     worker.unref(); // an idle cache never keeps the process alive
     worker.on('error', () => {}); // reported through the state word (or its absence)
-    this.w = { worker, state, port: port1 };
+    this.w = { worker, state, port: port1, tag };
     const ready = this.#await(STARTUP_MS, 'start');
     if (!ready.ok) throw new SandCacheError(ready.code, ready.message, 'start');
   }
@@ -81,21 +119,21 @@ export class SandCache {
     const { state, port } = this.w;
     const end = performance.now() + timeoutMs;
     for (;;) {
-      const s = Atomics.load(state, 0);
+      const s = Atomics.load(state, SLOT.STATE);
       if (s === STATE.REPLY) {
-        Atomics.store(state, 0, STATE.IDLE);
+        Atomics.store(state, SLOT.STATE, STATE.IDLE);
         return receiveMessageOnPort(port).message;
       }
       if (s === STATE.CLOCK) {
         let v;
         try { v = { ok: true, value: BigInt(this.clock()) }; } catch (e) { v = { ok: false, message: String(e?.message ?? e) }; }
         port.postMessage(v);
-        Atomics.store(state, 0, STATE.CLOCK_ANSWER);
-        Atomics.notify(state, 0);
+        Atomics.store(state, SLOT.STATE, STATE.CLOCK_ANSWER);
+        Atomics.notify(state, SLOT.STATE);
         continue;
       }
       const left = end - performance.now();
-      if (left <= 0 || Atomics.wait(state, 0, s, left) === 'timed-out' && Atomics.load(state, 0) === s) {
+      if (left <= 0 || Atomics.wait(state, SLOT.STATE, s, left) === 'timed-out' && Atomics.load(state, SLOT.STATE) === s) {
         this.close();
         throw new SandCacheError('timeout', `sandcache: ${op} did not end within ${timeoutMs} ms; the guest instance was discarded`, op);
       }
@@ -106,8 +144,8 @@ export class SandCache {
     if (!this.w) this.#start();
     const { state, port } = this.w;
     port.postMessage({ op, args });
-    Atomics.store(state, 0, STATE.REQUEST);
-    Atomics.notify(state, 0);
+    Atomics.store(state, SLOT.STATE, STATE.REQUEST);
+    Atomics.notify(state, SLOT.STATE);
     const r = this.#await(this.timeoutMs, op);
     if (r.ok) return r.value;
     if (r.fatal) this.close();

@@ -101,11 +101,19 @@ export class GuestCache {
    * @param {string|Uint8Array} [cfg.wasm] guest module path or bytes (default: host/guest.wasm)
    * @param {() => number|bigint} [cfg.clock] wall clock in ms since the epoch (default: real)
    */
-  constructor(dir, { wasm = DEFAULT_WASM, clock = null } = {}) {
+  /**
+   * @param {string} dir the granted folder (created if missing)
+   * @param {object} [cfg] as SandCache's, plus:
+   * @param {(fn: () => any) => any} [cfg.gate] runs every capability call that
+   *   reaches native code (SandCache's worker uses it to refuse calls once the
+   *   owner abandoned the instance, and to know when none is running)
+   */
+  constructor(dir, { wasm = DEFAULT_WASM, clock = null, gate = (fn) => fn() } = {}) {
     this.module = compile(wasm);
     this.files = new Files(dir);
     this.dir = this.files.root;
     this.clock = clock;
+    this.gate = gate;
     this.memDb = null; // the mem backend's database, shared by every open of it
     this.inst = null;
   }
@@ -146,8 +154,8 @@ export class GuestCache {
     const sql = new SqlSession(this.dir, () => (this.memDb ??= openDatabase(':memory:')));
     const instance = new WebAssembly.Instance(this.module, {
       wasi_snapshot_preview1: wasiImports,
-      [SQL]: sqlImports(() => mem, sql),
-      [FILES]: filesImports(() => mem, this.files),
+      [SQL]: sqlImports(() => mem, sql, this.gate),
+      [FILES]: filesImports(() => mem, this.files, this.gate),
     });
     const ex = instance.exports;
     mem = new GuestMemory(ex.memory, ex.cabi_realloc);
@@ -310,8 +318,8 @@ export class GuestCache {
 // error>` here has its payload at offset 4 (T is u32, bool, option<list<u8>>
 // or list<string>, all aligned <= 4).
 
-function sqlImports(getMem, sql) {
-  const res = (ret, fn, ok) => getMem().putResult(ret, fn, ok);
+function sqlImports(getMem, sql, gate) {
+  const res = (ret, fn, ok) => getMem().putResult(ret, () => gate(fn), ok);
   const text = (p, n) => getMem().string(p, n);
   const okU32 = (ret, v) => getMem().setU32(ret + 4, v);
   const okBool = (ret, v) => getMem().setU8(ret + 4, v ? 1 : 0);
@@ -343,9 +351,9 @@ function sqlImports(getMem, sql) {
   };
 }
 
-function filesImports(getMem, files) {
+function filesImports(getMem, files, gate) {
   const mem = () => getMem();
-  const res = (ret, fn, ok) => mem().putResult(ret, fn, ok);
+  const res = (ret, fn, ok) => mem().putResult(ret, () => gate(fn), ok);
   const okBool = (ret, v) => mem().setU8(ret + 4, v ? 1 : 0);
   // Paths arrive as UTF-8; invalid UTF-8 is invalid-argument, as in the Go host.
   const pathOf = (p, n) => {

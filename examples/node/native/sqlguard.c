@@ -54,7 +54,9 @@ static int authorize(void *arg, int action, const char *a1, const char *a2, cons
 	case SQLITE_TRANSACTION:
 		return SQLITE_OK;
 	case SQLITE_READ:
-		return is_main(db) && in(a1, READABLE) ? SQLITE_OK : SQLITE_DENY;
+		/* count(*) of a whole table reads column "" with no database name;
+		 * with nothing attached and no temp objects, the table is main's */
+		return (db == 0 || is_main(db)) && in(a1, READABLE) ? SQLITE_OK : SQLITE_DENY;
 	case SQLITE_INSERT:
 	case SQLITE_UPDATE:
 	case SQLITE_DELETE:
@@ -79,6 +81,54 @@ static int authorize(void *arg, int action, const char *a1, const char *a2, cons
 	}
 }
 
+
+/*
+ * Interruption. SQLite here has no progress handler (better-sqlite3 builds it
+ * with SQLITE_OMIT_PROGRESS_CALLBACK), so a long statement of the guest is
+ * ended from the owner's thread with sqlite3_interrupt. This library is
+ * loaded once per process, so its registry is shared by all threads: each
+ * guest connection is registered with its thread's tag (set by the worker
+ * through sandcache_set_tag on its host connection) and unregistered by a
+ * client-data destructor, which SQLite calls inside sqlite3_close before the
+ * connection is freed; sandcache_interrupt(tag) holds the registry's mutex
+ * while it interrupts, so it never touches a closed connection.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+struct conn {
+	sqlite3 *db;
+	sqlite3_int64 tag;
+	struct conn *prev, *next;
+};
+static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct conn *registry;
+static _Thread_local sqlite3_int64 thread_tag;
+
+static void unregister(void *p) {
+	struct conn *c = p;
+	pthread_mutex_lock(&registry_mu);
+	if (c->prev) c->prev->next = c->next;
+	else registry = c->next;
+	if (c->next) c->next->prev = c->prev;
+	pthread_mutex_unlock(&registry_mu);
+	free(c);
+}
+
+static int register_conn(sqlite3 *db) {
+	if (thread_tag == 0) return SQLITE_OK;
+	struct conn *c = calloc(1, sizeof *c);
+	if (!c) return SQLITE_NOMEM;
+	c->db = db;
+	c->tag = thread_tag;
+	pthread_mutex_lock(&registry_mu);
+	c->next = registry;
+	if (registry) registry->prev = c;
+	registry = c;
+	pthread_mutex_unlock(&registry_mu);
+	return sqlite3_set_clientdata(db, "sandcache_guard", c, unregister);
+}
+
 #ifdef _WIN32
 __declspec(dllexport)
 #endif
@@ -90,11 +140,14 @@ int sqlite3_sqlguard_init(sqlite3 *db, char **err, const sqlite3_api_routines *a
 	if (rc == SQLITE_OK) rc = sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, (int *)0);
 	if (rc != SQLITE_OK) return rc;
 	sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
+	rc = register_conn(db);
+	if (rc != SQLITE_OK) return rc;
 	return sqlite3_set_authorizer(db, authorize, 0);
 }
 
 /*
- * The host's own connection (never the guest's): flock(fd, op) for files.mjs,
+ * The host's own connection (never the guest's): sandcache_set_tag(tag) and
+ * sandcache_interrupt(tag) (see above), and flock(fd, op) for files.mjs,
  * op 1 = LOCK_EX (blocking), 0 = LOCK_UN. Here because fs-ext, the usual npm
  * binding of flock(2), is not safe to load in more than one worker thread,
  * and the guest runs in worker threads.
@@ -112,6 +165,25 @@ static void flock_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 	sqlite3_result_int(ctx, rc == 0 ? 0 : errno);
 }
 
+static void set_tag_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+	(void)argc;
+	thread_tag = sqlite3_value_int64(argv[0]);
+	sqlite3_result_null(ctx);
+}
+
+static void interrupt_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+	(void)argc;
+	sqlite3_int64 tag = sqlite3_value_int64(argv[0]), n = 0;
+	pthread_mutex_lock(&registry_mu);
+	for (struct conn *c = registry; c; c = c->next)
+		if (c->tag == tag) {
+			sqlite3_interrupt(c->db);
+			n++;
+		}
+	pthread_mutex_unlock(&registry_mu);
+	sqlite3_result_int64(ctx, n);
+}
+
 #ifdef _WIN32
 __declspec(dllexport)
 #endif
@@ -119,6 +191,8 @@ int sqlite3_sqlguard_host_init(sqlite3 *db, char **err, const sqlite3_api_routin
 	SQLITE_EXTENSION_INIT2(api);
 	(void)err;
 	int rc = sqlite3_create_function(db, "sandcache_flock", 2, SQLITE_UTF8, 0, flock_fn, 0, 0);
+	if (rc == SQLITE_OK) rc = sqlite3_create_function(db, "sandcache_set_tag", 1, SQLITE_UTF8, 0, set_tag_fn, 0, 0);
+	if (rc == SQLITE_OK) rc = sqlite3_create_function(db, "sandcache_interrupt", 1, SQLITE_UTF8, 0, interrupt_fn, 0, 0);
 	if (rc == SQLITE_OK) rc = sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, (int *)0);
 	return rc;
 }

@@ -225,14 +225,16 @@ test('hostile folder: truncated and corrupt databases end in errors, the process
  * A guest of our own: its `get` opens cache.sqlite (or the memory database)
  * through the real `sql` import and runs one attack chosen by the key's first
  * byte ('a' ATTACH, 'v' VACUUM INTO, 'p' PRAGMA database_list, 'm' ATTACH on
- * the memory connection), returning the import's result<_, error> as its own;
- * 'l' loops forever without calling anything.
+ * the memory connection, 's' a three-way join of cache_entries), returning
+ * the import's result<_, error> as its own; 'l' loops forever without
+ * calling anything.
  */
 async function hostileModule(outsideDb, copyDb) {
   const q = (s) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
   const attach = `ATTACH DATABASE '${outsideDb}' AS o`;
   const vacuum = `VACUUM INTO '${copyDb}'`;
   const pragma = 'PRAGMA database_list';
+  const slow = 'SELECT count(*) FROM cache_entries a, cache_entries b, cache_entries c';
   const wat = `(module
   (import "sandcache:cache/sql@0.1.0" "open" (func $open (param i32 i32 i32 i32)))
   (import "sandcache:cache/sql@0.1.0" "exec" (func $exec (param i32 i32 i32 i32)))
@@ -242,6 +244,7 @@ async function hostileModule(outsideDb, copyDb) {
   (data (i32.const 512) "${q(attach)}")
   (data (i32.const 2048) "${q(vacuum)}")
   (data (i32.const 3584) "${pragma}")
+  (data (i32.const 3712) "${slow}")
   (func (export "_initialize"))
   (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
     (local $p i32)
@@ -259,7 +262,9 @@ async function hostileModule(outsideDb, copyDb) {
       (then (call $exec (local.get $db) (i32.const 2048) (i32.const ${Buffer.byteLength(vacuum)}) (i32.const 1536)))
       (else (if (i32.eq (local.get $mode) (i32.const 112))
         (then (call $exec (local.get $db) (i32.const 3584) (i32.const ${pragma.length}) (i32.const 1536)))
-        (else (call $exec (local.get $db) (i32.const 512) (i32.const ${Buffer.byteLength(attach)}) (i32.const 1536))))))
+        (else (if (i32.eq (local.get $mode) (i32.const 115))
+          (then (call $exec (local.get $db) (i32.const 3712) (i32.const ${slow.length}) (i32.const 1536)))
+          (else (call $exec (local.get $db) (i32.const 512) (i32.const ${Buffer.byteLength(attach)}) (i32.const 1536))))))))
     (i32.const 1536))
   (func (export "cabi_post_sandcache:cache/cache@0.1.0#get") (param i32)))`;
   return await parseWat(wat);
@@ -287,6 +292,29 @@ test('hostile guest: a guest that loops ends at its deadline, the instance is di
   assert.throws(() => cache.get('loop'), (e) => e.code === 'timeout');
   assert.ok(performance.now() - t0 < 2_000, 'the call did not end within 2 s of its 200 ms deadline');
   assert.throws(() => cache.get('attach'), (e) => e.code === 'not-permitted'); // a fresh instance serves
+  c.assertUnchanged();
+});
+
+test('hostile guest: a statement that runs past the deadline is interrupted and its worker exits', async (t) => {
+  needWasm(t);
+  const c = canary(t);
+  const { dir, db } = grantedWithDb(t);
+  const raw = new Database(db);
+  const ins = raw.prepare("INSERT INTO cache_entries VALUES ('n', ?, '1', 0, NULL, 0)");
+  raw.transaction(() => { for (let i = 0; i < 3000; i++) ins.run(`k${i}`); })();
+  raw.close();
+  const wasm = await hostileModule(path.join(c.dir, 'outside.db'), path.join(c.dir, 'copy.db'));
+  const cache = new SandCache(dir, { wasm, timeoutMs: 300 });
+  t.after(() => cache.close());
+  const t0 = performance.now();
+  assert.throws(() => cache.get('slow'), (e) => e.code === 'timeout'); // 2.7e10 rows to count
+  assert.ok(performance.now() - t0 < 2_000, 'the call did not end within 2 s of its 300 ms deadline');
+  // terminate() alone cannot stop native code: without the interrupt the
+  // worker would count for minutes before it could exit.
+  let timer;
+  const exited = await Promise.race([cache.discarded.then(() => true), new Promise((r) => { timer = setTimeout(r, 10_000, false); })]);
+  clearTimeout(timer);
+  assert.ok(exited, 'the worker running the statement did not exit within 10 s');
   c.assertUnchanged();
 });
 
