@@ -49,10 +49,10 @@ export class SandCache {
    * @param {object} [cfg]
    * @param {string|Uint8Array} [cfg.wasm] guest module path or bytes (default: host/guest.wasm)
    * @param {() => number|bigint} [cfg.clock] wall clock in ms since the epoch (default: real)
-   * @param {number} [cfg.timeoutMs] each call's deadline in ms (default 30 000)
+   * @param {number} [cfg.timeoutMs] each call's deadline in ms (default 30 000; Infinity: none)
    */
   constructor(dir, { wasm = DEFAULT_WASM, clock = null, timeoutMs = DEFAULT_TIMEOUT_MS } = {}) {
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new SandCacheError('invalid-argument', 'timeoutMs must be a positive number of milliseconds');
+    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) throw new SandCacheError('invalid-argument', 'timeoutMs must be a positive number of milliseconds (Infinity: no deadline)');
     this.module = compile(wasm); // compiled once here, shared with every worker
     fs.mkdirSync(dir, { recursive: true });
     this.dir = fs.realpathSync(dir);

@@ -227,7 +227,7 @@ test('hostile folder: truncated and corrupt databases end in errors, the process
  * byte ('a' ATTACH, 'v' VACUUM INTO, 'p' PRAGMA database_list, 'm' ATTACH on
  * the memory connection, 's' a three-way join of cache_entries), returning
  * the import's result<_, error> as its own; 'l' loops forever without
- * calling anything.
+ * calling anything, 'r' loops forever calling the ATTACH (an error each time).
  */
 async function hostileModule(outsideDb, copyDb) {
   const q = (s) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
@@ -258,6 +258,11 @@ async function hostileModule(outsideDb, copyDb) {
     (call $open (i32.const 256) (i32.const 12) (i32.eq (local.get $mode) (i32.const 109)) (i32.const 1024))
     (if (i32.load8_u (i32.const 1024)) (then (return (i32.const 1024))))
     (local.set $db (i32.load (i32.const 1028)))
+    (if (i32.eq (local.get $mode) (i32.const 114))
+      (then (loop $again
+        (global.set $bump (i32.const 8192)) ;; the error messages' memory, reused
+        (call $exec (local.get $db) (i32.const 512) (i32.const ${Buffer.byteLength(attach)}) (i32.const 1536))
+        (br $again))))
     (if (i32.eq (local.get $mode) (i32.const 118))
       (then (call $exec (local.get $db) (i32.const 2048) (i32.const ${Buffer.byteLength(vacuum)}) (i32.const 1536)))
       (else (if (i32.eq (local.get $mode) (i32.const 112))
@@ -266,7 +271,11 @@ async function hostileModule(outsideDb, copyDb) {
           (then (call $exec (local.get $db) (i32.const 3712) (i32.const ${slow.length}) (i32.const 1536)))
           (else (call $exec (local.get $db) (i32.const 512) (i32.const ${Buffer.byteLength(attach)}) (i32.const 1536))))))))
     (i32.const 1536))
-  (func (export "cabi_post_sandcache:cache/cache@0.1.0#get") (param i32)))`;
+  (func (export "cabi_post_sandcache:cache/cache@0.1.0#get") (param i32))
+  ;; parse-options (which the CLI calls first) loops
+  (func (export "sandcache:cache/cache@0.1.0#parse-options") (param i32 i32) (result i32)
+    (loop $spin (br $spin))
+    (unreachable)))`;
   return await parseWat(wat);
 }
 
@@ -315,6 +324,39 @@ test('hostile guest: a statement that runs past the deadline is interrupted and 
   const exited = await Promise.race([cache.discarded.then(() => true), new Promise((r) => { timer = setTimeout(r, 10_000, false); })]);
   clearTimeout(timer);
   assert.ok(exited, 'the worker running the statement did not exit within 10 s');
+  c.assertUnchanged();
+});
+
+test('hostile guest: a guest that loops on capability calls ends at its deadline, the process alive', async (t) => {
+  const c = canary(t);
+  const wasm = await hostileModule(path.join(c.dir, 'outside.db'), path.join(c.dir, 'copy.db'));
+  const cache = new SandCache(tempDir(t), { wasm, timeoutMs: 200 });
+  t.after(() => cache.close());
+  for (let i = 0; i < 5; i++) { // termination lands at a different point of the loop each time
+    const t0 = performance.now();
+    assert.throws(() => cache.get('repeat'), (e) => e.code === 'timeout');
+    assert.ok(performance.now() - t0 < 2_000 + 1_000);
+  }
+  await cache.discarded;
+  c.assertUnchanged();
+});
+
+test('cli: --timeout ends a looping guest with exit 2', async (t) => {
+  const c = canary(t);
+  const wasmFile = path.join(tempDir(t), 'hostile.wasm');
+  fs.writeFileSync(wasmFile, await hostileModule(path.join(c.dir, 'outside.db'), path.join(c.dir, 'copy.db')));
+  const cli = path.join(REPO, 'examples/node/cli.mjs');
+  const t0 = performance.now();
+  let r;
+  try {
+    execFileSync(process.execPath, [cli, '--dir', tempDir(t), '--wasm', wasmFile, '--timeout', '300ms', 'get', 'loop'], { timeout: 20_000, stdio: 'pipe' });
+    assert.fail('the CLI succeeded');
+  } catch (e) {
+    r = e;
+  }
+  assert.equal(r.status, 2, String(r.stderr));
+  assert.match(String(r.stdout), /did not end within 300 ms/);
+  assert.ok(performance.now() - t0 < 15_000);
   c.assertUnchanged();
 });
 
