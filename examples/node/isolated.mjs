@@ -31,6 +31,8 @@ const STARTUP_MS = 30_000;
 // while a capability call runs (see gate in guest-worker.mjs).
 export const SLOT = { STATE: 0, ABANDONED: 1, IN_NATIVE: 2 };
 export const STATE = { IDLE: 0, REQUEST: 1, REPLY: 2, CLOCK: 3, CLOCK_ANSWER: 4 };
+/** The worker's JS heap limit (MB); guest linear memory is outside it (at most 4 GiB). */
+const WORKER_HEAP_MB = 1024;
 /** How long close() keeps interrupting before it leaves the worker to a reaper (ms). */
 const DRAIN_MS = 1_000;
 
@@ -104,6 +106,10 @@ export class SandCache {
     const worker = new Worker(WORKER, {
       workerData: { dir: this.dir, module: this.module, clock: this.clock !== null, state, port: port2, tag },
       transferList: [port2],
+      // A guest that makes the host side allocate without bound kills this
+      // worker (ERR_WORKER_OUT_OF_MEMORY), never the process: the call then
+      // ends at its deadline.
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
       stdout: false,
       stderr: false,
     });

@@ -268,7 +268,12 @@ export class GuestCache {
     return this.#call('keys', (m) => [...GuestCache.#str(m, p), ...GuestCache.#opts(m, opts)], (m, ret) => {
       // list<string> @4: (array ptr, count); each element is a (ptr, len) pair, 8 bytes
       const arr = m.u32(ret + 4);
-      return Array.from({ length: m.u32(ret + 8) }, (_, i) => m.stringAt(arr + 8 * i));
+      const count = m.u32(ret + 8);
+      // A hostile count is refused before the array is made: every element
+      // takes 8 bytes of guest memory.
+      const size = m.memory.buffer.byteLength;
+      if (arr + count * 8 > size) throw new RangeError(`keys: ${count} elements at ${arr} do not fit in guest memory (${size} bytes)`);
+      return Array.from({ length: count }, (_, i) => m.stringAt(arr + 8 * i));
     });
   }
 

@@ -380,3 +380,72 @@ test('hostile guests of the Go suite, run from Node', { skip: hostileWasm.length
     });
   }
 });
+
+/**
+ * A guest whose exports break the canonical ABI, chosen by the first byte of
+ * the key: 'o' get returns an out-of-bounds return area; 's' a string whose
+ * length runs past memory; 'u' an error message that is not UTF-8; 'c' an
+ * error code out of range; 'p' a trap in cabi_post; keys returns 2^32-1
+ * elements; with `badRealloc`, cabi_realloc returns a garbage address.
+ */
+async function abiModule({ badRealloc = false } = {}) {
+  return await parseWat(`(module
+  (memory (export "memory") 1)
+  (global $bump (mut i32) (i32.const 4096))
+  (global $trapPost (mut i32) (i32.const 0))
+  (data (i32.const 64) "\\ff\\fe")
+  (func (export "_initialize"))
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
+    (local $p i32)
+    ${badRealloc ? '(return (i32.const -16))' : ''}
+    (local.set $p (global.get $bump))
+    (global.set $bump (i32.add (local.get $p) (i32.add (local.get 3) (i32.const 8))))
+    (local.get $p))
+  (func (export "sandcache:cache/cache@0.1.0#get") (param i32 i32 i32 i32 i32 i32 i32 i64 i32) (result i32)
+    (local $mode i32)
+    (local.set $mode (i32.load8_u (local.get 0)))
+    (if (i32.eq (local.get $mode) (i32.const 111)) (then (return (i32.const -8))))
+    ;; an ok lookup with value some((ptr 16, len)): tag @4, ptr @8, len @12 of the area at 1024
+    (i32.store8 (i32.const 1024) (i32.const 0))
+    (i32.store8 (i32.const 1028) (i32.const 1))
+    (i32.store (i32.const 1032) (i32.const 16))
+    (i32.store (i32.const 1036) (i32.const 2))
+    (if (i32.eq (local.get $mode) (i32.const 115)) (then (i32.store (i32.const 1036) (i32.const 0x7ffffff0))))
+    (if (i32.eq (local.get $mode) (i32.const 117)) (then
+      ;; err: code @4, message (ptr 64, len 2) @8
+      (i32.store8 (i32.const 1024) (i32.const 1))
+      (i32.store8 (i32.const 1028) (i32.const 2))
+      (i32.store (i32.const 1032) (i32.const 64))
+      (i32.store (i32.const 1036) (i32.const 2))))
+    (if (i32.eq (local.get $mode) (i32.const 99)) (then
+      (i32.store8 (i32.const 1024) (i32.const 1))
+      (i32.store8 (i32.const 1028) (i32.const 200))
+      (i32.store (i32.const 1036) (i32.const 0))))
+    (if (i32.eq (local.get $mode) (i32.const 112)) (then (global.set $trapPost (i32.const 1))))
+    (i32.const 1024))
+  (func (export "cabi_post_sandcache:cache/cache@0.1.0#get") (param i32)
+    (if (global.get $trapPost) (then (unreachable))))
+  (func (export "sandcache:cache/cache@0.1.0#keys") (param i32 i32 i32 i32 i32 i32 i32 i64 i32) (result i32)
+    (i32.store8 (i32.const 2048) (i32.const 0))
+    (i32.store (i32.const 2052) (i32.const 0))
+    (i32.store (i32.const 2056) (i32.const -1))
+    (i32.const 2048))
+  (func (export "cabi_post_sandcache:cache/cache@0.1.0#keys") (param i32)))`);
+}
+
+test('hostile guest: broken canonical-ABI results end in guest-fault or a clear error, the process alive', async (t) => {
+  const c = canary(t);
+  const cache = new SandCache(tempDir(t), { wasm: await abiModule(), timeoutMs: 5_000 });
+  t.after(() => cache.close());
+  assert.throws(() => cache.get('oob'), (e) => e.code === 'guest-fault');
+  assert.throws(() => cache.get('string-too-long'), (e) => e.code === 'guest-fault');
+  assert.throws(() => cache.get('utf8'), (e) => e.code === 'guest-fault');
+  assert.throws(() => cache.get('code'), (e) => e.code === 'internal'); // an unknown error code
+  assert.throws(() => cache.get('post-trap'), (e) => e.code === 'guest-fault');
+  assert.throws(() => cache.keys(''), (e) => e.code === 'guest-fault' && /do not fit/.test(e.message));
+  assert.deepEqual(cache.get('fine'), { value: '\0\0', expired: false, hit: true }); // the instance still serves
+  const bad = new SandCache(tempDir(t), { wasm: await abiModule({ badRealloc: true }), timeoutMs: 5_000 });
+  t.after(() => bad.close());
+  assert.throws(() => bad.get('key'), (e) => e.code === 'guest-fault');
+  c.assertUnchanged();
+});
