@@ -39,8 +39,9 @@ function sqlErr(e, what) {
   if (e instanceof CapError) return new CapError(e.code, `sql: ${what}: ${e.message}`);
   const code = String(e?.code ?? '');
   const msg = `sql: ${what}: ${e?.message ?? e}`;
-  // A denied function comes back as SQLITE_ERROR "not authorized to use function: f".
-  if (/^SQLITE_AUTH/.test(code) || (code.startsWith('SQLITE_') && /^not authorized/.test(e?.message))) return new CapError('not-permitted', `sql: ${what}: not permitted by the sandbox (${e.message})`);
+  // A denied function comes back as SQLITE_ERROR "not authorized to use
+  // function: f"; a write to sqlite_master (DEFENSIVE) as SQLITE_ERROR too.
+  if (/^SQLITE_AUTH/.test(code) || (code.startsWith('SQLITE_') && /^not authorized|^table sqlite_master may not be modified/.test(e?.message))) return new CapError('not-permitted', `sql: ${what}: not permitted by the sandbox (${e.message})`);
   if (/^SQLITE_(NOTADB|CORRUPT)/.test(code)) return new CapError('corrupt', msg);
   if (/^SQLITE_(MISUSE|RANGE|INTERNAL)/.test(code)) return new CapError('internal', msg);
   if (code.startsWith('SQLITE_')) return new CapError('io', msg); // busy, ioerr, full, constraint, error...

@@ -73,6 +73,13 @@ test('sql: ATTACH, VACUUM INTO, PRAGMAs, URIs, extensions and foreign objects ar
     'WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT count(*) FROM r',
     'SELECT * FROM sqlite_temp_master',
     'CREATE VIRTUAL TABLE v USING fts5(x)',
+    'SELECT * FROM pragma_database_list',
+    'SELECT * FROM dbstat',
+    "UPDATE sqlite_master SET sql = 'x'",
+    'DELETE FROM sqlite_master',
+    'DROP TABLE cache_entries',
+    'SAVEPOINT a',
+    'ANALYZE',
   ];
   const file = s.open('cache.sqlite', false);
   for (const db of [file]) {
