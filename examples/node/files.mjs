@@ -222,7 +222,10 @@ function writeIn(folder, name, rel, data) {
   const st = lstatOrNull(target);
   if (st?.isSymbolicLink()) throw symlinkErr(rel);
   if (st?.isDirectory()) throw new CapError('io', `files: ${quoted(rel)} is a folder`);
-  if (st && !st.isFile()) throw new CapError('not-permitted', `files: ${quoted(rel)} ${notPlain(st)}`);
+  // Renaming over a planted FIFO or hard link would be harmless, but every
+  // file the capability touches must be plain, as in the Go host.
+  const why = st && notPlain(st);
+  if (why) throw new CapError('not-permitted', `files: ${quoted(rel)} ${why}`);
   // Same temp name as the Go host: ".<name>.<16 hex>.tmp" (name shortened
   // so the whole stays within 255 bytes), created with O_EXCL, which never
   // follows a symlink.
@@ -256,6 +259,8 @@ function removeIn(folder, name, rel) {
   if (!st) return false;
   if (st.isSymbolicLink()) throw symlinkErr(rel);
   if (st.isDirectory()) throw new CapError('io', `files: ${quoted(rel)} is a folder; remove-dir removes folders`);
+  const why = notPlain(st);
+  if (why) throw new CapError('not-permitted', `files: ${quoted(rel)} ${why}`);
   try {
     fs.unlinkSync(p);
   } catch (e) {

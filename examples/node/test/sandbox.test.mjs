@@ -48,6 +48,19 @@ function canary(t) {
 
 const mkfifo = (p) => execFileSync('mkfifo', [p]);
 
+/**
+ * A listening Unix socket at p. Bound at a short path and renamed into
+ * place: a socket path longer than sun_path (108 bytes) would be truncated.
+ */
+async function plantSocket(t, p) {
+  const short = path.join(tempDir(t, 'sc-'), 's');
+  const srv = net.createServer();
+  await new Promise((resolve, reject) => { srv.once('error', reject); srv.listen(short, resolve); });
+  t.after(() => srv.close());
+  fs.renameSync(short, p);
+  assert.ok(fs.lstatSync(p).isSocket());
+}
+
 test('sql: ATTACH, VACUUM INTO, PRAGMAs, URIs, extensions and foreign objects are not permitted', (t) => {
   const c = canary(t);
   const root = tempDir(t);
@@ -170,11 +183,7 @@ test('hostile folder: FIFO, socket, symlink and hard link at the database and it
     fifo: (p) => mkfifo(p),
     symlink: (p) => fs.symlinkSync(outside, p),
     hardlink: (p) => fs.linkSync(path.join(c.dir, 'link-target'), p),
-    socket: async (p) => {
-      const srv = net.createServer();
-      await new Promise((r) => srv.listen(p, r));
-      t.after(() => srv.close());
-    },
+    socket: (p) => plantSocket(t, p),
   };
   fs.writeFileSync(path.join(c.dir, 'link-target'), '');
   const before = fs.readFileSync(outside);
@@ -197,9 +206,7 @@ test('hostile folder: fs records that are FIFOs, sockets, hard links or huge spa
   fs.mkdirSync(path.join(root, 'ns'));
   mkfifo(path.join(root, 'ns', 'fifo'));
   fs.linkSync(path.join(c.dir, 'outside.txt'), path.join(root, 'ns', 'hard'));
-  const srv = net.createServer();
-  await new Promise((r) => srv.listen(path.join(root, 'ns', 'sock'), r));
-  t.after(() => srv.close());
+  await plantSocket(t, path.join(root, 'ns', 'sock'));
   const sparse = path.join(root, 'ns', 'sparse');
   fs.closeSync(fs.openSync(sparse, 'w'));
   fs.truncateSync(sparse, 200 * 1024 ** 3); // 200 GB, no blocks
@@ -212,6 +219,38 @@ test('hostile folder: fs records that are FIFOs, sockets, hard links or huge spa
   assert.ok(process.memoryUsage().rss - rss < 64 << 20, 'reading a huge record allocated memory');
   fs.truncateSync(sparse, MAX_RECORD_BYTES);
   assert.equal(f.read('ns/sparse').length, MAX_RECORD_BYTES); // at the limit: read
+  c.assertUnchanged();
+});
+
+test('hostile folder: FIFO, socket, symlink, hard link and sparse file at an fs record, through the guest', async (t) => {
+  needWasm(t);
+  const c = canary(t);
+  const plants = {
+    fifo: (p) => mkfifo(p),
+    symlink: (p) => fs.symlinkSync(path.join(c.dir, 'outside.txt'), p),
+    hardlink: (p) => fs.linkSync(path.join(c.dir, 'outside.txt'), p),
+    socket: (p) => plantSocket(t, p),
+    sparse: (p) => { fs.closeSync(fs.openSync(p, 'w')); fs.truncateSync(p, 200 * 1024 ** 3); },
+  };
+  for (const [kind, plant] of Object.entries(plants)) {
+    const dir = tempDir(t);
+    const cache = new SandCache(dir, { timeoutMs: 5_000 });
+    cache.put('k', '{"a":1}', { backend: 'fs' });
+    const folder = path.join(dir, 'files', 'default');
+    const [record] = fs.readdirSync(folder);
+    fs.unlinkSync(path.join(folder, record));
+    await plant(path.join(folder, record));
+    const t0 = performance.now();
+    assert.throws(() => cache.get('k', { backend: 'fs' }), (e) => (kind === 'sparse' ? e.code === 'io' && /limit/.test(e.message) : e.code === 'not-permitted') && !e.message.includes(dir), kind);
+    if (kind === 'sparse') {
+      cache.put('k', '2', { backend: 'fs' }); // a plain file, only too big: a put replaces it
+      assert.equal(cache.get('k', { backend: 'fs' }).value, '2');
+    } else {
+      assert.throws(() => cache.put('k', '2', { backend: 'fs' }), (e) => e.code === 'not-permitted', kind);
+    }
+    assert.ok(performance.now() - t0 < 5_000, kind);
+    cache.close();
+  }
   c.assertUnchanged();
 });
 
