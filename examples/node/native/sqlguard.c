@@ -15,7 +15,8 @@
  *     such as load_extension) is SQLITE_DENY: the statement fails to prepare
  *     with SQLITE_AUTH, which the host reports as `not-permitted`;
  *   - sqlite3_limit(SQLITE_LIMIT_ATTACHED, 0): no attached database, even if
- *     the authorizer were bypassed;
+ *     the authorizer were bypassed; strings and blobs of at most 32 MiB, SQL
+ *     texts of at most 64 KiB, at most 32 parameters;
  *   - SQLITE_DBCONFIG_DEFENSIVE on, SQLITE_DBCONFIG_TRUSTED_SCHEMA off,
  *     SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION off (nothing more can be loaded
  *     on this connection, from SQL or from C).
@@ -140,6 +141,11 @@ int sqlite3_sqlguard_init(sqlite3 *db, char **err, const sqlite3_api_routines *a
 	if (rc == SQLITE_OK) rc = sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, (int *)0);
 	if (rc != SQLITE_OK) return rc;
 	sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
+	/* The guest's largest row is a 16 MiB value and a 64 KiB key; its SQL is
+	 * a few hundred bytes with at most 5 parameters. */
+	sqlite3_limit(db, SQLITE_LIMIT_LENGTH, 32 << 20);
+	sqlite3_limit(db, SQLITE_LIMIT_SQL_LENGTH, 64 << 10);
+	sqlite3_limit(db, SQLITE_LIMIT_VARIABLE_NUMBER, 32);
 	rc = register_conn(db);
 	if (rc != SQLITE_OK) return rc;
 	return sqlite3_set_authorizer(db, authorize, 0);

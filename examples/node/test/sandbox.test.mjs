@@ -495,3 +495,15 @@ test('hostile guest: broken canonical-ABI results end in guest-fault or a clear 
   assert.throws(() => bad.get('key'), (e) => e.code === 'guest-fault');
   c.assertUnchanged();
 });
+
+test('sql: the largest value and key still fit the sandbox limits', (t) => {
+  needWasm(t);
+  const cache = new SandCache(tempDir(t));
+  t.after(() => cache.close());
+  const value = JSON.stringify('x'.repeat((16 << 20) - 2)); // 16 MiB, the host's value limit
+  const key = 'k'.repeat(64 << 10);
+  for (const backend of ['sqlite', 'mem']) {
+    cache.put(key, value, { backend });
+    assert.equal(cache.get(key, { backend }).value.length, value.length, backend);
+  }
+});
