@@ -11,7 +11,11 @@
 //   exclusive flock(2) on the folder it changes, the very lock the Go host
 //   takes, so a Node and a Go process writing one folder exclude each other;
 // - write-atomic writes `.<name>.<16 hex>.tmp` in the same folder, fsyncs
-//   it, renames it over the target and fsyncs the folder.
+//   it, renames it over the target and fsyncs the folder;
+// - every file touched must be plain (regular, one link): a FIFO, socket,
+//   device or hard link is not-permitted, found without blocking (lstat, or
+//   open with O_NONBLOCK then fstat); reads are bounded by MAX_RECORD_BYTES
+//   before anything is allocated.
 //
 // Node has no openat(2): a symlink swapped in for a folder between the lstat
 // check and the use is not detected here (the Go host's os.Root closes that
@@ -20,12 +24,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { createRequire } from 'node:module';
 import { CapError } from './abi.mjs';
 
 
-export { flockSync } from './native/host.mjs';
-import { flockSync } from './native/host.mjs';
+import { flockSync } from './native/host.mjs'; // flock(2): node:fs has none
 
 const MAX_PATH_BYTES = 4096;
 const MAX_NAME_BYTES = 255;
