@@ -6,9 +6,9 @@
 // its GuestCache and posts the reply the same way. When the deadline passes
 // first, the worker's SQLite statements are interrupted (sqlite3_interrupt,
 // through native/sqlguard.c) and the worker is terminated (V8 stops a looping
-// guest at its next loop or call check), the instance with its connections
-// is discarded, and
-// the call throws code 'timeout'; the next call starts a fresh worker.
+// guest at its next loop or call check): the instance and its connections
+// are discarded, the call throws code 'timeout', and the next call starts a
+// fresh worker.
 //
 // The injected clock is a function of the calling thread: the worker asks
 // for it through the same channel (state CLOCK), which the waiting caller
