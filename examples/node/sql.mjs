@@ -88,6 +88,12 @@ export function paramPlan(sql) {
   return { count, names };
 }
 
+/** The mem backend's database may hold this many bytes (SQLITE_FULL past it). */
+export const MAX_MEMORY_DB_BYTES = 256 << 20;
+/** Open databases and prepared statements one guest instance may hold at once. */
+export const MAX_DATABASES = 128; // the guest keeps a store open per path: ~3 descriptors each in WAL
+export const MAX_STATEMENTS = 4096;
+
 /** The companions SQLite may open next to a database file. */
 export const COMPANIONS = ['', '-journal', '-wal', '-shm'];
 
@@ -99,13 +105,18 @@ export const COMPANIONS = ['', '-journal', '-wal', '-shm'];
  * DEFENSIVE, trusted_schema off and no further extension loading. Only the
  * host's own PRAGMAs run before the guard.
  */
-export function openDatabase(file, { guard = true } = {}) {
+export function openDatabase(file, { guard = true, maxMemoryBytes = MAX_MEMORY_DB_BYTES } = {}) {
   const db = new Database(file, { timeout: 10000 }); // busy_timeout = 10 s
   try {
     db.defaultSafeIntegers(true);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 10000');
+    if (file === ':memory:') {
+      // The mem backend's size cap: past it, writes fail with SQLITE_FULL (io).
+      const pageSize = Number(db.pragma('page_size', { simple: true }));
+      db.pragma(`max_page_count = ${Math.max(1, Math.floor(maxMemoryBytes / pageSize))}`);
+    }
     if (guard) {
       const odd = unexpectedObject(db);
       if (odd) throw new CapError('corrupt', `unexpected schema object: ${odd}`);
@@ -134,6 +145,7 @@ export class SqlSession {
   dialect() { return 'sqlite'; }
 
   open(name, memory) {
+    if (this.dbs.size >= MAX_DATABASES) throw new CapError('io', `sql: ${MAX_DATABASES} databases are open; close one first`);
     let conn;
     if (memory) {
       conn = this.memoryDb();
@@ -200,6 +212,7 @@ export class SqlSession {
 
   prepare(h, sql) {
     const d = this.#db(h);
+    if (this.stmts.size >= MAX_STATEMENTS) throw new CapError('io', `sql: ${MAX_STATEMENTS} statements are prepared; finalize one first`);
     let stmt;
     try {
       stmt = d.conn.prepare(sql);

@@ -142,6 +142,33 @@ test('sql: no more code can be loaded on a guarded connection, from C or from SQ
   }
 });
 
+test('sql: open databases, prepared statements and the memory database are capped', async (t) => {
+  const { openDatabase, MAX_DATABASES, MAX_STATEMENTS } = await import('../sql.mjs');
+  const root = tempDir(t);
+  const s = new SqlSession(root, () => null);
+  t.after(() => s.closeAll());
+  for (let i = 0; i < MAX_DATABASES; i++) s.open(`db${i}.sqlite`, false);
+  assert.throws(() => s.open('one-more.sqlite', false), (e) => e.code === 'io' && /databases are open/.test(e.message));
+  s.close(1);
+  const db = s.open('again.sqlite', false); // room again
+  for (let i = 0; i < MAX_STATEMENTS; i++) s.prepare(db, 'SELECT 1');
+  assert.throws(() => s.prepare(db, 'SELECT 1'), (e) => e.code === 'io' && /statements are prepared/.test(e.message));
+  const mem = openDatabase(':memory:', { maxMemoryBytes: 1 << 20 });
+  t.after(() => mem.close());
+  const m = new SqlSession(root, () => mem);
+  const h = m.open('', true);
+  m.exec(h, 'CREATE TABLE IF NOT EXISTS cache_entries (namespace TEXT NOT NULL,cache_key TEXT NOT NULL,value_json TEXT NOT NULL,created_at_ms INTEGER NOT NULL,expires_at_ms INTEGER,last_accessed_ms INTEGER NOT NULL,PRIMARY KEY(namespace, cache_key));');
+  const ins = m.prepare(h, "INSERT INTO cache_entries VALUES ('n', ?1, ?2, 0, NULL, 0)");
+  assert.throws(() => {
+    for (let i = 0; i < 100; i++) {
+      m.bind(ins, 1, `k${i}`);
+      m.bind(ins, 2, 'v'.repeat(64 << 10));
+      m.step(ins);
+      m.reset(ins);
+    }
+  }, (e) => e.code === 'io' && /full/i.test(e.message));
+});
+
 test('sql: the real guest creates exactly the schema objects the host expects', (t) => {
   needWasm(t);
   const dir = tempDir(t);
