@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { GuestMemory, SandCacheError, CapError, ERROR_CODES, encodeString } from './abi.mjs';
+import { GuestMemory, GuestFault, SandCacheError, CapError, ERROR_CODES, encodeString } from './abi.mjs';
 import { SqlSession, openDatabase } from './sql.mjs';
 import { Files } from './files.mjs';
 
@@ -30,6 +30,7 @@ const SQL = 'sandcache:cache/sql@0.1.0';
 const FILES = 'sandcache:cache/files@0.1.0';
 const MAX_KEY_BYTES = 64 << 10; // the Go host's defaults
 const MAX_VALUE_BYTES = 16 << 20;
+const MAX_LIST_BYTES = 256 << 20; // a keys result, all keys together
 const U64_MAX = (1n << 64n) - 1n;
 
 /**
@@ -116,6 +117,7 @@ export class GuestCache {
     this.gate = gate;
     this.memDb = null; // the mem backend's database, shared by every open of it
     this.inst = null;
+    this.inExport = false; // an export's body is running (imports allowed)
   }
 
   close() {
@@ -129,6 +131,28 @@ export class GuestCache {
   #drop() {
     this.inst?.sql.closeAll();
     this.inst = null;
+  }
+
+  /**
+   * The capability imports, callable only from the body of an export, one at
+   * a time: an import called from cabi_realloc (while the host lowers
+   * arguments or writes an import's result) or from cabi_post_* traps the
+   * guest, as in the Go host.
+   */
+  #onlyFromExport(imports) {
+    const wrapped = {};
+    for (const [name, fn] of Object.entries(imports)) {
+      wrapped[name] = (...args) => {
+        if (!this.inExport) throw new GuestFault(`import ${name} called outside an export (re-entrant, or from cabi_realloc or cabi_post_*)`);
+        this.inExport = false;
+        try {
+          return fn(...args);
+        } finally {
+          this.inExport = true;
+        }
+      };
+    }
+    return wrapped;
   }
 
   #instance() {
@@ -154,8 +178,8 @@ export class GuestCache {
     const sql = new SqlSession(this.dir, () => (this.memDb ??= openDatabase(':memory:')));
     const instance = new WebAssembly.Instance(this.module, {
       wasi_snapshot_preview1: wasiImports,
-      [SQL]: sqlImports(() => mem, sql, this.gate),
-      [FILES]: filesImports(() => mem, this.files, this.gate),
+      [SQL]: this.#onlyFromExport(sqlImports(() => mem, sql, this.gate)),
+      [FILES]: this.#onlyFromExport(filesImports(() => mem, this.files, this.gate)),
     });
     const ex = instance.exports;
     mem = new GuestMemory(ex.memory, ex.cabi_realloc);
@@ -174,7 +198,13 @@ export class GuestCache {
     const exportName = IFACE + name;
     let ret;
     try {
-      ret = ex[exportName](...lower(mem)) >>> 0; // i32 result: address of the return area
+      const args = lower(mem); // may call cabi_realloc: no import allowed yet
+      this.inExport = true;
+      try {
+        ret = ex[exportName](...args) >>> 0; // i32 result: address of the return area
+      } finally {
+        this.inExport = false;
+      }
     } catch (e) {
       if (e instanceof SandCacheError) throw e; // our own argument check
       this.#drop();
@@ -183,9 +213,9 @@ export class GuestCache {
     let value;
     let err = null;
     try {
-      if (mem.u8(ret) !== 0) {
+      if (mem.tag(ret, 2) !== 0) { // result<T, error>: 0 ok, 1 err
         const off = ret + PAYLOAD_OFFSET[name];
-        err = new SandCacheError(ERROR_CODES[mem.u8(off)] ?? 'internal', mem.stringAt(off + 4), name);
+        err = new SandCacheError(ERROR_CODES[mem.tag(off, ERROR_CODES.length)], mem.stringAt(off + 4, MAX_VALUE_BYTES), name);
       } else {
         value = lift(mem, ret);
       }
@@ -225,8 +255,8 @@ export class GuestCache {
     const k = GuestCache.#key(key);
     return this.#call('get', (m) => [...GuestCache.#str(m, k), ...GuestCache.#opts(m, opts)], (m, ret) => {
       // lookup = {value: option<string> @4 (tag @4, ptr @8, len @12), expired: bool @16}
-      const value = m.u8(ret + 4) ? m.stringAt(ret + 8) : null;
-      return { value, expired: m.u8(ret + 16) !== 0, hit: value !== null };
+      const value = m.tag(ret + 4, 2) ? m.stringAt(ret + 8, MAX_VALUE_BYTES) : null;
+      return { value, expired: m.tag(ret + 16, 2) !== 0, hit: value !== null }; // a bool of 2+ is a fault, as in the Go host
     });
   }
 
@@ -272,8 +302,13 @@ export class GuestCache {
       // A hostile count is refused before the array is made: every element
       // takes 8 bytes of guest memory.
       const size = m.memory.buffer.byteLength;
-      if (arr + count * 8 > size) throw new RangeError(`keys: ${count} elements at ${arr} do not fit in guest memory (${size} bytes)`);
-      return Array.from({ length: count }, (_, i) => m.stringAt(arr + 8 * i));
+      if (arr + count * 8 > size) throw new GuestFault(`keys: ${count} elements at ${arr} do not fit in guest memory (${size} bytes)`);
+      // Each key is at most MAX_KEY_BYTES, all of them at most MAX_LIST_BYTES:
+      // checked from the lengths before any is copied.
+      let total = 0;
+      for (let i = 0; i < count; i++) total += m.u32(arr + 8 * i + 4);
+      if (total > MAX_LIST_BYTES) throw new GuestFault(`keys: ${total} bytes of keys are past the limit of ${MAX_LIST_BYTES}`);
+      return Array.from({ length: count }, (_, i) => m.stringAt(arr + 8 * i, MAX_KEY_BYTES));
     });
   }
 
