@@ -20,6 +20,7 @@ import { Worker, MessageChannel, receiveMessageOnPort } from 'node:worker_thread
 import { SandCacheError } from './abi.mjs';
 import { compile, DEFAULT_WASM } from './sandcache.mjs';
 import { interruptTagged } from './native/host.mjs';
+import { DEFAULT_MEMORY_PAGES } from './memlimit.mjs';
 
 /** A call's default deadline (ms): as the Go CLI's --timeout default. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -52,10 +53,11 @@ export class SandCache {
    * @param {string|Uint8Array} [cfg.wasm] guest module path or bytes (default: host/guest.wasm)
    * @param {() => number|bigint} [cfg.clock] wall clock in ms since the epoch (default: real)
    * @param {number} [cfg.timeoutMs] each call's deadline in ms (default 30 000; Infinity: none)
+   * @param {number} [cfg.memoryLimitPages] the guest's linear memory cap in 64 KiB pages (default 2048: 128 MiB)
    */
-  constructor(dir, { wasm = DEFAULT_WASM, clock = null, timeoutMs = DEFAULT_TIMEOUT_MS } = {}) {
+  constructor(dir, { wasm = DEFAULT_WASM, clock = null, timeoutMs = DEFAULT_TIMEOUT_MS, memoryLimitPages = DEFAULT_MEMORY_PAGES } = {}) {
     if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) throw new SandCacheError('invalid-argument', 'timeoutMs must be a positive number of milliseconds (Infinity: no deadline)');
-    this.module = compile(wasm); // compiled once here, shared with every worker
+    this.module = compile(wasm, memoryLimitPages); // compiled once here, shared with every worker
     fs.mkdirSync(dir, { recursive: true });
     this.dir = fs.realpathSync(dir);
     this.clock = clock;

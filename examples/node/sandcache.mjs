@@ -9,14 +9,23 @@
 // export's `cabi_post_*` so the guest can release what the result held.
 
 import fs from 'node:fs';
+import v8 from 'node:v8';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { GuestMemory, GuestFault, SandCacheError, CapError, ERROR_CODES, encodeString } from './abi.mjs';
 import { SqlSession, openDatabase } from './sql.mjs';
 import { Files } from './files.mjs';
+import { limitMemory, DEFAULT_MEMORY_PAGES } from './memlimit.mjs';
 
 export { SandCacheError } from './abi.mjs';
 export { SandCache, DEFAULT_TIMEOUT_MS } from './isolated.mjs';
+
+// node:wasi's functions (poll_oneoff among them) are V8 "fast API calls"
+// when wasm calls them directly; in Node 20 one can allocate and trigger a
+// garbage collection inside the fast call, which aborts the process (seen
+// when a guest runs out of memory in a worker). Slow calls do not: turn fast
+// API calls off for this process before any guest is instantiated.
+v8.setFlagsFromString('--no-turbo-fast-api-calls');
 
 // node:wasi warns that it is experimental as it loads; keep stderr clean.
 const { WASI } = quietly(() => createRequire(import.meta.url)('node:wasi'));
@@ -48,13 +57,27 @@ export const PAYLOAD_OFFSET = {
 
 const modules = new Map(); // compiled guest per path: compiling is the slow part
 
-export function compile(wasm) {
+/**
+ * Compiles a guest (path, bytes, or an already compiled module, used as is)
+ * with its memory capped at memoryPages (memlimit.mjs). Invalid modules are
+ * invalid-argument.
+ */
+export function compile(wasm, memoryPages = DEFAULT_MEMORY_PAGES) {
   if (wasm instanceof WebAssembly.Module) return wasm;
-  if (wasm instanceof Uint8Array) return new WebAssembly.Module(wasm);
-  let m = modules.get(wasm);
+  const build = (bytes) => {
+    try {
+      return new WebAssembly.Module(limitMemory(bytes, memoryPages));
+    } catch (e) {
+      if (e instanceof SandCacheError) throw e;
+      throw new SandCacheError('invalid-argument', `guest module: ${e.message}`);
+    }
+  };
+  if (wasm instanceof Uint8Array) return build(wasm);
+  const key = `${memoryPages}\0${wasm}`;
+  let m = modules.get(key);
   if (!m) {
-    m = new WebAssembly.Module(fs.readFileSync(wasm));
-    modules.set(wasm, m);
+    m = build(fs.readFileSync(wasm));
+    modules.set(key, m);
   }
   return m;
 }
@@ -109,8 +132,8 @@ export class GuestCache {
    *   reaches native code (SandCache's worker uses it to refuse calls once the
    *   owner abandoned the instance, and to know when none is running)
    */
-  constructor(dir, { wasm = DEFAULT_WASM, clock = null, gate = (fn) => fn() } = {}) {
-    this.module = compile(wasm);
+  constructor(dir, { wasm = DEFAULT_WASM, clock = null, memoryLimitPages = DEFAULT_MEMORY_PAGES, gate = (fn) => fn() } = {}) {
+    this.module = compile(wasm, memoryLimitPages);
     this.files = new Files(dir);
     this.dir = this.files.root;
     this.clock = clock;

@@ -477,8 +477,8 @@ test('hostile guest of the Go suite (attacker.wasm): each attack ends in the exp
   t.after(() => cache.close());
   const out = (n) => path.join(c.dir, n);
   const expect = {
-    'guest-fault': ['trap', 'ret-oob', 'value-ptr-oob', 'value-len-oob', 'value-utf8', 'err-utf8', 'bad-tag', 'bad-code', 'bad-hit', 'bad-expired', 'import-arg-oob', 'import-ret-oob'],
-    timeout: ['loop', 'loop-cap', 'signal-loop', 'oom'], // no memory cap here: oom ends at the deadline
+    'guest-fault': ['oom', 'trap', 'ret-oob', 'value-ptr-oob', 'value-len-oob', 'value-utf8', 'err-utf8', 'bad-tag', 'bad-code', 'bad-hit', 'bad-expired', 'import-arg-oob', 'import-ret-oob'],
+    timeout: ['loop', 'loop-cap', 'signal-loop'],
     'not-permitted': [`sql:ATTACH DATABASE '${out('outside.db')}' AS o`, `sql:ATTACH DATABASE 'file:${out('uri.db')}?mode=rwc' AS o`, `sql:VACUUM INTO '${out('v.db')}'`,
       'query:PRAGMA database_list', `sqlmem:ATTACH DATABASE '${out('m.db')}' AS o`, 'file-read:../x'],
   };
@@ -575,6 +575,20 @@ test('hostile guest: broken canonical-ABI results end in guest-fault or a clear 
   t.after(() => bad.close());
   assert.throws(() => bad.get('key'), (e) => e.code === 'guest-fault');
   c.assertUnchanged();
+});
+
+test('guest memory is capped by rewriting the module\'s memory limits', async () => {
+  const { limitMemory } = await import('../memlimit.mjs');
+  for (const decl of ['1', '1 100000', '1 8']) {
+    const wasm = limitMemory(await parseWat(`(module (memory (export "memory") ${decl}))`), 16);
+    const { memory } = new WebAssembly.Instance(new WebAssembly.Module(wasm)).exports;
+    const max = decl === '1 8' ? 8 : 16; // a smaller declared maximum stays
+    assert.throws(() => memory.grow(max), RangeError, decl);
+    memory.grow(max - 1);
+    assert.equal(memory.buffer.byteLength, max * 65536);
+  }
+  assert.throws(() => limitMemory(Buffer.from('not wasm')), (e) => e.code === 'invalid-argument');
+  assert.throws(() => limitMemory(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 3, 1, 0, 32]), 16), (e) => e.code === 'invalid-argument' && /starts at 32 pages/.test(e.message));
 });
 
 test('sql: the largest value and key still fit the sandbox limits', (t) => {
