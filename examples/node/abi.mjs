@@ -25,6 +25,13 @@ export class SandCacheError extends Error {
   }
 }
 
+/**
+ * The guest broke the canonical ABI (a range outside its memory, a bad
+ * discriminant, a result too large): thrown out of an import it traps the
+ * guest, as the Go host does; while lifting a result it is a guest-fault.
+ */
+export class GuestFault extends Error {}
+
 /** A WIT `error` value returned by a capability (never thrown into the guest). */
 export class CapError extends Error {
   constructor(code, message) {
@@ -69,16 +76,34 @@ export class GuestMemory {
     n >>>= 0;
     if (n === 0) return new Uint8Array(0);
     const b = this.bytes;
-    if (ptr + n > b.length) throw new RangeError(`guest range ${ptr}+${n} is out of memory (${b.length})`);
+    if (ptr + n > b.length) throw new GuestFault(`guest range ${ptr}+${n} is out of memory (${b.length})`);
     return b.slice(ptr, ptr + n);
   }
 
   /** Decodes a UTF-8 string at (ptr, n). */
   string(ptr, n) { return utf8.decode(this.read(ptr, n)); }
 
-  /** Reads the (ptr, len) pair stored at p as bytes / as a string. */
-  bytesAt(p) { return this.read(this.u32(p), this.u32(p + 4)); }
-  stringAt(p) { return utf8.decode(this.bytesAt(p)); }
+  /** Reads the (ptr, len) pair stored at p as bytes / as a string (at most max bytes). */
+  bytesAt(p, max = Infinity) {
+    const n = this.u32(p + 4);
+    if (n > max) throw new GuestFault(`a ${n}-byte string is past the limit of ${max}`);
+    return this.read(this.u32(p), n);
+  }
+
+  /** A discriminant at p that must be below n (option and result tags, enums). */
+  tag(p, n) {
+    const t = this.u8(p);
+    if (t >= n) throw new GuestFault(`discriminant ${t} at ${p >>> 0} is out of range 0..${n - 1}`);
+    return t;
+  }
+  stringAt(p, max) {
+    try {
+      return utf8.decode(this.bytesAt(p, max));
+    } catch (e) {
+      if (e instanceof GuestFault) throw e;
+      throw new GuestFault(`a string at ${p >>> 0} is not valid UTF-8`);
+    }
+  }
 
   /**
    * Copies bytes into a fresh guest buffer: cabi_realloc(0, 0, align, size).
@@ -134,6 +159,7 @@ export class GuestMemory {
     try {
       value = fn();
     } catch (e) {
+      if (e instanceof GuestFault) throw e; // traps the guest
       const code = e instanceof CapError ? e.code : 'internal';
       this.setU8(ret, 1); // tag 1 = err
       this.setU8(ret + 4, ERROR_CODES.indexOf(code));

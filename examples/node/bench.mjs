@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Per-call latency of the Node host (guest.wasm + better-sqlite3), sqlite
 // backend: put and get-hit, each timed call by call, median (and p90, p99)
-// of N calls after a warm-up. Usage: node bench.mjs [N] [--backend sqlite|fs|mem]
+// of N calls after a warm-up. Usage: node bench.mjs [N] [--backend sqlite|fs|mem] [--in-thread]
+// (--in-thread: GuestCache in this thread, no deadline; default: SandCache,
+// the guest in a worker thread with a deadline per call)
 
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SandCache } from './sandcache.mjs';
+import { SandCache, GuestCache } from './sandcache.mjs';
 
 const args = process.argv.slice(2);
 const N = Number(args.find((a) => /^\d+$/.test(a)) ?? 2000);
@@ -16,7 +18,8 @@ const WARMUP = 200;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandcache-bench-'));
 const t0 = process.hrtime.bigint();
-const cache = new SandCache(dir);
+const inThread = args.includes('--in-thread');
+const cache = inThread ? new GuestCache(dir) : new SandCache(dir);
 const opts = { backend, namespace: 'bench', maxEntries: 100_000 }; // no eviction: every get hits
 cache.get('warm', opts); // instantiate + open the store
 const startMs = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -48,4 +51,4 @@ const results = [
 cache.close();
 fs.rmSync(dir, { recursive: true, force: true });
 
-console.log(JSON.stringify({ runtime: `node ${process.version}`, backend, startup_ms: +startMs.toFixed(1), warmup: WARMUP, results }, null, 2));
+console.log(JSON.stringify({ runtime: `node ${process.version}`, backend, host: inThread ? 'in-thread' : 'worker', startup_ms: +startMs.toFixed(1), warmup: WARMUP, results }, null, 2));

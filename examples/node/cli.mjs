@@ -11,14 +11,15 @@
 //        --backend sqlite|fs|mem  --namespace NS  --path P (relative to --dir)
 //        --ttl DURATION  --max-entries N  --options HARN_OPTIONS_JSON
 //        --wasm PATH (default ../../host/guest.wasm)
+//        --timeout DURATION (each call's deadline: 500ms, 30s, 2m, 1h; default 30s; 0 = none)
 // environment: SANDCACHE_NOW_MS fixes the clock (ms since the epoch).
 // Output: one JSON line. get prints {"hit":true,"value":V} or {"hit":false},
 // put {"key":K,"stored":true}; an error prints {"error":"<message>"} and
-// exits 1; a usage error exits 2.
+// exits 1; a usage error, or a call past its deadline, exits 2.
 
 import { SandCache, SandCacheError, DEFAULT_WASM } from './sandcache.mjs';
 
-const USAGE = 'usage: cli.mjs [--dir DIR] [--backend B] [--namespace NS] [--path P] [--ttl D] [--max-entries N] [--options JSON] [--wasm PATH] COMMAND ARGS...\n' +
+const USAGE = 'usage: cli.mjs [--dir DIR] [--backend B] [--namespace NS] [--path P] [--ttl D] [--max-entries N] [--options JSON] [--wasm PATH] [--timeout D] COMMAND ARGS...\n' +
   'commands: get KEY | put KEY VALUE_JSON | delete KEY | clear | keys [PREFIX] | stats | purge | llm-key PROMPT_JSON [SYSTEM_JSON] [REQUEST_JSON] | duration TEXT';
 
 function parseArgs(argv) {
@@ -29,7 +30,7 @@ function parseArgs(argv) {
     if (a === '--') { pos.push(...argv.slice(i + 1)); break; }
     if (/^--[a-z]/.test(a)) {
       const [name, inline] = a.slice(2).split(/=(.*)/s);
-      if (!['dir', 'backend', 'namespace', 'path', 'ttl', 'max-entries', 'options', 'wasm'].includes(name)) throw new Error(`unknown flag --${name}`);
+      if (!['dir', 'backend', 'namespace', 'path', 'ttl', 'max-entries', 'options', 'wasm', 'timeout'].includes(name)) throw new Error(`unknown flag --${name}`);
       const value = inline ?? argv[++i];
       if (value === undefined) throw new Error(`flag --${name} needs a value`);
       flags[name] = value;
@@ -40,11 +41,20 @@ function parseArgs(argv) {
   return { flags, pos };
 }
 
+/** --timeout: a number and a unit (ms, s, m, h; seconds when none) to ms; 0 is no deadline. */
+function parseTimeout(text = '30s') {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text);
+  if (!m) throw new Error(`--timeout: ${JSON.stringify(text)} is not a duration (500ms, 30s, 2m, 1h or 0)`);
+  const ms = Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'];
+  return ms === 0 ? Infinity : ms;
+}
+
 function main(argv) {
   let flags, pos;
   try {
     ({ flags, pos } = parseArgs(argv));
     if (pos.length === 0) throw new Error('no command given');
+    flags.timeoutMs = parseTimeout(flags.timeout);
   } catch (e) {
     process.stderr.write(`${e.message}\n${USAGE}\n`);
     return 2;
@@ -53,6 +63,7 @@ function main(argv) {
   const cache = new SandCache(flags.dir ?? process.env.SANDCACHE_DIR ?? '.sandcache', {
     wasm: flags.wasm ?? DEFAULT_WASM,
     clock: now ? () => BigInt(now) : null,
+    timeoutMs: flags.timeoutMs,
   });
   const [cmd, ...args] = pos;
   const need = (min, max) => {
@@ -119,6 +130,10 @@ function main(argv) {
     process.stdout.write(out + '\n');
     return 0;
   } catch (e) {
+    if (e.code === 'timeout') {
+      process.stdout.write(`{"error":${JSON.stringify(e.message)}}\n`);
+      return 2;
+    }
     if (e.code === 'usage') {
       process.stderr.write(`${e.message}\n${USAGE}\n`);
       return 2;

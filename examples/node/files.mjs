@@ -11,7 +11,11 @@
 //   exclusive flock(2) on the folder it changes, the very lock the Go host
 //   takes, so a Node and a Go process writing one folder exclude each other;
 // - write-atomic writes `.<name>.<16 hex>.tmp` in the same folder, fsyncs
-//   it, renames it over the target and fsyncs the folder.
+//   it, renames it over the target and fsyncs the folder;
+// - every file touched must be plain (regular, one link): a FIFO, socket,
+//   device or hard link is not-permitted, found without blocking (lstat, or
+//   open with O_NONBLOCK then fstat); reads are bounded by MAX_RECORD_BYTES
+//   before anything is allocated.
 //
 // Node has no openat(2): a symlink swapped in for a folder between the lstat
 // check and the use is not detected here (the Go host's os.Root closes that
@@ -20,15 +24,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { createRequire } from 'node:module';
 import { CapError } from './abi.mjs';
 
-const require = createRequire(import.meta.url);
-const { flockSync } = require('fs-ext'); // flock(2); fs has no file locks
+
+import { flockSync } from './native/host.mjs'; // flock(2): node:fs has none
 
 const MAX_PATH_BYTES = 4096;
 const MAX_NAME_BYTES = 255;
-const { O_RDONLY, O_NOFOLLOW, O_DIRECTORY, O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
+const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_DIRECTORY, O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
+
+/**
+ * The largest file `read` returns: the host's value limit (16 MiB) plus
+ * room for the key (64 KiB) and the record's own fields. A larger file is
+ * refused from its size (fstat) before anything is allocated.
+ */
+export const MAX_RECORD_BYTES = (16 << 20) + (64 << 10) + (64 << 10);
 const TEMP_RE = /^\..*\.[0-9a-f]{16}\.tmp$/s;
 
 const quoted = (rel) => (rel === '' ? 'the granted folder' : JSON.stringify(rel));
@@ -57,6 +67,35 @@ export function splitPath(p) {
 }
 
 const MISSING = Symbol('missing');
+
+/** Why a file that is not a plain file (regular, one link) is refused; null when it is one. */
+function notPlain(st) {
+  if (st.isSymbolicLink()) return 'is a symbolic link; links are not followed';
+  if (st.isDirectory()) return null; // reported by the caller (io: "is a folder")
+  if (st.isFIFO()) return 'is a FIFO, not a regular file';
+  if (st.isSocket()) return 'is a socket, not a regular file';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'is a device, not a regular file';
+  if (!st.isFile()) return 'is not a regular file';
+  if (st.nlink !== 1) return `has ${st.nlink} hard links; only a file with one link is used`;
+  return null;
+}
+
+/**
+ * Checks that the file at absolute path `p` is absent or a plain file
+ * (regular, exactly one link); anything else (symlink, FIFO, socket, device,
+ * hard link, folder) is not-permitted. lstat only: checking never blocks.
+ */
+export function checkPlainFile(p, rel, cap = 'files') {
+  let st;
+  try {
+    st = lstatOrNull(p);
+  } catch (e) {
+    throw ioErr('inspect', rel, e);
+  }
+  if (!st) return;
+  const why = st.isDirectory() ? 'is a folder' : notPlain(st);
+  if (why) throw new CapError('not-permitted', `${cap}: ${quoted(rel)} ${why}`);
+}
 
 function lstatOrNull(p) {
   try {
@@ -141,23 +180,36 @@ function lockFolder(root, parts, create) {
   throw new CapError('io', `files: folder ${quoted(rel)} keeps changing`);
 }
 
-/** Reads file `name` of folder `dir` (absolute); null when it does not exist. */
+/**
+ * Reads file `name` of folder `dir` (absolute); null when it does not exist.
+ * Opened with O_NOFOLLOW|O_NONBLOCK (a FIFO never blocks the open), then
+ * fstat'ed: only a plain file (regular, one link) of at most
+ * MAX_RECORD_BYTES is read, and never more than that many bytes.
+ */
 function readIn(dir, name, rel) {
   const p = path.join(dir, name);
   let fd;
   try {
-    fd = fs.openSync(p, O_RDONLY | O_NOFOLLOW);
+    fd = fs.openSync(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
   } catch (e) {
     if (e.code === 'ENOENT') return null;
     if (e.code === 'ELOOP') throw symlinkErr(rel);
     if (e.code === 'EISDIR') throw new CapError('io', `files: ${quoted(rel)} is a folder`);
+    if (e.code === 'ENXIO') throw new CapError('not-permitted', `files: ${quoted(rel)} is a socket, not a regular file`);
     throw ioErr('read', rel, e);
   }
   try {
     const st = fs.fstatSync(fd);
     if (st.isDirectory()) throw new CapError('io', `files: ${quoted(rel)} is a folder`);
-    if (!st.isFile()) throw new CapError('io', `files: ${quoted(rel)} is not a regular file`);
-    return fs.readFileSync(fd);
+    const why = notPlain(st);
+    if (why) throw new CapError('not-permitted', `files: ${quoted(rel)} ${why}`);
+    if (st.size > MAX_RECORD_BYTES) throw new CapError('io', `files: ${quoted(rel)} is ${st.size} bytes; the limit is ${MAX_RECORD_BYTES}`);
+    // The file may grow after fstat: read at most the limit plus one byte.
+    const buf = Buffer.allocUnsafe(Math.min(st.size, MAX_RECORD_BYTES) + 1);
+    let n = 0;
+    for (let r; n < buf.length && (r = fs.readSync(fd, buf, n, buf.length - n, n)) > 0;) n += r;
+    if (n > MAX_RECORD_BYTES) throw new CapError('io', `files: ${quoted(rel)} grew past the limit of ${MAX_RECORD_BYTES} bytes`);
+    return buf.subarray(0, n);
   } catch (e) {
     if (e instanceof CapError) throw e;
     throw ioErr('read', rel, e);
@@ -172,7 +224,10 @@ function writeIn(folder, name, rel, data) {
   const st = lstatOrNull(target);
   if (st?.isSymbolicLink()) throw symlinkErr(rel);
   if (st?.isDirectory()) throw new CapError('io', `files: ${quoted(rel)} is a folder`);
-  if (st && !st.isFile()) throw new CapError('io', `files: ${quoted(rel)} is not a regular file`);
+  // Renaming over a planted FIFO or hard link would be harmless, but every
+  // file the capability touches must be plain, as in the Go host.
+  const why = st && notPlain(st);
+  if (why) throw new CapError('not-permitted', `files: ${quoted(rel)} ${why}`);
   // Same temp name as the Go host: ".<name>.<16 hex>.tmp" (name shortened
   // so the whole stays within 255 bytes), created with O_EXCL, which never
   // follows a symlink.
@@ -206,6 +261,8 @@ function removeIn(folder, name, rel) {
   if (!st) return false;
   if (st.isSymbolicLink()) throw symlinkErr(rel);
   if (st.isDirectory()) throw new CapError('io', `files: ${quoted(rel)} is a folder; remove-dir removes folders`);
+  const why = notPlain(st);
+  if (why) throw new CapError('not-permitted', `files: ${quoted(rel)} ${why}`);
   try {
     fs.unlinkSync(p);
   } catch (e) {

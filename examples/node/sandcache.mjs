@@ -9,13 +9,23 @@
 // export's `cabi_post_*` so the guest can release what the result held.
 
 import fs from 'node:fs';
+import v8 from 'node:v8';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { GuestMemory, SandCacheError, CapError, ERROR_CODES, encodeString } from './abi.mjs';
+import { GuestMemory, GuestFault, SandCacheError, CapError, ERROR_CODES, encodeString } from './abi.mjs';
 import { SqlSession, openDatabase } from './sql.mjs';
 import { Files } from './files.mjs';
+import { limitMemory, DEFAULT_MEMORY_PAGES } from './memlimit.mjs';
 
 export { SandCacheError } from './abi.mjs';
+export { SandCache, DEFAULT_TIMEOUT_MS } from './isolated.mjs';
+
+// node:wasi's functions (poll_oneoff among them) are V8 "fast API calls"
+// when wasm calls them directly; in Node 20 one can allocate and trigger a
+// garbage collection inside the fast call, which aborts the process (seen
+// when a guest runs out of memory in a worker). Slow calls do not: turn fast
+// API calls off for this process before any guest is instantiated.
+v8.setFlagsFromString('--no-turbo-fast-api-calls');
 
 // node:wasi warns that it is experimental as it loads; keep stderr clean.
 const { WASI } = quietly(() => createRequire(import.meta.url)('node:wasi'));
@@ -29,6 +39,7 @@ const SQL = 'sandcache:cache/sql@0.1.0';
 const FILES = 'sandcache:cache/files@0.1.0';
 const MAX_KEY_BYTES = 64 << 10; // the Go host's defaults
 const MAX_VALUE_BYTES = 16 << 20;
+const MAX_LIST_BYTES = 256 << 20; // a keys result, all keys together
 const U64_MAX = (1n << 64n) - 1n;
 
 /**
@@ -46,12 +57,27 @@ export const PAYLOAD_OFFSET = {
 
 const modules = new Map(); // compiled guest per path: compiling is the slow part
 
-function compile(wasm) {
-  if (wasm instanceof Uint8Array) return new WebAssembly.Module(wasm);
-  let m = modules.get(wasm);
+/**
+ * Compiles a guest (path, bytes, or an already compiled module, used as is)
+ * with its memory capped at memoryPages (memlimit.mjs). Invalid modules are
+ * invalid-argument.
+ */
+export function compile(wasm, memoryPages = DEFAULT_MEMORY_PAGES) {
+  if (wasm instanceof WebAssembly.Module) return wasm;
+  const build = (bytes) => {
+    try {
+      return new WebAssembly.Module(limitMemory(bytes, memoryPages));
+    } catch (e) {
+      if (e instanceof SandCacheError) throw e;
+      throw new SandCacheError('invalid-argument', `guest module: ${e.message}`);
+    }
+  };
+  if (wasm instanceof Uint8Array) return build(wasm);
+  const key = `${memoryPages}\0${wasm}`;
+  let m = modules.get(key);
   if (!m) {
-    m = new WebAssembly.Module(fs.readFileSync(wasm));
-    modules.set(wasm, m);
+    m = build(fs.readFileSync(wasm));
+    modules.set(key, m);
   }
   return m;
 }
@@ -83,25 +109,38 @@ export function normalizeOptions(o = {}) {
 }
 
 /**
- * A cache over one granted folder, served by one guest instance. Methods are
- * synchronous and mirror the WIT `cache` interface; a WIT `error` is thrown
- * as a SandCacheError whose `code` is the WIT error-code name. A trap in the
- * guest throws code 'guest-fault' and the instance is replaced on next use.
+ * A cache over one granted folder, served by one guest instance in the
+ * calling thread, with no deadline: a guest that loops blocks this thread
+ * forever. SandCache (isolated.mjs) runs one of these in a worker thread
+ * that it terminates at the deadline; use GuestCache directly only with a
+ * trusted guest. Methods are synchronous and mirror the WIT `cache`
+ * interface; a WIT `error` is thrown as a SandCacheError whose `code` is the
+ * WIT error-code name. A trap in the guest throws code 'guest-fault' and the
+ * instance is replaced on next use.
  */
-export class SandCache {
+export class GuestCache {
   /**
    * @param {string} dir the granted folder (created if missing)
    * @param {object} [cfg]
    * @param {string|Uint8Array} [cfg.wasm] guest module path or bytes (default: host/guest.wasm)
    * @param {() => number|bigint} [cfg.clock] wall clock in ms since the epoch (default: real)
    */
-  constructor(dir, { wasm = DEFAULT_WASM, clock = null } = {}) {
-    this.module = compile(wasm);
+  /**
+   * @param {string} dir the granted folder (created if missing)
+   * @param {object} [cfg] as SandCache's, plus:
+   * @param {(fn: () => any) => any} [cfg.gate] runs every capability call that
+   *   reaches native code (SandCache's worker uses it to refuse calls once the
+   *   owner abandoned the instance, and to know when none is running)
+   */
+  constructor(dir, { wasm = DEFAULT_WASM, clock = null, memoryLimitPages = DEFAULT_MEMORY_PAGES, gate = (fn) => fn() } = {}) {
+    this.module = compile(wasm, memoryLimitPages);
     this.files = new Files(dir);
     this.dir = this.files.root;
     this.clock = clock;
+    this.gate = gate;
     this.memDb = null; // the mem backend's database, shared by every open of it
     this.inst = null;
+    this.inExport = false; // an export's body is running (imports allowed)
   }
 
   close() {
@@ -115,6 +154,28 @@ export class SandCache {
   #drop() {
     this.inst?.sql.closeAll();
     this.inst = null;
+  }
+
+  /**
+   * The capability imports, callable only from the body of an export, one at
+   * a time: an import called from cabi_realloc (while the host lowers
+   * arguments or writes an import's result) or from cabi_post_* traps the
+   * guest, as in the Go host.
+   */
+  #onlyFromExport(imports) {
+    const wrapped = {};
+    for (const [name, fn] of Object.entries(imports)) {
+      wrapped[name] = (...args) => {
+        if (!this.inExport) throw new GuestFault(`import ${name} called outside an export (re-entrant, or from cabi_realloc or cabi_post_*)`);
+        this.inExport = false;
+        try {
+          return fn(...args);
+        } finally {
+          this.inExport = true;
+        }
+      };
+    }
+    return wrapped;
   }
 
   #instance() {
@@ -140,8 +201,8 @@ export class SandCache {
     const sql = new SqlSession(this.dir, () => (this.memDb ??= openDatabase(':memory:')));
     const instance = new WebAssembly.Instance(this.module, {
       wasi_snapshot_preview1: wasiImports,
-      [SQL]: sqlImports(() => mem, sql),
-      [FILES]: filesImports(() => mem, this.files),
+      [SQL]: this.#onlyFromExport(sqlImports(() => mem, sql, this.gate)),
+      [FILES]: this.#onlyFromExport(filesImports(() => mem, this.files, this.gate)),
     });
     const ex = instance.exports;
     mem = new GuestMemory(ex.memory, ex.cabi_realloc);
@@ -160,7 +221,13 @@ export class SandCache {
     const exportName = IFACE + name;
     let ret;
     try {
-      ret = ex[exportName](...lower(mem)) >>> 0; // i32 result: address of the return area
+      const args = lower(mem); // may call cabi_realloc: no import allowed yet
+      this.inExport = true;
+      try {
+        ret = ex[exportName](...args) >>> 0; // i32 result: address of the return area
+      } finally {
+        this.inExport = false;
+      }
     } catch (e) {
       if (e instanceof SandCacheError) throw e; // our own argument check
       this.#drop();
@@ -169,9 +236,9 @@ export class SandCache {
     let value;
     let err = null;
     try {
-      if (mem.u8(ret) !== 0) {
+      if (mem.tag(ret, 2) !== 0) { // result<T, error>: 0 ok, 1 err
         const off = ret + PAYLOAD_OFFSET[name];
-        err = new SandCacheError(ERROR_CODES[mem.u8(off)] ?? 'internal', mem.stringAt(off + 4), name);
+        err = new SandCacheError(ERROR_CODES[mem.tag(off, ERROR_CODES.length)], mem.stringAt(off + 4, MAX_VALUE_BYTES), name);
       } else {
         value = lift(mem, ret);
       }
@@ -195,7 +262,7 @@ export class SandCache {
   /** Lowers the `options` record, flattened: backend, namespace, path, ttl-ms (i64), max-entries. */
   static #opts(mem, o) {
     const n = normalizeOptions(o);
-    return [BACKENDS.indexOf(n.backend), ...SandCache.#str(mem, n.namespace, 'namespace'), ...SandCache.#str(mem, n.path, 'path'), n.ttlMs, n.maxEntries];
+    return [BACKENDS.indexOf(n.backend), ...GuestCache.#str(mem, n.namespace, 'namespace'), ...GuestCache.#str(mem, n.path, 'path'), n.ttlMs, n.maxEntries];
   }
 
   static #key(key, what = 'key') {
@@ -208,53 +275,63 @@ export class SandCache {
 
   /** get: {value: string|null (compact JSON), expired: bool, hit: bool}. */
   get(key, opts) {
-    const k = SandCache.#key(key);
-    return this.#call('get', (m) => [...SandCache.#str(m, k), ...SandCache.#opts(m, opts)], (m, ret) => {
+    const k = GuestCache.#key(key);
+    return this.#call('get', (m) => [...GuestCache.#str(m, k), ...GuestCache.#opts(m, opts)], (m, ret) => {
       // lookup = {value: option<string> @4 (tag @4, ptr @8, len @12), expired: bool @16}
-      const value = m.u8(ret + 4) ? m.stringAt(ret + 8) : null;
-      return { value, expired: m.u8(ret + 16) !== 0, hit: value !== null };
+      const value = m.tag(ret + 4, 2) ? m.stringAt(ret + 8, MAX_VALUE_BYTES) : null;
+      return { value, expired: m.tag(ret + 16, 2) !== 0, hit: value !== null }; // a bool of 2+ is a fault, as in the Go host
     });
   }
 
   /** put: stores JSON text; {expired, evicted} counts what the put removed. */
   put(key, valueJson, opts) {
-    const k = SandCache.#key(key);
+    const k = GuestCache.#key(key);
     const v = encodeString(valueJson, 'value');
     if (v.length > MAX_VALUE_BYTES) throw new SandCacheError('invalid-argument', `value is ${v.length} bytes; the limit is ${MAX_VALUE_BYTES}`);
-    return this.#call('put', (m) => [...SandCache.#str(m, k), ...SandCache.#str(m, v), ...SandCache.#opts(m, opts)],
+    return this.#call('put', (m) => [...GuestCache.#str(m, k), ...GuestCache.#str(m, v), ...GuestCache.#opts(m, opts)],
       // put-outcome = {expired: u32 @4, evicted: u32 @8}
       (m, ret) => ({ expired: m.u32(ret + 4), evicted: m.u32(ret + 8) }));
   }
 
   /** delete: true when a live entry existed. */
   delete(key, opts) {
-    const k = SandCache.#key(key);
-    return this.#call('delete', (m) => [...SandCache.#str(m, k), ...SandCache.#opts(m, opts)], (m, ret) => m.u8(ret + 4) !== 0);
+    const k = GuestCache.#key(key);
+    return this.#call('delete', (m) => [...GuestCache.#str(m, k), ...GuestCache.#opts(m, opts)], (m, ret) => m.u8(ret + 4) !== 0);
   }
 
   /** clear: removes every entry of the namespace. */
   clear(opts) {
-    this.#call('clear', (m) => SandCache.#opts(m, opts), () => undefined);
+    this.#call('clear', (m) => GuestCache.#opts(m, opts), () => undefined);
   }
 
   /** stats: {entries, expired} as BigInt (u64). */
   stats(opts) {
     // store-stats = {entries: u64 @8, expired: u64 @16} (payload aligned to 8)
-    return this.#call('stats', (m) => SandCache.#opts(m, opts), (m, ret) => ({ entries: m.u64(ret + 8), expired: m.u64(ret + 16) }));
+    return this.#call('stats', (m) => GuestCache.#opts(m, opts), (m, ret) => ({ entries: m.u64(ret + 8), expired: m.u64(ret + 16) }));
   }
 
   /** purge: removes expired entries of every namespace; returns how many (BigInt). */
   purge(opts) {
-    return this.#call('purge', (m) => SandCache.#opts(m, opts), (m, ret) => m.u64(ret + 8));
+    return this.#call('purge', (m) => GuestCache.#opts(m, opts), (m, ret) => m.u64(ret + 8));
   }
 
   /** keys: live keys of the namespace starting with prefix, sorted. */
   keys(prefix = '', opts) {
-    const p = prefix === '' ? new Uint8Array(0) : SandCache.#key(prefix, 'prefix');
-    return this.#call('keys', (m) => [...SandCache.#str(m, p), ...SandCache.#opts(m, opts)], (m, ret) => {
+    const p = prefix === '' ? new Uint8Array(0) : GuestCache.#key(prefix, 'prefix');
+    return this.#call('keys', (m) => [...GuestCache.#str(m, p), ...GuestCache.#opts(m, opts)], (m, ret) => {
       // list<string> @4: (array ptr, count); each element is a (ptr, len) pair, 8 bytes
       const arr = m.u32(ret + 4);
-      return Array.from({ length: m.u32(ret + 8) }, (_, i) => m.stringAt(arr + 8 * i));
+      const count = m.u32(ret + 8);
+      // A hostile count is refused before the array is made: every element
+      // takes 8 bytes of guest memory.
+      const size = m.memory.buffer.byteLength;
+      if (arr + count * 8 > size) throw new GuestFault(`keys: ${count} elements at ${arr} do not fit in guest memory (${size} bytes)`);
+      // Each key is at most MAX_KEY_BYTES, all of them at most MAX_LIST_BYTES:
+      // checked from the lengths before any is copied.
+      let total = 0;
+      for (let i = 0; i < count; i++) total += m.u32(arr + 8 * i + 4);
+      if (total > MAX_LIST_BYTES) throw new GuestFault(`keys: ${total} bytes of keys are past the limit of ${MAX_LIST_BYTES}`);
+      return Array.from({ length: count }, (_, i) => m.stringAt(arr + 8 * i, MAX_KEY_BYTES));
     });
   }
 
@@ -268,17 +345,17 @@ export class SandCache {
     const rb = encodeString(request ?? 'null', 'request');
     if (pb.length + (sb?.length ?? 0) + rb.length > MAX_VALUE_BYTES) throw new SandCacheError('invalid-argument', `request is larger than the limit of ${MAX_VALUE_BYTES} bytes`);
     return this.#call('llm-key', (m) => [
-      ...SandCache.#str(m, pb),
+      ...GuestCache.#str(m, pb),
       // option<string> flattens to (tag, ptr, len); (0, 0, 0) for none
-      ...(sb === null ? [0, 0, 0] : [1, ...SandCache.#str(m, sb)]),
-      ...SandCache.#str(m, rb),
+      ...(sb === null ? [0, 0, 0] : [1, ...GuestCache.#str(m, sb)]),
+      ...GuestCache.#str(m, rb),
     ], (m, ret) => m.stringAt(ret + 4));
   }
 
   /** parse-options: a Harn option dictionary (JSON text) to an options object. */
   parseOptions(dictJson) {
     const b = encodeString(dictJson, 'options');
-    return this.#call('parse-options', (m) => SandCache.#str(m, b), (m, ret) => ({
+    return this.#call('parse-options', (m) => GuestCache.#str(m, b), (m, ret) => ({
       // options @8: backend u8 @8, namespace @12, path @20, ttl-ms u64 @32, max-entries u32 @40
       backend: BACKENDS[m.u8(ret + 8)],
       namespace: m.stringAt(ret + 12),
@@ -291,7 +368,7 @@ export class SandCache {
   /** parse-duration: whole seconds (BigInt). */
   parseDuration(text) {
     const b = encodeString(text, 'duration');
-    return this.#call('parse-duration', (m) => SandCache.#str(m, b), (m, ret) => m.u64(ret + 8));
+    return this.#call('parse-duration', (m) => GuestCache.#str(m, b), (m, ret) => m.u64(ret + 8));
   }
 }
 
@@ -304,8 +381,8 @@ export class SandCache {
 // error>` here has its payload at offset 4 (T is u32, bool, option<list<u8>>
 // or list<string>, all aligned <= 4).
 
-function sqlImports(getMem, sql) {
-  const res = (ret, fn, ok) => getMem().putResult(ret, fn, ok);
+function sqlImports(getMem, sql, gate) {
+  const res = (ret, fn, ok) => getMem().putResult(ret, () => gate(fn), ok);
   const text = (p, n) => getMem().string(p, n);
   const okU32 = (ret, v) => getMem().setU32(ret + 4, v);
   const okBool = (ret, v) => getMem().setU8(ret + 4, v ? 1 : 0);
@@ -337,9 +414,9 @@ function sqlImports(getMem, sql) {
   };
 }
 
-function filesImports(getMem, files) {
+function filesImports(getMem, files, gate) {
   const mem = () => getMem();
-  const res = (ret, fn, ok) => mem().putResult(ret, fn, ok);
+  const res = (ret, fn, ok) => mem().putResult(ret, () => gate(fn), ok);
   const okBool = (ret, v) => mem().setU8(ret + 4, v ? 1 : 0);
   // Paths arrive as UTF-8; invalid UTF-8 is invalid-argument, as in the Go host.
   const pathOf = (p, n) => {

@@ -24,7 +24,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { CapError } from './abi.mjs';
-import { splitPath, resolveFolder } from './files.mjs';
+import { splitPath, resolveFolder, checkPlainFile } from './files.mjs';
+import { unexpectedObject } from './schema.mjs';
+import { sqlguardLibrary } from './native/build.mjs';
 
 const require = createRequire(import.meta.url);
 const Database = require('better-sqlite3');
@@ -34,9 +36,12 @@ export const KIND = { integer: 0, float: 1, text: 2, blob: 3, null: 4 };
 
 /** Maps a better-sqlite3 error to a CapError (SQLite's primary result code decides). */
 function sqlErr(e, what) {
-  if (e instanceof CapError) return e;
+  if (e instanceof CapError) return new CapError(e.code, `sql: ${what}: ${e.message}`);
   const code = String(e?.code ?? '');
   const msg = `sql: ${what}: ${e?.message ?? e}`;
+  // A denied function comes back as SQLITE_ERROR "not authorized to use
+  // function: f"; a write to sqlite_master (DEFENSIVE) as SQLITE_ERROR too.
+  if (/^SQLITE_AUTH/.test(code) || (code.startsWith('SQLITE_') && /^not authorized|^table sqlite_master may not be modified/.test(e?.message))) return new CapError('not-permitted', `sql: ${what}: not permitted by the sandbox (${e.message})`);
   if (/^SQLITE_(NOTADB|CORRUPT)/.test(code)) return new CapError('corrupt', msg);
   if (/^SQLITE_(MISUSE|RANGE|INTERNAL)/.test(code)) return new CapError('internal', msg);
   if (code.startsWith('SQLITE_')) return new CapError('io', msg); // busy, ioerr, full, constraint, error...
@@ -83,14 +88,40 @@ export function paramPlan(sql) {
   return { count, names };
 }
 
-/** Opens a connection the way sandcache wants it (SPEC section 5). */
-export function openDatabase(file) {
+/** The mem backend's database may hold this many bytes (SQLITE_FULL past it). */
+export const MAX_MEMORY_DB_BYTES = 256 << 20;
+/** Open databases and prepared statements one guest instance may hold at once. */
+export const MAX_DATABASES = 128; // the guest keeps a store open per path: ~3 descriptors each in WAL
+export const MAX_STATEMENTS = 4096;
+
+/** The companions SQLite may open next to a database file. */
+export const COMPANIONS = ['', '-journal', '-wal', '-shm'];
+
+/**
+ * Opens a connection the way sandcache wants it (SPEC section 5), then, unless
+ * `guard` is false, confines it: the schema must be sandcache's or Harn's
+ * (else a `corrupt` CapError naming the object) and the sqlguard extension
+ * (native/sqlguard.c) installs the authorizer, no attached databases,
+ * DEFENSIVE, trusted_schema off and no further extension loading. Only the
+ * host's own PRAGMAs run before the guard.
+ */
+export function openDatabase(file, { guard = true, maxMemoryBytes = MAX_MEMORY_DB_BYTES } = {}) {
   const db = new Database(file, { timeout: 10000 }); // busy_timeout = 10 s
   try {
     db.defaultSafeIntegers(true);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 10000');
+    if (file === ':memory:') {
+      // The mem backend's size cap: past it, writes fail with SQLITE_FULL (io).
+      const pageSize = Number(db.pragma('page_size', { simple: true }));
+      db.pragma(`max_page_count = ${Math.max(1, Math.floor(maxMemoryBytes / pageSize))}`);
+    }
+    if (guard) {
+      const odd = unexpectedObject(db);
+      if (odd) throw new CapError('corrupt', `unexpected schema object: ${odd}`);
+      db.loadExtension(sqlguardLibrary());
+    }
   } catch (e) {
     db.close();
     throw e;
@@ -114,6 +145,7 @@ export class SqlSession {
   dialect() { return 'sqlite'; }
 
   open(name, memory) {
+    if (this.dbs.size >= MAX_DATABASES) throw new CapError('io', `sql: ${MAX_DATABASES} databases are open; close one first`);
     let conn;
     if (memory) {
       conn = this.memoryDb();
@@ -121,18 +153,27 @@ export class SqlSession {
       const parts = splitPath(name); // confined like files: no "..", no absolute path, no symlink
       const dir = resolveFolder(this.root, parts.slice(0, -1), true);
       const file = path.join(dir, parts.at(-1));
-      const st = fs.lstatSync(file, { throwIfNoEntry: false });
-      if (st?.isSymbolicLink()) throw new CapError('not-permitted', `sql: ${JSON.stringify(name)} is a symbolic link; links are not followed`);
-      if (st && !st.isFile()) throw new CapError('io', `sql: ${JSON.stringify(name)} is not a regular file`);
+      // The database and every companion SQLite may open must be a plain
+      // file (regular, one link) or absent; lstat never blocks. A file
+      // swapped in between this check and SQLite's open is not detected (no
+      // openat or custom VFS here): see README, "Limits".
+      for (const suffix of COMPANIONS) checkPlainFile(file + suffix, name + suffix, 'sql');
       try {
         conn = openDatabase(file);
       } catch (e) {
-        throw sqlErr(e, `open ${JSON.stringify(name)}`);
+        throw this.#relative(sqlErr(e, `open ${JSON.stringify(name)}`));
       }
     }
     const h = this.next++;
     this.dbs.set(h, { conn, memory, changes: 0n, stmts: new Set() });
     return h;
+  }
+
+  // No absolute host path reaches the guest: the granted folder's path in a
+  // message (SQLite rarely puts one there) becomes ".".
+  #relative(e) {
+    if (e instanceof CapError && e.message.includes(this.root)) e.message = e.message.split(this.root).join('.');
+    return e;
   }
 
   #db(h) {
@@ -165,18 +206,19 @@ export class SqlSession {
       d.conn.exec(sql);
       d.changes = lastChanges(d);
     } catch (e) {
-      throw sqlErr(e, 'exec');
+      throw this.#relative(sqlErr(e, 'exec'));
     }
   }
 
   prepare(h, sql) {
     const d = this.#db(h);
+    if (this.stmts.size >= MAX_STATEMENTS) throw new CapError('io', `sql: ${MAX_STATEMENTS} statements are prepared; finalize one first`);
     let stmt;
     try {
       stmt = d.conn.prepare(sql);
       if (stmt.reader) stmt.raw(true); // rows as arrays, in column order
     } catch (e) {
-      throw sqlErr(e, 'prepare');
+      throw this.#relative(sqlErr(e, 'prepare'));
     }
     const s = this.next++;
     this.stmts.set(s, {
@@ -222,7 +264,7 @@ export class SqlSession {
         }
       } catch (e) {
         s.rows = [];
-        throw sqlErr(e, 'step');
+        throw this.#relative(sqlErr(e, 'step'));
       }
       s.pos = 0;
     }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Files } from '../files.mjs';
 import { SqlSession, KIND } from '../sql.mjs';
 import { CapError } from '../abi.mjs';
+import { SCHEMA_DDL } from '../schema.mjs';
 import { tempDir } from '../testing.mjs';
 
 const code = (fn) => {
@@ -88,22 +89,22 @@ test('sql: step-API emulation over better-sqlite3', (t) => {
   assert.equal(s.dialect(), 'sqlite');
   const db = s.open('sub/test.sqlite', false);
   assert.ok(fs.existsSync(path.join(root, 'sub/test.sqlite')));
-  s.exec(db, 'CREATE TABLE t(k TEXT PRIMARY KEY, i INTEGER, f REAL, b BLOB, n);');
-  const ins = s.prepare(db, 'INSERT INTO t VALUES (?1, ?2, ?3, ?4, ?5)');
+  s.exec(db, SCHEMA_DDL[0]); // the sandbox allows sandcache's own tables only
+  const ins = s.prepare(db, 'INSERT INTO cache_entries (namespace, cache_key, last_accessed_ms, created_at_ms, value_json, expires_at_ms) VALUES (?1, \'key\', ?2, ?3, ?4, ?5)');
   const big = 9223372036854775807n;
   for (const [k, i] of [['a', big], ['b', -1n], ['c', 2n]]) {
     s.bind(ins, 1, k);
     s.bind(ins, 2, i);
-    s.bind(ins, 3, 1.0);
+    s.bind(ins, 3, 1.5);
     s.bind(ins, 4, Buffer.from([0, 1, 2]));
     // ?5 left unbound: NULL, as in SQLite
     assert.equal(s.step(ins), false);
     assert.equal(s.changes(db), 1n);
     s.reset(ins);
   }
-  const sel = s.prepare(db, 'SELECT k, i, f, b, n FROM t ORDER BY k');
+  const sel = s.prepare(db, 'SELECT namespace, last_accessed_ms, created_at_ms, value_json, expires_at_ms FROM cache_entries ORDER BY namespace');
   assert.equal(s.columnCount(sel), 5);
-  const upd = s.prepare(db, 'UPDATE t SET i = i WHERE k = ?1');
+  const upd = s.prepare(db, 'UPDATE cache_entries SET last_accessed_ms = last_accessed_ms WHERE namespace = ?1');
   const rows = [];
   while (s.step(sel)) {
     rows.push([s.columnText(sel, 0), s.columnInt(sel, 1), s.columnFloat(sel, 2), [...s.columnBlob(sel, 3)], s.columnKind(sel, 4)]);
@@ -113,11 +114,11 @@ test('sql: step-API emulation over better-sqlite3', (t) => {
     assert.equal(s.step(upd), false);
     s.reset(upd);
   }
-  assert.deepEqual(rows, [['a', big, 1, [0, 1, 2], KIND.null], ['b', -1n, 1, [0, 1, 2], KIND.null], ['c', 2n, 1, [0, 1, 2], KIND.null]]);
-  s.exec(db, 'DELETE FROM t');
+  assert.deepEqual(rows, [['a', big, 1.5, [0, 1, 2], KIND.null], ['b', -1n, 1.5, [0, 1, 2], KIND.null], ['c', 2n, 1.5, [0, 1, 2], KIND.null]]);
+  s.exec(db, 'DELETE FROM cache_entries');
   assert.equal(s.changes(db), 3n);
   assert.equal(code(() => s.prepare(db, 'SELEC nonsense')), 'io');
-  const dup = s.prepare(db, 'INSERT INTO t(k) VALUES (?1)');
+  const dup = s.prepare(db, 'INSERT INTO cache_entries (namespace, cache_key, value_json, created_at_ms, last_accessed_ms) VALUES (?1, \'k\', \'v\', 0, 0)');
   s.bind(dup, 1, 'x');
   s.step(dup);
   s.reset(dup);

@@ -129,7 +129,7 @@ test('fs: Node and Go take the same write lock (flock on the folder)', { skip },
   // next run takes well under the 1.5 s the lock is held below.
   goCli(['--dir', dir, '--backend', 'fs', 'put', 'first', '1'], NOW);
   // Hold the folder's write lock from Node, as files.mjs does for every write.
-  const { flockSync } = createRequire(import.meta.url)('fs-ext');
+  const { flockSync } = await import('../native/host.mjs');
   const fd = fs.openSync(path.join(dir, 'files/default'), 'r');
   flockSync(fd, 'ex');
   const started = Date.now();
