@@ -36,6 +36,12 @@ type Settings struct {
 	Callers    []int            `json:"callers"`
 	Pool       int              `json:"pool"` // instances (sandboxed) or engines (native) per store
 	Quick      bool             `json:"quick"`
+	// Full is set for the whole matrix (--full).
+	Full bool `json:"full"`
+	// WindowMs is the time each case's operation count was calibrated to
+	// (see Config.Window); 0 when --ops or --duration bound the
+	// measurements.
+	WindowMs float64 `json:"window_ms"`
 }
 
 // Startup is the wall time of `sandcache get` (a hit) in a fresh process.

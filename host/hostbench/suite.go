@@ -2,8 +2,11 @@ package hostbench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/sandcache/sandcache/host"
 )
@@ -15,12 +18,23 @@ type Config struct {
 	// DefaultEntries.
 	Entries func(host.Backend) []int
 	Callers []int // goroutines calling at once; nil means 1, 2, 4
-	Runs    int   // measurements per case; medians are reported
-	Limit   Limit // per measurement
+	Runs    int   // measurements per case and side; medians are reported
+	// Limit bounds each measurement. When it is zero, Window must be set.
+	Limit Limit
+	// Window, used when Limit is zero, calibrates each case: a first
+	// sandboxed run of Window counts how many operations fit in it, and
+	// that count (at least MinOps) is then the fixed size of every
+	// measurement of the case, on both sides and in every run.
+	Window  time.Duration
 	TempDir string
-	// Logf, if not nil, receives progress lines.
+	// Logf, if not nil, receives progress lines: one per case, and one per
+	// store filled.
 	Logf func(format string, args ...any)
 }
+
+// MinOps is the least number of operations a calibrated measurement runs
+// per caller.
+const MinOps = 16
 
 // DefaultEntries returns the namespace sizes measured for a backend:
 // 1 000 and 100 000 entries, except fs (one file per entry), measured at
@@ -49,6 +63,9 @@ type Result struct {
 	Native    SideResult `json:"native"`
 	// Ratio is the median sandboxed ns/op over the median native ns/op.
 	Ratio float64 `json:"ratio"`
+	// OpsPerRun is the operations of each measurement when they are
+	// counted (--ops, or calibrated from a window); 0 when time-bound.
+	OpsPerRun int64 `json:"ops_per_run"`
 	// Error is the first failure of the case's measurements, if any
 	// ("sandboxed: ..." or "native: ..."); the figures are then those of
 	// the runs that succeeded, or zero.
@@ -63,6 +80,9 @@ type SideResult struct {
 	BytesPerOp  float64   `json:"bytes_per_op"`
 	RunsNsPerOp []float64 `json:"runs_ns_per_op"`
 	Ops         int64     `json:"ops"` // operations timed, all runs together
+	// Spread is (slowest run - fastest run) / median, in ns/op: 0.1 means
+	// the runs lay within 10 % of the median's size.
+	Spread float64 `json:"spread"`
 	// Scaling is OpsPerSec over the same case's OpsPerSec with 1 caller
 	// (set by Report.Evaluate).
 	Scaling float64 `json:"scaling"`
@@ -71,14 +91,14 @@ type SideResult struct {
 // Suite measures every case of cfg and returns the results in a stable
 // order: backend, entries, op, callers (llm-key last).
 //
-// It builds one Fixture per backend and size (all of them first), then
-// makes cfg.Runs passes over all of them; within a pass, each op and
-// callers count is measured on both sides back to back (alternating which
-// side goes first), so that both sides of a ratio see the same machine
-// load, and the runs of one case are spread over the whole suite, so that
-// a burst of load on a shared machine hits one run of each case rather
-// than every run of a few. A case that fails (a guest fault, say) is
-// reported in its Result.Error; the others still run.
+// It builds one Fixture per backend and size, measures its cases, and
+// closes it before building the next. A case is measured on both sides
+// back to back, cfg.Runs times, alternating which side goes first, so that
+// both sides of a ratio see the same machine load; each measurement warms
+// up first (Fixture.Measure). With cfg.Window, the case's operation count
+// is calibrated once, so that every run of a case does the same work. One
+// progress line per case goes to cfg.Logf. A case that fails (a guest
+// fault, say) is reported in its Result.Error; the others still run.
 func Suite(ctx context.Context, cfg Config) ([]Result, error) {
 	if cfg.Runs < 1 {
 		cfg.Runs = 1
@@ -88,6 +108,9 @@ func Suite(ctx context.Context, cfg Config) ([]Result, error) {
 	}
 	if cfg.Entries == nil {
 		cfg.Entries = func(b host.Backend) []int { return DefaultEntries(b, false) }
+	}
+	if cfg.Limit.Ops <= 0 && cfg.Limit.Duration <= 0 && cfg.Window <= 0 {
+		return nil, errors.New("hostbench: a suite needs a Limit or a Window")
 	}
 	logf := cfg.Logf
 	if logf == nil {
@@ -99,135 +122,101 @@ func Suite(ctx context.Context, cfg Config) ([]Result, error) {
 		backend host.Backend
 		entries int
 		ops     []Op
-		f       *Fixture
-		err     error
-		m       *matrix
 	}
-	var groups []*group
+	var groups []group
 	for _, b := range cfg.Backends {
 		for _, n := range cfg.Entries(b) {
-			groups = append(groups, &group{backend: b, entries: n, ops: StoreOps})
+			groups = append(groups, group{backend: b, entries: n, ops: StoreOps})
 		}
 	}
 	// llm-key touches no store: one fixture without entries.
-	groups = append(groups, &group{backend: host.Mem, ops: []Op{LLMKey}})
-	defer func() {
-		for _, g := range groups {
-			if g.f != nil {
-				g.f.Close()
-			}
-		}
-	}()
+	groups = append(groups, group{backend: host.Mem, ops: []Op{LLMKey}})
+	total := 0
 	for _, g := range groups {
-		g.m = newMatrix(g.ops, cfg.Callers)
-		g.f, g.err = NewFixture(ctx, cfg.TempDir, g.backend, g.entries, pool, logf)
-		if g.err != nil {
+		total += len(g.ops) * len(cfg.Callers)
+	}
+
+	var results []Result
+	done := 0
+	for _, g := range groups {
+		f, ferr := NewFixture(ctx, cfg.TempDir, g.backend, g.entries, pool, logf)
+		if ferr != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			logf("%v, %d entries: %v", g.backend, g.entries, g.err)
+			logf("%v, %d entries: %v", g.backend, g.entries, ferr)
 		}
-	}
-	for r := range cfg.Runs {
-		for _, g := range groups {
-			if g.f == nil {
-				continue
-			}
-			logf("run %d of %d: %v, %d entries", r+1, cfg.Runs, g.backend, g.entries)
-			if err := g.m.measure(ctx, g.f, r, cfg.Limit, logf); err != nil {
-				return nil, err
-			}
-		}
-	}
-	var results []Result
-	for _, g := range groups {
-		rs := g.m.results(g.backend, g.entries, g.err)
-		if g.entries == 0 {
-			for i := range rs {
-				rs[i].Backend = "-"
+		for _, op := range g.ops {
+			for _, c := range cfg.Callers {
+				done++
+				r := Result{Op: op, Backend: g.backend.String(), Callers: c, Entries: g.entries}
+				if g.entries == 0 {
+					r.Backend = "-"
+				}
+				if ferr != nil {
+					r.Error = "fixture: " + ferr.Error()
+				} else if err := measureCase(ctx, f, &r, cfg); err != nil {
+					f.Close()
+					return nil, err
+				}
+				results = append(results, r)
+				logf("[%d/%d] %s", done, total, r.Progress())
 			}
 		}
-		results = append(results, rs...)
+		if f != nil {
+			f.Close()
+		}
 	}
 	return results, nil
 }
 
-// matrix collects the samples of one fixture's cases over the runs.
-type matrix struct {
-	ops     []Op
-	callers []int
-	samples map[caseID]*[2][]Sample
-	errs    map[caseID]string
-}
-
-type caseID struct {
-	op      Op
-	callers int
-}
-
-func newMatrix(ops []Op, callers []int) *matrix {
-	return &matrix{ops: ops, callers: callers, samples: map[caseID]*[2][]Sample{}, errs: map[caseID]string{}}
-}
-
-// measure runs run r of every case on f.
-func (m *matrix) measure(ctx context.Context, f *Fixture, r int, lim Limit, logf func(string, ...any)) error {
-	for _, op := range m.ops {
-		for _, c := range m.callers {
-			k := caseID{op, c}
-			if m.samples[k] == nil {
-				m.samples[k] = &[2][]Sample{}
-			}
-			order := Sides
-			if r%2 == 1 {
-				order = []Side{Native, Sandboxed}
-			}
-			for _, side := range order {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				s, err := f.Measure(side, op, c, lim)
-				if err != nil {
-					if ctx.Err() != nil {
-						return ctx.Err()
-					}
-					logf("%s %v %d entries, %d callers: %s: %v", op, f.Backend, f.Entries, c, side, err)
-					if m.errs[k] == "" {
-						m.errs[k] = side.String() + ": " + err.Error()
-					}
-					continue
-				}
-				m.samples[k][side] = append(m.samples[k][side], s)
-			}
+// measureCase measures r's case on f and fills r's figures (or r.Error).
+// It returns an error only when ctx ends.
+func measureCase(ctx context.Context, f *Fixture, r *Result, cfg Config) error {
+	lim := cfg.Limit
+	fail := func(side Side, err error) {
+		if r.Error == "" {
+			r.Error = side.String() + ": " + err.Error()
 		}
+	}
+	if lim.Ops <= 0 && lim.Duration <= 0 {
+		n, err := f.Run(nopTimer{}, Sandboxed, r.Op, r.Callers, Limit{Duration: cfg.Window})
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			fail(Sandboxed, err)
+			return nil
+		}
+		lim = Limit{Ops: max(n, MinOps*int64(r.Callers))}
+	}
+	r.OpsPerRun = lim.Ops
+	var samples [2][]Sample
+	for run := range cfg.Runs {
+		order := Sides
+		if run%2 == 1 {
+			order = []Side{Native, Sandboxed}
+		}
+		for _, side := range order {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			s, err := f.Measure(side, r.Op, r.Callers, lim)
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				fail(side, err)
+				continue
+			}
+			samples[side] = append(samples[side], s)
+		}
+	}
+	r.Sandboxed, r.Native = summarize(samples[Sandboxed]), summarize(samples[Native])
+	if r.Native.NsPerOp > 0 && r.Sandboxed.NsPerOp > 0 {
+		r.Ratio = r.Sandboxed.NsPerOp / r.Native.NsPerOp
 	}
 	return nil
-}
-
-// results summarizes the cases; fixtureErr, if not nil, failed them all.
-func (m *matrix) results(b host.Backend, entries int, fixtureErr error) []Result {
-	var out []Result
-	for _, op := range m.ops {
-		for _, c := range m.callers {
-			k := caseID{op, c}
-			ss := m.samples[k]
-			if ss == nil {
-				ss = &[2][]Sample{}
-			}
-			r := Result{
-				Op: op, Backend: b.String(), Callers: c, Entries: entries,
-				Sandboxed: summarize(ss[Sandboxed]), Native: summarize(ss[Native]),
-				Error: m.errs[k],
-			}
-			if fixtureErr != nil {
-				r.Error = "fixture: " + fixtureErr.Error()
-			}
-			if r.Native.NsPerOp > 0 && r.Sandboxed.NsPerOp > 0 {
-				r.Ratio = r.Sandboxed.NsPerOp / r.Native.NsPerOp
-			}
-			out = append(out, r)
-		}
-	}
-	return out
 }
 
 func summarize(ss []Sample) SideResult {
@@ -247,7 +236,17 @@ func summarize(ss []Sample) SideResult {
 	}
 	r.AllocsPerOp = Median(allocs)
 	r.BytesPerOp = Median(bytes)
+	r.Spread = spread(ns)
 	return r
+}
+
+// spread is (max - min) / median of xs: how far apart the runs were.
+func spread(xs []float64) float64 {
+	m := Median(xs)
+	if len(xs) < 2 || m <= 0 {
+		return 0
+	}
+	return (slices.Max(xs) - slices.Min(xs)) / m
 }
 
 // Median returns the median of xs (the mean of the middle two for an even
@@ -263,6 +262,33 @@ func Median(xs []float64) float64 {
 		return s[m]
 	}
 	return (s[m-1] + s[m]) / 2
+}
+
+// Progress describes a result in one line, for people watching a run.
+func (r Result) Progress() string {
+	who := fmt.Sprintf("%s %s %d entries, %d caller(s)", r.Op, r.Backend, r.Entries, r.Callers)
+	if r.Op == LLMKey {
+		who = fmt.Sprintf("%s, %d caller(s)", r.Op, r.Callers)
+	}
+	if r.Error != "" {
+		return who + ": FAILED: " + firstLine(r.Error)
+	}
+	return fmt.Sprintf("%s: sandboxed %s, native %s, ratio %.2f (%d+%d runs of %d ops, spread %.0f%%/%.0f%%)",
+		who, perOp(r.Sandboxed.NsPerOp), perOp(r.Native.NsPerOp), r.Ratio,
+		len(r.Sandboxed.RunsNsPerOp), len(r.Native.RunsNsPerOp), r.OpsPerRun,
+		100*r.Sandboxed.Spread, 100*r.Native.Spread)
+}
+
+func perOp(ns float64) string {
+	if ns >= 1000 {
+		return fmt.Sprintf("%.1f µs/op", ns/1000)
+	}
+	return fmt.Sprintf("%.0f ns/op", ns)
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
 
 // String describes a result in one line (for logs).
