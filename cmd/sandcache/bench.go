@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,7 +26,7 @@ const benchUsage = "bench [--full | --quick] [--runs N] [--ops N | --duration D]
 // benchValues are bench's flags.
 type benchValues struct {
 	runs, ops, duration, backends, entries, callers, against string
-	quick, full                                             bool
+	quick, full                                              bool
 }
 
 func benchFlags(a *app, fs *flagSet) {
@@ -125,14 +127,19 @@ func (a *app) benchPlan() (benchPlan, error) {
 			}
 		}
 	}
+	var err error
 	if given["against"] {
 		name, path, ok := strings.Cut(v.against, "=")
 		if !ok || name != "harncache" || path == "" {
 			return p, usagef("flag --against must be harncache=PATH (the original's oracle CLI); got %q", v.against)
 		}
-		p.against = path
+		if p.against, err = exec.LookPath(path); err == nil {
+			p.against, err = filepath.Abs(p.against) // the oracle runs in another folder
+		}
+		if err != nil {
+			return p, usagef("flag --against: cannot run harncache at %q: %v", path, err)
+		}
 	}
-	var err error
 	if given["entries"] {
 		if p.entries, err = intList("entries", v.entries, 1, 100_000); err != nil {
 			return p, err
@@ -222,6 +229,12 @@ func cmdBench(a *app, pos []string) error {
 		return err
 	}
 	r.Instances = &inst
+	if p.against != "" {
+		logf("against the original: %d puts then %d gets, %d runs per store", p.againstN, p.againstN, p.runs)
+		if r.Against, err = hostbench.MeasureAgainst(a.ctx, p.against, p.againstN, p.runs, hostbench.AgainstDirs(), logf); err != nil {
+			return err
+		}
+	}
 	r.Evaluate()
 
 	if a.g.json {

@@ -23,6 +23,9 @@ func writeBenchTable(w io.Writer, r *hostbench.Report) error {
 		}
 		limit += fmt.Sprintf("%s ms", num(r.Settings.DurationMs))
 	}
+	if limit == "" && r.Settings.WindowMs > 0 {
+		limit = fmt.Sprintf("a count calibrated to ~%s ms", num(r.Settings.WindowMs))
+	}
 	fmt.Fprintf(w, "sandcache %s bench: medians of %d run(s) of %s per case; %s %s/%s, %d CPUs, GOMAXPROCS %d; guest.wasm sha256 %.12s\n\n",
 		r.Sandcache, r.Settings.Runs, limit, r.Go, r.OS, r.Arch, r.CPUs, r.GOMAXPROCS, r.GuestSHA256)
 
@@ -79,6 +82,10 @@ func writeBenchTable(w io.Writer, r *hostbench.Report) error {
 		}
 	}
 
+	if a := r.Against; a != nil {
+		writeAgainstTable(w, a)
+	}
+
 	if len(r.Targets) > 0 {
 		met := 0
 		for _, t := range r.Targets {
@@ -115,6 +122,39 @@ func writeBenchTable(w io.Writer, r *hostbench.Report) error {
 		}
 	}
 	return nil
+}
+
+// writeAgainstTable prints the comparison with the original as a Markdown
+// table (the one of the README).
+func writeAgainstTable(w io.Writer, a *hostbench.Against) {
+	fmt.Fprintf(w, "\nagainst the original (harncache bench-put/bench-get: %d puts then %d gets, default options; medians of %d runs; ratio = original / sandcache):\n\n",
+		a.Ops, a.Ops, a.Runs)
+	fmt.Fprintln(w, "| store on | sandcache put | original put | ratio | sandcache get | original get | ratio |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
+	for _, s := range a.Stores {
+		store := s.Store
+		if s.FSType != "unknown" && s.FSType != s.Store {
+			store += " (" + s.FSType + ")"
+		}
+		if s.Error != "" {
+			fmt.Fprintf(w, "| %s | failed: %s | | | | | |\n", store, shortError(s.Error))
+			continue
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %.1f× | %s | %s | %.1f× |\n", store,
+			duration(s.Sandcache.PutUs), duration(s.Original.PutUs), s.PutRatio,
+			duration(s.Sandcache.GetUs), duration(s.Original.GetUs), s.GetRatio)
+	}
+	if len(a.Stores) > 0 && a.Stores[0].Error == "" {
+		fmt.Fprintf(w, "(gets that hit: %d of %d on both sides)\n", a.Stores[0].Sandcache.Hits, a.Ops)
+	}
+}
+
+// duration formats microseconds as µs or ms.
+func duration(us float64) string {
+	if us >= 1000 {
+		return num(us/1000) + " ms"
+	}
+	return num(us) + " µs"
 }
 
 // shortError is the first line of a (guest fault) message and, when there
