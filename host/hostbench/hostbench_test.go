@@ -2,6 +2,8 @@ package hostbench
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,19 +80,30 @@ func TestEvaluate(t *testing.T) {
 		{Op: GetHit, Backend: "mem", Callers: 1, Entries: 10, Sandboxed: side(100), Native: side(80), Ratio: 1.25},
 		{Op: GetHit, Backend: "mem", Callers: 2, Entries: 10, Sandboxed: side(60), Native: side(40), Ratio: 1.5},
 		{Op: GetHit, Backend: "mem", Callers: 1, Entries: 1000, Sandboxed: side(250), Native: side(100), Ratio: 2.5},
+		{Op: LLMKey, Backend: "-", Callers: 1, Sandboxed: side(350), Native: side(100), Ratio: 3.5},
 	}
 	r.Startup = &Startup{WarmMs: 70, ColdMs: 900}
+	r.Against = &Against{Stores: []AgainstStore{
+		{Store: "disk", FSType: "ext4", PutRatio: 25, GetRatio: 12},
+		{Store: "tmpfs", FSType: "tmpfs", PutRatio: 6, GetRatio: 14},
+		{Store: "other", FSType: "xfs", Error: "harncache bench-put: ..."},
+	}}
 	r.Evaluate()
 	if s := r.Results[1].Sandboxed.Scaling; s < 1.66 || s > 1.67 {
 		t.Errorf("scaling %v", s)
 	}
 	want := map[string]bool{
-		TargetRatio + "/get-hit mem 10":        true,
-		TargetRatio + "/get-hit mem 1000":      false,
-		TargetScaling + "/get-hit mem 10":      false,
-		TargetSize + "/get-hit mem 1000 vs 10": false,
-		TargetWarm + "/median":                 false,
-		TargetCold + "/median":                 true,
+		TargetRatio + "/get-hit mem 10":          true,
+		TargetRatio + "/get-hit mem 1000":        false,
+		TargetScaling + "/get-hit mem 10":        false,
+		TargetSize + "/get-hit mem 1000 vs 10":   false,
+		TargetWarm + "/median":                   false,
+		TargetCold + "/median":                   true,
+		TargetRatioLLM + "/llm-key":              true,
+		TargetOriginal + "/put on disk (ext4)":   true,
+		TargetOriginal + "/get on disk (ext4)":   false,
+		TargetOriginal + "/put on tmpfs (tmpfs)": true,
+		TargetOriginal + "/get on tmpfs (tmpfs)": false,
 	}
 	if len(r.Targets) != len(want) {
 		t.Errorf("targets: %+v", r.Targets)
@@ -99,5 +112,50 @@ func TestEvaluate(t *testing.T) {
 		if met, ok := want[tg.Name+"/"+tg.Case]; !ok || met != tg.Met {
 			t.Errorf("target %+v", tg)
 		}
+	}
+}
+
+// Suite with a calibration window: one result per case, each with the
+// same operation count in every run of both sides, and one progress line
+// per case.
+func TestSuiteWindow(t *testing.T) {
+	t.Parallel()
+	var lines []string
+	res, err := Suite(context.Background(), Config{
+		Backends: []host.Backend{host.Mem}, Entries: func(host.Backend) []int { return []int{20} },
+		Callers: []int{1, 2}, Runs: 3, Window: 2 * time.Millisecond, TempDir: t.TempDir(),
+		Logf: func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != (len(StoreOps)+1)*2 {
+		t.Fatalf("%d results", len(res))
+	}
+	progress := 0
+	for _, l := range lines {
+		if strings.HasPrefix(l, "[") {
+			progress++
+		}
+	}
+	if progress != len(res) || !strings.HasPrefix(lines[len(lines)-1], fmt.Sprintf("[%d/%d] llm-key, 2 caller(s): sandboxed ", len(res), len(res))) {
+		t.Errorf("progress lines:\n%s", strings.Join(lines, "\n"))
+	}
+	for _, r := range res {
+		if r.Error != "" {
+			t.Errorf("%s: %s", r, r.Error)
+			continue
+		}
+		if r.OpsPerRun < MinOps*int64(r.Callers) {
+			t.Errorf("%s: %d ops per run", r, r.OpsPerRun)
+		}
+		for _, sr := range []SideResult{r.Sandboxed, r.Native} {
+			if len(sr.RunsNsPerOp) != 3 || sr.Ops != 3*r.OpsPerRun || sr.Spread < 0 || sr.NsPerOp != Median(sr.RunsNsPerOp) {
+				t.Errorf("%s: %+v", r, sr)
+			}
+		}
+	}
+	if _, err := Suite(context.Background(), Config{Backends: []host.Backend{host.Mem}}); err == nil {
+		t.Error("a suite without a limit or window ran")
 	}
 }
