@@ -32,7 +32,7 @@ func writeBenchTable(w io.Writer, r *hostbench.Report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	// tabwriter right-aligns every column: op and backend are padded to a
 	// fixed width so that they read left-aligned.
-	fmt.Fprintf(tw, "%-8s  %-7s\tcallers\tentries\tsandboxed ns/op\tnative ns/op\tratio\tops/s\tscaling sb/nat\tallocs/op sb/nat\tB/op sb/nat\t\n", "op", "backend")
+	fmt.Fprintf(tw, "%-8s  %-7s\tcallers\tentries\tsandboxed ns/op\tnative ns/op\tratio\tops/s\tscaling sb/nat\tallocs/op sb/nat\tB/op sb/nat\tcpu ratio\t\n", "op", "backend")
 	var failed []hostbench.Result
 	for _, res := range r.Results {
 		if res.Error != "" {
@@ -46,17 +46,17 @@ func writeBenchTable(w io.Writer, r *hostbench.Report) error {
 		if res.Error != "" {
 			ratio = fmt.Sprintf("err%d", len(failed))
 		}
-		fmt.Fprintf(tw, "%-8s  %-7s\t%d\t%s\t%s\t%s\t%s\t%s\t%.2f/%.2f\t%s/%s\t%s/%s\t\n",
+		fmt.Fprintf(tw, "%-8s  %-7s\t%d\t%s\t%s\t%s\t%s\t%s\t%.2f/%.2f\t%s/%s\t%s/%s\t%.2f\t\n",
 			res.Op, res.Backend, res.Callers, entries,
 			group(res.Sandboxed.NsPerOp), group(res.Native.NsPerOp), ratio,
 			group(res.Sandboxed.OpsPerSec), res.Sandboxed.Scaling, res.Native.Scaling,
 			num(res.Sandboxed.AllocsPerOp), num(res.Native.AllocsPerOp),
-			group(res.Sandboxed.BytesPerOp), group(res.Native.BytesPerOp))
+			group(res.Sandboxed.BytesPerOp), group(res.Native.BytesPerOp), res.CPURatio)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintln(w, "(ops/s is the sandboxed side's, all callers together; scaling = ops/s / ops/s with 1 caller; sb/nat = sandboxed/native)")
+	fmt.Fprintln(w, "(ops/s is the sandboxed side's, all callers together; scaling = ops/s / ops/s with 1 caller; sb/nat = sandboxed/native;\n cpu ratio = the ratio of process CPU time per operation, which moves less than wall time on a loaded machine)")
 	if len(failed) > 0 {
 		fmt.Fprintf(w, "\n%d case(s) failed (figures, if any, are from the runs that succeeded; full errors in --json):\n", len(failed))
 		for i, res := range failed {

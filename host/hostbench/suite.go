@@ -63,6 +63,9 @@ type Result struct {
 	Native    SideResult `json:"native"`
 	// Ratio is the median sandboxed ns/op over the median native ns/op.
 	Ratio float64 `json:"ratio"`
+	// CPURatio is the same ratio of CPU time per operation (0 where the
+	// system does not tell): steadier than Ratio on a loaded machine.
+	CPURatio float64 `json:"cpu_ratio"`
 	// OpsPerRun is the operations of each measurement when they are
 	// counted (--ops, or calibrated from a window); 0 when time-bound.
 	OpsPerRun int64 `json:"ops_per_run"`
@@ -80,6 +83,9 @@ type SideResult struct {
 	BytesPerOp  float64   `json:"bytes_per_op"`
 	RunsNsPerOp []float64 `json:"runs_ns_per_op"`
 	Ops         int64     `json:"ops"` // operations timed, all runs together
+	// CPUNsPerOp is the median of the process's CPU time per operation
+	// (user and system; see Sample.CPUNsPerOp).
+	CPUNsPerOp float64 `json:"cpu_ns_per_op"`
 	// Spread is (slowest run - fastest run) / median, in ns/op: 0.1 means
 	// the runs lay within 10 % of the median's size.
 	Spread float64 `json:"spread"`
@@ -216,15 +222,19 @@ func measureCase(ctx context.Context, f *Fixture, r *Result, cfg Config) error {
 	if r.Native.NsPerOp > 0 && r.Sandboxed.NsPerOp > 0 {
 		r.Ratio = r.Sandboxed.NsPerOp / r.Native.NsPerOp
 	}
+	if r.Native.CPUNsPerOp > 0 && r.Sandboxed.CPUNsPerOp > 0 {
+		r.CPURatio = r.Sandboxed.CPUNsPerOp / r.Native.CPUNsPerOp
+	}
 	return nil
 }
 
 func summarize(ss []Sample) SideResult {
 	r := SideResult{RunsNsPerOp: []float64{}}
 	ns := []float64{}
-	var allocs, bytes []float64
+	var allocs, bytes, cpu []float64
 	for _, s := range ss {
 		ns = append(ns, s.NsPerOp)
+		cpu = append(cpu, s.CPUNsPerOp)
 		allocs = append(allocs, s.AllocsPerOp)
 		bytes = append(bytes, s.BytesPerOp)
 		r.Ops += s.Ops
@@ -236,6 +246,7 @@ func summarize(ss []Sample) SideResult {
 	}
 	r.AllocsPerOp = Median(allocs)
 	r.BytesPerOp = Median(bytes)
+	r.CPUNsPerOp = Median(cpu)
 	r.Spread = spread(ns)
 	return r
 }
@@ -273,8 +284,8 @@ func (r Result) Progress() string {
 	if r.Error != "" {
 		return who + ": FAILED: " + firstLine(r.Error)
 	}
-	return fmt.Sprintf("%s: sandboxed %s, native %s, ratio %.2f (%d+%d runs of %d ops, spread %.0f%%/%.0f%%)",
-		who, perOp(r.Sandboxed.NsPerOp), perOp(r.Native.NsPerOp), r.Ratio,
+	return fmt.Sprintf("%s: sandboxed %s, native %s, ratio %.2f, cpu ratio %.2f (%d+%d runs of %d ops, spread %.0f%%/%.0f%%)",
+		who, perOp(r.Sandboxed.NsPerOp), perOp(r.Native.NsPerOp), r.Ratio, r.CPURatio,
 		len(r.Sandboxed.RunsNsPerOp), len(r.Native.RunsNsPerOp), r.OpsPerRun,
 		100*r.Sandboxed.Spread, 100*r.Native.Spread)
 }
