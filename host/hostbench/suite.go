@@ -21,8 +21,8 @@ type Config struct {
 	Runs    int   // measurements per case and side; medians are reported
 	// Limit bounds each measurement. When it is zero, Window must be set.
 	Limit Limit
-	// Window, used when Limit is zero, calibrates each case: a first
-	// sandboxed run of Window counts how many operations fit in it, and
+	// Window, used when Limit is zero, calibrates each case: after a
+	// warm-up of Window/3, a sandboxed run of Window counts how many operations fit in it, and
 	// that count (at least MinOps) is then the fixed size of every
 	// measurement of the case, on both sides and in every run.
 	Window  time.Duration
@@ -186,7 +186,13 @@ func measureCase(ctx context.Context, f *Fixture, r *Result, cfg Config) error {
 		}
 	}
 	if lim.Ops <= 0 && lim.Duration <= 0 {
-		n, err := f.Run(nopTimer{}, Sandboxed, r.Op, r.Callers, Limit{Duration: cfg.Window})
+		// Warm up first (the first calls of a case grow the guest's heap
+		// and fill caches), so that the count is not calibrated on them.
+		_, err := f.Run(nopTimer{}, Sandboxed, r.Op, r.Callers, Limit{Duration: cfg.Window / 3})
+		var n int64
+		if err == nil {
+			n, err = f.Run(nopTimer{}, Sandboxed, r.Op, r.Callers, Limit{Duration: cfg.Window})
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
