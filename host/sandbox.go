@@ -8,8 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/sandcache/sandcache/host/internal/filecap"
-	"github.com/sandcache/sandcache/host/internal/sqlcap"
+	"github.com/sandcache/sandcache/internal/filecap"
+	"github.com/sandcache/sandcache/internal/sqlcap"
 )
 
 // Sandbox is one granted folder with a pool of guest instances serving it.

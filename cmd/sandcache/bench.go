@@ -12,12 +12,12 @@ import (
 	"time"
 
 	"github.com/sandcache/sandcache/host"
-	"github.com/sandcache/sandcache/host/hostbench"
+	"github.com/sandcache/sandcache/internal/hostbench"
 )
 
 // `sandcache bench` measures the cache through the sandbox and through the
 // same cache logic compiled natively, side by side (package
-// host/hostbench does the measuring; `go test -bench` in ./host runs the
+// internal/hostbench does the measuring; `go test -bench` in ./host runs the
 // same cases), then the start-up of a fresh `sandcache get` process and
 // the cost of a guest instance.
 

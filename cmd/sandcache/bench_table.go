@@ -8,7 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/sandcache/sandcache/host/hostbench"
+	"github.com/sandcache/sandcache/internal/hostbench"
 )
 
 // writeBenchTable prints a report for people.

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/sandcache/sandcache/host"
-	"github.com/sandcache/sandcache/host/hostbench"
+	"github.com/sandcache/sandcache/internal/hostbench"
 )
 
 // TestBenchQuickJSON runs `sandcache bench --quick --json` end to end and
