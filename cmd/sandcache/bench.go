@@ -236,6 +236,7 @@ func cmdBench(a *app, pos []string) error {
 		}
 	}
 	r.Evaluate()
+	r.Machine.LoadAfter = hostbench.LoadAverage()
 
 	if a.g.json {
 		out, err := json.Marshal(r)

@@ -26,8 +26,12 @@ func writeBenchTable(w io.Writer, r *hostbench.Report) error {
 	if limit == "" && r.Settings.WindowMs > 0 {
 		limit = fmt.Sprintf("a count calibrated to ~%s ms", num(r.Settings.WindowMs))
 	}
-	fmt.Fprintf(w, "sandcache %s bench: medians of %d run(s) of %s per case; %s %s/%s, %d CPUs, GOMAXPROCS %d; guest.wasm sha256 %.12s\n\n",
+	fmt.Fprintf(w, "sandcache %s bench: medians of %d run(s) of %s per case; %s %s/%s, %d CPUs, GOMAXPROCS %d; guest.wasm sha256 %.12s\n",
 		r.Sandcache, r.Settings.Runs, limit, r.Go, r.OS, r.Arch, r.CPUs, r.GOMAXPROCS, r.GuestSHA256)
+	if m := r.Machine; m.CPUModel != "" || m.Kernel != "" {
+		fmt.Fprintf(w, "machine: %s, kernel %s, load average %.2f before, %.2f after\n", m.CPUModel, m.Kernel, m.LoadBefore, m.LoadAfter)
+	}
+	fmt.Fprintln(w)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	// tabwriter right-aligns every column: op and backend are padded to a

@@ -39,7 +39,7 @@ func TestBenchQuickJSON(t *testing.T) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	want := []string{"arch", "cpus", "go", "gomaxprocs", "guest_wasm_sha256", "instances", "notes", "os", "results", "sandcache", "settings", "startup", "targets"}
+	want := []string{"arch", "cpus", "go", "gomaxprocs", "guest_wasm_sha256", "instances", "machine", "notes", "os", "results", "sandcache", "settings", "startup", "targets"}
 	if !slices.Equal(keys, want) {
 		t.Errorf("top-level fields %v; want %v", keys, want)
 	}

@@ -161,3 +161,13 @@ func TestSuiteWindow(t *testing.T) {
 		t.Error("a suite without a limit or window ran")
 	}
 }
+
+func TestCPUModel(t *testing.T) {
+	info := "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu\n\nprocessor\t: 1\nmodel name\t: AMD EPYC 7B13\n"
+	if got := cpuModel(info); got != "AMD EPYC 7B13" {
+		t.Errorf("cpuModel = %q", got)
+	}
+	if got := cpuModel("processor : 0\n"); got != "" {
+		t.Errorf("cpuModel without a model = %q", got)
+	}
+}

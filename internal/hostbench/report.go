@@ -18,6 +18,7 @@ type Report struct {
 	GOMAXPROCS int    `json:"gomaxprocs"`
 	// GuestSHA256 identifies the embedded guest.wasm the sandboxed side ran.
 	GuestSHA256 string     `json:"guest_wasm_sha256"`
+	Machine     Machine    `json:"machine"`
 	Settings    Settings   `json:"settings"`
 	Results     []Result   `json:"results"`
 	Startup     *Startup   `json:"startup"`
@@ -90,6 +91,7 @@ func NewReport(version string) *Report {
 		Sandcache: version, Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH,
 		CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0),
 		GuestSHA256: fmt.Sprintf("%x", sha256.Sum256(host.GuestWasm())),
+		Machine:     readMachine(),
 		Results:     []Result{}, Targets: []Target{}, Notes: []string{},
 	}
 }
