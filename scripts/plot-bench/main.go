@@ -1,10 +1,12 @@
 // Command plot-bench turns the JSON of `sandcache bench --json` into an
 // SVG chart of operations per second (all callers together) by operation,
 // backend, namespace size and number of callers, sandboxed beside native,
-// on a logarithmic axis. It needs nothing but the standard library.
+// on a logarithmic axis; with -markdown, the README's tables instead. It
+// needs nothing but the standard library.
 //
-//	sandcache bench --json > bench.json
-//	go run ./scripts/plot-bench < bench.json > docs/bench.svg
+//	sandcache bench --json --against harncache=PATH > docs/bench.json
+//	go run ./scripts/plot-bench < docs/bench.json > docs/bench.svg
+//	go run ./scripts/plot-bench -markdown < docs/bench.json
 package main
 
 import (
@@ -45,11 +47,15 @@ type side struct {
 }
 
 func main() {
-	if len(os.Args) > 1 {
-		fmt.Fprintln(os.Stderr, "usage: go run ./scripts/plot-bench < bench.json > chart.svg")
+	out := plot
+	switch {
+	case len(os.Args) == 2 && os.Args[1] == "-markdown":
+		out = markdown
+	case len(os.Args) > 1:
+		fmt.Fprintln(os.Stderr, "usage: go run ./scripts/plot-bench [-markdown] < bench.json > chart.svg")
 		os.Exit(2)
 	}
-	if err := plot(os.Stdin, os.Stdout); err != nil {
+	if err := out(os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "plot-bench:", err)
 		os.Exit(1)
 	}
