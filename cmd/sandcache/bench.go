@@ -61,21 +61,26 @@ type benchPlan struct {
 
 // The default run (no flags) is sized to finish in about a minute on two
 // busy cores: sqlite at 1 000 and 100 000 entries and mem at 1 000, 1 and
-// 2 callers, 5 runs of a calibrated ~60 ms window per case and side.
-// --full is the whole matrix: every backend at DefaultEntries, 1, 2 and 4
-// callers, 5 runs of ~200 ms. --quick is a smoke test (1 run of 10 ms).
+// 2 callers, 5 runs of a calibrated ~40 ms window per case and side, 3
+// cold and 6 warm start-ups. Here (2 cores at load 8) it took 97 s with
+// 60 ms windows and 5+10 start-ups: the 100 000-entry fill (~16 s), the
+// start-ups (~19 s; each cold one compiles the guest) and the deletes'
+// put-backs weigh most. --full is the whole matrix: every backend at
+// DefaultEntries, 1, 2 and 4 callers, 5 runs of ~200 ms, 5 cold and 10
+// warm start-ups. --quick is a smoke test (1 run of 10 ms).
 func (a *app) benchPlan() (benchPlan, error) {
 	v := a.bench
 	given := a.flags.given
 	p := benchPlan{runs: 5, quick: v.quick, full: v.full, callers: []int{1, 2},
-		window: 60 * time.Millisecond, againstN: 1000,
+		window: 40 * time.Millisecond, againstN: 1000,
 		backends:    []host.Backend{host.SQLite, host.Mem},
-		startupWarm: 10, startupCold: 5, instances: 4, instSamples: 5}
+		startupWarm: 6, startupCold: 3, instances: 4, instSamples: 5}
 	switch {
 	case v.quick && v.full:
 		return p, usagef("flags --quick and --full exclude each other")
 	case v.full:
 		p.window = 200 * time.Millisecond
+		p.startupWarm, p.startupCold = 10, 5
 		p.callers = hostbench.DefaultCallers
 		p.backends = []host.Backend{host.SQLite, host.FS, host.Mem}
 	case v.quick:

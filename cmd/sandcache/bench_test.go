@@ -181,14 +181,14 @@ func benchPlanOf(t *testing.T, args ...string) benchPlan {
 // finish in about a minute (see benchPlan), --full is the whole matrix.
 func TestBenchPlan(t *testing.T) {
 	p := benchPlanOf(t)
-	if p.runs != 5 || p.window != 60*time.Millisecond || p.limit != (hostbench.Limit{}) ||
+	if p.runs != 5 || p.window != 40*time.Millisecond || p.limit != (hostbench.Limit{}) ||
 		!slices.Equal(p.callers, []int{1, 2}) || !slices.Equal(p.backends, []host.Backend{host.SQLite, host.Mem}) ||
 		!slices.Equal(p.entriesOf(host.SQLite), []int{1000, 100_000}) || !slices.Equal(p.entriesOf(host.Mem), []int{1000}) ||
-		p.against != "" || p.startupCold != 5 || p.startupWarm != 10 {
+		p.against != "" || p.startupCold != 3 || p.startupWarm != 6 {
 		t.Errorf("default plan: %+v", p)
 	}
 	p = benchPlanOf(t, "--full")
-	if p.runs != 5 || p.window != 200*time.Millisecond || !slices.Equal(p.callers, []int{1, 2, 4}) ||
+	if p.runs != 5 || p.window != 200*time.Millisecond || !slices.Equal(p.callers, []int{1, 2, 4}) || p.startupCold != 5 ||
 		!slices.Equal(p.backends, []host.Backend{host.SQLite, host.FS, host.Mem}) ||
 		!slices.Equal(p.entriesOf(host.FS), []int{1000, 10_000}) || !slices.Equal(p.entriesOf(host.Mem), []int{1000, 100_000}) {
 		t.Errorf("--full plan: %+v", p)
