@@ -2,7 +2,9 @@ package hostbench
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -169,5 +171,21 @@ func TestCPUModel(t *testing.T) {
 	}
 	if got := cpuModel("processor : 0\n"); got != "" {
 		t.Errorf("cpuModel without a model = %q", got)
+	}
+}
+
+// A fixture whose context has ended stops filling at once and leaves
+// nothing behind.
+func TestFixtureCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	tmp := t.TempDir()
+	for _, b := range []host.Backend{host.SQLite, host.FS, host.Mem} {
+		if _, err := NewFixture(ctx, tmp, b, 100_000, 1, nil); !errors.Is(err, context.Canceled) {
+			t.Errorf("%v: %v; want context.Canceled", b, err)
+		}
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("%d entries left behind", len(left))
 	}
 }
