@@ -4,7 +4,7 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/sandcache/sandcache/host/internal/sqlcap"
+	"github.com/sandcache/sandcache/internal/sqlcap"
 )
 
 // Config configures a Runtime. It is immutable: each With method returns a

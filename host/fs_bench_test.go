@@ -13,7 +13,7 @@ import (
 	"github.com/sandcache/sandcache/guest/jsonv"
 	"github.com/sandcache/sandcache/guest/options"
 	"github.com/sandcache/sandcache/guest/record"
-	"github.com/sandcache/sandcache/host/internal/filecap"
+	"github.com/sandcache/sandcache/internal/filecap"
 )
 
 // BenchmarkFSPutScale measures an fs put into a namespace that holds 10

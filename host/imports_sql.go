@@ -8,7 +8,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/sandcache/sandcache/guest/capability"
-	"github.com/sandcache/sandcache/host/internal/sqlcap"
+	"github.com/sandcache/sandcache/internal/sqlcap"
 )
 
 // sqlLimits returns the sql capability's caps configured on c (defaults

@@ -18,7 +18,7 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/sandcache/sandcache/guest/capability"
-	"github.com/sandcache/sandcache/host/internal/sqlcap"
+	"github.com/sandcache/sandcache/internal/sqlcap"
 )
 
 // export names one function of the guest's `cache` interface.

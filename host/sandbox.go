@@ -10,8 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/sandcache/sandcache/host/internal/filecap"
-	"github.com/sandcache/sandcache/host/internal/sqlcap"
+	"github.com/sandcache/sandcache/internal/filecap"
+	"github.com/sandcache/sandcache/internal/sqlcap"
 	"github.com/sandcache/sandcache/internal/testhooks"
 )
 

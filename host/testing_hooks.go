@@ -5,7 +5,7 @@ import (
 	"sync"
 
 	"github.com/sandcache/sandcache/guest/capability"
-	"github.com/sandcache/sandcache/host/internal/sqlcap"
+	"github.com/sandcache/sandcache/internal/sqlcap"
 )
 
 // CapabilityHooks wrap the capabilities a Sandbox lends its guest

@@ -10,8 +10,8 @@ import (
 	"github.com/sandcache/sandcache/guest/llmkey"
 	"github.com/sandcache/sandcache/guest/options"
 	"github.com/sandcache/sandcache/host"
-	"github.com/sandcache/sandcache/host/internal/filecap"
-	"github.com/sandcache/sandcache/host/internal/sqlcap"
+	"github.com/sandcache/sandcache/internal/filecap"
+	"github.com/sandcache/sandcache/internal/sqlcap"
 )
 
 // Side is one side of the comparison.
