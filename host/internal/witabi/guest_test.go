@@ -155,10 +155,11 @@ func instantiate(t *testing.T, files Files) (api.Module, *CacheExports) {
 	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(compiled))
 	t.Cleanup(func() { rt.Close(ctx) })
 	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
-	if _, err := RegisterSQL(rt.NewHostModuleBuilder(SQLModule), func(context.Context, api.Module) SQL { return noSQL{} }).Instantiate(ctx); err != nil {
+	var g *Instance // bound once the module is instantiated
+	if _, err := RegisterSQL(rt.NewHostModuleBuilder(SQLModule), func(context.Context, api.Module) (SQL, *Instance) { return noSQL{}, g }).Instantiate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := RegisterFiles(rt.NewHostModuleBuilder(FilesModule), func(context.Context, api.Module) Files { return files }).Instantiate(ctx); err != nil {
+	if _, err := RegisterFiles(rt.NewHostModuleBuilder(FilesModule), func(context.Context, api.Module) (Files, *Instance) { return files, g }).Instantiate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	mod, err := rt.InstantiateWithConfig(ctx, wasm, wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize"))
@@ -169,6 +170,7 @@ func instantiate(t *testing.T, files Files) (api.Module, *CacheExports) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	g = x.Instance()
 	return mod, x
 }
 
