@@ -1159,3 +1159,16 @@ func (FilesImport) RemoveDir(path string) (bool, *Error) {
 	}
 	return ret[4] != 0, nil
 }
+
+// ClockImport calls imported interface sandcache:cache/clock@0.1.0; the zero value is ready.
+type ClockImport struct{}
+
+//go:wasmimport sandcache:cache/clock@0.1.0 now-ms
+func wasmimportClockNowMs() uint64
+
+// Milliseconds since the Unix epoch. Any s64 is valid: a host with a
+// fixed clock may give times far outside the wall clock's range.
+func (ClockImport) NowMs() int64 {
+	v := wasmimportClockNowMs()
+	return int64(v)
+}

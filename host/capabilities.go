@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"strings"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -13,7 +14,7 @@ import (
 	"github.com/sandcache/sandcache/host/internal/witabi"
 )
 
-// The host side of the imports sql and files: the generated glue
+// The host side of the imports sql, files and clock: the generated glue
 // (host/internal/witabi) lifts the guest's arguments and lowers the
 // results; these adapters call the instance's capabilities. Strings and
 // lists from the guest are views of its memory: what a capability keeps is
@@ -24,7 +25,7 @@ import (
 // sqlcap.NewGrant(dir, cfg.sqlLimits()).
 func (c Config) sqlLimits() sqlcap.Limits { return c.sqlCaps.Normalized() }
 
-// instantiateCapabilities registers the sql and files imports in rt.
+// instantiateCapabilities registers the sql, files and clock imports in rt.
 func instantiateCapabilities(ctx context.Context, rt wazero.Runtime) error {
 	if _, err := witabi.RegisterSQL(rt.NewHostModuleBuilder(witabi.SQLModule), func(ctx context.Context, _ api.Module) (witabi.SQL, *witabi.Instance) {
 		in := instanceFrom(ctx)
@@ -32,11 +33,30 @@ func instantiateCapabilities(ctx context.Context, rt wazero.Runtime) error {
 	}).Instantiate(ctx); err != nil {
 		return err
 	}
-	_, err := witabi.RegisterFiles(rt.NewHostModuleBuilder(witabi.FilesModule), func(ctx context.Context, _ api.Module) (witabi.Files, *witabi.Instance) {
+	if _, err := witabi.RegisterFiles(rt.NewHostModuleBuilder(witabi.FilesModule), func(ctx context.Context, _ api.Module) (witabi.Files, *witabi.Instance) {
 		in := instanceFrom(ctx)
 		return filesImpl{in}, in.abi
+	}).Instantiate(ctx); err != nil {
+		return err
+	}
+	_, err := witabi.RegisterClock(rt.NewHostModuleBuilder(witabi.ClockModule), func(ctx context.Context, _ api.Module) (witabi.Clock, *witabi.Instance) {
+		in := instanceFrom(ctx)
+		return clockImpl{in}, in.abi
 	}).Instantiate(ctx)
 	return err
+}
+
+// clockImpl serves interface clock: the Sandbox's clock (Config.WithClock)
+// or the wall clock, in milliseconds since the Unix epoch. A time.Time
+// holds every int64 of milliseconds, so a fixed clock covers the WIT's
+// whole s64 range.
+type clockImpl struct{ in *instance }
+
+func (c clockImpl) NowMs(context.Context) int64 {
+	if c.in.clock != nil {
+		return c.in.clock().UnixMilli()
+	}
+	return time.Now().UnixMilli()
 }
 
 // abiError is a capability's error as the WIT's error record.

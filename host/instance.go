@@ -28,7 +28,8 @@ type instance struct {
 	sql    sqlSession           // a *sqlcap.Session, unless wrapped by test hooks
 	files  capability.Files
 	stderr *tailBuffer
-	stop   *atomic.Bool // the pool's interrupt flag
+	stop   *atomic.Bool     // the pool's interrupt flag
+	clock  func() time.Time // Config.WithClock; nil: the wall clock
 }
 
 type instanceKey struct{}
@@ -56,6 +57,7 @@ func newInstance(ctx context.Context, e *engine, sb *Sandbox) (*instance, error)
 		files:  sb.files,
 		stderr: &tailBuffer{max: 4096},
 		stop:   &sb.pool.interrupt,
+		clock:  sb.clock,
 	}
 	sb.applyTestHooks(in, session)
 	mc := wazero.NewModuleConfig().
@@ -63,17 +65,9 @@ func newInstance(ctx context.Context, e *engine, sb *Sandbox) (*instance, error)
 		WithStartFunctions("_initialize").
 		WithRandSource(rand.Reader).
 		WithSysNanotime().
+		WithSysWalltime(). // the cache's timestamps come from import clock
 		WithStderr(in.stderr).
 		WithStdout(in.stderr)
-	if sb.clock != nil {
-		clock := sb.clock
-		mc = mc.WithWalltime(func() (int64, int32) {
-			t := clock()
-			return t.Unix(), int32(t.Nanosecond())
-		}, sys.ClockResolution(time.Millisecond))
-	} else {
-		mc = mc.WithSysWalltime()
-	}
 	mod, err := e.rt.InstantiateModule(context.WithValue(ctx, instanceKey{}, in), e.compiled, mc)
 	if err != nil {
 		in.sql.CloseAll()

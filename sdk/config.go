@@ -49,7 +49,8 @@ func (c Config) WithDefaults(opts ...Option) Config {
 	return c
 }
 
-// WithClock replaces the guest's wall clock: tests make TTLs expire by
+// WithClock replaces the time the guest's clock import reads (milliseconds
+// since the Unix epoch, any int64 of them): tests make TTLs expire by
 // moving it, without sleeping.
 func (c Config) WithClock(now func() time.Time) Config { c.host = c.host.WithClock(now); return c }
 

@@ -6,6 +6,9 @@
 
 /** Imported interfaces (core module name) and their functions by name. */
 export const imports = Object.freeze({
+  "sandcache:cache/clock@0.1.0": {
+    "now-ms": {"name":"now-ms","params":[],"result":"s64","core":{"params":[],"results":["i64"]}},
+  },
   "sandcache:cache/files@0.1.0": {
     "list": {"name":"list","params":[{"name":"path","type":"string","flat":["i32","i32"]}],"result":"result<list<string>, error>","core":{"params":["i32","i32","i32"],"results":[]},"retArea":{"size":16,"align":4,"fields":{"err.code":{"offset":4,"kind":"enum"},"err.message":{"offset":8,"kind":"string"},"ok":{"offset":4,"kind":"list"},"tag":{"offset":0,"kind":"tag"}}}},
     "read": {"name":"read","params":[{"name":"path","type":"string","flat":["i32","i32"]}],"result":"result<option<list<u8>>, error>","core":{"params":["i32","i32","i32"],"results":[]},"retArea":{"size":16,"align":4,"fields":{"err.code":{"offset":4,"kind":"enum"},"err.message":{"offset":8,"kind":"string"},"ok.some":{"offset":8,"kind":"list"},"ok.tag":{"offset":4,"kind":"tag"},"tag":{"offset":0,"kind":"tag"}}}},

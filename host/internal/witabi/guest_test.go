@@ -141,6 +141,11 @@ func (noSQL) Changes(context.Context, uint32) int64                     { return
 func (noSQL) Reset(context.Context, uint32) *Error                      { return nil }
 func (noSQL) Finalize(context.Context, uint32)                          {}
 
+// fixedClock is a clock import that always returns the same time.
+type fixedClock int64
+
+func (c fixedClock) NowMs(context.Context) int64 { return int64(c) }
+
 // compiled shares the guest's machine code between the tests' runtimes.
 var compiled = wazero.NewCompilationCache()
 
@@ -160,6 +165,9 @@ func instantiate(t *testing.T, files Files) (api.Module, *CacheExports) {
 		t.Fatal(err)
 	}
 	if _, err := RegisterFiles(rt.NewHostModuleBuilder(FilesModule), func(context.Context, api.Module) (Files, *Instance) { return files, g }).Instantiate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RegisterClock(rt.NewHostModuleBuilder(ClockModule), func(context.Context, api.Module) (Clock, *Instance) { return fixedClock(1_000), g }).Instantiate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	mod, err := rt.InstantiateWithConfig(ctx, wasm, wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize"))

@@ -1780,3 +1780,36 @@ func RegisterFiles(b wazero.HostModuleBuilder, impl func(ctx context.Context, m 
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("remove-dir")
 	return b
 }
+
+// ClockModule is the core module name of imported interface sandcache:cache/clock@0.1.0.
+const ClockModule = "sandcache:cache/clock@0.1.0"
+
+// Clock is what the host implements for imported interface sandcache:cache/clock@0.1.0.
+// A panic in a method fails the guest call that made it.
+type Clock interface {
+	// Milliseconds since the Unix epoch. Any s64 is valid: a host with a
+	// fixed clock may give times far outside the wall clock's range.
+	NowMs(ctx context.Context) int64
+}
+
+// RegisterClock defines the functions of sandcache:cache/clock@0.1.0 on b, a builder for module
+// ClockModule. impl returns the implementation serving the calling module.
+// and the Instance of that module (from Bind...Exports).
+// Strings and lists the guest passes are views of its memory, valid during
+// the call only: the implementation copies what it keeps.
+// Arguments the guest passes out of bounds, a call from cabi_realloc or
+// cabi_post_*, and failures to lower a result panic with an error wrapping
+// ErrABI: wazero fails the guest call with it.
+func RegisterClock(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) (Clock, *Instance)) wazero.HostModuleBuilder {
+	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
+		if rd.err != nil {
+			panic(rd.err)
+		}
+		v := h.NowMs(ctx)
+		s[0] = uint64(v)
+	}), []api.ValueType{}, []api.ValueType{api.ValueTypeI64}).Export("now-ms")
+	return b
+}
