@@ -145,11 +145,6 @@ func (sb *Sandbox) checkKey(op, key string) error {
 	return nil
 }
 
-// abiOptions is o as the WIT record.
-func abiOptions(o Options) witabi.Options {
-	return witabi.Options{Backend: witabi.Backend(o.Backend), Namespace: o.Namespace, Path: o.Path, TTLMs: o.TTLMillis, MaxEntries: o.MaxEntries}
-}
-
 // ownedBytes views a string the glue has just copied out of the guest (and
 // that nothing else holds) as a byte slice, without a second copy.
 func ownedBytes(s string) []byte {
@@ -167,7 +162,7 @@ func (sb *Sandbox) Get(ctx context.Context, key string, o Options) (Lookup, erro
 	}
 	var l Lookup
 	err := sb.invoke(ctx, op, func(ctx context.Context, x *witabi.CacheExports) (*witabi.Error, error) {
-		v, gerr, err := x.Get(ctx, key, abiOptions(o))
+		v, gerr, err := x.Get(ctx, key, o.abi())
 		if v.Value.Some {
 			l = Lookup{Value: ownedBytes(v.Value.Value), Hit: true}
 		}
@@ -192,7 +187,7 @@ func (sb *Sandbox) Put(ctx context.Context, key string, value []byte, o Options)
 	var out PutOutcome
 	err := sb.invoke(ctx, op, func(ctx context.Context, x *witabi.CacheExports) (*witabi.Error, error) {
 		// The glue copies value into the guest before returning: a view.
-		v, gerr, err := x.Put(ctx, key, unsafe.String(unsafe.SliceData(value), len(value)), abiOptions(o))
+		v, gerr, err := x.Put(ctx, key, unsafe.String(unsafe.SliceData(value), len(value)), o.abi())
 		out = PutOutcome{Expired: v.Expired, Evicted: v.Evicted}
 		return gerr, err
 	})
@@ -210,7 +205,7 @@ func (sb *Sandbox) Delete(ctx context.Context, key string, o Options) (bool, err
 	}
 	var existed bool
 	err := sb.invoke(ctx, op, func(ctx context.Context, x *witabi.CacheExports) (gerr *witabi.Error, err error) {
-		existed, gerr, err = x.Delete(ctx, key, abiOptions(o))
+		existed, gerr, err = x.Delete(ctx, key, o.abi())
 		return gerr, err
 	})
 	return existed && err == nil, err
@@ -219,7 +214,7 @@ func (sb *Sandbox) Delete(ctx context.Context, key string, o Options) (bool, err
 // Clear removes every entry of the namespace.
 func (sb *Sandbox) Clear(ctx context.Context, o Options) error {
 	return sb.invoke(ctx, "clear", func(ctx context.Context, x *witabi.CacheExports) (*witabi.Error, error) {
-		return x.Clear(ctx, abiOptions(o))
+		return x.Clear(ctx, o.abi())
 	})
 }
 
@@ -227,7 +222,7 @@ func (sb *Sandbox) Clear(ctx context.Context, o Options) error {
 func (sb *Sandbox) Stats(ctx context.Context, o Options) (StoreStats, error) {
 	var s StoreStats
 	err := sb.invoke(ctx, "stats", func(ctx context.Context, x *witabi.CacheExports) (*witabi.Error, error) {
-		v, gerr, err := x.Stats(ctx, abiOptions(o))
+		v, gerr, err := x.Stats(ctx, o.abi())
 		s = StoreStats{Entries: v.Entries, Expired: v.Expired}
 		return gerr, err
 	})
@@ -241,7 +236,7 @@ func (sb *Sandbox) Stats(ctx context.Context, o Options) (StoreStats, error) {
 func (sb *Sandbox) Purge(ctx context.Context, o Options) (uint64, error) {
 	var n uint64
 	err := sb.invoke(ctx, "purge", func(ctx context.Context, x *witabi.CacheExports) (gerr *witabi.Error, err error) {
-		n, gerr, err = x.Purge(ctx, abiOptions(o))
+		n, gerr, err = x.Purge(ctx, o.abi())
 		return gerr, err
 	})
 	if err != nil {
@@ -258,7 +253,7 @@ func (sb *Sandbox) Keys(ctx context.Context, prefix string, o Options) ([]string
 	}
 	var keys []string
 	err := sb.invoke(ctx, op, func(ctx context.Context, x *witabi.CacheExports) (gerr *witabi.Error, err error) {
-		keys, gerr, err = x.Keys(ctx, prefix, abiOptions(o))
+		keys, gerr, err = x.Keys(ctx, prefix, o.abi())
 		return gerr, err
 	})
 	if err != nil {
@@ -296,7 +291,7 @@ func (sb *Sandbox) ParseOptions(ctx context.Context, dict []byte) (Options, erro
 	var o Options
 	err := sb.invoke(ctx, "parse-options", func(ctx context.Context, x *witabi.CacheExports) (*witabi.Error, error) {
 		v, gerr, err := x.ParseOptions(ctx, string(dict))
-		o = Options{Backend: Backend(v.Backend), Namespace: v.Namespace, Path: v.Path, TTLMillis: v.TTLMs, MaxEntries: v.MaxEntries}
+		o = liftOptions(v)
 		return gerr, err
 	})
 	if err != nil {

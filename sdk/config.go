@@ -17,11 +17,11 @@ type Config struct {
 	defaults Options
 }
 
-// NewConfig returns the defaults: the folder DefaultDir(), DefaultOptions()
-// for every call, and host.NewConfig() for the sandbox (real clock, a pool
+// NewConfig returns the defaults: the folder DefaultDir(), no options given
+// (the guest's defaults) for every call, and host.NewConfig() for the sandbox (real clock, a pool
 // of GOMAXPROCS instances, 64 KiB keys, 16 MiB values, 128 MiB per guest).
 func NewConfig() Config {
-	return Config{valid: true, host: host.NewConfig(), defaults: DefaultOptions()}
+	return Config{valid: true, host: host.NewConfig()}
 }
 
 // DefaultDir is $SANDCACHE_DIR when set, else <os.UserCacheDir()>/sandcache

@@ -280,6 +280,13 @@ func TestErrors(t *testing.T) {
 	if r := c.run("--json", "get", ""); r.code != 2 || !strings.HasPrefix(r.stdout, `{"error":`) {
 		t.Errorf("empty key: %+v", r)
 	}
+	// Argument errors come before option errors, as in the original.
+	emptyKey := `{"error":"__cache_put(key, value, options?): argument 1 must be a non-empty string; got string"}` + "\n"
+	c.want(2, emptyKey, "--json", "--options", `{"ttl":true}`, "put", "", "1")
+	c.want(2, emptyKey, "--json", "--options", `[]`, "put", "", "1")
+	// --backend names are the guest's (its aliases, its error text).
+	c.want(2, `{"error":"cache backend must be \"sqlite\" or \"fs\"; got \"redis\""}`+"\n", "--json", "--backend", "Redis", "get", "k")
+	c.want(1, "", "--backend", " MEMORY ", "get", "k")
 	// A path given on the command line may lie outside --dir: its folder
 	// is granted instead.
 	base := t.TempDir()
@@ -304,7 +311,6 @@ func TestUsage(t *testing.T) {
 		{"put"},
 		{"--bogus", "get", "k"},
 		{"get", "k", "--bogus"},
-		{"--backend", "redis", "get", "k"},
 		{"--max-entries", "many", "get", "k"},
 		{"--dir"},
 		{"llm-key", `"p"`, "--temperature", "hot"},

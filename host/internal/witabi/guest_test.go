@@ -194,7 +194,11 @@ func TestGeneratedGlueAgainstGuest(t *testing.T) {
 	if err != nil || e != nil {
 		t.Fatalf("ParseOptions: %v %v", err, e)
 	}
-	if o.Backend != BackendFs || o.Namespace != "ns" || o.TTLMs != 60000 || o.MaxEntries != 5 {
+	want := Options{
+		Backend: Option[Backend]{true, BackendFs}, Namespace: "ns",
+		TTLMs: Option[uint64]{true, 60000}, MaxEntries: Option[int64]{true, 5},
+	}
+	if o != want {
 		t.Fatalf("ParseOptions = %+v", o)
 	}
 	if _, e, err = x.ParseOptions(ctx, `{"backend":"nope"}`); err != nil || e == nil || e.Code != ErrorCodeInvalidArgument || e.Message == "" {
@@ -252,7 +256,7 @@ func TestGeneratedGlueAgainstGuest(t *testing.T) {
 
 	// An import's error lifted by the guest and lowered back to the host.
 	sqlite := o
-	sqlite.Backend = BackendSqlite
+	sqlite.Backend = Option[Backend]{true, BackendSqlite}
 	_, e, err = x.Get(ctx, "k", sqlite)
 	if err != nil || e == nil || e.Code != ErrorCodeIo || !strings.Contains(e.Message, "no database here") {
 		t.Fatalf("Get(sqlite) = %+v %v, want the import's io error", e, err)
@@ -262,8 +266,20 @@ func TestGeneratedGlueAgainstGuest(t *testing.T) {
 		t.Fatalf("Get(empty key) = %+v %v", e, err)
 	}
 	bad := o
-	bad.Backend = 9
+	bad.Backend = Option[Backend]{true, 9}
 	if _, e, err = x.Get(ctx, "k", bad); err != nil || e == nil || e.Code != ErrorCodeInvalidArgument {
 		t.Fatalf("Get(backend 9) = %+v %v", e, err)
+	}
+	// Argument errors come before errors in the option dictionary.
+	dict := o
+	dict.Dict = `{"ttl":"soon"}`
+	if _, e, err = x.Put(ctx, "", "1", dict); err != nil || e == nil || !strings.Contains(e.Message, "argument 1 must be a non-empty string") {
+		t.Fatalf("Put(empty key, bad dict) = %+v %v", e, err)
+	}
+	if _, e, err = x.Put(ctx, "k", "{", dict); err != nil || e == nil || !strings.Contains(e.Message, "not valid JSON") {
+		t.Fatalf("Put(bad value, bad dict) = %+v %v", e, err)
+	}
+	if _, e, err = x.Put(ctx, "k", "1", dict); err != nil || e == nil || e.Code != ErrorCodeInvalidArgument || strings.Contains(e.Message, "JSON") {
+		t.Fatalf("Put(bad dict) = %+v %v, want the dictionary's error", e, err)
 	}
 }

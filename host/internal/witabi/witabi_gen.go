@@ -45,20 +45,30 @@ const (
 // BackendCount is the number of cases of Backend.
 const BackendCount = 3
 
-// Typed cache options. Every field is explicit: hosts fill the defaults
-// (sqlite, "default", "", 600000 ms, 256), or get them from `parse-options`.
+// Cache options as the caller gave them: the guest fills what is unset,
+// first from `dict`, then with the defaults (sqlite, "default", the
+// backend's path, 600000 ms, 256). Hosts pass what the user gave and
+// hold no default of their own.
 type Options struct {
-	// Backend is field backend.
-	Backend Backend
-	// Raw namespace; the guest sanitises it (SPEC section 2). Empty means "default".
+	// none: the dictionary's, else sqlite.
+	Backend Option[Backend]
+	// Raw namespace; the guest sanitises it (docs/SPEC.md §2). Empty:
+	// the dictionary's, else "default".
 	Namespace string
 	// Database file (sqlite) or root folder (fs), relative to the granted
-	// folder. Empty means the backend's default.
+	// folder. Empty: the dictionary's, else the backend's default.
 	Path string
-	// Time to live in milliseconds, fixed at put time; saturates at 2^63-1.
-	TTLMs uint64
-	// Maximum entries per namespace; clamped to 1..100000.
-	MaxEntries uint32
+	// Time to live in milliseconds, fixed at put time; saturates at
+	// 2^63-1. none: the dictionary's, else 600000.
+	TTLMs Option[uint64]
+	// Maximum entries per namespace, clamped by the guest to 1..100000.
+	// none: the dictionary's, else 256.
+	MaxEntries Option[int64]
+	// A Harn option dictionary (JSON text), "" for none. The guest
+	// parses it after checking the call's other arguments, so an
+	// argument error is reported before an error in the dictionary, as
+	// the original does; the fields above override what it sets.
+	Dict string
 }
 
 // What went wrong, for callers that branch on it.
@@ -471,12 +481,16 @@ var TypeLayouts = map[string]Layout{
 	"backend": {Size: 1, Align: 1, Fields: []Field{
 		{"", 0, "enum"},
 	}},
-	"options": {Size: 40, Align: 8, Fields: []Field{
-		{"backend", 0, "enum"},
+	"options": {Size: 64, Align: 8, Fields: []Field{
+		{"backend.tag", 0, "tag"},
+		{"backend.some", 1, "enum"},
 		{"namespace", 4, "string"},
 		{"path", 12, "string"},
-		{"ttl-ms", 24, "u64"},
-		{"max-entries", 32, "u32"},
+		{"ttl-ms.tag", 24, "tag"},
+		{"ttl-ms.some", 32, "u64"},
+		{"max-entries.tag", 40, "tag"},
+		{"max-entries.some", 48, "s64"},
+		{"dict", 56, "string"},
 	}},
 	"error-code": {Size: 1, Align: 1, Fields: []Field{
 		{"", 0, "enum"},
@@ -655,13 +669,17 @@ var ResultLayouts = map[string]Layout{
 		{"err.code", 4, "enum"},
 		{"err.message", 8, "string"},
 	}},
-	"sandcache:cache/cache@0.1.0#parse-options": {Size: 48, Align: 8, Fields: []Field{
+	"sandcache:cache/cache@0.1.0#parse-options": {Size: 72, Align: 8, Fields: []Field{
 		{"tag", 0, "tag"},
-		{"ok.backend", 8, "enum"},
+		{"ok.backend.tag", 8, "tag"},
+		{"ok.backend.some", 9, "enum"},
 		{"ok.namespace", 12, "string"},
 		{"ok.path", 20, "string"},
-		{"ok.ttl-ms", 32, "u64"},
-		{"ok.max-entries", 40, "u32"},
+		{"ok.ttl-ms.tag", 32, "tag"},
+		{"ok.ttl-ms.some", 40, "u64"},
+		{"ok.max-entries.tag", 48, "tag"},
+		{"ok.max-entries.some", 56, "s64"},
+		{"ok.dict", 64, "string"},
 		{"err.code", 8, "enum"},
 		{"err.message", 12, "string"},
 	}},
@@ -697,13 +715,13 @@ func BindCacheExports(m api.Module) (*CacheExports, error) {
 		name            string
 		params, results []api.ValueType
 	}{
-		{"get", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
-		{"put", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
-		{"delete", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
-		{"clear", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
-		{"stats", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
-		{"purge", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
-		{"keys", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
+		{"get", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
+		{"put", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
+		{"delete", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
+		{"clear", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
+		{"stats", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
+		{"purge", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
+		{"keys", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
 		{"llm-key", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
 		{"parse-options", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
 		{"parse-duration", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
@@ -727,20 +745,25 @@ func (x *CacheExports) Instance() *Instance { return x.g }
 // Looks up `key`; a hit refreshes its LRU position.
 func (x *CacheExports) Get(ctx context.Context, key string, opts Options) (Lookup, *Error, error) {
 	wr := writer{ctx: ctx, g: x.g}
-	x.ptrs = wr.pack(x.ptrs[:0], key, opts.Namespace, opts.Path)
+	x.ptrs = wr.pack(x.ptrs[:0], key, opts.Namespace, opts.Path, opts.Dict)
 	if wr.err != nil {
 		return *new(Lookup), nil, wr.err
 	}
 	st := x.stack[:]
 	st[0] = uint64(x.ptrs[0])
 	st[1] = uint64(len(key))
-	st[2] = uint64(opts.Backend)
-	st[3] = uint64(x.ptrs[1])
-	st[4] = uint64(len(opts.Namespace))
-	st[5] = uint64(x.ptrs[2])
-	st[6] = uint64(len(opts.Path))
-	st[7] = uint64(opts.TTLMs)
-	st[8] = uint64(opts.MaxEntries)
+	st[2] = uint64(b2u(opts.Backend.Some))
+	st[3] = uint64(opts.Backend.Value)
+	st[4] = uint64(x.ptrs[1])
+	st[5] = uint64(len(opts.Namespace))
+	st[6] = uint64(x.ptrs[2])
+	st[7] = uint64(len(opts.Path))
+	st[8] = uint64(b2u(opts.TTLMs.Some))
+	st[9] = uint64(opts.TTLMs.Value)
+	st[10] = uint64(b2u(opts.MaxEntries.Some))
+	st[11] = uint64(opts.MaxEntries.Value)
+	st[12] = uint64(x.ptrs[3])
+	st[13] = uint64(len(opts.Dict))
 	if err := x.fns[0].CallWithStack(ctx, st); err != nil {
 		return *new(Lookup), nil, err
 	}
@@ -775,7 +798,7 @@ func (x *CacheExports) Get(ctx context.Context, key string, opts Options) (Looku
 // Stores `value` (JSON text) under `key`, then evicts.
 func (x *CacheExports) Put(ctx context.Context, key string, value string, opts Options) (PutOutcome, *Error, error) {
 	wr := writer{ctx: ctx, g: x.g}
-	x.ptrs = wr.pack(x.ptrs[:0], key, value, opts.Namespace, opts.Path)
+	x.ptrs = wr.pack(x.ptrs[:0], key, value, opts.Namespace, opts.Path, opts.Dict)
 	if wr.err != nil {
 		return *new(PutOutcome), nil, wr.err
 	}
@@ -784,13 +807,18 @@ func (x *CacheExports) Put(ctx context.Context, key string, value string, opts O
 	st[1] = uint64(len(key))
 	st[2] = uint64(x.ptrs[1])
 	st[3] = uint64(len(value))
-	st[4] = uint64(opts.Backend)
-	st[5] = uint64(x.ptrs[2])
-	st[6] = uint64(len(opts.Namespace))
-	st[7] = uint64(x.ptrs[3])
-	st[8] = uint64(len(opts.Path))
-	st[9] = uint64(opts.TTLMs)
-	st[10] = uint64(opts.MaxEntries)
+	st[4] = uint64(b2u(opts.Backend.Some))
+	st[5] = uint64(opts.Backend.Value)
+	st[6] = uint64(x.ptrs[2])
+	st[7] = uint64(len(opts.Namespace))
+	st[8] = uint64(x.ptrs[3])
+	st[9] = uint64(len(opts.Path))
+	st[10] = uint64(b2u(opts.TTLMs.Some))
+	st[11] = uint64(opts.TTLMs.Value)
+	st[12] = uint64(b2u(opts.MaxEntries.Some))
+	st[13] = uint64(opts.MaxEntries.Value)
+	st[14] = uint64(x.ptrs[4])
+	st[15] = uint64(len(opts.Dict))
 	if err := x.fns[1].CallWithStack(ctx, st); err != nil {
 		return *new(PutOutcome), nil, err
 	}
@@ -821,20 +849,25 @@ func (x *CacheExports) Put(ctx context.Context, key string, value string, opts O
 // Removes `key`; true when it existed.
 func (x *CacheExports) Delete(ctx context.Context, key string, opts Options) (bool, *Error, error) {
 	wr := writer{ctx: ctx, g: x.g}
-	x.ptrs = wr.pack(x.ptrs[:0], key, opts.Namespace, opts.Path)
+	x.ptrs = wr.pack(x.ptrs[:0], key, opts.Namespace, opts.Path, opts.Dict)
 	if wr.err != nil {
 		return *new(bool), nil, wr.err
 	}
 	st := x.stack[:]
 	st[0] = uint64(x.ptrs[0])
 	st[1] = uint64(len(key))
-	st[2] = uint64(opts.Backend)
-	st[3] = uint64(x.ptrs[1])
-	st[4] = uint64(len(opts.Namespace))
-	st[5] = uint64(x.ptrs[2])
-	st[6] = uint64(len(opts.Path))
-	st[7] = uint64(opts.TTLMs)
-	st[8] = uint64(opts.MaxEntries)
+	st[2] = uint64(b2u(opts.Backend.Some))
+	st[3] = uint64(opts.Backend.Value)
+	st[4] = uint64(x.ptrs[1])
+	st[5] = uint64(len(opts.Namespace))
+	st[6] = uint64(x.ptrs[2])
+	st[7] = uint64(len(opts.Path))
+	st[8] = uint64(b2u(opts.TTLMs.Some))
+	st[9] = uint64(opts.TTLMs.Value)
+	st[10] = uint64(b2u(opts.MaxEntries.Some))
+	st[11] = uint64(opts.MaxEntries.Value)
+	st[12] = uint64(x.ptrs[3])
+	st[13] = uint64(len(opts.Dict))
 	if err := x.fns[2].CallWithStack(ctx, st); err != nil {
 		return *new(bool), nil, err
 	}
@@ -864,18 +897,23 @@ func (x *CacheExports) Delete(ctx context.Context, key string, opts Options) (bo
 // Removes every entry of the namespace.
 func (x *CacheExports) Clear(ctx context.Context, opts Options) (*Error, error) {
 	wr := writer{ctx: ctx, g: x.g}
-	x.ptrs = wr.pack(x.ptrs[:0], opts.Namespace, opts.Path)
+	x.ptrs = wr.pack(x.ptrs[:0], opts.Namespace, opts.Path, opts.Dict)
 	if wr.err != nil {
 		return nil, wr.err
 	}
 	st := x.stack[:]
-	st[0] = uint64(opts.Backend)
-	st[1] = uint64(x.ptrs[0])
-	st[2] = uint64(len(opts.Namespace))
-	st[3] = uint64(x.ptrs[1])
-	st[4] = uint64(len(opts.Path))
-	st[5] = uint64(opts.TTLMs)
-	st[6] = uint64(opts.MaxEntries)
+	st[0] = uint64(b2u(opts.Backend.Some))
+	st[1] = uint64(opts.Backend.Value)
+	st[2] = uint64(x.ptrs[0])
+	st[3] = uint64(len(opts.Namespace))
+	st[4] = uint64(x.ptrs[1])
+	st[5] = uint64(len(opts.Path))
+	st[6] = uint64(b2u(opts.TTLMs.Some))
+	st[7] = uint64(opts.TTLMs.Value)
+	st[8] = uint64(b2u(opts.MaxEntries.Some))
+	st[9] = uint64(opts.MaxEntries.Value)
+	st[10] = uint64(x.ptrs[2])
+	st[11] = uint64(len(opts.Dict))
 	if err := x.fns[3].CallWithStack(ctx, st); err != nil {
 		return nil, err
 	}
@@ -903,18 +941,23 @@ func (x *CacheExports) Clear(ctx context.Context, opts Options) (*Error, error) 
 // Counts the namespace's entries.
 func (x *CacheExports) Stats(ctx context.Context, opts Options) (StoreStats, *Error, error) {
 	wr := writer{ctx: ctx, g: x.g}
-	x.ptrs = wr.pack(x.ptrs[:0], opts.Namespace, opts.Path)
+	x.ptrs = wr.pack(x.ptrs[:0], opts.Namespace, opts.Path, opts.Dict)
 	if wr.err != nil {
 		return *new(StoreStats), nil, wr.err
 	}
 	st := x.stack[:]
-	st[0] = uint64(opts.Backend)
-	st[1] = uint64(x.ptrs[0])
-	st[2] = uint64(len(opts.Namespace))
-	st[3] = uint64(x.ptrs[1])
-	st[4] = uint64(len(opts.Path))
-	st[5] = uint64(opts.TTLMs)
-	st[6] = uint64(opts.MaxEntries)
+	st[0] = uint64(b2u(opts.Backend.Some))
+	st[1] = uint64(opts.Backend.Value)
+	st[2] = uint64(x.ptrs[0])
+	st[3] = uint64(len(opts.Namespace))
+	st[4] = uint64(x.ptrs[1])
+	st[5] = uint64(len(opts.Path))
+	st[6] = uint64(b2u(opts.TTLMs.Some))
+	st[7] = uint64(opts.TTLMs.Value)
+	st[8] = uint64(b2u(opts.MaxEntries.Some))
+	st[9] = uint64(opts.MaxEntries.Value)
+	st[10] = uint64(x.ptrs[2])
+	st[11] = uint64(len(opts.Dict))
 	if err := x.fns[4].CallWithStack(ctx, st); err != nil {
 		return *new(StoreStats), nil, err
 	}
@@ -945,18 +988,23 @@ func (x *CacheExports) Stats(ctx context.Context, opts Options) (StoreStats, *Er
 // Removes expired entries of every namespace of the store; returns how many.
 func (x *CacheExports) Purge(ctx context.Context, opts Options) (uint64, *Error, error) {
 	wr := writer{ctx: ctx, g: x.g}
-	x.ptrs = wr.pack(x.ptrs[:0], opts.Namespace, opts.Path)
+	x.ptrs = wr.pack(x.ptrs[:0], opts.Namespace, opts.Path, opts.Dict)
 	if wr.err != nil {
 		return *new(uint64), nil, wr.err
 	}
 	st := x.stack[:]
-	st[0] = uint64(opts.Backend)
-	st[1] = uint64(x.ptrs[0])
-	st[2] = uint64(len(opts.Namespace))
-	st[3] = uint64(x.ptrs[1])
-	st[4] = uint64(len(opts.Path))
-	st[5] = uint64(opts.TTLMs)
-	st[6] = uint64(opts.MaxEntries)
+	st[0] = uint64(b2u(opts.Backend.Some))
+	st[1] = uint64(opts.Backend.Value)
+	st[2] = uint64(x.ptrs[0])
+	st[3] = uint64(len(opts.Namespace))
+	st[4] = uint64(x.ptrs[1])
+	st[5] = uint64(len(opts.Path))
+	st[6] = uint64(b2u(opts.TTLMs.Some))
+	st[7] = uint64(opts.TTLMs.Value)
+	st[8] = uint64(b2u(opts.MaxEntries.Some))
+	st[9] = uint64(opts.MaxEntries.Value)
+	st[10] = uint64(x.ptrs[2])
+	st[11] = uint64(len(opts.Dict))
 	if err := x.fns[5].CallWithStack(ctx, st); err != nil {
 		return *new(uint64), nil, err
 	}
@@ -986,20 +1034,25 @@ func (x *CacheExports) Purge(ctx context.Context, opts Options) (uint64, *Error,
 // Keys of the namespace's live entries that start with `prefix`, sorted.
 func (x *CacheExports) Keys(ctx context.Context, prefix string, opts Options) ([]string, *Error, error) {
 	wr := writer{ctx: ctx, g: x.g}
-	x.ptrs = wr.pack(x.ptrs[:0], prefix, opts.Namespace, opts.Path)
+	x.ptrs = wr.pack(x.ptrs[:0], prefix, opts.Namespace, opts.Path, opts.Dict)
 	if wr.err != nil {
 		return *new([]string), nil, wr.err
 	}
 	st := x.stack[:]
 	st[0] = uint64(x.ptrs[0])
 	st[1] = uint64(len(prefix))
-	st[2] = uint64(opts.Backend)
-	st[3] = uint64(x.ptrs[1])
-	st[4] = uint64(len(opts.Namespace))
-	st[5] = uint64(x.ptrs[2])
-	st[6] = uint64(len(opts.Path))
-	st[7] = uint64(opts.TTLMs)
-	st[8] = uint64(opts.MaxEntries)
+	st[2] = uint64(b2u(opts.Backend.Some))
+	st[3] = uint64(opts.Backend.Value)
+	st[4] = uint64(x.ptrs[1])
+	st[5] = uint64(len(opts.Namespace))
+	st[6] = uint64(x.ptrs[2])
+	st[7] = uint64(len(opts.Path))
+	st[8] = uint64(b2u(opts.TTLMs.Some))
+	st[9] = uint64(opts.TTLMs.Value)
+	st[10] = uint64(b2u(opts.MaxEntries.Some))
+	st[11] = uint64(opts.MaxEntries.Value)
+	st[12] = uint64(x.ptrs[3])
+	st[13] = uint64(len(opts.Dict))
 	if err := x.fns[6].CallWithStack(ctx, st); err != nil {
 		return *new([]string), nil, err
 	}
@@ -1078,7 +1131,8 @@ func (x *CacheExports) LLMKey(ctx context.Context, prompt string, system Option[
 }
 
 // Parses a Harn option dictionary (JSON) into typed options, with the
-// original's exact error texts.
+// original's exact error texts. Every field of the result is set (the
+// dictionary's value or the default); `dict` is empty.
 func (x *CacheExports) ParseOptions(ctx context.Context, dict string) (Options, *Error, error) {
 	wr := writer{ctx: ctx, g: x.g}
 	x.ptrs = wr.pack(x.ptrs[:0], dict)
@@ -1093,17 +1147,29 @@ func (x *CacheExports) ParseOptions(ctx context.Context, dict string) (Options, 
 	}
 	ret := uint32(st[0])
 	rd := reader{mem: x.g.mem}
-	var buf [48]byte
+	var buf [72]byte
 	area := buf[:]
 	rd.fill(area, ret, "parse-options return area")
 	var v Options
 	var e *Error
 	if rd.tag(uint32(area[0]), 2, "parse-options result") == 0 {
-		r1 := Options{Backend: Backend(rd.tag(uint32(area[8+0]), 3, "parse-options result.backend")), Namespace: rd.str(binary.LittleEndian.Uint32(area[8+4:]), binary.LittleEndian.Uint32(area[8+4+4:]), "parse-options result.namespace"), Path: rd.str(binary.LittleEndian.Uint32(area[8+12:]), binary.LittleEndian.Uint32(area[8+12+4:]), "parse-options result.path"), TTLMs: uint64(binary.LittleEndian.Uint64(area[8+24:])), MaxEntries: uint32(binary.LittleEndian.Uint32(area[8+32:]))}
-		v = r1
+		var o1 Option[Backend]
+		if rd.tag(uint32(area[8+0]), 2, "parse-options result.backend") != 0 {
+			o1 = Option[Backend]{Some: true, Value: Backend(rd.tag(uint32(area[8+0+1]), 3, "parse-options result.backend"))}
+		}
+		var o2 Option[uint64]
+		if rd.tag(uint32(area[8+24]), 2, "parse-options result.ttl-ms") != 0 {
+			o2 = Option[uint64]{Some: true, Value: uint64(binary.LittleEndian.Uint64(area[8+24+8:]))}
+		}
+		var o3 Option[int64]
+		if rd.tag(uint32(area[8+40]), 2, "parse-options result.max-entries") != 0 {
+			o3 = Option[int64]{Some: true, Value: int64(binary.LittleEndian.Uint64(area[8+40+8:]))}
+		}
+		r4 := Options{Backend: o1, Namespace: rd.str(binary.LittleEndian.Uint32(area[8+4:]), binary.LittleEndian.Uint32(area[8+4+4:]), "parse-options result.namespace"), Path: rd.str(binary.LittleEndian.Uint32(area[8+12:]), binary.LittleEndian.Uint32(area[8+12+4:]), "parse-options result.path"), TTLMs: o2, MaxEntries: o3, Dict: rd.str(binary.LittleEndian.Uint32(area[8+56:]), binary.LittleEndian.Uint32(area[8+56+4:]), "parse-options result.dict")}
+		v = r4
 	} else {
-		r2 := Error{Code: ErrorCode(rd.tag(uint32(area[8+0]), 5, "parse-options error.code")), Message: rd.str(binary.LittleEndian.Uint32(area[8+4:]), binary.LittleEndian.Uint32(area[8+4+4:]), "parse-options error.message")}
-		ev := r2
+		r5 := Error{Code: ErrorCode(rd.tag(uint32(area[8+0]), 5, "parse-options error.code")), Message: rd.str(binary.LittleEndian.Uint32(area[8+4:]), binary.LittleEndian.Uint32(area[8+4+4:]), "parse-options error.message")}
+		ev := r5
 		e = &ev
 	}
 	if err := x.g.post(ctx, x.posts[8], st, ret); err != nil {
