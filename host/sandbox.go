@@ -87,7 +87,7 @@ func (sb *Sandbox) Close() error {
 		sb.pool.close()
 		sb.files.Close()
 		sb.grant.Close()
-		testHooks.Delete(sb)
+		testhooks.SetCapabilities(sb, testhooks.Capabilities{})
 	})
 	return nil
 }
