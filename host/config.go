@@ -7,7 +7,7 @@ import (
 	"github.com/sandcache/sandcache/host/internal/sqlcap"
 )
 
-// Config configures a Runtime. It is immutable: each With method returns a
+// Config configures a Sandbox (Open). It is immutable: each With method returns a
 // copy. The zero value is not valid; start from NewConfig.
 type Config struct {
 	compileCacheDir string

@@ -17,7 +17,7 @@ import (
 )
 
 // BenchmarkFSPutScale measures an fs put into a namespace that holds 10
-// and 10 000 entries (SPEC section 6: the two must cost about the same),
+// and 10 000 entries (docs/SPEC.md §6: the two must cost about the same),
 // through the sandbox and natively, with and without eviction:
 //
 //   - replace: max_entries 100000, each put replaces one of the existing
