@@ -422,6 +422,12 @@ func hostLowerMem(c *cg, t wit.Type, b, off, v string) {
 			c.line("binary.LittleEndian.PutUint32(%s[%s+4:], uint32(len(%s)))", b, off, v)
 			return
 		}
+		if _, ok := root(k.Type).(wit.String); ok {
+			// One guest buffer for the (ptr, len) array and every string.
+			c.line("binary.LittleEndian.PutUint32(%s, wr.strings(%s))", at, v)
+			c.line("binary.LittleEndian.PutUint32(%s[%s+4:], uint32(len(%s)))", b, off, v)
+			return
+		}
 		arr := c.tmp("arr")
 		c.line("%s := make([]byte, len(%s)*%d)", arr, v, k.Type.Size())
 		idx, el := c.tmp("i"), c.tmp("e")

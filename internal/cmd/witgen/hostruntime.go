@@ -255,6 +255,39 @@ func (w *writer) data(b []byte, s string, align uint32) uint32 {
 	return p
 }
 
+// strings lowers a list<string> into one guest buffer (one cabi_realloc
+// call): the (ptr, len) array, then the strings. It returns the array's
+// address (0 when the list is empty).
+func (w *writer) strings(list []string) uint32 {
+	if len(list) == 0 || w.err != nil {
+		return 0
+	}
+	size := uint64(8 * len(list))
+	for _, s := range list {
+		size += uint64(len(s))
+	}
+	if size > math.MaxUint32 {
+		w.fail(fmt.Errorf("%w: a list of %d bytes does not fit guest memory", ErrABI, size))
+		return 0
+	}
+	base := w.alloc(uint32(size), 4)
+	if w.err != nil {
+		return 0
+	}
+	buf, ok := w.g.mem.Read(base, uint32(size))
+	if !ok {
+		w.fail(fmt.Errorf("%w: writing %d bytes at %#x", ErrABI, size, base))
+		return 0
+	}
+	off := 8 * len(list)
+	for i, s := range list {
+		binary.LittleEndian.PutUint32(buf[8*i:], base+uint32(off))
+		binary.LittleEndian.PutUint32(buf[8*i+4:], uint32(len(s)))
+		off += copy(buf[off:], s)
+	}
+	return base
+}
+
 // pack copies every part into one guest buffer (one cabi_realloc call,
 // no copy on the host's heap) and returns each part's address.
 func (w *writer) pack(dst []uint32, parts ...string) []uint32 {
