@@ -48,19 +48,17 @@ func (g *globals) check() error {
 	return nil
 }
 
-// parseBackend maps the names of bench's --backends flag. The cache's
-// commands ask the guest instead (backendOf), whose option parser holds the
-// names and aliases.
+// parseBackend maps a name of bench's --backends flag: a backend's own
+// name (Backend.String). The cache's commands ask the guest instead
+// (backendOf), whose option parser holds the names and their aliases.
 func parseBackend(s string) (sdk.Backend, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "sqlite":
-		return sdk.SQLite, nil
-	case "fs", "file", "files":
-		return sdk.FS, nil
-	case "mem", "memory", "lru":
-		return sdk.Mem, nil
+	name := strings.TrimSpace(s)
+	for _, b := range []sdk.Backend{sdk.SQLite, sdk.FS, sdk.Mem} {
+		if name == b.String() {
+			return b, nil
+		}
 	}
-	return 0, usagef("flag --backend must be sqlite, fs or mem; got %q", s)
+	return 0, usagef("backend must be sqlite, fs or mem; got %q", s)
 }
 
 // baseDir is --dir made absolute, or the SDK's default folder.
