@@ -48,7 +48,7 @@ type nsOpts struct {
 }
 
 func makeOpts(b host.Backend, ns string, maxEntries int) nsOpts {
-	h := host.Options{Backend: b, Namespace: ns, TTLMillis: benchTTL, MaxEntries: uint32(maxEntries)}
+	h := host.Options{Backend: b, Namespace: ns, TTLMillis: benchTTL, MaxEntries: int64(maxEntries)}
 	return nsOpts{h: h, n: options.Options{
 		Backend: options.Backend(b), Namespace: ns, TTLMillis: benchTTL, MaxEntries: uint32(maxEntries),
 	}}
