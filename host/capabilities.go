@@ -10,8 +10,8 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/sandcache/sandcache/guest/capability"
-	"github.com/sandcache/sandcache/internal/sqlcap"
 	"github.com/sandcache/sandcache/host/internal/witabi"
+	"github.com/sandcache/sandcache/internal/sqlcap"
 )
 
 // The host side of the imports sql, files and clock: the generated glue

@@ -11,9 +11,9 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/sandcache/sandcache/host/internal/witabi"
 	"github.com/sandcache/sandcache/internal/filecap"
 	"github.com/sandcache/sandcache/internal/sqlcap"
-	"github.com/sandcache/sandcache/host/internal/witabi"
 	"github.com/sandcache/sandcache/internal/testhooks"
 )
 
