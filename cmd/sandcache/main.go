@@ -119,6 +119,7 @@ var commands = map[string]command{
 	"demo":     {run: cmdDemo},
 	"bench":    {flags: benchFlags, run: cmdBench},
 	"version":  {run: cmdVersion},
+	"run":      {run: cmdRun},
 }
 
 // run executes the command line args and returns the exit status.
