@@ -200,26 +200,8 @@ func (p *PluginImports) get(ctx context.Context, bucket, key string) ([]byte, bo
 
 // set stores value under key in bucket within the byte quota.
 func (p *PluginImports) set(ctx context.Context, bucket, key string, value []byte, ttl time.Duration) error {
-	stored, mayRewrite := encodePluginValue(value)
-	if mayRewrite {
-		// The store keeps canonical JSON: when that is not value's text,
-		// the exact text goes in an envelope (checked by reading back).
-		if err := p.makeRoom(ctx, bucket, key, int64(len(textEnvelope(value)))); err != nil {
-			return err
-		}
-		if err := p.cache.Put(ctx, key, stored, p.bucketOpt(bucket, ttl)); err != nil {
-			return err
-		}
-		back, hit, err := p.cache.Get(ctx, key, p.bucketOpt(bucket, 0))
-		if err != nil {
-			return err
-		}
-		if !hit || string(back) != string(value) {
-			stored = textEnvelope(value)
-		} else {
-			return p.record(ctx, bucket, key, int64(len(stored)))
-		}
-	} else if err := p.makeRoom(ctx, bucket, key, int64(len(stored))); err != nil {
+	stored := encodePluginValue(value)
+	if err := p.makeRoom(ctx, bucket, key, int64(len(stored))); err != nil {
 		return err
 	}
 	if err := p.cache.Put(ctx, key, stored, p.bucketOpt(bucket, ttl)); err != nil {

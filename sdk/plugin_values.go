@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"unicode/utf8"
+
+	"github.com/sandcache/sandcache/guest/jsonv"
 )
 
 // Plugin values: wasi:keyvalue values are bytes, sandcache stores JSON.
@@ -53,16 +55,18 @@ func envelopeOf(v []byte) (out []byte, ok bool) {
 	return nil, false
 }
 
-// encodePluginValue returns the JSON stored for v, and whether the store
-// may rewrite it (then the caller checks what was stored).
-func encodePluginValue(v []byte) (stored []byte, isJSON bool) {
-	if !utf8.Valid(v) || !json.Valid(v) {
-		return bytesEnvelope(v), false
+// encodePluginValue returns the JSON stored for v. Whether v is JSON, and
+// its canonical form, are decided by package jsonv, the sandcache guest's
+// own JSON parser, so the store keeps exactly the text chosen here.
+func encodePluginValue(v []byte) []byte {
+	canon, err := jsonv.Canonical(v)
+	if err != nil || !utf8.Valid(v) {
+		return bytesEnvelope(v)
 	}
-	if _, looksLike := envelopeOf(v); looksLike {
-		return textEnvelope(v), false
+	if _, looksLike := envelopeOf(v); looksLike || !bytes.Equal(canon, v) {
+		return textEnvelope(v)
 	}
-	return v, true
+	return v
 }
 
 func bytesEnvelope(v []byte) []byte {

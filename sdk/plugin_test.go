@@ -1,0 +1,128 @@
+package sdk_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sandcache/sandcache/sdk"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+)
+
+// runNotes runs plugins/testdata/notes.wasm (written only against
+// wasi:keyvalue) through InstantiatePluginImports with args, in its own
+// runtime, and returns its stdout, stderr and error.
+func runNotes(t *testing.T, cfg sdk.PluginConfig, args ...string) (string, string, error) {
+	t.Helper()
+	wasm, err := os.ReadFile("../plugins/testdata/notes.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rt := wazero.NewRuntime(ctx)
+	defer rt.Close(ctx)
+	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+	p, err := sdk.InstantiatePluginImports(ctx, rt, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	cm, err := p.CompilePlugin(ctx, wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	_, err = rt.InstantiateModule(ctx, cm, wazero.NewModuleConfig().WithArgs(append([]string{"notes"}, args...)...).WithStdout(&out).WithStderr(&errOut))
+	return out.String(), errOut.String(), err
+}
+
+func TestPluginValuesRoundTripAndPersist(t *testing.T) {
+	cfg := sdk.NewPluginConfig(sdk.NewConfig().WithDir(t.TempDir()))
+	values := []string{`{"a":1}`, `{"a": 1.0}`, "\xff\x01binary", `{"$bytes":"AAAA"}`, `{"$json":1,"$text":"x"}`, `"s"`, ``}
+	for i, v := range values {
+		key := "k" + string(rune('0'+i))
+		if _, e, err := runNotes(t, cfg, "set", "b", key, v); err != nil {
+			t.Fatalf("set %q: %v %s", v, err, e)
+		}
+	}
+	for i, v := range values { // separate runs: the entries persist
+		key := "k" + string(rune('0'+i))
+		out, e, err := runNotes(t, cfg, "get", "b", key)
+		if err != nil || out != v+"\n" {
+			t.Fatalf("get %s = %q, %v %s; want %q", key, out, err, e, v)
+		}
+	}
+	c, err := sdk.Open(context.Background(), cfg.Cache())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	got, hit, err := c.Get(context.Background(), "k0", sdk.InNamespace("b"))
+	if err != nil || !hit || string(got) != `{"a":1}` {
+		t.Fatalf("the SDK reads %q %v %v, want the JSON as stored", got, hit, err)
+	}
+}
+
+func TestPluginIsolationByGrant(t *testing.T) {
+	aDir := t.TempDir()
+	a := sdk.NewPluginConfig(sdk.NewConfig().WithDir(aDir))
+	b := sdk.NewPluginConfig(sdk.NewConfig().WithDir(t.TempDir()))
+	if _, e, err := runNotes(t, a, "set", "secrets", "token", `"hunter2"`); err != nil {
+		t.Fatal(err, e)
+	}
+	for _, bucket := range []string{"secrets", "../secrets", "/secrets", aDir + "/secrets", "default", ""} {
+		out, e, err := runNotes(t, b, "get", bucket, "token")
+		if err != nil || out != "(none)\n" {
+			t.Fatalf("plugin b reading bucket %q: %q %v %s", bucket, out, err, e)
+		}
+	}
+}
+
+func TestPluginByteQuotaRefuses(t *testing.T) {
+	cfg := sdk.NewPluginConfig(sdk.NewConfig().WithDir(t.TempDir())).WithMaxBytes(40)
+	if _, e, err := runNotes(t, cfg, "set", "b", "k1", `"`+strings.Repeat("x", 20)+`"`); err != nil {
+		t.Fatal(err, e)
+	}
+	_, e, err := runNotes(t, cfg, "set", "b", "k2", `"`+strings.Repeat("y", 20)+`"`)
+	if err == nil || !strings.Contains(e, "byte quota exceeded") {
+		t.Fatalf("second set over the quota: err %v, stderr %q", err, e)
+	}
+	// Replacing the same key within the quota is fine, and deleting frees it.
+	if _, e, err := runNotes(t, cfg, "set", "b", "k1", `"small"`); err != nil {
+		t.Fatal(err, e)
+	}
+	if _, e, err := runNotes(t, cfg, "set", "b", "k2", `"`+strings.Repeat("y", 20)+`"`); err != nil {
+		t.Fatal(err, e)
+	}
+}
+
+func TestPluginByteQuotaEvicts(t *testing.T) {
+	cfg := sdk.NewPluginConfig(sdk.NewConfig().WithDir(t.TempDir())).WithMaxBytes(40).WithEvictOverQuota(true)
+	for _, k := range []string{"k1", "k2"} {
+		if _, e, err := runNotes(t, cfg, "set", "b", k, `"`+strings.Repeat("x", 20)+`"`); err != nil {
+			t.Fatal(err, e)
+		}
+	}
+	out, _, err := runNotes(t, cfg, "list", "b")
+	if err != nil || out != "k2\n" {
+		t.Fatalf("after eviction: %q %v, want only k2", out, err)
+	}
+}
+
+func TestPluginMaxEntriesLRU(t *testing.T) {
+	cfg := sdk.NewPluginConfig(sdk.NewConfig().WithDir(t.TempDir())).WithMaxEntries(2)
+	for _, k := range []string{"k1", "k2", "k3"} {
+		if _, e, err := runNotes(t, cfg, "set", "b", k, "1"); err != nil {
+			t.Fatal(err, e)
+		}
+	}
+	out, _, err := runNotes(t, cfg, "list", "b")
+	if err != nil || out != "k2\nk3\n" {
+		t.Fatalf("list = %q %v, want k2 k3", out, err)
+	}
+}
