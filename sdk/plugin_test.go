@@ -13,6 +13,15 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
+// pluginTestCompiled keeps compiled plugins across the tests' runtimes.
+var pluginTestCompiled = wazero.NewCompilationCache()
+
+// pluginTestConfig is a plugin's default config over a fresh grant; the
+// sandcache guest's compilation is cached across tests.
+func pluginTestConfig(t *testing.T, dir string) sdk.PluginConfig {
+	return sdk.NewPluginConfig(sdk.NewConfig().WithDir(dir).WithCompilationCacheDir(pluginTestCompileDir))
+}
+
 // runNotes runs plugins/testdata/notes.wasm (written only against
 // wasi:keyvalue) through InstantiatePluginImports with args, in its own
 // runtime, and returns its stdout, stderr and error.
@@ -24,7 +33,7 @@ func runNotes(t *testing.T, cfg sdk.PluginConfig, args ...string) (string, strin
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	rt := wazero.NewRuntime(ctx)
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(pluginTestCompiled))
 	defer rt.Close(ctx)
 	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
 	p, err := sdk.InstantiatePluginImports(ctx, rt, cfg)
@@ -42,7 +51,7 @@ func runNotes(t *testing.T, cfg sdk.PluginConfig, args ...string) (string, strin
 }
 
 func TestPluginValuesRoundTripAndPersist(t *testing.T) {
-	cfg := sdk.NewPluginConfig(sdk.NewConfig().WithDir(t.TempDir()))
+	cfg := pluginTestConfig(t, t.TempDir())
 	values := []string{`{"a":1}`, `{"a": 1.0}`, "\xff\x01binary", `{"$bytes":"AAAA"}`, `{"$json":1,"$text":"x"}`, `"s"`, ``}
 	for i, v := range values {
 		key := "k" + string(rune('0'+i))
@@ -70,8 +79,8 @@ func TestPluginValuesRoundTripAndPersist(t *testing.T) {
 
 func TestPluginIsolationByGrant(t *testing.T) {
 	aDir := t.TempDir()
-	a := sdk.NewPluginConfig(sdk.NewConfig().WithDir(aDir))
-	b := sdk.NewPluginConfig(sdk.NewConfig().WithDir(t.TempDir()))
+	a := pluginTestConfig(t, aDir)
+	b := pluginTestConfig(t, t.TempDir())
 	if _, e, err := runNotes(t, a, "set", "secrets", "token", `"hunter2"`); err != nil {
 		t.Fatal(err, e)
 	}
@@ -84,7 +93,7 @@ func TestPluginIsolationByGrant(t *testing.T) {
 }
 
 func TestPluginByteQuotaRefuses(t *testing.T) {
-	cfg := sdk.NewPluginConfig(sdk.NewConfig().WithDir(t.TempDir())).WithMaxBytes(40)
+	cfg := pluginTestConfig(t, t.TempDir()).WithMaxBytes(40)
 	if _, e, err := runNotes(t, cfg, "set", "b", "k1", `"`+strings.Repeat("x", 20)+`"`); err != nil {
 		t.Fatal(err, e)
 	}
@@ -102,7 +111,7 @@ func TestPluginByteQuotaRefuses(t *testing.T) {
 }
 
 func TestPluginByteQuotaEvicts(t *testing.T) {
-	cfg := sdk.NewPluginConfig(sdk.NewConfig().WithDir(t.TempDir())).WithMaxBytes(40).WithEvictOverQuota(true)
+	cfg := pluginTestConfig(t, t.TempDir()).WithMaxBytes(40).WithEvictOverQuota(true)
 	for _, k := range []string{"k1", "k2"} {
 		if _, e, err := runNotes(t, cfg, "set", "b", k, `"`+strings.Repeat("x", 20)+`"`); err != nil {
 			t.Fatal(err, e)
@@ -115,7 +124,7 @@ func TestPluginByteQuotaEvicts(t *testing.T) {
 }
 
 func TestPluginMaxEntriesLRU(t *testing.T) {
-	cfg := sdk.NewPluginConfig(sdk.NewConfig().WithDir(t.TempDir())).WithMaxEntries(2)
+	cfg := pluginTestConfig(t, t.TempDir()).WithMaxEntries(2)
 	for _, k := range []string{"k1", "k2", "k3"} {
 		if _, e, err := runNotes(t, cfg, "set", "b", k, "1"); err != nil {
 			t.Fatal(err, e)
