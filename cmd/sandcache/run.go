@@ -35,7 +35,11 @@ func cmdRun(a *app, pos []string) error {
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
 		return err
 	}
-	p, err := sdk.InstantiatePluginImports(ctx, rt, sdk.NewPluginConfig(sdk.NewConfig().WithDir(dir)))
+	cacheCfg, err := a.config(dir)
+	if err != nil {
+		return err
+	}
+	p, err := sdk.InstantiatePluginImports(ctx, rt, sdk.NewPluginConfig(cacheCfg))
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func pluginPath(name string) string {
+	p, _ := filepath.Abs(filepath.Join("..", "..", "plugins", "testdata", name))
+	return p
+}
+
+// TestRunPersists: plugins written only against the published
+// wasi:keyvalue WIT (hand-written WAT, and Go through plugin/keyvalue) run
+// under `sandcache run`, and their entries persist across runs.
+func TestRunPersists(t *testing.T) {
+	c := newCLI(t)
+	c.want(0, "1\n", "run", pluginPath("counter.wasm"))
+	c.want(0, "2\n", "run", pluginPath("counter.wasm"))
+	c.want(0, "2\n", "--namespace", "counter", "get", "runs")
+
+	c.want(0, "", "run", pluginPath("notes.wasm"), "set", "b", "k", `{"a": [1, 2]}`)
+	c.want(0, `{"a": [1, 2]}`+"\n", "run", pluginPath("notes.wasm"), "get", "b", "k")
+	c.want(0, `{"$json":{"a":[1,2]},"$text":"{\"a\": [1, 2]}"}`+"\n", "--namespace", "b", "get", "k")
+	c.want(0, "", "run", pluginPath("notes.wasm"), "set", "b", "plain", `[1,2]`)
+	c.want(0, "[1,2]\n", "--namespace", "b", "get", "plain")
+}
+
+func TestRunExitCodes(t *testing.T) {
+	c := newCLI(t)
+	r := c.want(64, "", "run", pluginPath("notes.wasm"), "bogus", "b")
+	if !strings.Contains(r.stderr, "bad arguments") {
+		t.Errorf("stderr %q", r.stderr)
+	}
+	r = c.want(2, "", "run", pluginPath("counter.wasm"), "trap")
+	if !strings.Contains(r.stderr, "unreachable") {
+		t.Errorf("a trap: stderr %q, want the trap", r.stderr)
+	}
+	r = c.run("run", filepath.Join(t.TempDir(), "missing.wasm"))
+	if r.code == 0 || !strings.Contains(r.stderr, "missing.wasm") {
+		t.Errorf("missing module: %+v", r)
+	}
+	c.want(2, "", "run")
+}
+
+// TestRunTimeout: --timeout ends a plugin that loops (the module is
+// instrumented like the sandcache guest).
+func TestRunTimeout(t *testing.T) {
+	c := newCLI(t)
+	start := time.Now()
+	r := c.run("--timeout", "300ms", "run", pluginPath("counter.wasm"), "loop")
+	if r.code == 0 {
+		t.Fatalf("a looping plugin exited 0: %+v", r)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Fatalf("a looping plugin with --timeout 300ms ran %v", d)
+	}
+	// The grant is intact and usable afterwards.
+	c.want(0, "1\n", "run", pluginPath("counter.wasm"))
+}
