@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/sandcache/sandcache/internal/pluginabi"
 )
@@ -19,7 +22,13 @@ type (
 	bucketH  = pluginabi.Bucket
 )
 
+// Open refuses, with error::access-denied, identifiers that look like
+// paths or are not printable text (the sandcache guest would sanitise them
+// into a namespace anyway; refusing says so to the plugin).
 func (k kvImports) Open(ctx context.Context, identifier string) (b bucketH, e *kvError_) {
+	if !bucketNameOK(identifier) {
+		return 0, &pluginabi.Error{Case: pluginabi.ErrorAccessDenied}
+	}
 	e = k.p.call(ctx, func(context.Context) error {
 		h, err := k.p.newHandle(&pluginHandle{bucket: identifier})
 		b = bucketH(h)
@@ -289,4 +298,19 @@ func (k kvImports) Stats(ctx context.Context, bucket bucketH) (s pluginabi.Bucke
 		return nil
 	})
 	return s, e
+}
+
+// maxBucketName bounds a bucket identifier, in bytes.
+const maxBucketName = 256
+
+func bucketNameOK(s string) bool {
+	if len(s) > maxBucketName || !utf8.ValidString(s) || strings.Contains(s, "..") {
+		return false
+	}
+	for _, r := range s {
+		if r == '/' || r == '\\' || r == ':' || unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }

@@ -84,11 +84,21 @@ func TestPluginIsolationByGrant(t *testing.T) {
 	if _, e, err := runNotes(t, a, "set", "secrets", "token", `"hunter2"`); err != nil {
 		t.Fatal(err, e)
 	}
-	for _, bucket := range []string{"secrets", "../secrets", "/secrets", aDir + "/secrets", "default", ""} {
+	for _, bucket := range []string{"secrets", "default", "", "SECRETS", "secrets "} {
 		out, e, err := runNotes(t, b, "get", bucket, "token")
 		if err != nil || out != "(none)\n" {
 			t.Fatalf("plugin b reading bucket %q: %q %v %s", bucket, out, err, e)
 		}
+	}
+	for _, bucket := range []string{"../secrets", "/secrets", aDir + "/secrets", `..\secrets`, "c:secrets", "a\x01"} {
+		out, e, err := runNotes(t, b, "get", bucket, "token")
+		if err == nil || out != "" || !strings.Contains(e, "access-denied") {
+			t.Fatalf("plugin b opening bucket %q: %q %v %s, want access-denied", bucket, out, err, e)
+		}
+	}
+	// Plugin a still reads its own secret.
+	if out, _, err := runNotes(t, a, "get", "secrets", "token"); err != nil || out != "\"hunter2\"\n" {
+		t.Fatalf("plugin a: %q %v", out, err)
 	}
 }
 
