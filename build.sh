@@ -42,8 +42,8 @@ build_plugins() {
 		GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 GOFLAGS=-buildvcs=false \
 			go build -trimpath -o "$1/$name.wasm" "./$src"
 	done
-	# The WAT plugin, assembled by wabt from npm (pinned in its package.json).
-	(cd plugins/counter-wat && npm ci --no-audit --no-fund --silent && node build.mjs "$1/counter.wasm")
+	# The WAT plugins, assembled by wabt from npm (pinned in its package.json).
+	(cd plugins/wat && npm ci --no-audit --no-fund --silent && node build.mjs "$1")
 }
 
 case "${1:-build}" in

@@ -60,3 +60,24 @@ func TestRunTimeout(t *testing.T) {
 	// The grant is intact and usable afterwards.
 	c.want(0, "1\n", "run", pluginPath("counter.wasm"))
 }
+
+// TestRunHostilePlugin: a plugin that breaks the ABI traps itself (exit 2,
+// the reason on stderr) or gets an error (exit 1); the grant stays usable.
+func TestRunHostilePlugin(t *testing.T) {
+	c := newCLI(t)
+	for _, tc := range []struct{ mode, stderr string }{
+		{"p", "outside the plugin's memory"},
+		{"r", "return area 0xfffffff8"},
+		{"n", "2147483647 elements"},
+		{"c", "cabi_realloc returned 0xfffffff0"},
+	} {
+		r := c.want(2, "", "run", pluginPath("hostile.wasm"), tc.mode)
+		if !strings.Contains(r.stderr, "plugin broke the canonical ABI") || !strings.Contains(r.stderr, tc.stderr) {
+			t.Errorf("mode %s: stderr %q, want %q", tc.mode, r.stderr, tc.stderr)
+		}
+	}
+	for _, mode := range []string{"h", "d", "t"} { // bad handles: error::other
+		c.want(1, "error:2\n", "run", pluginPath("hostile.wasm"), mode)
+	}
+	c.want(0, "1\n", "run", pluginPath("counter.wasm"))
+}
