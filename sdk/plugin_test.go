@@ -3,6 +3,7 @@ package sdk_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -143,5 +144,75 @@ func TestPluginMaxEntriesLRU(t *testing.T) {
 	out, _, err := runNotes(t, cfg, "list", "b")
 	if err != nil || out != "k2\nk3\n" {
 		t.Fatalf("list = %q %v, want k2 k3", out, err)
+	}
+}
+
+// TestPluginCallDeadline: each keyvalue call runs under the plugin's call
+// timeout; past it the call fails with error::other, the plugin goes on.
+func TestPluginCallDeadline(t *testing.T) {
+	cfg := pluginTestConfig(t, t.TempDir()).WithCallTimeout(time.Nanosecond)
+	_, e, err := runNotes(t, cfg, "set", "b", "k", "1")
+	if err == nil || !strings.Contains(e, "deadline") {
+		t.Fatalf("a call past its timeout: err %v, stderr %q", err, e)
+	}
+}
+
+// TestPluginLoopEndsAtDeadline: an instrumented plugin that loops ends at
+// its context's deadline; the grant is usable by the next run.
+func TestPluginLoopEndsAtDeadline(t *testing.T) {
+	cfg := pluginTestConfig(t, t.TempDir())
+	wasm, err := os.ReadFile("../plugins/testdata/counter.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	rt := wazero.NewRuntime(ctx)
+	defer rt.Close(ctx)
+	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+	p, err := sdk.InstantiatePluginImports(ctx, rt, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	cm, err := p.CompilePlugin(ctx, wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = rt.InstantiateModule(runCtx, cm, wazero.NewModuleConfig().WithArgs("counter", "loop"))
+	if err == nil || !strings.Contains(err.Error(), "deadline") {
+		t.Fatalf("looping plugin: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("a looping plugin with a 100 ms deadline ran %v", d)
+	}
+	if out, e, err := runNotes(t, cfg, "set", "b", "k", "1"); err != nil {
+		t.Fatalf("after the loop: %q %v %s", out, err, e)
+	}
+}
+
+// TestPluginImportsConfigErrors: bad quotas are refused before anything opens.
+func TestPluginImportsConfigErrors(t *testing.T) {
+	ctx := context.Background()
+	rt := wazero.NewRuntime(ctx)
+	defer rt.Close(ctx)
+	base := pluginTestConfig(t, t.TempDir())
+	for _, cfg := range []sdk.PluginConfig{base.WithMaxEntries(0), base.WithMaxEntries(sdk.MaxMaxEntries + 1), base.WithMaxBytes(0), base.WithCallTimeout(0), base.WithTTL(-1)} {
+		if _, err := sdk.InstantiatePluginImports(ctx, rt, cfg); !errors.Is(err, sdk.ErrInvalidArgument) {
+			t.Errorf("config %+v: %v, want ErrInvalidArgument", cfg, err)
+		}
+	}
+	p, err := sdk.InstantiatePluginImports(ctx, rt, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if _, err := sdk.InstantiatePluginImports(ctx, rt, base); err == nil {
+		t.Error("a second plugin in the same runtime: no error")
+	}
+	if _, err := p.CompilePlugin(ctx, []byte("not wasm")); !errors.Is(err, sdk.ErrInvalidArgument) {
+		t.Errorf("CompilePlugin(garbage): %v", err)
 	}
 }

@@ -81,3 +81,13 @@ func TestRunHostilePlugin(t *testing.T) {
 	}
 	c.want(0, "1\n", "run", pluginPath("counter.wasm"))
 }
+
+// TestRunDraftPlugin: a plugin built against wasi:keyvalue@0.2.0-draft
+// shares the grant's buckets with 0.2.0-draft2 plugins.
+func TestRunDraftPlugin(t *testing.T) {
+	c := newCLI(t)
+	c.want(0, "1\n", "run", pluginPath("draft-counter.wasm"))
+	c.want(0, "2\n", "run", pluginPath("draft-counter.wasm"))
+	c.want(0, "1\n", "run", pluginPath("counter.wasm"))
+	c.want(0, "old!\nruns\n", "--namespace", "counter", "keys")
+}
