@@ -96,7 +96,14 @@ func (p *PluginImports) bucketLedger(name string) *bucketLedger {
 // record sets (n >= 0) or removes (n < 0) key's size and saves the bucket's ledger.
 func (p *PluginImports) record(ctx context.Context, bucket, key string, n int64) error {
 	bl := p.bucketLedger(bucket)
-	if old, ok := bl.size[key]; ok {
+	old, had := bl.size[key]
+	if had && old == n {
+		// The same size again (a counter, a refreshed value): the saved
+		// ledger stays right; only the in-memory write order moves.
+		p.touch(bl, key)
+		return nil
+	}
+	if had {
 		p.led.total -= old
 		delete(bl.size, key)
 		for i, k := range bl.order {
@@ -117,6 +124,16 @@ func (p *PluginImports) record(ctx context.Context, bucket, key string, n int64)
 		}
 	}
 	return p.save(ctx, bucket)
+}
+
+// touch moves key to the most recently written end of bl's order.
+func (p *PluginImports) touch(bl *bucketLedger, key string) {
+	for i, k := range bl.order {
+		if k == key {
+			bl.order = append(append(bl.order[:i:i], bl.order[i+1:]...), key)
+			return
+		}
+	}
 }
 
 func (p *PluginImports) save(ctx context.Context, bucket string) error {
