@@ -104,6 +104,9 @@ type app struct {
 type command struct {
 	flags func(a *app, fs *flagSet)
 	run   func(a *app, args []string) error
+	// verbatim: flags end at the first positional argument; the rest
+	// (run's MODULE.wasm [ARGS...]) is passed as it is.
+	verbatim bool
 }
 
 var commands = map[string]command{
@@ -119,7 +122,7 @@ var commands = map[string]command{
 	"demo":     {run: cmdDemo},
 	"bench":    {flags: benchFlags, run: cmdBench},
 	"version":  {run: cmdVersion},
-	"run":      {run: cmdRun},
+	"run":      {run: cmdRun, verbatim: true},
 }
 
 // run executes the command line args and returns the exit status.
@@ -148,9 +151,12 @@ func (a *app) dispatch(args []string) error {
 	if cmd.flags != nil {
 		cmd.flags(a, a.flags)
 	}
-	pos, _, err := a.flags.parse(rest[1:], false)
+	pos, tail, err := a.flags.parse(rest[1:], cmd.verbatim)
 	if err != nil {
 		return err
+	}
+	if cmd.verbatim {
+		pos = tail
 	}
 	if err := a.g.check(); err != nil {
 		return err

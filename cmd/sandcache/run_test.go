@@ -91,3 +91,13 @@ func TestRunDraftPlugin(t *testing.T) {
 	c.want(0, "1\n", "run", pluginPath("counter.wasm"))
 	c.want(0, "old!\nruns\n", "--namespace", "counter", "keys")
 }
+
+// TestRunArgsVerbatim: what follows MODULE.wasm goes to the plugin as it
+// is, flags included; global flags come before it.
+func TestRunArgsVerbatim(t *testing.T) {
+	c := newCLI(t)
+	c.want(0, "", "run", pluginPath("notes.wasm"), "set", "--dir", "k", "v1")
+	c.want(0, "v1\n", "--timeout", "20s", "run", pluginPath("notes.wasm"), "get", "--dir", "k")
+	// Not JSON: stored as base64 in a $bytes envelope ("v1").
+	c.want(0, `{"$bytes":"djE="}`+"\n", "--namespace", "--dir", "get", "k")
+}
