@@ -38,6 +38,12 @@ commands:
                            measure get, put, delete and llm-key sandboxed and natively (median
                            of N runs, default 3; each 200ms or N operations), start-up and
                            memory per guest instance; --json for one JSON document
+  run MODULE.wasm [ARGS...]
+                           run a WASI command plugin (_start) with wasi:keyvalue over --dir
+                           (bucket names are namespaces), its ARGS (verbatim) and stdio, no
+                           preopens, no environment; exit with its exit code (a trap: 2);
+                           global flags go before MODULE.wasm (--backend, --max-entries per
+                           bucket, --timeout for the whole run)
   version                  print the version
 
 global flags (before or after the command):

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/sandcache/sandcache/sdk"
 	"github.com/tetratelabs/wazero"
@@ -35,11 +36,11 @@ func cmdRun(a *app, pos []string) error {
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
 		return err
 	}
-	cacheCfg, err := a.config(dir)
+	pcfg, err := a.pluginConfig(dir)
 	if err != nil {
 		return err
 	}
-	p, err := sdk.InstantiatePluginImports(ctx, rt, sdk.NewPluginConfig(cacheCfg))
+	p, err := sdk.InstantiatePluginImports(ctx, rt, pcfg)
 	if err != nil {
 		return err
 	}
@@ -68,4 +69,35 @@ func cmdRun(a *app, pos []string) error {
 	}
 	fmt.Fprintf(a.stderr, "sandcache run: the plugin trapped: %v\n", err)
 	return exitCode(2)
+}
+
+// pluginConfig is the plugin's configuration from the global flags:
+// --backend and --max-entries (per bucket) apply; the flags that select a
+// store or its keys do not (bucket names are namespaces) and are refused.
+func (a *app) pluginConfig(dir string) (sdk.PluginConfig, error) {
+	for _, f := range []string{"path", "namespace", "options", "ttl", "json"} {
+		if a.flags.given[f] {
+			return sdk.PluginConfig{}, usagef("--%s does not apply to run: bucket names are namespaces of --dir, quotas are the plugin's", f)
+		}
+	}
+	cacheCfg, err := a.config(dir)
+	if err != nil {
+		return sdk.PluginConfig{}, err
+	}
+	if a.flags.given["backend"] {
+		b, err := parseBackend(a.g.backend)
+		if err != nil {
+			return sdk.PluginConfig{}, err
+		}
+		cacheCfg = cacheCfg.WithDefaults(sdk.WithBackend(b))
+	}
+	pcfg := sdk.NewPluginConfig(cacheCfg)
+	if a.flags.given["max-entries"] {
+		n, err := strconv.Atoi(a.g.maxEntries)
+		if err != nil || n < 1 || n > sdk.MaxMaxEntries {
+			return sdk.PluginConfig{}, usagef("--max-entries %q: run takes 1..%d entries per bucket", a.g.maxEntries, sdk.MaxMaxEntries)
+		}
+		pcfg = pcfg.WithMaxEntries(n)
+	}
+	return pcfg, nil
 }

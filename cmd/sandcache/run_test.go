@@ -101,3 +101,22 @@ func TestRunArgsVerbatim(t *testing.T) {
 	// Not JSON: stored as base64 in a $bytes envelope ("v1").
 	c.want(0, `{"$bytes":"djE="}`+"\n", "--namespace", "--dir", "get", "k")
 }
+
+// TestRunFlags: --backend and --max-entries apply to run; the flags that
+// select a store or keys are refused.
+func TestRunFlags(t *testing.T) {
+	c := newCLI(t)
+	c.want(0, "1\n", "--backend", "fs", "run", pluginPath("counter.wasm"))
+	c.want(0, "1\n", "--backend", "fs", "--namespace", "counter", "get", "runs")
+	c.want(0, "1\n", "run", pluginPath("counter.wasm")) // sqlite: another store
+	for _, k := range []string{"a", "b", "c"} {
+		c.want(0, "", "--max-entries", "2", "run", pluginPath("notes.wasm"), "set", "lru", k, "1")
+	}
+	c.want(0, "b\nc\n", "run", pluginPath("notes.wasm"), "list", "lru")
+	for _, flag := range [][]string{{"--namespace", "x"}, {"--path", "p.sqlite"}, {"--ttl", "1s"}, {"--options", "{}"}, {"--max-entries", "0"}} {
+		r := c.run(append(flag, "run", pluginPath("counter.wasm"))...)
+		if r.code != 2 || !strings.Contains(r.stderr, flag[0]) {
+			t.Errorf("%v run: exit %d, stderr %q", flag, r.code, r.stderr)
+		}
+	}
+}
