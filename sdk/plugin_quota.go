@@ -17,6 +17,10 @@ import (
 // max-entries, expiry) are dropped from the ledger when a bucket's ledger
 // holds more keys than max-entries, and before a set is refused.
 
+// maxLedgerSize bounds one entry's recorded size, so that a crafted ledger
+// (the grant may be hostile) cannot overflow the total into a bypass.
+const maxLedgerSize = 1 << 40
+
 type bucketLedger struct {
 	order []string
 	size  map[string]int64
@@ -67,7 +71,7 @@ func (p *PluginImports) load(ctx context.Context) error {
 		for _, pr := range pairs {
 			var key string
 			var n int64
-			if json.Unmarshal(pr[0], &key) != nil || json.Unmarshal(pr[1], &n) != nil || n < 0 {
+			if json.Unmarshal(pr[0], &key) != nil || json.Unmarshal(pr[1], &n) != nil || n < 0 || n > maxLedgerSize {
 				return fmt.Errorf("%w: plugin ledger entry %q", ErrCorrupt, k)
 			}
 			if _, dup := bl.size[key]; !dup {

@@ -216,3 +216,56 @@ func TestPluginImportsConfigErrors(t *testing.T) {
 		t.Errorf("CompilePlugin(garbage): %v", err)
 	}
 }
+
+// TestPluginBatchCASLLMKey: batch, CAS and the LLM key, through the Go
+// plugin package and the host glue.
+func TestPluginBatchCASLLMKey(t *testing.T) {
+	cfg := pluginTestConfig(t, t.TempDir())
+	run := func(want string, args ...string) {
+		t.Helper()
+		out, e, err := runNotes(t, cfg, args...)
+		if err != nil || out != want {
+			t.Fatalf("notes %q = %q, %v %s; want %q", args, out, err, e, want)
+		}
+	}
+	run("", "mset", "b", "k1", `"one"`, "k2", "\xfe", "k3", "3")
+	run("k1=\"one\"\nk2=\xfe\nk3=3\nk4=(none)\n", "mget", "b", "k1", "k2", "k3", "k4")
+	run("", "mdel", "b", "k1", "k2", "nope")
+	run("k3\n", "list", "b")
+	run("current=3 some=true\nswapped\n", "cas", "b", "k3", `"new"`)
+	run("current=\"new\" some=true\ncas-failed\n", "cas", "b", "k3", "race")
+	run("\"raced\"\n", "get", "b", "k3")
+	run("current= some=false\nswapped\n", "cas", "b", "fresh", "1")
+	run("4\n", "incr", "b", "fresh", "3")
+
+	c, err := sdk.Open(context.Background(), cfg.Cache())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := c.LLMKeyJSON(context.Background(), []byte(`"hi"`), nil, nil)
+	c.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(want+"\n", "llmkey", "b", `{"prompt":"hi"}`)
+}
+
+// TestPluginSetWithTTL: sandcache:plugin/cache's set-with-ttl expires on
+// the cache's clock (injected).
+func TestPluginSetWithTTL(t *testing.T) {
+	now := time.UnixMilli(1_700_000_000_000)
+	dir := t.TempDir()
+	cfg := func() sdk.PluginConfig {
+		return sdk.NewPluginConfig(sdk.NewConfig().WithDir(dir).WithCompilationCacheDir(pluginTestCompileDir).WithClock(func() time.Time { return now }))
+	}
+	if _, e, err := runNotes(t, cfg(), "setttl", "b", "k", "1", "1000"); err != nil {
+		t.Fatal(err, e)
+	}
+	if out, _, err := runNotes(t, cfg(), "get", "b", "k"); err != nil || out != "1\n" {
+		t.Fatalf("before the TTL: %q %v", out, err)
+	}
+	now = now.Add(1500 * time.Millisecond)
+	if out, _, err := runNotes(t, cfg(), "get", "b", "k"); err != nil || out != "(none)\n" {
+		t.Fatalf("after the TTL: %q %v", out, err)
+	}
+}
