@@ -269,3 +269,25 @@ func TestPluginSetWithTTL(t *testing.T) {
 		t.Fatalf("after the TTL: %q %v", out, err)
 	}
 }
+
+// TestPluginCraftedLedger: a byte ledger planted in the grant with sizes
+// that would overflow the total is refused (every call fails, clearly),
+// not trusted.
+func TestPluginCraftedLedger(t *testing.T) {
+	dir := t.TempDir()
+	cfg := pluginTestConfig(t, dir)
+	c, err := sdk.Open(context.Background(), cfg.Cache())
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Put(context.Background(), "b:x", []byte(`[["a",9223372036854775807],["b",9223372036854775807]]`),
+		sdk.InNamespace("ledger"), sdk.AtPath("plugin-ledger.sqlite"), sdk.TTL(time.Hour))
+	c.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, e, err := runNotes(t, cfg, "set", "b", "k", "1")
+	if err == nil || !strings.Contains(e, "plugin ledger entry") {
+		t.Fatalf("crafted ledger: err %v, stderr %q", err, e)
+	}
+}
