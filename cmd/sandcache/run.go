@@ -49,6 +49,9 @@ func cmdRun(a *app, pos []string) error {
 	if err != nil {
 		return err
 	}
+	if _, ok := cm.ExportedFunctions()["_start"]; !ok {
+		return usagef("%s exports no _start: run takes a WASI preview 1 command module", pos[0])
+	}
 	cfg := wazero.NewModuleConfig().
 		WithName("plugin").
 		WithArgs(append([]string{filepath.Base(pos[0])}, pos[1:]...)...).
@@ -67,7 +70,7 @@ func cmdRun(a *app, pos []string) error {
 		}
 		return exitCode(exit.ExitCode())
 	}
-	fmt.Fprintf(a.stderr, "sandcache run: the plugin trapped: %v\n", err)
+	fmt.Fprintf(a.stderr, "sandcache run: the plugin failed: %v\n", err)
 	return exitCode(2)
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -118,5 +119,24 @@ func TestRunFlags(t *testing.T) {
 		if r.code != 2 || !strings.Contains(r.stderr, flag[0]) {
 			t.Errorf("%v run: exit %d, stderr %q", flag, r.code, r.stderr)
 		}
+	}
+}
+
+// TestRunNotACommand: a module without _start (a reactor, here the
+// sandcache guest itself) or that is not WebAssembly is refused with exit 2.
+func TestRunNotACommand(t *testing.T) {
+	c := newCLI(t)
+	guest, _ := filepath.Abs(filepath.Join("..", "..", "host", "guest.wasm"))
+	r := c.want(2, "", "run", guest)
+	if !strings.Contains(r.stderr, "exports no _start") {
+		t.Errorf("reactor: stderr %q", r.stderr)
+	}
+	notWasm := filepath.Join(t.TempDir(), "x.wasm")
+	if err := os.WriteFile(notWasm, []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = c.want(2, "", "run", notWasm)
+	if !strings.Contains(r.stderr, "plugin module") {
+		t.Errorf("not wasm: stderr %q", r.stderr)
 	}
 }
