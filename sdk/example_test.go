@@ -174,9 +174,9 @@ func ExampleInstantiatePluginImports() {
 	cfg := sdk.NewPluginConfig(sdk.NewConfig().WithDir(dir)).
 		WithMaxEntries(100).   // per bucket, least recently used evicted beyond
 		WithMaxBytes(1 << 20). // per plugin; a set over it is refused
-		WithCallTimeout(time.Second)
+		WithCallTimeout(30 * time.Second)
 	for run := 0; run < 2; run++ {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // the plugin's deadline
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // the plugin's deadline
 		rt := wazero.NewRuntime(ctx)
 		wasi_snapshot_preview1.MustInstantiate(ctx, rt)
 		imports, err := sdk.InstantiatePluginImports(ctx, rt, cfg)

@@ -28,11 +28,15 @@ func pluginTestConfig(t *testing.T, dir string) sdk.PluginConfig {
 // runtime, and returns its stdout, stderr and error.
 func runNotes(t *testing.T, cfg sdk.PluginConfig, args ...string) (string, string, error) {
 	t.Helper()
+	if testing.Short() {
+		// A Go plugin and the sandcache guest per run: minutes under -race.
+		t.Skip("runs the Go plugin notes.wasm: skipped with -short")
+	}
 	wasm, err := os.ReadFile("../plugins/testdata/notes.wasm")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(pluginTestCompiled))
 	defer rt.Close(ctx)
