@@ -60,8 +60,6 @@ func (h *host) config(name string, maxBytes int64) sdk.PluginConfig {
 // call runs the plugin once with args, in a runtime of its own, and
 // returns its output (stdout, or stderr and the exit code on failure).
 func (h *host) call(ctx context.Context, cfg sdk.PluginConfig, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
 	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(h.compiled))
 	defer rt.Close(ctx)
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
@@ -76,8 +74,12 @@ func (h *host) call(ctx context.Context, cfg sdk.PluginConfig, args ...string) (
 	if err != nil {
 		return "", err
 	}
+	// The plugin's run has a deadline (compiling, above, has not): a plugin
+	// that loops ends there, and only its own call fails.
+	runCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
 	var out, errOut bytes.Buffer
-	_, err = rt.InstantiateModule(ctx, mod, wazero.NewModuleConfig().
+	_, err = rt.InstantiateModule(runCtx, mod, wazero.NewModuleConfig().
 		WithArgs(append([]string{"notes"}, args...)...).WithStdout(&out).WithStderr(&errOut))
 	if exit, ok := err.(*sys.ExitError); ok && exit.ExitCode() != 0 {
 		return fmt.Sprintf("refused (exit %d: %s)", exit.ExitCode(), strings.TrimSpace(errOut.String())), nil
