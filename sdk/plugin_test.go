@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -293,5 +294,25 @@ func TestPluginCraftedLedger(t *testing.T) {
 	_, e, err := runNotes(t, cfg, "set", "b", "k", "1")
 	if err == nil || !strings.Contains(e, "plugin ledger entry") {
 		t.Fatalf("crafted ledger: err %v, stderr %q", err, e)
+	}
+}
+
+// TestPluginListKeysPages: list-keys pages by 1000 keys with a cursor;
+// the Go plugin follows it to the end.
+func TestPluginListKeysPages(t *testing.T) {
+	cfg := pluginTestConfig(t, t.TempDir()).WithMaxEntries(1500)
+	args := []string{"mset", "b"}
+	var want strings.Builder
+	for i := 0; i < 1500; i++ {
+		k := fmt.Sprintf("k%04d", i)
+		args = append(args, k, "1")
+		want.WriteString(k + "\n")
+	}
+	if _, e, err := runNotes(t, cfg, args...); err != nil {
+		t.Fatal(err, e)
+	}
+	out, e, err := runNotes(t, cfg, "list", "b")
+	if err != nil || out != want.String() {
+		t.Fatalf("list: %d bytes, %v %s; want the 1500 keys in order", len(out), err, e)
 	}
 }
