@@ -32,6 +32,20 @@ build_hostile() {
 	done
 }
 
+# build_plugins DIR builds every plugins/NAME (Go, GOOS=wasip1 command
+# modules) into DIR/NAME.wasm.
+build_plugins() {
+	mkdir -p "$1"
+	for src in plugins/*/; do
+		name=$(basename "$src")
+		[ -e "$src/main.go" ] || continue
+		GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 GOFLAGS=-buildvcs=false \
+			go build -trimpath -o "$1/$name.wasm" "./$src"
+	done
+	# The WAT plugins, assembled by wabt from npm (pinned in its package.json).
+	(cd plugins/wat && npm ci --no-audit --no-fund --silent && node build.mjs "$1")
+}
+
 case "${1:-build}" in
 build)
 	go run ./internal/cmd/witgen
@@ -39,6 +53,8 @@ build)
 	echo "built host/guest.wasm ($(wc -c <host/guest.wasm) bytes)"
 	build_hostile tests/testdata/hostile
 	echo "built tests/testdata/hostile/*.wasm"
+	build_plugins "$PWD/plugins/testdata"
+	echo "built plugins/testdata/*.wasm"
 	;;
 check)
 	go run ./internal/cmd/witgen -check
@@ -60,6 +76,13 @@ check)
 	for committed in tests/testdata/hostile/*.wasm; do
 		if [ ! -e "$tmp/hostile/$(basename "$committed")" ]; then
 			echo "build.sh check: $committed has no source under tests/hostile; remove it" >&2
+			exit 1
+		fi
+	done
+	build_plugins "$tmp/plugins"
+	for built in "$tmp"/plugins/*.wasm; do
+		if ! cmp -s "$built" "plugins/testdata/$(basename "$built")"; then
+			echo "build.sh check: plugins/testdata/$(basename "$built") is stale; run ./build.sh and commit it" >&2
 			exit 1
 		fi
 	done

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/sandcache/sandcache/sdk"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
 // Open a cache on a folder, store a value and read it back.
@@ -156,4 +158,43 @@ func ExampleWithBackend() {
 	// "sqlite"
 	// "fs"
 	// "mem"
+}
+
+// A wazero embedder lends a WebAssembly plugin (here a WASI command written
+// against wasi:keyvalue; it counts its runs) a cache granted the plugin's
+// own folder, with its quotas. One runtime per plugin: the imports are
+// host modules of the runtime.
+func ExampleInstantiatePluginImports() {
+	dir, _ := os.MkdirTemp("", "sandcache-plugin")
+	defer os.RemoveAll(dir)
+	wasm, err := os.ReadFile("../plugins/testdata/counter.wasm")
+	if err != nil {
+		panic(err)
+	}
+	cfg := sdk.NewPluginConfig(sdk.NewConfig().WithDir(dir)).
+		WithMaxEntries(100).   // per bucket, least recently used evicted beyond
+		WithMaxBytes(1 << 20). // per plugin; a set over it is refused
+		WithCallTimeout(30 * time.Second)
+	for run := 0; run < 2; run++ {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // the plugin's deadline
+		rt := wazero.NewRuntime(ctx)
+		wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+		imports, err := sdk.InstantiatePluginImports(ctx, rt, cfg)
+		if err != nil {
+			panic(err)
+		}
+		mod, err := imports.CompilePlugin(ctx, wasm) // instrumented: a loop ends at the deadline
+		if err != nil {
+			panic(err)
+		}
+		if _, err := rt.InstantiateModule(ctx, mod, wazero.NewModuleConfig().WithStdout(os.Stdout)); err != nil {
+			panic(err)
+		}
+		imports.Close()
+		rt.Close(ctx)
+		cancel()
+	}
+	// Output:
+	// 1
+	// 2
 }

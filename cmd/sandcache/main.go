@@ -42,6 +42,12 @@ commands:
                            and memory per guest instance; --against: 1000 puts then gets
                            through the SDK and through the original (harncache bench-put,
                            bench-get) on disk and tmpfs; --json for one JSON document
+  run MODULE.wasm [ARGS...]
+                           run a WASI command plugin (_start) with wasi:keyvalue over --dir
+                           (bucket names are namespaces), its ARGS (verbatim) and stdio, no
+                           preopens, no environment; exit with its exit code (a trap: 2);
+                           global flags go before MODULE.wasm (--backend, --max-entries per
+                           bucket, --timeout for the whole run)
   version                  print the version
 
 global flags (before or after the command):
@@ -108,6 +114,9 @@ type app struct {
 type command struct {
 	flags func(a *app, fs *flagSet)
 	run   func(a *app, args []string) error
+	// verbatim: flags end at the first positional argument; the rest
+	// (run's MODULE.wasm [ARGS...]) is passed as it is.
+	verbatim bool
 }
 
 var commands = map[string]command{
@@ -123,6 +132,7 @@ var commands = map[string]command{
 	"demo":     {run: cmdDemo},
 	"bench":    {flags: benchFlags, run: cmdBench},
 	"version":  {run: cmdVersion},
+	"run":      {run: cmdRun, verbatim: true},
 }
 
 // run executes the command line args and returns the exit status.
@@ -151,9 +161,12 @@ func (a *app) dispatch(args []string) error {
 	if cmd.flags != nil {
 		cmd.flags(a, a.flags)
 	}
-	pos, _, err := a.flags.parse(rest[1:], false)
+	pos, tail, err := a.flags.parse(rest[1:], cmd.verbatim)
 	if err != nil {
 		return err
+	}
+	if cmd.verbatim {
+		pos = tail
 	}
 	if err := a.g.check(); err != nil {
 		return err

@@ -75,7 +75,15 @@ func generate(witDir string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return generateFrom(res)
+	out, err := generateFrom(res)
+	if err != nil {
+		return nil, err
+	}
+	plugin, err := generatePlugin(witDir)
+	for name, b := range plugin {
+		out[name] = b
+	}
+	return out, err
 }
 
 // generateFrom generates from a resolved WIT. A shape the emitters do not
