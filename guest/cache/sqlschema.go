@@ -49,11 +49,13 @@ type query int
 
 const (
 	qBegin query = iota
+	qBeginDeferred
 	qCommit
 	qRollback
 	qSchemaCheck
 	qGet
 	qTouch
+	qTouchIfSame
 	qDeleteExpiredKey
 	qDeleteCorruptKey
 	qInsert
@@ -74,13 +76,17 @@ const (
 const newestPlusOne = "max(?3, coalesce((SELECT max(last_accessed_ms) FROM cache_entries WHERE namespace = ?1) + 1, ?3))"
 
 var queries = [numQueries]string{
-	qBegin:       "BEGIN IMMEDIATE",
-	qCommit:      "COMMIT",
-	qRollback:    "ROLLBACK",
-	qSchemaCheck: "SELECT count(*) FROM sqlite_master WHERE name IN ('cache_entries', 'idx_cache_entries_lru', 'sandcache_idx_expiry', 'sandcache_counts', 'sandcache_count_insert', 'sandcache_count_delete', 'sandcache_count_replace')",
-	qGet:         "SELECT value_json, expires_at_ms FROM cache_entries WHERE namespace = ?1 AND cache_key = ?2",
+	qBegin:         "BEGIN IMMEDIATE",
+	qBeginDeferred: "BEGIN",
+	qCommit:        "COMMIT",
+	qRollback:      "ROLLBACK",
+	qSchemaCheck:   "SELECT count(*) FROM sqlite_master WHERE name IN ('cache_entries', 'idx_cache_entries_lru', 'sandcache_idx_expiry', 'sandcache_counts', 'sandcache_count_insert', 'sandcache_count_delete', 'sandcache_count_replace')",
+	qGet:           "SELECT value_json, expires_at_ms, created_at_ms FROM cache_entries WHERE namespace = ?1 AND cache_key = ?2",
 	qTouch: "UPDATE cache_entries SET last_accessed_ms = " + newestPlusOne +
 		" WHERE namespace = ?1 AND cache_key = ?2",
+	// A deferred stamp (sqlstamps.go) refreshes only the entry its hit saw.
+	qTouchIfSame: "UPDATE cache_entries SET last_accessed_ms = " + newestPlusOne +
+		" WHERE namespace = ?1 AND cache_key = ?2 AND created_at_ms = ?4",
 	qDeleteExpiredKey: "DELETE FROM cache_entries WHERE namespace = ?1 AND cache_key = ?2 AND expires_at_ms <= ?3",
 	qDeleteCorruptKey: "DELETE FROM cache_entries WHERE namespace = ?1 AND cache_key = ?2 AND value_json = ?3",
 	qInsert: "INSERT OR REPLACE INTO cache_entries " +
