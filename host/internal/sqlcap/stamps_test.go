@@ -80,7 +80,7 @@ func (r *stampRig) lock() *locker {
 }
 
 func (l *locker) exec(t *testing.T, sql string) { t.Helper(); must(t, l.s.Exec(l.db, sql)) }
-func (l *locker) unlock(t *testing.T)            { t.Helper(); l.exec(t, "COMMIT") }
+func (l *locker) unlock(t *testing.T)           { t.Helper(); l.exec(t, "COMMIT") }
 
 // within runs f and fails when it does not return within a generous bound
 // (a hit that waited for the lock would take BusyTimeout).
