@@ -309,23 +309,24 @@ func (s *sqlStore) put(ns, key string, _ jsonv.Value, compact []byte, now int64,
 		if err := s.exec(qInsert, text(ns), text(key), num(now), text(string(compact)), num(record.ExpiresAt(now, ttlMs))); err != nil {
 			return err
 		}
-		expired, err := s.execCount(qDeleteExpired, text(ns), num(now))
+		// One statement removes the expired entries and then the least
+		// recently used beyond max; each row it returns says which it was.
+		st, err := s.query(qPrune, text(ns), num(now), num(int64(max)))
 		if err != nil {
 			return err
 		}
-		out.Expired = uint32(expired)
-		count, err := s.queryInt(qCount, text(ns))
-		if err != nil {
-			return err
-		}
-		if excess := count - int64(max); count > int64(max) && excess > 0 { // no wrap-around on a bogus count
-			evicted, err := s.execCount(qEvict, text(ns), num(excess))
-			if err != nil {
+		defer s.finish(st)
+		for {
+			row, err := s.step(st)
+			if err != nil || !row {
 				return err
 			}
-			out.Evicted = uint32(evicted)
+			if s.sql.ColumnInt(st, 0) != 0 {
+				out.Expired++
+			} else {
+				out.Evicted++
+			}
 		}
-		return nil
 	})
 	if err == nil {
 		s.donePending()
