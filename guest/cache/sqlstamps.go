@@ -42,6 +42,11 @@ import (
 // stamp is ever deferred (every hit writes through), and neither is the
 // first call a store serves (a process that runs one command leaves the
 // same rows as the original).
+//
+// Measured (2 callers on one file, get-hits over 1000 entries, loaded
+// 2-core VM): process CPU per hit 52 µs before, 17.5 µs after natively
+// (medians of 5), 100-108 µs before, 51-61 µs after sandboxed; the write
+// lock is taken about once per batch instead of once per hit.
 const (
 	batchStamps  = 32
 	batchDelayMs = 100
