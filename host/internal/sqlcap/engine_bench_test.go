@@ -23,14 +23,49 @@ import (
 //	go test ./host/internal/sqlcap -run '^$' -bench Engine -benchtime 3000x -count 5
 
 func BenchmarkEngineGetHit(b *testing.B) {
-	for _, callers := range []int{1, 2} {
-		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) { benchEngine(b, callers, false) })
+	for _, entries := range []int{1000, 100000} {
+		for _, callers := range []int{1, 2} {
+			b.Run(fmt.Sprintf("entries=%d/callers=%d", entries, callers), func(b *testing.B) { benchEngine(b, entries, callers, false) })
+		}
 	}
 }
 
 func BenchmarkEnginePut(b *testing.B) {
 	for _, callers := range []int{1, 2} {
-		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) { benchEngine(b, callers, true) })
+		b.Run(fmt.Sprintf("entries=1000/callers=%d", callers), func(b *testing.B) { benchEngine(b, 1000, callers, true) })
+	}
+}
+
+// fillFast adds entries key-0... in one transaction of a permissive
+// Session (the engine created the schema; its triggers keep the count).
+func fillFast(b *testing.B, g *Grant, from, to int, value []byte) {
+	s := NewSession(g)
+	s.permissive = true
+	defer s.CloseAll()
+	db, err := s.Open(cache.DefaultSQLitePath, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Exec(db, "BEGIN IMMEDIATE"); err != nil {
+		b.Fatal(err)
+	}
+	st, err := s.Prepare(db, "INSERT INTO cache_entries VALUES ('bench', ?1, ?2, ?3, ?4, ?3)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now().UnixMilli()
+	for i := from; i < to; i++ {
+		_ = s.BindText(st, 1, "key-"+strconv.Itoa(i))
+		_ = s.BindText(st, 2, string(value))
+		_ = s.BindInt(st, 3, now+int64(i))
+		_ = s.BindInt(st, 4, now+3600_000)
+		if _, err := s.Step(st); err != nil {
+			b.Fatal(err)
+		}
+		_ = s.Reset(st)
+	}
+	if err := s.Exec(db, "COMMIT"); err != nil {
+		b.Fatal(err)
 	}
 }
 
@@ -42,9 +77,9 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// benchEngine runs get-hits over 1000 entries (or puts of new keys with
+// benchEngine runs get-hits over entries (or puts of new keys with
 // max_entries 256, so every put evicts) from callers goroutines.
-func benchEngine(b *testing.B, callers int, put bool) {
+func benchEngine(b *testing.B, entries, callers int, put bool) {
 	g, err := NewGrant(b.TempDir())
 	if err != nil {
 		b.Fatal(err)
@@ -59,13 +94,11 @@ func benchEngine(b *testing.B, callers int, put bool) {
 		defer s.CloseAll()
 		engines[i] = cache.New(s, nil, now)
 	}
-	const entries = 1000
-	value := []byte(`{"answer":"` + `a moderately sized cached value, about a hundred bytes long, like an LLM reply"}`)
-	for i := range entries {
-		if _, err := engines[0].Put("key-"+strconv.Itoa(i), value, o); err != nil {
-			b.Fatal(err)
-		}
+	value := []byte(`{"answer":"a moderately sized cached value, about a hundred bytes long, like an LLM reply"}`)
+	if _, err := engines[0].Put("key-0", value, o); err != nil {
+		b.Fatal(err)
 	}
+	fillFast(b, g, 1, entries, value)
 	if put {
 		o.MaxEntries = 256
 	}
@@ -90,7 +123,8 @@ func benchEngine(b *testing.B, callers int, put bool) {
 					}
 					continue
 				}
-				l, err := e.Get("key-"+strconv.FormatInt(i%entries, 10), o)
+				// A stride coprime with the sizes: hits spread over the file.
+				l, err := e.Get("key-"+strconv.FormatInt(i*7919%int64(entries), 10), o)
 				if err != nil || !l.Hit {
 					errs <- fmt.Errorf("get: %+v, %v", l, err)
 					return
