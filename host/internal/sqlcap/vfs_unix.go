@@ -204,7 +204,7 @@ func (v *grantVFS) OpenFilename(name *vfs.Filename, flags vfs.OpenFlag) (vfs.Fil
 	if flags&vfs.OPEN_MAIN_DB == 0 {
 		pf := &plainFile{File: f, flags: flags}
 		if flags&vfs.OPEN_WAL != 0 {
-			pf.wal = &walBuffer{}
+			pf.wal = &walBuffer{lastEnd: -1}
 		}
 		if flags&vfs.OPEN_CREATE != 0 {
 			pf.syncDir = func() error { return v.syncParent(rel) }

@@ -29,7 +29,7 @@ import (
 type walBuffer struct {
 	buf       []byte
 	off       int64 // file offset of buf[0]
-	lastEnd   int64 // end of the last write (buffered or not)
+	lastEnd   int64 // end of the last write (buffered or not); -1 before any
 	hdr       bool  // buf ends with a frame header awaiting its page
 	hdrCommit bool  // that header is a commit frame's
 	pageSize  int64 // learnt from the first page written; 0 until then
@@ -60,8 +60,12 @@ func (w *walBuffer) write(p []byte, off int64, put func([]byte, int64) error) er
 	}
 	defer func() { w.lastEnd = off + int64(len(p)) }()
 	switch {
-	case len(p) == walFrameHeader && !w.hdr && w.frameStart(off) && (len(w.buf) > 0 || off >= w.lastEnd):
-		// A frame header appended at the end: its page follows.
+	case len(p) == walFrameHeader && !w.hdr && w.frameStart(off) && off == w.lastEnd:
+		// A frame header right after the previous write (the WAL header
+		// or the previous frame's page): SQLite appends a frame, and its
+		// page follows at once. (Checksum rewrites of earlier frames'
+		// headers never start where the previous write ended: each is a
+		// page apart from the last.)
 		if len(w.buf) == 0 {
 			w.off = off
 		}

@@ -38,7 +38,7 @@ func frameOff(i int) int64 { return walHeader + int64(i)*(walFrameHeader+4096) }
 // the file in one write, when the commit frame's page is written, and the
 // file then reads exactly as if every write had gone through.
 func TestWALBufferOneWritePerTransaction(t *testing.T) {
-	var w walBuffer
+	w := walBuffer{lastEnd: -1}
 	f, direct := &fakeWAL{}, &fakeWAL{}
 	write := func(p []byte, off int64) {
 		t.Helper()
@@ -65,10 +65,14 @@ func TestWALBufferOneWritePerTransaction(t *testing.T) {
 	if f.writes != 2 || !bytes.Equal(f.data, direct.data) {
 		t.Fatalf("%d writes; file matches: %v", f.writes, bytes.Equal(f.data, direct.data))
 	}
-	// A checksum rewrite of an earlier frame's header goes through at once.
-	write(frameHeader(1, 0), frameOff(0))
-	if f.writes != 3 || !bytes.Equal(f.data, direct.data) {
-		t.Fatalf("a rewrite was buffered (%d writes)", f.writes)
+	// Checksum rewrites of earlier frames' headers (walRewriteChecksums:
+	// one header per frame, a page apart) go through at once: none may
+	// wait in the buffer while SQLite publishes the transaction.
+	for i := range 3 {
+		write(frameHeader(uint32(i+1), 9), frameOff(i))
+		if f.writes != 3+i || !bytes.Equal(f.data, direct.data) {
+			t.Fatalf("rewrite of frame %d was buffered (%d writes)", i, f.writes)
+		}
 	}
 }
 
@@ -76,7 +80,7 @@ func TestWALBufferOneWritePerTransaction(t *testing.T) {
 // before a flush (what reads, syncs, truncates, size queries and closes
 // call first), before a write elsewhere, and when the buffer is full.
 func TestWALBufferFlushesBeforeAnythingElse(t *testing.T) {
-	var w walBuffer
+	w := walBuffer{lastEnd: -1}
 	f := &fakeWAL{}
 	must(t, w.write(make([]byte, walHeader), 0, f.put))
 	must(t, w.write(frameHeader(1, 0), frameOff(0), f.put))
@@ -89,18 +93,23 @@ func TestWALBufferFlushesBeforeAnythingElse(t *testing.T) {
 	if f.writes != 2 || int64(len(f.data)) != frameOff(1)+walFrameHeader {
 		t.Fatalf("flush: %d writes, %d bytes", f.writes, len(f.data))
 	}
-	// A write that does not continue the buffer writes it out first.
+	// The header's page, written alone after the flush, goes through.
+	must(t, w.write(pageOf('w'), frameOff(1)+walFrameHeader, f.put))
+	if f.writes != 3 {
+		t.Fatalf("%d writes; a page without its header must go through", f.writes)
+	}
+	// The next frame is buffered again, until a write elsewhere.
 	must(t, w.write(frameHeader(3, 0), frameOff(2), f.put))
 	must(t, w.write(pageOf('y'), frameOff(2)+walFrameHeader, f.put))
-	if f.writes != 2 {
+	if f.writes != 3 {
 		t.Fatalf("%d writes; want the appended frame buffered", f.writes)
 	}
 	must(t, w.write([]byte("elsewhere"), 5, f.put))
-	if f.writes != 4 || f.data[frameOff(2)+walFrameHeader] != 'y' {
+	if f.writes != 5 || f.data[frameOff(2)+walFrameHeader] != 'y' {
 		t.Fatalf("%d writes; the buffered frame must precede the other write", f.writes)
 	}
 	// A full buffer is written without waiting for a commit.
-	var big walBuffer
+	big := walBuffer{lastEnd: frameOff(0)}
 	g := &fakeWAL{}
 	for i := 0; g.writes == 0; i++ {
 		if i > walBufferMax/4096+2 {
@@ -115,7 +124,7 @@ func TestWALBufferFlushesBeforeAnythingElse(t *testing.T) {
 // 24-byte write that is not at a frame boundary (a split write) is not
 // taken for a header.
 func TestWALBufferOnlyFramesAtBoundaries(t *testing.T) {
-	var w walBuffer
+	w := walBuffer{lastEnd: frameOff(0)}
 	f := &fakeWAL{}
 	must(t, w.write(frameHeader(1, 1), frameOff(0), f.put))
 	must(t, w.write(pageOf('a'), frameOff(0)+walFrameHeader, f.put))
@@ -123,5 +132,27 @@ func TestWALBufferOnlyFramesAtBoundaries(t *testing.T) {
 	must(t, w.write(make([]byte, walFrameHeader), frameOff(1)+100, f.put))
 	if f.writes != n+1 {
 		t.Fatal("a 24-byte write inside a frame was buffered as a header")
+	}
+}
+
+// TestWALBufferHeaderAfterOtherWriters: a frame header that does not
+// start where this file handle's last write ended (other connections
+// appended, or restarted the WAL) goes through; buffering resumes with the
+// next frame.
+func TestWALBufferHeaderAfterOtherWriters(t *testing.T) {
+	w := walBuffer{lastEnd: frameOff(1)}
+	f := &fakeWAL{}
+	must(t, w.write(frameHeader(4, 0), frameOff(3), f.put))
+	must(t, w.write(pageOf('a'), frameOff(3)+walFrameHeader, f.put))
+	if f.writes != 2 {
+		t.Fatalf("%d writes; want the first frame written through", f.writes)
+	}
+	must(t, w.write(frameHeader(5, 1), frameOff(4), f.put))
+	if f.writes != 2 {
+		t.Fatalf("%d writes; want the next header buffered", f.writes)
+	}
+	must(t, w.write(pageOf('b'), frameOff(4)+walFrameHeader, f.put))
+	if f.writes != 3 || len(f.data) != int(frameOff(5)) {
+		t.Fatalf("%d writes, %d bytes; want the commit frame written", f.writes, len(f.data))
 	}
 }
