@@ -70,39 +70,7 @@ func New(sql capability.SQL, files capability.Files, now func() int64) *Engine {
 	return &Engine{sql: sql, files: files, now: now, stores: map[storeID]store{}}
 }
 
-// Flush writes the LRU stamps this engine deferred (sqlstamps.go) to
-// every store, waiting for their write locks; it returns the first error.
-// A host calls it (through Close, or on its own) before it lets the
-// instance go, so that no stamp is lost.
-func (e *Engine) Flush() error {
-	var first error
-	for _, s := range e.stores {
-		if q, ok := s.(*sqlStore); ok {
-			if err := q.flush(); err != nil && first == nil {
-				first = err
-			}
-		}
-	}
-	return first
-}
-
-// clock reads the clock for an operation on store cur, first writing the
-// overdue deferred stamps of every store (sqlstamps.go).
-func (e *Engine) clock(cur store) int64 {
-	now := e.now()
-	if q, ok := cur.(*sqlStore); ok {
-		q.calls++
-	}
-	for _, s := range e.stores {
-		if q, ok := s.(*sqlStore); ok && q.overdue(now) {
-			_ = q.flush() // kept pending on error; retried by the next call
-		}
-	}
-	return now
-}
-
-// Close writes the deferred LRU stamps (best effort: see Flush) and
-// releases every store the engine opened.
+// Close releases every store the engine opened.
 func (e *Engine) Close() {
 	for id, s := range e.stores {
 		if c, ok := s.(interface{ close() }); ok {
@@ -217,7 +185,7 @@ func (e *Engine) Get(key string, o options.Options) (Lookup, error) {
 	if err != nil {
 		return Lookup{}, err
 	}
-	l, err := r.store.get(r.ns, key, e.clock(r.store))
+	l, err := r.store.get(r.ns, key, e.now())
 	if err != nil {
 		return Lookup{}, e.fail(r, err)
 	}
@@ -245,7 +213,7 @@ func (e *Engine) Put(key string, value []byte, o options.Options) (PutOutcome, e
 	if err != nil {
 		return PutOutcome{}, err
 	}
-	out, err := r.store.put(r.ns, key, v, compact, e.clock(r.store), r.opts.TTLMillis, r.opts.MaxEntries)
+	out, err := r.store.put(r.ns, key, v, compact, e.now(), r.opts.TTLMillis, r.opts.MaxEntries)
 	if err != nil {
 		return PutOutcome{}, e.fail(r, err)
 	}
@@ -261,7 +229,7 @@ func (e *Engine) Delete(key string, o options.Options) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	ok, err := r.store.delete(r.ns, key, e.clock(r.store))
+	ok, err := r.store.delete(r.ns, key, e.now())
 	if err != nil {
 		return false, e.fail(r, err)
 	}
@@ -274,7 +242,6 @@ func (e *Engine) Clear(o options.Options) error {
 	if err != nil {
 		return err
 	}
-	e.clock(r.store)
 	if err := r.store.clear(r.ns); err != nil {
 		return e.fail(r, err)
 	}
@@ -287,7 +254,7 @@ func (e *Engine) Stats(o options.Options) (Stats, error) {
 	if err != nil {
 		return Stats{}, err
 	}
-	s, err := r.store.stats(r.ns, e.clock(r.store))
+	s, err := r.store.stats(r.ns, e.now())
 	if err != nil {
 		return Stats{}, e.fail(r, err)
 	}
@@ -300,7 +267,7 @@ func (e *Engine) Purge(o options.Options) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := r.store.purge(e.clock(r.store))
+	n, err := r.store.purge(e.now())
 	if err != nil {
 		return 0, e.fail(r, err)
 	}
@@ -316,7 +283,7 @@ func (e *Engine) Keys(prefix string, o options.Options) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	k, err := r.store.keys(r.ns, prefix, e.clock(r.store))
+	k, err := r.store.keys(r.ns, prefix, e.now())
 	if err != nil {
 		return nil, e.fail(r, err)
 	}

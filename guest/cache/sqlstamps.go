@@ -23,7 +23,8 @@ import (
 //     deferred hits or once the oldest is batchDelayMs old, if the lock is
 //     free then (else the batch grows);
 //   - waiting for the lock, when maxPending hits are pending or the oldest
-//     is maxDelayMs old, by the next call of this instance (on any store);
+//     is maxDelayMs old, by the next operation of this instance on the
+//     store;
 //   - by Engine.Flush and Engine.Close.
 //
 // Pending stamps are replayed in order with the statement an immediate
@@ -101,6 +102,15 @@ func (s *sqlStore) flush() error {
 	}
 	s.donePending()
 	return nil
+}
+
+// begin starts an operation of the store at now: it counts it and writes
+// overdue stamps (errors keep them pending, for the next operation).
+func (s *sqlStore) begin(now int64) {
+	s.calls++
+	if s.overdue(now) {
+		_ = s.flush()
+	}
 }
 
 // overdue reports whether the pending stamps must be written now, waiting

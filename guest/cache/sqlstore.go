@@ -15,7 +15,7 @@ type sqlStore struct {
 	stmts [numQueries]capability.Stmt
 
 	pending []stamp // deferred LRU stamps, oldest first (sqlstamps.go)
-	calls   uint64  // operations served, counting the current one (Engine.clock)
+	calls   uint64  // operations served, counting the current one (begin)
 }
 
 func openSQL(sql capability.SQL, name string, memory bool) (*sqlStore, error) {
@@ -194,6 +194,7 @@ func (s *sqlStore) queryInt(q query, args ...arg) (int64, error) {
 }
 
 func (s *sqlStore) get(ns, key string, now int64) (Lookup, error) {
+	s.begin(now)
 	// The store's first operation never defers its stamp.
 	first := s.calls <= 1
 	// With pending stamps, read inside a deferred transaction: writing
@@ -301,6 +302,7 @@ func (s *sqlStore) endRead(inTx bool, err error) error {
 }
 
 func (s *sqlStore) put(ns, key string, _ jsonv.Value, compact []byte, now int64, ttlMs uint64, max uint32) (PutOutcome, error) {
+	s.calls++ // its transaction writes the pending stamps
 	var out PutOutcome
 	err := s.tx(func() error {
 		if err := s.applyPending(); err != nil {
@@ -335,6 +337,7 @@ func (s *sqlStore) put(ns, key string, _ jsonv.Value, compact []byte, now int64,
 }
 
 func (s *sqlStore) delete(ns, key string, now int64) (live bool, err error) {
+	s.calls++ // its transaction writes the pending stamps
 	err = s.inWrite(func() error {
 		st, err := s.query(qDelete, text(ns), text(key))
 		if err != nil {
@@ -359,10 +362,12 @@ func (s *sqlStore) delete(ns, key string, now int64) (live bool, err error) {
 }
 
 func (s *sqlStore) clear(ns string) error {
+	s.calls++ // its transaction writes the pending stamps
 	return s.inWrite(func() error { return s.exec(qClear, text(ns)) })
 }
 
 func (s *sqlStore) stats(ns string, now int64) (Stats, error) {
+	s.begin(now)
 	total, err := s.queryInt(qCount, text(ns))
 	if err != nil {
 		return Stats{}, err
@@ -379,6 +384,7 @@ func (s *sqlStore) stats(ns string, now int64) (Stats, error) {
 }
 
 func (s *sqlStore) purge(now int64) (uint64, error) {
+	s.calls++ // its transaction writes the pending stamps
 	var n int64
 	err := s.inWrite(func() (err error) {
 		n, err = s.execCount(qPurge, num(now))
@@ -388,6 +394,7 @@ func (s *sqlStore) purge(now int64) (uint64, error) {
 }
 
 func (s *sqlStore) keys(ns, prefix string, now int64) ([]string, error) {
+	s.begin(now)
 	st, err := s.query(qKeys, text(ns), num(now), text(prefix))
 	if err != nil {
 		return nil, err
