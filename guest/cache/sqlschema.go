@@ -49,17 +49,18 @@ type query int
 
 const (
 	qBegin query = iota
+	qBeginDeferred
 	qCommit
 	qRollback
 	qSchemaCheck
 	qGet
 	qTouch
+	qTouchIfSame
 	qDeleteExpiredKey
 	qDeleteCorruptKey
 	qInsert
-	qDeleteExpired
+	qPrune
 	qCount
-	qEvict
 	qDelete
 	qClear
 	qCountExpired
@@ -74,22 +75,37 @@ const (
 const newestPlusOne = "max(?3, coalesce((SELECT max(last_accessed_ms) FROM cache_entries WHERE namespace = ?1) + 1, ?3))"
 
 var queries = [numQueries]string{
-	qBegin:       "BEGIN IMMEDIATE",
-	qCommit:      "COMMIT",
-	qRollback:    "ROLLBACK",
-	qSchemaCheck: "SELECT count(*) FROM sqlite_master WHERE name IN ('cache_entries', 'idx_cache_entries_lru', 'sandcache_idx_expiry', 'sandcache_counts', 'sandcache_count_insert', 'sandcache_count_delete', 'sandcache_count_replace')",
-	qGet:         "SELECT value_json, expires_at_ms FROM cache_entries WHERE namespace = ?1 AND cache_key = ?2",
+	qBegin:         "BEGIN IMMEDIATE",
+	qBeginDeferred: "BEGIN",
+	qCommit:        "COMMIT",
+	qRollback:      "ROLLBACK",
+	qSchemaCheck:   "SELECT count(*) FROM sqlite_master WHERE name IN ('cache_entries', 'idx_cache_entries_lru', 'sandcache_idx_expiry', 'sandcache_counts', 'sandcache_count_insert', 'sandcache_count_delete', 'sandcache_count_replace')",
+	qGet:           "SELECT value_json, expires_at_ms, created_at_ms FROM cache_entries WHERE namespace = ?1 AND cache_key = ?2",
 	qTouch: "UPDATE cache_entries SET last_accessed_ms = " + newestPlusOne +
 		" WHERE namespace = ?1 AND cache_key = ?2",
+	// A deferred stamp (sqlstamps.go) refreshes only the entry its hit saw.
+	qTouchIfSame: "UPDATE cache_entries SET last_accessed_ms = " + newestPlusOne +
+		" WHERE namespace = ?1 AND cache_key = ?2 AND created_at_ms = ?4",
 	qDeleteExpiredKey: "DELETE FROM cache_entries WHERE namespace = ?1 AND cache_key = ?2 AND expires_at_ms <= ?3",
 	qDeleteCorruptKey: "DELETE FROM cache_entries WHERE namespace = ?1 AND cache_key = ?2 AND value_json = ?3",
 	qInsert: "INSERT OR REPLACE INTO cache_entries " +
 		"(namespace, cache_key, value_json, created_at_ms, expires_at_ms, last_accessed_ms) " +
 		"VALUES (?1, ?2, ?4, ?3, ?5, " + newestPlusOne + ")",
-	qDeleteExpired: "DELETE FROM cache_entries WHERE namespace = ?1 AND expires_at_ms <= ?2",
-	qCount:         "SELECT coalesce((SELECT max(entries, 0) FROM sandcache_counts WHERE namespace = ?1), 0)",
-	qEvict: "DELETE FROM cache_entries WHERE rowid IN (SELECT rowid FROM cache_entries " +
-		"WHERE namespace = ?1 ORDER BY last_accessed_ms ASC, created_at_ms ASC LIMIT ?2)",
+	// put's clean-up: the namespace's expired entries, then its least
+	// recently used beyond ?3 (the count kept by the triggers, less the
+	// expired ones; a bogus count never makes LIMIT negative, which would
+	// mean no limit). The set is chosen before any row goes. Each deleted
+	// row returns 1 when it had expired, else 0 (NULL for no expiry is
+	// read as 0).
+	qPrune: "DELETE FROM cache_entries WHERE rowid IN (" +
+		"SELECT rowid FROM cache_entries WHERE namespace = ?1 AND expires_at_ms <= ?2 " +
+		"UNION ALL SELECT rowid FROM (SELECT rowid FROM cache_entries " +
+		"WHERE namespace = ?1 AND (expires_at_ms IS NULL OR expires_at_ms > ?2) " +
+		"ORDER BY last_accessed_ms ASC, created_at_ms ASC " +
+		"LIMIT max(0, coalesce((SELECT max(entries, 0) FROM sandcache_counts WHERE namespace = ?1), 0) " +
+		"- (SELECT count(*) FROM cache_entries WHERE namespace = ?1 AND expires_at_ms <= ?2) - ?3))" +
+		") RETURNING expires_at_ms <= ?2",
+	qCount:        "SELECT coalesce((SELECT max(entries, 0) FROM sandcache_counts WHERE namespace = ?1), 0)",
 	qDelete:       "DELETE FROM cache_entries WHERE namespace = ?1 AND cache_key = ?2 RETURNING expires_at_ms",
 	qClear:        "DELETE FROM cache_entries WHERE namespace = ?1",
 	qCountExpired: "SELECT count(*) FROM cache_entries WHERE namespace = ?1 AND expires_at_ms <= ?2",

@@ -13,6 +13,9 @@ type sqlStore struct {
 	db    capability.DB
 	name  string
 	stmts [numQueries]capability.Stmt
+
+	pending []stamp // deferred LRU stamps, oldest first (sqlstamps.go)
+	calls   uint64  // operations served, counting the current one (begin)
 }
 
 func openSQL(sql capability.SQL, name string, memory bool) (*sqlStore, error) {
@@ -29,6 +32,7 @@ func openSQL(sql capability.SQL, name string, memory bool) (*sqlStore, error) {
 }
 
 func (s *sqlStore) close() {
+	_ = s.flush() // best effort: nothing can report an error here
 	for i, st := range s.stmts {
 		if st != 0 {
 			s.sql.Finalize(st)
@@ -190,91 +194,180 @@ func (s *sqlStore) queryInt(q query, args ...arg) (int64, error) {
 }
 
 func (s *sqlStore) get(ns, key string, now int64) (Lookup, error) {
+	s.begin(now)
+	// The store's first operation never defers its stamp.
+	first := s.calls <= 1
+	// With pending stamps, read inside a deferred transaction: writing
+	// them then takes the write lock or fails at once.
+	inTx := s.batchDue(now)
+	if inTx {
+		if err := s.exec(qBeginDeferred); err != nil {
+			return Lookup{}, err
+		}
+	}
 	st, err := s.query(qGet, text(ns), text(key))
 	if err != nil {
-		return Lookup{}, err
+		return Lookup{}, s.endRead(inTx, err)
 	}
 	row, err := s.step(st)
 	if err != nil || !row {
 		s.finish(st)
-		return Lookup{}, err
+		if err == nil && inTx {
+			_, err = s.tryPending()
+			return Lookup{}, err
+		}
+		return Lookup{}, s.endRead(inTx, err)
 	}
 	valueJSON := s.sql.ColumnText(st, 0)
-	hasExpiry := s.sql.ColumnKind(st, 1) != capability.KindNull
-	var expiry int64
-	if hasExpiry {
-		expiry = s.sql.ColumnInt(st, 1)
-	}
-	s.finish(st)
+	// ColumnInt reads NULL as 0: only then is the kind needed.
+	expiry := s.sql.ColumnInt(st, 1)
+	hasExpiry := expiry != 0 || s.sql.ColumnKind(st, 1) != capability.KindNull
 	if hasExpiry && expiry <= now {
+		s.finish(st)
+		if err := s.endRead(inTx, nil); err != nil {
+			return Lookup{}, err
+		}
 		// Delete only while still expired: a fresh put may have replaced it.
-		return Lookup{Expired: true}, s.exec(qDeleteExpiredKey, text(ns), text(key), num(now))
+		return Lookup{Expired: true}, s.inWrite(func() error {
+			return s.exec(qDeleteExpiredKey, text(ns), text(key), num(now))
+		})
 	}
 	value := []byte(valueJSON)
 	if !jsonv.IsCanonical(value) {
 		v, err := jsonv.Parse(value)
 		if err != nil {
+			s.finish(st)
+			if err := s.endRead(inTx, nil); err != nil {
+				return Lookup{}, err
+			}
 			// Not JSON: the original deletes it and misses.
-			return Lookup{}, s.exec(qDeleteCorruptKey, text(ns), text(key), text(valueJSON))
+			return Lookup{}, s.inWrite(func() error {
+				return s.exec(qDeleteCorruptKey, text(ns), text(key), text(valueJSON))
+			})
 		}
 		value = v.AppendCompact(nil)
 	}
-	if err := s.exec(qTouch, text(ns), text(key), num(now)); err != nil {
+	hit := Lookup{Value: value, Hit: true}
+	if len(s.pending) > 0 && !inTx {
+		// A batch is filling: no write this time.
+		s.deferStamp(st, ns, key, now)
+		s.finish(st)
+		return hit, nil
+	}
+	// Stamp while the read is still open: when another connection holds
+	// the write lock, SQLite says so at once instead of waiting.
+	err = nil
+	if inTx {
+		err = s.applyPending()
+	}
+	if err == nil {
+		err = s.exec(qTouch, text(ns), text(key), num(now))
+	}
+	if isBusy(err) && (inTx || !first) {
+		s.deferStamp(st, ns, key, now)
+		s.finish(st)
+		return hit, s.endRead(inTx, nil)
+	}
+	s.finish(st)
+	if inTx {
+		if err == nil {
+			if err = s.exec(qCommit); err == nil {
+				s.donePending()
+				return hit, nil
+			}
+		}
+		return Lookup{}, s.endRead(true, err)
+	}
+	if isBusy(err) {
+		// The first get of this store waits for the lock: a process that
+		// runs one command leaves the rows the original would.
+		err = s.exec(qTouch, text(ns), text(key), num(now))
+	}
+	if err != nil {
 		return Lookup{}, err
 	}
-	return Lookup{Value: value, Hit: true}, nil
+	return hit, nil
+}
+
+// endRead ends get's deferred transaction, if it began one, without
+// writing; it returns err, or the rollback's error when err is nil.
+func (s *sqlStore) endRead(inTx bool, err error) error {
+	if !inTx {
+		return err
+	}
+	if rerr := s.exec(qRollback); err == nil {
+		err = rerr
+	}
+	return err
 }
 
 func (s *sqlStore) put(ns, key string, _ jsonv.Value, compact []byte, now int64, ttlMs uint64, max uint32) (PutOutcome, error) {
+	s.calls++ // its transaction writes the pending stamps
 	var out PutOutcome
 	err := s.tx(func() error {
+		if err := s.applyPending(); err != nil {
+			return err
+		}
 		if err := s.exec(qInsert, text(ns), text(key), num(now), text(string(compact)), num(record.ExpiresAt(now, ttlMs))); err != nil {
 			return err
 		}
-		expired, err := s.execCount(qDeleteExpired, text(ns), num(now))
+		// One statement removes the expired entries and then the least
+		// recently used beyond max; each row it returns says which it was.
+		st, err := s.query(qPrune, text(ns), num(now), num(int64(max)))
 		if err != nil {
 			return err
 		}
-		out.Expired = uint32(expired)
-		count, err := s.queryInt(qCount, text(ns))
-		if err != nil {
-			return err
-		}
-		if excess := count - int64(max); count > int64(max) && excess > 0 { // no wrap-around on a bogus count
-			evicted, err := s.execCount(qEvict, text(ns), num(excess))
-			if err != nil {
+		defer s.finish(st)
+		for {
+			row, err := s.step(st)
+			if err != nil || !row {
 				return err
 			}
-			out.Evicted = uint32(evicted)
+			if s.sql.ColumnInt(st, 0) != 0 {
+				out.Expired++
+			} else {
+				out.Evicted++
+			}
 		}
-		return nil
 	})
+	if err == nil {
+		s.donePending()
+	}
 	return out, err
 }
 
-func (s *sqlStore) delete(ns, key string, now int64) (bool, error) {
-	st, err := s.query(qDelete, text(ns), text(key))
+func (s *sqlStore) delete(ns, key string, now int64) (live bool, err error) {
+	s.calls++ // its transaction writes the pending stamps
+	err = s.inWrite(func() error {
+		st, err := s.query(qDelete, text(ns), text(key))
+		if err != nil {
+			return err
+		}
+		defer s.finish(st)
+		row, err := s.step(st)
+		if err != nil || !row {
+			return err
+		}
+		live = s.sql.ColumnKind(st, 0) == capability.KindNull || s.sql.ColumnInt(st, 0) > now
+		// Run the statement to completion so the delete takes effect.
+		for row && err == nil {
+			row, err = s.step(st)
+		}
+		return err
+	})
 	if err != nil {
 		return false, err
 	}
-	defer s.finish(st)
-	row, err := s.step(st)
-	if err != nil || !row {
-		return false, err
-	}
-	live := s.sql.ColumnKind(st, 0) == capability.KindNull || s.sql.ColumnInt(st, 0) > now
-	// Run the statement to completion so the delete takes effect.
-	for row && err == nil {
-		row, err = s.step(st)
-	}
-	return live, err
+	return live, nil
 }
 
 func (s *sqlStore) clear(ns string) error {
-	return s.exec(qClear, text(ns))
+	s.calls++ // its transaction writes the pending stamps
+	return s.inWrite(func() error { return s.exec(qClear, text(ns)) })
 }
 
 func (s *sqlStore) stats(ns string, now int64) (Stats, error) {
+	s.begin(now)
 	total, err := s.queryInt(qCount, text(ns))
 	if err != nil {
 		return Stats{}, err
@@ -291,11 +384,17 @@ func (s *sqlStore) stats(ns string, now int64) (Stats, error) {
 }
 
 func (s *sqlStore) purge(now int64) (uint64, error) {
-	n, err := s.execCount(qPurge, num(now))
+	s.calls++ // its transaction writes the pending stamps
+	var n int64
+	err := s.inWrite(func() (err error) {
+		n, err = s.execCount(qPurge, num(now))
+		return err
+	})
 	return uint64(n), err
 }
 
 func (s *sqlStore) keys(ns, prefix string, now int64) ([]string, error) {
+	s.begin(now)
 	st, err := s.query(qKeys, text(ns), num(now), text(prefix))
 	if err != nil {
 		return nil, err

@@ -187,7 +187,7 @@ func (s *Session) fileURI(name string) string {
 }
 
 // configure applies the Session's context and the connection's settings
-// and confinement: busy timeout; no attached databases, defensive mode,
+// and confinement: the busy handler (busy.go); no attached databases, defensive mode,
 // untrusted schema, no views, no extensions; for files WAL and
 // synchronous=NORMAL, for memory the size cap; the schema check; and last
 // the authorizer, so the host's own statements above are not subject to
@@ -195,7 +195,7 @@ func (s *Session) fileURI(name string) string {
 // fails here.
 func (s *Session) configure(sc *sqlite3.Conn, c *conn) error {
 	sc.SetInterrupt(s.ctx)
-	if err := sc.BusyTimeout(BusyTimeout); err != nil {
+	if err := sc.BusyHandler(newBusyWait().retry); err != nil {
 		return err
 	}
 	sc.Limit(sqlite3.LIMIT_ATTACHED, 0)

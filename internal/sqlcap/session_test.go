@@ -217,16 +217,8 @@ func TestPragmas(t *testing.T) {
 	if v := queryText(t, s, db, "PRAGMA journal_mode"); v != "wal" {
 		t.Errorf("journal_mode = %q", v)
 	}
-	if v := queryText(t, s, db, "PRAGMA busy_timeout"); v != "10000" {
-		t.Errorf("busy_timeout = %q", v)
-	}
 	if v := queryText(t, s, db, "PRAGMA synchronous"); v != "1" {
 		t.Errorf("synchronous = %q (1 is NORMAL)", v)
-	}
-	mem, err := s.Open("mem", true)
-	must(t, err)
-	if v := queryText(t, s, mem, "PRAGMA busy_timeout"); v != "10000" {
-		t.Errorf("memory busy_timeout = %q", v)
 	}
 }
 

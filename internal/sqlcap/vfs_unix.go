@@ -203,6 +203,9 @@ func (v *grantVFS) OpenFilename(name *vfs.Filename, flags vfs.OpenFlag) (vfs.Fil
 	}
 	if flags&vfs.OPEN_MAIN_DB == 0 {
 		pf := &plainFile{File: f, flags: flags}
+		if flags&vfs.OPEN_WAL != 0 {
+			pf.wal = &walBuffer{lastEnd: -1}
+		}
 		if flags&vfs.OPEN_CREATE != 0 {
 			pf.syncDir = func() error { return v.syncParent(rel) }
 		}
@@ -337,19 +340,65 @@ type plainFile struct {
 	flags   vfs.OpenFlag
 	lock    vfs.LockLevel
 	syncDir func() error // the first Sync of a new file syncs its folder
+	wal     *walBuffer   // WAL files: frames gathered per transaction (walbuffer.go)
 }
 
-func (f *plainFile) ReadAt(p []byte, off int64) (int, error) { return f.File.ReadAt(p, off) }
+// put writes p at off in full.
+func (f *plainFile) put(p []byte, off int64) error {
+	_, err := f.File.WriteAt(p, off)
+	if errors.Is(err, unix.ENOSPC) {
+		return vfs.SystemError(err, sqlite3.FULL)
+	}
+	return err
+}
+
+// flush writes the WAL frames still buffered.
+func (f *plainFile) flush() error {
+	if f.wal == nil {
+		return nil
+	}
+	return f.wal.flush(f.put)
+}
+
+func (f *plainFile) ReadAt(p []byte, off int64) (int, error) {
+	if err := f.flush(); err != nil {
+		return 0, err
+	}
+	return f.File.ReadAt(p, off)
+}
 
 func (f *plainFile) WriteAt(p []byte, off int64) (int, error) {
-	n, err := f.File.WriteAt(p, off)
-	if errors.Is(err, unix.ENOSPC) {
-		return n, vfs.SystemError(err, sqlite3.FULL)
+	var err error
+	if f.wal != nil {
+		err = f.wal.write(p, off, f.put)
+	} else {
+		err = f.put(p, off)
 	}
-	return n, err
+	if err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func (f *plainFile) Truncate(size int64) error {
+	if err := f.flush(); err != nil {
+		return err
+	}
+	return f.File.Truncate(size)
+}
+
+func (f *plainFile) Close() error {
+	err := f.flush()
+	if cerr := f.File.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func (f *plainFile) Sync(vfs.SyncFlag) error {
+	if err := f.flush(); err != nil {
+		return err
+	}
 	if err := f.File.Sync(); err != nil {
 		return err
 	}
@@ -363,7 +412,12 @@ func (f *plainFile) Sync(vfs.SyncFlag) error {
 	return nil
 }
 
-func (f *plainFile) Size() (int64, error) { return f.Seek(0, io.SeekEnd) }
+func (f *plainFile) Size() (int64, error) {
+	if err := f.flush(); err != nil {
+		return 0, err
+	}
+	return f.Seek(0, io.SeekEnd)
+}
 
 func (f *plainFile) Lock(l vfs.LockLevel) error {
 	if f.lock < l {
