@@ -148,6 +148,13 @@ func (cacheExport) ParseDuration(text string) (uint64, *Error) {
 	return secs, nil
 }
 
+func (cacheExport) Flush() *Error {
+	if err := engine.Flush(); err != nil {
+		return witError(err)
+	}
+	return nil
+}
+
 // invalidArg gives a plain error from a parser the invalid-argument code.
 func invalidArg(err error) error {
 	if _, ok := err.(*capability.Error); ok {

@@ -358,6 +358,10 @@ type CacheExports interface {
 	ParseOptions(dict string) (Options, *Error)
 	// Parses a duration ("1.5h", "500ms", "10") into whole seconds.
 	ParseDuration(text string) (uint64, *Error)
+	// Writes what the guest deferred to its stores: the LRU stamps of hits
+	// recorded while another writer held the lock. Every write operation
+	// does this first; hosts call it before they close an instance.
+	Flush() *Error
 }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#get
@@ -813,6 +817,24 @@ func wasmexportCacheParseDuration(p0 uint32, p1 uint32) uint32 {
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#parse-duration
 func wasmpostCacheParseDuration(uint32) { release() }
+
+//go:wasmexport sandcache:cache/cache@0.1.0#flush
+func wasmexportCacheFlush() uint32 {
+	begin()
+	e := cacheExports.Flush()
+	ret := exportRet.bytes()
+	if e != nil {
+		ret[0] = 1
+		ret[4+0] = uint8((*e).Code)
+		keep = append(keep, (*e).Message)
+		binary.LittleEndian.PutUint32(ret[4+4:], strAddr((*e).Message))
+		binary.LittleEndian.PutUint32(ret[4+4+4:], uint32(len((*e).Message)))
+	}
+	return done()
+}
+
+//go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#flush
+func wasmpostCacheFlush(uint32) { release() }
 
 // exportFaultError returns the error the hand-written liftFaultError makes of
 // a lifting failure (an argument not in a cabi_realloc buffer).

@@ -82,6 +82,20 @@ func newInstance(ctx context.Context, e *engine, sb *Sandbox) (*instance, error)
 	return in, nil
 }
 
+// flushTimeout bounds the flush before an instance is closed.
+const flushTimeout = 250 * time.Millisecond
+
+// flush asks the guest to write what it deferred (the WIT's cache.flush)
+// before the instance is closed. Errors are dropped: what is lost is only
+// LRU stamps of hits, and the instance is going away.
+func (in *instance) flush() {
+	ctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
+	defer cancel()
+	in.sql.SetContext(ctx)
+	defer in.sql.SetContext(context.Background())
+	_, _ = in.x.Flush(context.WithValue(ctx, instanceKey{}, in))
+}
+
 // errBadGuest: the module lacks an export of the guest's ABI or has it with
 // another signature.
 var errBadGuest = errors.New("the module does not have the guest's ABI")

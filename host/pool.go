@@ -91,6 +91,7 @@ func (p *pool) close() {
 	p.idle = nil
 	p.mu.Unlock()
 	for _, in := range idle {
+		in.flush()
 		in.close(context.Background())
 	}
 	for range cap(p.sem) {

@@ -38,6 +38,8 @@ func TestResultLayoutsMatchHandWrittenOffsets(t *testing.T) {
 		// Purge and ParseDuration: u64 at +8 (u64Result).
 		cache + "purge":          with(err8, map[string]uint32{"ok": 8}),
 		cache + "parse-duration": with(err8, map[string]uint32{"ok": 8}),
+		// Flush: result<_, error>, nothing but the error.
+		cache + "flush": err4,
 		// Keys: array pointer at +4, count at +8.
 		cache + "keys": with(err4, map[string]uint32{"ok": 4}),
 		// LLMKey: string at +4 (stringResult).

@@ -722,6 +722,11 @@ var ResultLayouts = map[string]Layout{
 		{"err.code", 8, "enum"},
 		{"err.message", 12, "string"},
 	}},
+	"sandcache:cache/cache@0.1.0#flush": {Size: 16, Align: 4, Fields: []Field{
+		{"tag", 0, "tag"},
+		{"err.code", 4, "enum"},
+		{"err.message", 8, "string"},
+	}},
 }
 
 // CacheInterface is the export name prefix of interface sandcache:cache/cache@0.1.0.
@@ -731,7 +736,7 @@ const CacheInterface = "sandcache:cache/cache@0.1.0"
 // instance and, like it, is not safe for concurrent use.
 type CacheExports struct {
 	g          *Instance
-	fns, posts [10]api.Function
+	fns, posts [11]api.Function
 	stack      [16]uint64
 	ptrs       []uint32
 }
@@ -758,6 +763,7 @@ func BindCacheExports(m api.Module) (*CacheExports, error) {
 		{"llm-key", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
 		{"parse-options", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
 		{"parse-duration", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
+		{"flush", []api.ValueType{}, []api.ValueType{api.ValueTypeI32}},
 	} {
 		full := "sandcache:cache/cache@0.1.0" + "#" + sig.name
 		x.fns[k], x.posts[k] = m.ExportedFunction(full), m.ExportedFunction("cabi_post_"+full)
@@ -1248,6 +1254,35 @@ func (x *CacheExports) ParseDuration(ctx context.Context, text string) (uint64, 
 		return *new(uint64), nil, rd.err
 	}
 	return v, e, nil
+}
+
+// Writes what the guest deferred to its stores: the LRU stamps of hits
+// recorded while another writer held the lock. Every write operation
+// does this first; hosts call it before they close an instance.
+func (x *CacheExports) Flush(ctx context.Context) (*Error, error) {
+	st := x.stack[:]
+	if err := x.fns[10].CallWithStack(ctx, st); err != nil {
+		return nil, err
+	}
+	ret := uint32(st[0])
+	rd := reader{mem: x.g.mem}
+	var buf [16]byte
+	area := buf[:]
+	rd.fill(area, ret, "flush return area")
+	var e *Error
+	if rd.tag(uint32(area[0]), 2, "flush result") == 0 {
+	} else {
+		r1 := Error{Code: ErrorCode(rd.tag(uint32(area[4+0]), 5, "flush error.code")), Message: rd.str(binary.LittleEndian.Uint32(area[4+4:]), binary.LittleEndian.Uint32(area[4+4+4:]), "flush error.message")}
+		ev := r1
+		e = &ev
+	}
+	if err := x.g.post(ctx, x.posts[10], st, ret); err != nil {
+		return nil, err
+	}
+	if rd.err != nil {
+		return nil, rd.err
+	}
+	return e, nil
 }
 
 // SQLModule is the core module name of imported interface sandcache:cache/sql@0.1.0.

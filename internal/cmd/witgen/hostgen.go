@@ -133,8 +133,8 @@ func hostExports(w *bytes.Buffer, i *iface) {
 		for _, p := range f.Params {
 			parts = append(parts, packParts(p.Type, goIdent(p.Name))...)
 		}
-		c.line("wr := writer{ctx: ctx, g: x.g}")
 		if len(parts) > 0 {
+			c.line("wr := writer{ctx: ctx, g: x.g}")
 			c.line("x.ptrs = wr.pack(x.ptrs[:0], %s)", strings.Join(parts, ", "))
 			c.line("if wr.err != nil { %s }", retErr("wr.err"))
 		}

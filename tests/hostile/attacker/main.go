@@ -446,8 +446,17 @@ func exportParseDuration(ptr, n uint32) uint32 {
 	return retPtr()
 }
 
+//go:wasmexport sandcache:cache/cache@0.1.0#flush
+func exportFlush() uint32 {
+	ret = [9]uint64{}
+	return retPtr()
+}
+
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#get
 func postGet(uint32) { post() }
+
+//go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#flush
+func postFlush(uint32) { post() }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#put
 func postPut(uint32) { post() }
