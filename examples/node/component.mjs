@@ -18,14 +18,20 @@ import { Files } from './files.mjs';
 import { DEFAULT_WASM } from './sandcache.mjs';
 import { normalizeOptions } from './options.mjs';
 import { enums } from './generated/sandcache_abi.mjs';
+import { withAdapterRealloc } from './adapter-realloc.mjs';
 
 const WIT = fileURLToPath(new URL('../../wit/sandcache.wit', import.meta.url));
 const KINDS = enums['storage-class'];
 
-/** Builds sandcache.component.wasm from the core module and the WIT. Returns {component}. */
-export async function buildComponent({ wasm = DEFAULT_WASM, witSource = fs.readFileSync(WIT, 'utf8') } = {}) {
+/**
+ * Builds sandcache.component.wasm from the core module and the WIT. Returns
+ * {component}. adapterRealloc: false leaves guest.wasm as it is, whose
+ * component traps at start-up (adapter-realloc.mjs says why).
+ */
+export async function buildComponent({ wasm = DEFAULT_WASM, witSource = fs.readFileSync(WIT, 'utf8'), adapterRealloc = true } = {}) {
   const { componentEmbed, componentNew, preview1AdapterReactorPath } = await import('@bytecodealliance/jco');
-  const embedded = await componentEmbed({ binary: fs.readFileSync(wasm), witSource, world: 'guest' });
+  const core = fs.readFileSync(wasm);
+  const embedded = await componentEmbed({ binary: adapterRealloc ? withAdapterRealloc(core) : core, witSource, world: 'guest' });
   const adapter = fs.readFileSync(preview1AdapterReactorPath());
   const component = await componentNew(embedded, [['wasi_snapshot_preview1', adapter]]);
   return { component };

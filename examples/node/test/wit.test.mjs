@@ -22,8 +22,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { componentEmbed, componentNew, preview1AdapterReactorPath, transpile } from '@bytecodealliance/jco';
 import { imports as WIT_IMPORTS, exports as WIT_EXPORTS } from '../generated/sandcache_abi.mjs';
-import { readCoreSignatures, sigText } from './core-signatures.mjs';
-import { probeModule, differences } from './layout-probe.mjs';
+import { readCoreSignatures, sigText } from '../conformance/core-signatures.mjs';
+import { probeModule, differences } from '../conformance/layout-probe.mjs';
 import { normalizeOptions } from '../options.mjs';
 import { WASM, WIT, needWasm } from '../testing.mjs';
 
