@@ -72,7 +72,8 @@ function main(argv) {
   const options = () => {
     // A Harn dictionary first (parse-options, with the original's error texts), then the flags.
     const o = cache.parseOptions(flags.options ?? 'null');
-    if (flags.backend) o.backend = { file: 'fs', files: 'fs', memory: 'mem', lru: 'mem' }[flags.backend] ?? flags.backend;
+    // Backend names and aliases are the guest's (parse-options), not a copy here.
+    if (flags.backend) o.backend = cache.parseOptions(JSON.stringify({ backend: flags.backend })).backend;
     if (flags.namespace !== undefined) o.namespace = flags.namespace;
     if (flags.path !== undefined) o.path = flags.path;
     if (flags.ttl !== undefined) o.ttlMs = cache.parseDuration(flags.ttl) * 1000n;
