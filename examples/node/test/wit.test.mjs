@@ -21,11 +21,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { componentEmbed, componentNew, preview1AdapterReactorPath, transpile } from '@bytecodealliance/jco';
-import { imports as WIT_IMPORTS, exports as WIT_EXPORTS } from '../generated/sandcache_abi.mjs';
+import { imports as WIT_IMPORTS, exports as WIT_EXPORTS, types as WIT_TYPES } from '../generated/sandcache_abi.mjs';
 import { readCoreSignatures, sigText } from '../conformance/core-signatures.mjs';
 import { probeModule, differences } from '../conformance/layout-probe.mjs';
 import { normalizeOptions } from '../options.mjs';
-import { WASM, WIT, needWasm } from '../testing.mjs';
+import { WASM, WIT, REPO, needWasm } from '../testing.mjs';
 
 const WORLD = 'guest';
 const rawWit = fs.readFileSync(WIT, 'utf8');
@@ -195,4 +195,41 @@ test('jco componentEmbed + componentNew (WASI preview1 reactor adapter)', async 
   }
   assert.ok(component.length > 0);
   t.diagnostic(`component: ${component.length} bytes`);
+});
+
+// The Go host's generated glue (host/internal/witabi/witabi_gen.go) carries
+// its layouts as data too (TypeLayouts, ResultLayouts): they must be the
+// JS tables', which the probe above checks against jco. Read from the
+// generated Go source (a fixed, machine-written form).
+const GO_GLUE = path.join(REPO, 'host/internal/witabi/witabi_gen.go');
+
+function goLayouts(src, varName) {
+  const start = src.indexOf(`var ${varName} = map[string]Layout{`);
+  assert.ok(start >= 0, `${varName} not found in ${GO_GLUE}`);
+  const end = src.indexOf('\n}\n', start);
+  const out = {};
+  const entry = /"([^"]+)": \{Size: (\d+), Align: (\d+), Fields: \[\]Field\{([\s\S]*?)\}\},/g;
+  const block = src.slice(start, end);
+  for (let m; (m = entry.exec(block));) {
+    const fields = {};
+    for (const f of m[4].matchAll(/\{"([^"]*)", (\d+), "([^"]+)"\}/g)) fields[f[1]] = { offset: Number(f[2]), kind: f[3] };
+    out[m[1]] = { size: Number(m[2]), align: Number(m[3]), fields };
+  }
+  return out;
+}
+
+test('the Go host\'s generated layouts are the JS tables\' (so the jco probe covers them)', (t) => {
+  if (!fs.existsSync(GO_GLUE)) return t.skip(`${GO_GLUE} does not exist`);
+  const src = fs.readFileSync(GO_GLUE, 'utf8');
+  const goTypes = goLayouts(src, 'TypeLayouts');
+  const goResults = goLayouts(src, 'ResultLayouts');
+  assert.deepEqual(goTypes, JSON.parse(JSON.stringify(WIT_TYPES)));
+  const jsResults = {};
+  for (const table of [WIT_IMPORTS, WIT_EXPORTS]) {
+    for (const [iface, fns] of Object.entries(table)) {
+      for (const [name, fn] of Object.entries(fns)) if (fn.retArea) jsResults[`${iface}#${name}`] = fn.retArea;
+    }
+  }
+  assert.deepEqual(goResults, JSON.parse(JSON.stringify(jsResults)));
+  t.diagnostic(`${Object.keys(goTypes).length} type layouts and ${Object.keys(goResults).length} return-area layouts identical`);
 });
