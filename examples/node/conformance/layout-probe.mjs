@@ -125,17 +125,45 @@ function fillResult(img, name, fn, err) {
   return [ret, expected.value];
 }
 
+/** The channel the probe reports an import's return area through: files' write-atomic(path, data). */
+export const CHANNEL = 'write-atomic';
+
 /**
  * The probe core module for interface `iface` of the generated exports
  * (`err`: every export returns its err case). Returns {bytes, expected:
- * {fnName: value}}.
+ * {fnName: value}, probed: [import key]}.
+ *
+ * With `imports` (the generated import tables), the module also imports
+ * every import function that has a return area, and its `clear` export,
+ * before returning, calls each of them (zero arguments, a scratch return
+ * area) and then hands that return area's bytes, as the generated layout
+ * sized it, to files' write-atomic with path "<interface>#<function>": the
+ * caller's write-atomic receives what jco's lowering wrote, to be read
+ * through the generated offsets (readImportArea).
  */
-export function probeModule(ifaceName, fns, { err = false } = {}) {
+export function probeModule(ifaceName, fns, { err = false, imports = null } = {}) {
   const img = new Image();
   const names = Object.keys(fns);
   const rets = {};
   const expected = {};
   for (const n of names) [rets[n], expected[n]] = fillResult(img, n, fns[n], err);
+  const probed = []; // {mod, name, fn, key, keyAt, keyLen}
+  let channel = null;
+  if (imports) {
+    for (const [mod, ifns] of Object.entries(imports)) {
+      for (const [name, fn] of Object.entries(ifns)) {
+        if (!fn.retArea) continue;
+        const key = enc.encode(`${mod}#${name}`);
+        const keyAt = img.alloc(key.length, 1);
+        img.bytes.set(key, keyAt - DATA_BASE);
+        probed.push({ mod, name, fn, key: `${mod}#${name}`, keyAt, keyLen: key.length });
+        if (name === CHANNEL) channel = probed.length - 1;
+      }
+    }
+    if (channel === null) throw new Error(`probe: no import ${CHANNEL} to report through`);
+  }
+  const scratch = img.alloc(256, 8); // the probed import's return area
+  const scratch2 = img.alloc(64, 8); // the channel's own return area
 
   const types = [];
   const typeIndex = (params, results) => {
@@ -144,6 +172,14 @@ export function probeModule(ifaceName, fns, { err = false } = {}) {
     if (i < 0) i = types.push({ key, bytes: [0x60, ...vec(params.map((p) => [VAL[p]])), ...vec(results.map((r) => [VAL[r]]))] }) - 1;
     return i;
   };
+  const importEntries = probed.map((pr) => [...str(pr.mod), ...str(pr.name), 0x00, ...uleb(typeIndex(pr.fn.core.params, pr.fn.core.results))]);
+  const nImports = probed.length;
+  const zero = { i32: [0x41, 0], i64: [0x42, 0], f32: [0x43, 0, 0, 0, 0], f64: [0x44, 0, 0, 0, 0, 0, 0, 0, 0] };
+  // clear's prelude: each probed import, then the channel with its return area
+  const prelude = probed.flatMap((pr, i) => [
+    ...pr.fn.core.params.slice(0, -1).flatMap((t) => zero[t]), 0x41, ...sleb(scratch), 0x10, ...uleb(i),
+    0x41, ...sleb(pr.keyAt), 0x41, ...sleb(pr.keyLen), 0x41, ...sleb(scratch), 0x41, ...sleb(pr.fn.retArea.size), 0x41, ...sleb(scratch2), 0x10, ...uleb(channel),
+  ]);
   const funcs = []; // {type, body, export}
   funcs.push({
     type: typeIndex(['i32', 'i32', 'i32', 'i32'], ['i32']),
@@ -153,19 +189,20 @@ export function probeModule(ifaceName, fns, { err = false } = {}) {
   });
   for (const n of names) {
     const fn = fns[n];
-    funcs.push({ type: typeIndex(fn.core.params, fn.core.results), export: `${ifaceName}#${n}`, body: [0x41, ...sleb(rets[n])] });
+    funcs.push({ type: typeIndex(fn.core.params, fn.core.results), export: `${ifaceName}#${n}`, body: [...(n === 'clear' ? prelude : []), 0x41, ...sleb(rets[n])] });
     funcs.push({ type: typeIndex(fn.core.results, []), export: fn.post, body: [] });
   }
   const data = img.bytes.subarray(0, img.top - DATA_BASE);
   const bytes = new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(types.map((t) => t.bytes))),
+    ...(nImports ? section(2, vec(importEntries)) : []),
     ...section(3, vec(funcs.map((f) => uleb(f.type)))),
     ...section(5, vec([[0x00, ...uleb(2)]])), // memory: min 2 pages
     ...section(6, vec([[0x7f, 0x01, 0x41, ...sleb(HEAP), 0x0b]])), // global 0: mut i32 = HEAP
     ...section(7, vec([
       [...str('memory'), 0x02, 0],
-      ...funcs.map((f, i) => [...str(f.export), 0x00, ...uleb(i)]),
+      ...funcs.map((f, i) => [...str(f.export), 0x00, ...uleb(nImports + i)]),
     ])),
     ...section(10, vec(funcs.map((f) => {
       const body = [0x00, ...f.body, 0x0b]; // no locals
@@ -173,7 +210,27 @@ export function probeModule(ifaceName, fns, { err = false } = {}) {
     }))),
     ...section(11, vec([[0x00, 0x41, ...sleb(DATA_BASE), 0x0b, ...vec([...data].map((b) => [b]))]])),
   ]);
-  return { bytes, expected };
+  return { bytes, expected, probed: probed.map((pr) => pr.key) };
+}
+
+/**
+ * Reads an import's return area (bytes as the probe reported them) through
+ * the generated layout: {tag, values: {path: number}} where a string or
+ * list is its length and whether its pointer is set ({len, ptrSet}).
+ */
+export function readImportArea(fn, bytes) {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = {};
+  for (const [path, f] of Object.entries(fn.retArea.fields)) {
+    if (f.offset + (f.kind === 'string' || f.kind === 'list' ? 8 : f.kind === 'u32' ? 4 : 1) > bytes.length) throw new Error(`${path} @${f.offset} is past the ${bytes.length}-byte area`);
+    switch (f.kind) {
+      case 'tag': case 'bool': case 'enum': out[path] = dv.getUint8(f.offset); break;
+      case 'u32': out[path] = dv.getUint32(f.offset, true); break;
+      case 'string': case 'list': out[path] = { len: dv.getUint32(f.offset + 4, true), ptrSet: dv.getUint32(f.offset, true) !== 0 }; break;
+      default: throw new Error(`probe: import area kind ${f.kind} not handled`);
+    }
+  }
+  return out;
 }
 
 /**

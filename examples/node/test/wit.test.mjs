@@ -23,7 +23,8 @@ import { pathToFileURL } from 'node:url';
 import { componentEmbed, componentNew, preview1AdapterReactorPath, transpile } from '@bytecodealliance/jco';
 import { imports as WIT_IMPORTS, exports as WIT_EXPORTS, types as WIT_TYPES } from '../generated/sandcache_abi.mjs';
 import { readCoreSignatures, sigText } from '../conformance/core-signatures.mjs';
-import { probeModule, differences } from '../conformance/layout-probe.mjs';
+import { probeModule, differences, readImportArea, CHANNEL } from '../conformance/layout-probe.mjs';
+import { ERROR_CODES } from '../abi.mjs';
 import { normalizeOptions } from '../options.mjs';
 import { WASM, WIT, REPO, needWasm } from '../testing.mjs';
 
@@ -127,9 +128,12 @@ test('guest.wasm imports and exports exactly the generated names and signatures'
   t.diagnostic(`${want.imports.size - unused.length} of ${want.imports.size} WIT imports, ${want.exports.size} WIT exports (with cabi_post_* and cabi_realloc) match; WASI preview1 imports: ${wasi.join(' ')}`);
 });
 
-/** Builds the probe component, transpiles it with jco and instantiates it: its `cache` interface. */
-async function probeComponent(iface, fns, err) {
-  const { bytes, expected } = probeModule(iface, fns, { err });
+/**
+ * Builds the probe component, transpiles it with jco and instantiates it
+ * with `imports` (default: every import throws): its `cache` interface.
+ */
+async function probeComponent(iface, fns, err, { withImports = false, imports = null } = {}) {
+  const { bytes, expected, probed } = probeModule(iface, fns, { err, imports: withImports ? WIT_IMPORTS : null });
   const embedded = await componentEmbed({ binary: bytes, witSource: rawWit, world: WORLD });
   const component = await componentNew(embedded);
   const { files } = await transpile(component, { name: 'probe', instantiation: 'sync' });
@@ -141,8 +145,8 @@ async function probeComponent(iface, fns, err) {
     }
     const { instantiate } = await import(pathToFileURL(path.join(dir, 'probe.js')).href);
     const stub = new Proxy({}, { get: () => () => { throw new Error('the probe calls no import'); } });
-    const root = instantiate((name) => new WebAssembly.Module(fs.readFileSync(path.join(dir, name))), new Proxy({}, { get: () => stub }));
-    return { api: root.cache, expected };
+    const root = instantiate((name) => new WebAssembly.Module(fs.readFileSync(path.join(dir, name))), imports ?? new Proxy({}, { get: () => stub }));
+    return { api: root.cache, expected, probed };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -233,3 +237,76 @@ test('the Go host\'s generated layouts are the JS tables\' (so the jco probe cov
   assert.deepEqual(goResults, JSON.parse(JSON.stringify(jsResults)));
   t.diagnostic(`${Object.keys(goTypes).length} type layouts and ${Object.keys(goResults).length} return-area layouts identical`);
 });
+
+// Import results go the other way: jco lowers what a JS import returns into
+// the guest's return area, the probe hands those bytes back (layout-probe.mjs,
+// CHANNEL), and they are read through the generated offsets: the layouts the
+// Node host and the Go host write import results with.
+const camelName = (name) => name.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
+
+/** The JS value an import returns in the probe, and the fields it must lower to. */
+function importCase(fn, err) {
+  const f = fn.retArea.fields;
+  const isResult = 'tag' in f;
+  // an import without a result<_, error> has no err case: it gets its ok value in both runs
+  if (err && isResult) return [null, { tag: 1, 'err.code': ERROR_CODES.indexOf('io'), 'err.message': { len: 6, ptrSet: true } }];
+  const want = isResult ? { tag: 0 } : {};
+  const okPath = isResult ? 'ok' : '';
+  let value;
+  const scalar = (path) => {
+    switch (f[path].kind) {
+      case 'u32': want[path] = 0x01020304; return 0x01020304;
+      case 'bool': want[path] = 1; return true;
+      case 'string': want[path] = { len: 6, ptrSet: true }; return 'sqlite';
+      case 'list':
+        if (fn.result.includes('list<string>')) { want[path] = { len: 2, ptrSet: true }; return ['ab', 'cde']; }
+        want[path] = { len: 5, ptrSet: true }; return new Uint8Array([1, 2, 3, 4, 5]);
+      default: throw new Error(`${fn.name}: kind ${f[path].kind}`);
+    }
+  };
+  if (f[okPath]) value = scalar(okPath);
+  else if (f[`${okPath}.tag`]) { want[`${okPath}.tag`] = 1; value = scalar(`${okPath}.some`); }
+  return [value, want];
+}
+
+for (const err of [false, true]) {
+  test(`generated return-area layouts of every import (${err ? 'err' : 'ok'} case) are where jco lowers results`, async (t) => {
+    const [[iface, fns]] = Object.entries(WIT_EXPORTS);
+    const reports = new Map();
+    const imports = new Proxy({}, {
+      get: (_, spec) => new Proxy({}, {
+        get: (__, jsName) => {
+          const mod = Object.keys(WIT_IMPORTS).find((m) => m.replace(/@.*$/, '') === String(spec).replace(/@.*$/, ''));
+          const name = mod && Object.keys(WIT_IMPORTS[mod]).find((n) => camelName(n) === jsName);
+          if (!name) return () => { throw new Error(`probe: unexpected import ${String(spec)}.${String(jsName)}`); };
+          const fn = WIT_IMPORTS[mod][name];
+          return (...args) => {
+            if (name === CHANNEL && String(args[0]).includes('#')) {
+              reports.set(args[0], new Uint8Array(args[1]));
+              return undefined;
+            }
+            if (err && 'tag' in fn.retArea.fields) throw { payload: { code: 'io', message: 'io-msg' } };
+            return importCase(fn, false)[0];
+          };
+        },
+      }),
+    });
+    const { api, probed } = await probeComponent(iface, fns, false, { withImports: true, imports });
+    api.clear(normalizeOptions({}));
+    const problems = [];
+    for (const key of probed) {
+      const [mod, name] = key.split('#');
+      const fn = WIT_IMPORTS[mod][name];
+      const bytes = reports.get(key);
+      if (!bytes) { problems.push(`${key}: no report`); continue; }
+      const got = readImportArea(fn, bytes);
+      const [, want] = importCase(fn, err);
+      for (const [path, w] of Object.entries(want)) {
+        if (JSON.stringify(got[path]) !== JSON.stringify(w)) problems.push(`${key} ${path}: ${JSON.stringify(got[path])}, want ${JSON.stringify(w)}`);
+      }
+    }
+    assert.deepEqual(problems, []);
+    assert.ok(probed.length >= 19, `only ${probed.length} imports probed`);
+    t.diagnostic(`${probed.length} imports' ${err ? 'err' : 'ok'} results lowered by jco where the generated layouts put them`);
+  });
+}
