@@ -14,12 +14,13 @@ const U64_MAX = (1n << 64n) - 1n;
 const camel = (name) => name.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
 
 /**
- * Values the host fills for a field the WIT declares required (not an
- * option): only while the WIT makes hosts fill them. An `option<...>` field
- * is passed as the user gave it (absent = none) and its default lives in
- * the guest.
+ * Values the host fills for a non-string field the WIT declares required
+ * (not an option): only while the WIT makes hosts fill them. An
+ * `option<...>` field is passed as the user gave it (absent = none), an
+ * absent string field as "" (the WIT's "unset"); their defaults live in the
+ * guest.
  */
-const REQUIRED_FIELD_DEFAULTS = { backend: 'sqlite', namespace: 'default', path: '', 'ttl-ms': 600_000n, 'max-entries': 256 };
+const REQUIRED_FIELD_DEFAULTS = { backend: 'sqlite', 'ttl-ms': 600_000n, 'max-entries': 256 };
 
 /**
  * Each field of `options` as {wit, js, optional, kind}, kind being the
@@ -89,7 +90,9 @@ export function normalizeOptions(o = {}) {
     const v = o[f.js];
     if (v !== undefined && v !== null) out[f.js] = check(f, v);
     else if (f.optional) out[f.js] = undefined;
-    else out[f.js] = check(f, REQUIRED_FIELD_DEFAULTS[f.wit]);
+    else if (f.kind === 'string') out[f.js] = '';
+    else if (f.wit in REQUIRED_FIELD_DEFAULTS) out[f.js] = check(f, REQUIRED_FIELD_DEFAULTS[f.wit]);
+    else throw invalid(`option ${f.js} is required`);
   }
   return out;
 }

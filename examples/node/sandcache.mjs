@@ -51,6 +51,10 @@ function iface(table, short) {
 const CACHE = iface(WIT_EXPORTS, 'cache');
 const SQL = iface(WIT_IMPORTS, 'sql');
 const FILES = iface(WIT_IMPORTS, 'files');
+/** The `clock` import (milliseconds, s64), when the WIT has one. */
+const CLOCK = Object.keys(WIT_IMPORTS).some((k) => k.replace(/@.*$/, '').endsWith('/clock')) ? iface(WIT_IMPORTS, 'clock') : null;
+const S64_MIN = -(1n << 63n);
+const S64_MAX = (1n << 63n) - 1n;
 const MAX_KEY_BYTES = 64 << 10; // the Go host's defaults
 const MAX_VALUE_BYTES = 16 << 20;
 const MAX_LIST_BYTES = 256 << 20; // a keys result, all keys together
@@ -171,7 +175,8 @@ export class GuestCache {
     const wasi = new WASI({ version: 'preview1', args: [], env: {}, preopens: {}, returnOnExit: true, stdout: 2, stderr: 2 });
     const wasiImports = { ...wasi.getImportObject().wasi_snapshot_preview1 };
     let mem = null;
-    if (this.clock) {
+    if (this.clock && !CLOCK) {
+      // (a WIT without a `clock` import: the guest reads WASI's clock)
       // node:wasi has no clock injection: wrap clock_time_get. Clock id 0 is
       // CLOCK_REALTIME (Go's time.Now wall part); write the injected time as
       // u64 nanoseconds at the result pointer and return errno 0 (success).
@@ -188,6 +193,7 @@ export class GuestCache {
       wasi_snapshot_preview1: wasiImports,
       [SQL]: this.#onlyFromExport(sqlImports(() => mem, sql, this.gate)),
       [FILES]: this.#onlyFromExport(filesImports(() => mem, this.files, this.gate)),
+      ...(CLOCK ? { [CLOCK]: this.#onlyFromExport(clockImports(this.clock)) } : {}),
     });
     const ex = instance.exports;
     mem = new GuestMemory(ex.memory, ex.cabi_realloc);
@@ -414,6 +420,24 @@ function sqlImports(getMem, sql, gate) {
     changes: (db) => sql.changes(db >>> 0),
     reset: (s, ret) => res('reset', ret, () => sql.reset(s >>> 0)),
     finalize: (s) => sql.finalize(s >>> 0),
+  });
+}
+
+/**
+ * `clock`: the injected clock, else Date.now(), in milliseconds since the
+ * epoch as an s64 (any s64 is valid: an injected clock may be far outside the
+ * wall clock's range). A clock value that is not a whole number in the s64
+ * range is a host bug: thrown, it traps the guest (guest-fault).
+ */
+export function clockImports(clock) {
+  return checkImports(CLOCK, {
+    'now-ms': () => {
+      const v = clock ? clock() : Date.now();
+      if (typeof v !== 'bigint' && !Number.isInteger(v)) throw new GuestFault(`clock: ${String(v)} is not a whole number of milliseconds`);
+      const ms = BigInt(v);
+      if (ms < S64_MIN || ms > S64_MAX) throw new GuestFault(`clock: ${ms} ms is outside the s64 range`);
+      return ms;
+    },
   });
 }
 
