@@ -15,7 +15,7 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 import { SandCacheError, CapError, ERROR_CODES } from './abi.mjs';
 import { SqlSession, openDatabase } from './sql.mjs';
 import { Files } from './files.mjs';
-import { DEFAULT_WASM } from './sandcache.mjs';
+import { DEFAULT_WASM, clockImports } from './sandcache.mjs';
 import { normalizeOptions } from './options.mjs';
 import { enums } from './generated/sandcache_abi.mjs';
 import { withAdapterRealloc } from './adapter-realloc.mjs';
@@ -108,7 +108,10 @@ export async function openComponentCache(dir, { outDir, clock = null } = {}) {
   let memDb = null;
   const sql = new SqlSession(files.root, () => (memDb ??= openDatabase(':memory:')));
   const imports = new WASIShim({ sandbox: { preopens: {}, env: {}, args: ['sandcache'], enableNetwork: false } }).getImportObject();
+  // The cache's clock: the WIT's `clock` import (milliseconds, s64).
+  imports['sandcache:cache/clock'] = { nowMs: clockImports(clock)['now-ms'] };
   if (clock) {
+    // WASI's wall clock too, for a guest that still reads it (a WIT without `clock`)
     imports['wasi:clocks/wall-clock'] = {
       now: () => {
         const ms = BigInt(clock());

@@ -430,7 +430,7 @@ function sqlImports(getMem, sql, gate) {
  * range is a host bug: thrown, it traps the guest (guest-fault).
  */
 export function clockImports(clock) {
-  return checkImports(CLOCK, {
+  const impl = {
     'now-ms': () => {
       const v = clock ? clock() : Date.now();
       if (typeof v !== 'bigint' && !Number.isInteger(v)) throw new GuestFault(`clock: ${String(v)} is not a whole number of milliseconds`);
@@ -438,7 +438,8 @@ export function clockImports(clock) {
       if (ms < S64_MIN || ms > S64_MAX) throw new GuestFault(`clock: ${ms} ms is outside the s64 range`);
       return ms;
     },
-  });
+  };
+  return CLOCK ? checkImports(CLOCK, impl) : impl;
 }
 
 function filesImports(getMem, files, gate) {

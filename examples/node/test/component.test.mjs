@@ -27,8 +27,11 @@ test('without cabi_realloc_adapter the component traps in _initialize (the adapt
   const outDir = tempDir(t, 'sandcache-component-plain-');
   const { component } = await buildComponent({ adapterRealloc: false });
   await transpileTo(component, outDir);
+  // Measured: "RuntimeError: table index is out of bounds" and "RuntimeError:
+  // memory access out of bounds" (Go's runtime state is not set up yet), or
+  // "RangeError: Maximum call stack size exceeded", depending on the build.
   await assert.rejects(openComponentCache(tempDir(t), { outDir }), (e) => {
     t.diagnostic(`${e?.name}: ${e?.message}`);
-    return e instanceof WebAssembly.RuntimeError;
+    return e instanceof WebAssembly.RuntimeError || e instanceof RangeError;
   });
 });
