@@ -17,13 +17,18 @@
 // memory.grow reports), so memory another party grows is memory Go will
 // later hand out again. The arena is therefore placed at a fixed high
 // address, ARENA_BASE (the first call grows memory up to it), far above any
-// heap this guest reaches; a Go heap that did reach it would overwrite the
-// adapter's state. That is a limit of this approach, see README
-// ("The component path").
+// heap this guest reaches. The component's memory is also capped at
+// ARENA_END_PAGES + the usual guest cap (memlimit.mjs): Go grows memory by
+// as many pages as its heap takes, on top of the current size, so once the
+// arena exists Go's heap can take at most the usual cap more, and can never
+// reach the arena (see README, "The component path").
 
-const ARENA_BASE = 1 << 30; // 1 GiB
-const ARENA_BYTES = 4 << 20; // the adapter takes 64 KiB of state and one stack page or so
+/** Where the adapter's arena starts (1 GiB) and its size (4 MiB). */
+export const ARENA_BASE = 1 << 30;
+export const ARENA_BYTES = 4 << 20; // the adapter takes 64 KiB of state and a stack
 const PAGE = 65536;
+/** The memory size, in pages, once the arena exists. */
+export const ARENA_END_PAGES = (ARENA_BASE + ARENA_BYTES) / PAGE;
 
 function uleb(n) {
   const out = [];

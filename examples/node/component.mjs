@@ -18,7 +18,8 @@ import { Files } from './files.mjs';
 import { DEFAULT_WASM, clockImports } from './sandcache.mjs';
 import { normalizeOptions } from './options.mjs';
 import { enums } from './generated/sandcache_abi.mjs';
-import { withAdapterRealloc } from './adapter-realloc.mjs';
+import { withAdapterRealloc, ARENA_END_PAGES } from './adapter-realloc.mjs';
+import { limitMemory, DEFAULT_MEMORY_PAGES } from './memlimit.mjs';
 
 const WIT = fileURLToPath(new URL('../../wit/sandcache.wit', import.meta.url));
 const KINDS = enums['storage-class'];
@@ -28,10 +29,11 @@ const KINDS = enums['storage-class'];
  * {component}. adapterRealloc: false leaves guest.wasm as it is, whose
  * component traps at start-up (adapter-realloc.mjs says why).
  */
-export async function buildComponent({ wasm = DEFAULT_WASM, witSource = fs.readFileSync(WIT, 'utf8'), adapterRealloc = true } = {}) {
+export async function buildComponent({ wasm = DEFAULT_WASM, witSource = fs.readFileSync(WIT, 'utf8'), adapterRealloc = true, memoryLimitPages = DEFAULT_MEMORY_PAGES } = {}) {
   const { componentEmbed, componentNew, preview1AdapterReactorPath } = await import('@bytecodealliance/jco');
   const core = fs.readFileSync(wasm);
-  const embedded = await componentEmbed({ binary: adapterRealloc ? withAdapterRealloc(core) : core, witSource, world: 'guest' });
+  const binary = adapterRealloc ? limitMemory(withAdapterRealloc(core), ARENA_END_PAGES + memoryLimitPages) : core;
+  const embedded = await componentEmbed({ binary, witSource, world: 'guest' });
   const adapter = fs.readFileSync(preview1AdapterReactorPath());
   const component = await componentNew(embedded, [['wasi_snapshot_preview1', adapter]]);
   return { component };
