@@ -36,19 +36,20 @@ func bytesOf(s string) []byte {
 	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
-// engineOptions converts the WIT options record.
-func engineOptions(o Options) (options.Options, *Error) {
-	if o.Backend >= BackendCount {
-		return options.Options{}, witError(capability.Errorf(capability.InvalidArgument, "cache backend %d is unknown", o.Backend))
+// engineOptions converts the WIT options record: what the caller gave,
+// resolved by the engine once the call's arguments are checked.
+func engineOptions(o Options) options.Given {
+	return options.Given{
+		Backend: options.Backend(o.Backend.Value), HasBackend: o.Backend.Some,
+		Namespace: o.Namespace, Path: o.Path,
+		TTLMillis: o.TTLMs.Value, HasTTL: o.TTLMs.Some,
+		MaxEntries: o.MaxEntries.Value, HasMax: o.MaxEntries.Some,
+		Dict: bytesOf(o.Dict),
 	}
-	return options.Options{Backend: options.Backend(o.Backend), Namespace: o.Namespace, Path: o.Path, TTLMillis: o.TTLMs, MaxEntries: o.MaxEntries}, nil
 }
 
 func (cacheExport) Get(key string, opts Options) (Lookup, *Error) {
-	o, e := engineOptions(opts)
-	if e != nil {
-		return Lookup{}, e
-	}
+	o := engineOptions(opts)
 	l, err := engine.Get(key, o)
 	if err != nil {
 		return Lookup{}, witError(err)
@@ -61,10 +62,7 @@ func (cacheExport) Get(key string, opts Options) (Lookup, *Error) {
 }
 
 func (cacheExport) Put(key, value string, opts Options) (PutOutcome, *Error) {
-	o, e := engineOptions(opts)
-	if e != nil {
-		return PutOutcome{}, e
-	}
+	o := engineOptions(opts)
 	out, err := engine.Put(key, bytesOf(value), o)
 	if err != nil {
 		return PutOutcome{}, witError(err)
@@ -73,10 +71,7 @@ func (cacheExport) Put(key, value string, opts Options) (PutOutcome, *Error) {
 }
 
 func (cacheExport) Delete(key string, opts Options) (bool, *Error) {
-	o, e := engineOptions(opts)
-	if e != nil {
-		return false, e
-	}
+	o := engineOptions(opts)
 	existed, err := engine.Delete(key, o)
 	if err != nil {
 		return false, witError(err)
@@ -85,10 +80,7 @@ func (cacheExport) Delete(key string, opts Options) (bool, *Error) {
 }
 
 func (cacheExport) Clear(opts Options) *Error {
-	o, e := engineOptions(opts)
-	if e != nil {
-		return e
-	}
+	o := engineOptions(opts)
 	if err := engine.Clear(o); err != nil {
 		return witError(err)
 	}
@@ -96,10 +88,7 @@ func (cacheExport) Clear(opts Options) *Error {
 }
 
 func (cacheExport) Stats(opts Options) (StoreStats, *Error) {
-	o, e := engineOptions(opts)
-	if e != nil {
-		return StoreStats{}, e
-	}
+	o := engineOptions(opts)
 	s, err := engine.Stats(o)
 	if err != nil {
 		return StoreStats{}, witError(err)
@@ -108,10 +97,7 @@ func (cacheExport) Stats(opts Options) (StoreStats, *Error) {
 }
 
 func (cacheExport) Purge(opts Options) (uint64, *Error) {
-	o, e := engineOptions(opts)
-	if e != nil {
-		return 0, e
-	}
+	o := engineOptions(opts)
 	n, err := engine.Purge(o)
 	if err != nil {
 		return 0, witError(err)
@@ -120,10 +106,7 @@ func (cacheExport) Purge(opts Options) (uint64, *Error) {
 }
 
 func (cacheExport) Keys(prefix string, opts Options) ([]string, *Error) {
-	o, e := engineOptions(opts)
-	if e != nil {
-		return nil, e
-	}
+	o := engineOptions(opts)
 	keys, err := engine.Keys(prefix, o)
 	if err != nil {
 		return nil, witError(err)
@@ -148,7 +131,13 @@ func (cacheExport) ParseOptions(dict string) (Options, *Error) {
 	if err != nil {
 		return Options{}, witError(invalidArg(err))
 	}
-	return Options{Backend: Backend(o.Backend), Namespace: o.Namespace, Path: o.Path, TTLMs: o.TTLMillis, MaxEntries: o.MaxEntries}, nil
+	return Options{
+		Backend:    Option[Backend]{Some: true, Value: Backend(o.Backend)},
+		Namespace:  o.Namespace,
+		Path:       o.Path,
+		TTLMs:      Option[uint64]{Some: true, Value: o.TTLMillis},
+		MaxEntries: Option[int64]{Some: true, Value: int64(o.MaxEntries)},
+	}, nil
 }
 
 func (cacheExport) ParseDuration(text string) (uint64, *Error) {

@@ -42,20 +42,30 @@ const (
 // BackendCount is the number of cases of Backend.
 const BackendCount = 3
 
-// Typed cache options. Every field is explicit: hosts fill the defaults
-// (sqlite, "default", "", 600000 ms, 256), or get them from `parse-options`.
+// Cache options as the caller gave them: the guest fills what is unset,
+// first from `dict`, then with the defaults (sqlite, "default", the
+// backend's path, 600000 ms, 256). Hosts pass what the user gave and
+// hold no default of their own.
 type Options struct {
-	// Backend is field backend.
-	Backend Backend
-	// Raw namespace; the guest sanitises it (SPEC section 2). Empty means "default".
+	// none: the dictionary's, else sqlite.
+	Backend Option[Backend]
+	// Raw namespace; the guest sanitises it (docs/SPEC.md §2). Empty:
+	// the dictionary's, else "default".
 	Namespace string
 	// Database file (sqlite) or root folder (fs), relative to the granted
-	// folder. Empty means the backend's default.
+	// folder. Empty: the dictionary's, else the backend's default.
 	Path string
-	// Time to live in milliseconds, fixed at put time; saturates at 2^63-1.
-	TTLMs uint64
-	// Maximum entries per namespace; clamped to 1..100000.
-	MaxEntries uint32
+	// Time to live in milliseconds, fixed at put time; saturates at
+	// 2^63-1. none: the dictionary's, else 600000.
+	TTLMs Option[uint64]
+	// Maximum entries per namespace, clamped by the guest to 1..100000.
+	// none: the dictionary's, else 256.
+	MaxEntries Option[int64]
+	// A Harn option dictionary (JSON text), "" for none. The guest
+	// parses it after checking the call's other arguments, so an
+	// argument error is reported before an error in the dictionary, as
+	// the original does; the fields above override what it sets.
+	Dict string
 }
 
 // What went wrong, for callers that branch on it.
@@ -287,7 +297,7 @@ func b2u(b bool) uint32 {
 }
 
 // area is a fixed return area: aligned to 8, at a stable address.
-type exportArea [6]uint64
+type exportArea [9]uint64
 type importArea [2]uint64
 
 func (a *exportArea) ptr() uint32   { return uint32(uintptr(unsafe.Pointer(a))) }
@@ -343,29 +353,46 @@ type CacheExports interface {
 	// max_tokens, temperature, top_p and further response-changing fields.
 	LLMKey(prompt string, system Option[string], request string) (string, *Error)
 	// Parses a Harn option dictionary (JSON) into typed options, with the
-	// original's exact error texts.
+	// original's exact error texts. Every field of the result is set (the
+	// dictionary's value or the default); `dict` is empty.
 	ParseOptions(dict string) (Options, *Error)
 	// Parses a duration ("1.5h", "500ms", "10") into whole seconds.
 	ParseDuration(text string) (uint64, *Error)
 }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#get
-func wasmexportCacheGet(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32) uint32 {
+func wasmexportCacheGet(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint64, p10 uint32, p11 uint64, p12 uint32, p13 uint32) uint32 {
 	begin()
 	s1, ok := takeString(p0, p1)
 	if !ok {
 		return exportFaultError(4, badPointer("argument key", p0, p1))
 	}
-	s2, ok := takeString(p3, p4)
-	if !ok {
-		return exportFaultError(4, badPointer("argument opts.namespace", p3, p4))
+	var o2 Option[Backend]
+	if p2 != 0 {
+		o2 = Option[Backend]{Some: true, Value: Backend(p3)}
 	}
-	s3, ok := takeString(p5, p6)
+	s3, ok := takeString(p4, p5)
 	if !ok {
-		return exportFaultError(4, badPointer("argument opts.path", p5, p6))
+		return exportFaultError(4, badPointer("argument opts.namespace", p4, p5))
 	}
-	r4 := Options{Backend: Backend(p2), Namespace: s2, Path: s3, TTLMs: p7, MaxEntries: p8}
-	v, e := cacheExports.Get(s1, r4)
+	s4, ok := takeString(p6, p7)
+	if !ok {
+		return exportFaultError(4, badPointer("argument opts.path", p6, p7))
+	}
+	var o5 Option[uint64]
+	if p8 != 0 {
+		o5 = Option[uint64]{Some: true, Value: p9}
+	}
+	var o6 Option[int64]
+	if p10 != 0 {
+		o6 = Option[int64]{Some: true, Value: int64(p11)}
+	}
+	s7, ok := takeString(p12, p13)
+	if !ok {
+		return exportFaultError(4, badPointer("argument opts.dict", p12, p13))
+	}
+	r8 := Options{Backend: o2, Namespace: s3, Path: s4, TTLMs: o5, MaxEntries: o6, Dict: s7}
+	v, e := cacheExports.Get(s1, r8)
 	ret := exportRet.bytes()
 	if e != nil {
 		ret[0] = 1
@@ -389,7 +416,7 @@ func wasmexportCacheGet(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p
 func wasmpostCacheGet(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#put
-func wasmexportCachePut(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint64, p10 uint32) uint32 {
+func wasmexportCachePut(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint32, p10 uint32, p11 uint64, p12 uint32, p13 uint64, p14 uint32, p15 uint32) uint32 {
 	begin()
 	s1, ok := takeString(p0, p1)
 	if !ok {
@@ -399,16 +426,32 @@ func wasmexportCachePut(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p
 	if !ok {
 		return exportFaultError(4, badPointer("argument value", p2, p3))
 	}
-	s3, ok := takeString(p5, p6)
-	if !ok {
-		return exportFaultError(4, badPointer("argument opts.namespace", p5, p6))
+	var o3 Option[Backend]
+	if p4 != 0 {
+		o3 = Option[Backend]{Some: true, Value: Backend(p5)}
 	}
-	s4, ok := takeString(p7, p8)
+	s4, ok := takeString(p6, p7)
 	if !ok {
-		return exportFaultError(4, badPointer("argument opts.path", p7, p8))
+		return exportFaultError(4, badPointer("argument opts.namespace", p6, p7))
 	}
-	r5 := Options{Backend: Backend(p4), Namespace: s3, Path: s4, TTLMs: p9, MaxEntries: p10}
-	v, e := cacheExports.Put(s1, s2, r5)
+	s5, ok := takeString(p8, p9)
+	if !ok {
+		return exportFaultError(4, badPointer("argument opts.path", p8, p9))
+	}
+	var o6 Option[uint64]
+	if p10 != 0 {
+		o6 = Option[uint64]{Some: true, Value: p11}
+	}
+	var o7 Option[int64]
+	if p12 != 0 {
+		o7 = Option[int64]{Some: true, Value: int64(p13)}
+	}
+	s8, ok := takeString(p14, p15)
+	if !ok {
+		return exportFaultError(4, badPointer("argument opts.dict", p14, p15))
+	}
+	r9 := Options{Backend: o3, Namespace: s4, Path: s5, TTLMs: o6, MaxEntries: o7, Dict: s8}
+	v, e := cacheExports.Put(s1, s2, r9)
 	ret := exportRet.bytes()
 	if e != nil {
 		ret[0] = 1
@@ -427,22 +470,38 @@ func wasmexportCachePut(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p
 func wasmpostCachePut(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#delete
-func wasmexportCacheDelete(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32) uint32 {
+func wasmexportCacheDelete(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint64, p10 uint32, p11 uint64, p12 uint32, p13 uint32) uint32 {
 	begin()
 	s1, ok := takeString(p0, p1)
 	if !ok {
 		return exportFaultError(4, badPointer("argument key", p0, p1))
 	}
-	s2, ok := takeString(p3, p4)
-	if !ok {
-		return exportFaultError(4, badPointer("argument opts.namespace", p3, p4))
+	var o2 Option[Backend]
+	if p2 != 0 {
+		o2 = Option[Backend]{Some: true, Value: Backend(p3)}
 	}
-	s3, ok := takeString(p5, p6)
+	s3, ok := takeString(p4, p5)
 	if !ok {
-		return exportFaultError(4, badPointer("argument opts.path", p5, p6))
+		return exportFaultError(4, badPointer("argument opts.namespace", p4, p5))
 	}
-	r4 := Options{Backend: Backend(p2), Namespace: s2, Path: s3, TTLMs: p7, MaxEntries: p8}
-	v, e := cacheExports.Delete(s1, r4)
+	s4, ok := takeString(p6, p7)
+	if !ok {
+		return exportFaultError(4, badPointer("argument opts.path", p6, p7))
+	}
+	var o5 Option[uint64]
+	if p8 != 0 {
+		o5 = Option[uint64]{Some: true, Value: p9}
+	}
+	var o6 Option[int64]
+	if p10 != 0 {
+		o6 = Option[int64]{Some: true, Value: int64(p11)}
+	}
+	s7, ok := takeString(p12, p13)
+	if !ok {
+		return exportFaultError(4, badPointer("argument opts.dict", p12, p13))
+	}
+	r8 := Options{Backend: o2, Namespace: s3, Path: s4, TTLMs: o5, MaxEntries: o6, Dict: s7}
+	v, e := cacheExports.Delete(s1, r8)
 	ret := exportRet.bytes()
 	if e != nil {
 		ret[0] = 1
@@ -460,18 +519,34 @@ func wasmexportCacheDelete(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32
 func wasmpostCacheDelete(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#clear
-func wasmexportCacheClear(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint64, p6 uint32) uint32 {
+func wasmexportCacheClear(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32, p9 uint64, p10 uint32, p11 uint32) uint32 {
 	begin()
-	s1, ok := takeString(p1, p2)
-	if !ok {
-		return exportFaultError(4, badPointer("argument opts.namespace", p1, p2))
+	var o1 Option[Backend]
+	if p0 != 0 {
+		o1 = Option[Backend]{Some: true, Value: Backend(p1)}
 	}
-	s2, ok := takeString(p3, p4)
+	s2, ok := takeString(p2, p3)
 	if !ok {
-		return exportFaultError(4, badPointer("argument opts.path", p3, p4))
+		return exportFaultError(4, badPointer("argument opts.namespace", p2, p3))
 	}
-	r3 := Options{Backend: Backend(p0), Namespace: s1, Path: s2, TTLMs: p5, MaxEntries: p6}
-	e := cacheExports.Clear(r3)
+	s3, ok := takeString(p4, p5)
+	if !ok {
+		return exportFaultError(4, badPointer("argument opts.path", p4, p5))
+	}
+	var o4 Option[uint64]
+	if p6 != 0 {
+		o4 = Option[uint64]{Some: true, Value: p7}
+	}
+	var o5 Option[int64]
+	if p8 != 0 {
+		o5 = Option[int64]{Some: true, Value: int64(p9)}
+	}
+	s6, ok := takeString(p10, p11)
+	if !ok {
+		return exportFaultError(4, badPointer("argument opts.dict", p10, p11))
+	}
+	r7 := Options{Backend: o1, Namespace: s2, Path: s3, TTLMs: o4, MaxEntries: o5, Dict: s6}
+	e := cacheExports.Clear(r7)
 	ret := exportRet.bytes()
 	if e != nil {
 		ret[0] = 1
@@ -487,18 +562,34 @@ func wasmexportCacheClear(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32,
 func wasmpostCacheClear(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#stats
-func wasmexportCacheStats(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint64, p6 uint32) uint32 {
+func wasmexportCacheStats(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32, p9 uint64, p10 uint32, p11 uint32) uint32 {
 	begin()
-	s1, ok := takeString(p1, p2)
-	if !ok {
-		return exportFaultError(8, badPointer("argument opts.namespace", p1, p2))
+	var o1 Option[Backend]
+	if p0 != 0 {
+		o1 = Option[Backend]{Some: true, Value: Backend(p1)}
 	}
-	s2, ok := takeString(p3, p4)
+	s2, ok := takeString(p2, p3)
 	if !ok {
-		return exportFaultError(8, badPointer("argument opts.path", p3, p4))
+		return exportFaultError(8, badPointer("argument opts.namespace", p2, p3))
 	}
-	r3 := Options{Backend: Backend(p0), Namespace: s1, Path: s2, TTLMs: p5, MaxEntries: p6}
-	v, e := cacheExports.Stats(r3)
+	s3, ok := takeString(p4, p5)
+	if !ok {
+		return exportFaultError(8, badPointer("argument opts.path", p4, p5))
+	}
+	var o4 Option[uint64]
+	if p6 != 0 {
+		o4 = Option[uint64]{Some: true, Value: p7}
+	}
+	var o5 Option[int64]
+	if p8 != 0 {
+		o5 = Option[int64]{Some: true, Value: int64(p9)}
+	}
+	s6, ok := takeString(p10, p11)
+	if !ok {
+		return exportFaultError(8, badPointer("argument opts.dict", p10, p11))
+	}
+	r7 := Options{Backend: o1, Namespace: s2, Path: s3, TTLMs: o4, MaxEntries: o5, Dict: s6}
+	v, e := cacheExports.Stats(r7)
 	ret := exportRet.bytes()
 	if e != nil {
 		ret[0] = 1
@@ -517,18 +608,34 @@ func wasmexportCacheStats(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32,
 func wasmpostCacheStats(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#purge
-func wasmexportCachePurge(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint64, p6 uint32) uint32 {
+func wasmexportCachePurge(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32, p9 uint64, p10 uint32, p11 uint32) uint32 {
 	begin()
-	s1, ok := takeString(p1, p2)
-	if !ok {
-		return exportFaultError(8, badPointer("argument opts.namespace", p1, p2))
+	var o1 Option[Backend]
+	if p0 != 0 {
+		o1 = Option[Backend]{Some: true, Value: Backend(p1)}
 	}
-	s2, ok := takeString(p3, p4)
+	s2, ok := takeString(p2, p3)
 	if !ok {
-		return exportFaultError(8, badPointer("argument opts.path", p3, p4))
+		return exportFaultError(8, badPointer("argument opts.namespace", p2, p3))
 	}
-	r3 := Options{Backend: Backend(p0), Namespace: s1, Path: s2, TTLMs: p5, MaxEntries: p6}
-	v, e := cacheExports.Purge(r3)
+	s3, ok := takeString(p4, p5)
+	if !ok {
+		return exportFaultError(8, badPointer("argument opts.path", p4, p5))
+	}
+	var o4 Option[uint64]
+	if p6 != 0 {
+		o4 = Option[uint64]{Some: true, Value: p7}
+	}
+	var o5 Option[int64]
+	if p8 != 0 {
+		o5 = Option[int64]{Some: true, Value: int64(p9)}
+	}
+	s6, ok := takeString(p10, p11)
+	if !ok {
+		return exportFaultError(8, badPointer("argument opts.dict", p10, p11))
+	}
+	r7 := Options{Backend: o1, Namespace: s2, Path: s3, TTLMs: o4, MaxEntries: o5, Dict: s6}
+	v, e := cacheExports.Purge(r7)
 	ret := exportRet.bytes()
 	if e != nil {
 		ret[0] = 1
@@ -546,22 +653,38 @@ func wasmexportCachePurge(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32,
 func wasmpostCachePurge(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#keys
-func wasmexportCacheKeys(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32) uint32 {
+func wasmexportCacheKeys(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint64, p10 uint32, p11 uint64, p12 uint32, p13 uint32) uint32 {
 	begin()
 	s1, ok := takeString(p0, p1)
 	if !ok {
 		return exportFaultError(4, badPointer("argument prefix", p0, p1))
 	}
-	s2, ok := takeString(p3, p4)
-	if !ok {
-		return exportFaultError(4, badPointer("argument opts.namespace", p3, p4))
+	var o2 Option[Backend]
+	if p2 != 0 {
+		o2 = Option[Backend]{Some: true, Value: Backend(p3)}
 	}
-	s3, ok := takeString(p5, p6)
+	s3, ok := takeString(p4, p5)
 	if !ok {
-		return exportFaultError(4, badPointer("argument opts.path", p5, p6))
+		return exportFaultError(4, badPointer("argument opts.namespace", p4, p5))
 	}
-	r4 := Options{Backend: Backend(p2), Namespace: s2, Path: s3, TTLMs: p7, MaxEntries: p8}
-	v, e := cacheExports.Keys(s1, r4)
+	s4, ok := takeString(p6, p7)
+	if !ok {
+		return exportFaultError(4, badPointer("argument opts.path", p6, p7))
+	}
+	var o5 Option[uint64]
+	if p8 != 0 {
+		o5 = Option[uint64]{Some: true, Value: p9}
+	}
+	var o6 Option[int64]
+	if p10 != 0 {
+		o6 = Option[int64]{Some: true, Value: int64(p11)}
+	}
+	s7, ok := takeString(p12, p13)
+	if !ok {
+		return exportFaultError(4, badPointer("argument opts.dict", p12, p13))
+	}
+	r8 := Options{Backend: o2, Namespace: s3, Path: s4, TTLMs: o5, MaxEntries: o6, Dict: s7}
+	v, e := cacheExports.Keys(s1, r8)
 	ret := exportRet.bytes()
 	if e != nil {
 		ret[0] = 1
@@ -570,13 +693,13 @@ func wasmexportCacheKeys(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, 
 		binary.LittleEndian.PutUint32(ret[4+4:], strAddr((*e).Message))
 		binary.LittleEndian.PutUint32(ret[4+4+4:], uint32(len((*e).Message)))
 	} else {
-		arr5 := newArray(len(v) * 8)
-		for i6, e7 := range v {
-			binary.LittleEndian.PutUint32(arr5[i6*8:], strAddr(e7))
-			binary.LittleEndian.PutUint32(arr5[i6*8+4:], uint32(len(e7)))
+		arr9 := newArray(len(v) * 8)
+		for i10, e11 := range v {
+			binary.LittleEndian.PutUint32(arr9[i10*8:], strAddr(e11))
+			binary.LittleEndian.PutUint32(arr9[i10*8+4:], uint32(len(e11)))
 		}
-		keep = append(keep, arr5, v)
-		binary.LittleEndian.PutUint32(ret[4:], addr(arr5))
+		keep = append(keep, arr9, v)
+		binary.LittleEndian.PutUint32(ret[4:], addr(arr9))
 		binary.LittleEndian.PutUint32(ret[4+4:], uint32(len(v)))
 	}
 	return done()
@@ -639,15 +762,27 @@ func wasmexportCacheParseOptions(p0 uint32, p1 uint32) uint32 {
 		binary.LittleEndian.PutUint32(ret[8+4:], strAddr((*e).Message))
 		binary.LittleEndian.PutUint32(ret[8+4+4:], uint32(len((*e).Message)))
 	} else {
-		ret[8+0] = uint8(v.Backend)
+		if v.Backend.Some {
+			ret[8+0] = 1
+			ret[8+0+1] = uint8(v.Backend.Value)
+		}
 		keep = append(keep, v.Namespace)
 		binary.LittleEndian.PutUint32(ret[8+4:], strAddr(v.Namespace))
 		binary.LittleEndian.PutUint32(ret[8+4+4:], uint32(len(v.Namespace)))
 		keep = append(keep, v.Path)
 		binary.LittleEndian.PutUint32(ret[8+12:], strAddr(v.Path))
 		binary.LittleEndian.PutUint32(ret[8+12+4:], uint32(len(v.Path)))
-		binary.LittleEndian.PutUint64(ret[8+24:], uint64(v.TTLMs))
-		binary.LittleEndian.PutUint32(ret[8+32:], uint32(v.MaxEntries))
+		if v.TTLMs.Some {
+			ret[8+24] = 1
+			binary.LittleEndian.PutUint64(ret[8+24+8:], uint64(v.TTLMs.Value))
+		}
+		if v.MaxEntries.Some {
+			ret[8+40] = 1
+			binary.LittleEndian.PutUint64(ret[8+40+8:], uint64(v.MaxEntries.Value))
+		}
+		keep = append(keep, v.Dict)
+		binary.LittleEndian.PutUint32(ret[8+56:], strAddr(v.Dict))
+		binary.LittleEndian.PutUint32(ret[8+56+4:], uint32(len(v.Dict)))
 	}
 	return done()
 }
@@ -1158,4 +1293,17 @@ func (FilesImport) RemoveDir(path string) (bool, *Error) {
 		return *new(bool), &r4
 	}
 	return ret[4] != 0, nil
+}
+
+// ClockImport calls imported interface sandcache:cache/clock@0.1.0; the zero value is ready.
+type ClockImport struct{}
+
+//go:wasmimport sandcache:cache/clock@0.1.0 now-ms
+func wasmimportClockNowMs() uint64
+
+// Milliseconds since the Unix epoch. Any s64 is valid: a host with a
+// fixed clock may give times far outside the wall clock's range.
+func (ClockImport) NowMs() int64 {
+	v := wasmimportClockNowMs()
+	return int64(v)
 }

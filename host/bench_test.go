@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/sandcache/sandcache/host"
-	"github.com/sandcache/sandcache/host/hostbench"
+	"github.com/sandcache/sandcache/internal/hostbench"
 )
 
 // The benchmarks run every operation through the sandbox (guest.wasm under

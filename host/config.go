@@ -4,10 +4,10 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/sandcache/sandcache/host/internal/sqlcap"
+	"github.com/sandcache/sandcache/internal/sqlcap"
 )
 
-// Config configures a Runtime. It is immutable: each With method returns a
+// Config configures a Sandbox (Open). It is immutable: each With method returns a
 // copy. The zero value is not valid; start from NewConfig.
 type Config struct {
 	compileCacheDir string
@@ -59,7 +59,8 @@ func (c Config) WithMaxKeyBytes(n int) Config { c.maxKeyBytes = n; return c }
 // WithMaxValueBytes sets the largest value (JSON text), in bytes, a Sandbox accepts.
 func (c Config) WithMaxValueBytes(n int) Config { c.maxValueBytes = n; return c }
 
-// WithClock replaces the guest's wall clock (for tests: TTLs expire when the
+// WithClock replaces the time the guest's clock import reads, in
+// milliseconds since the Unix epoch (for tests: TTLs expire when the
 // clock says so, without sleeping). nil means the real clock.
 func (c Config) WithClock(now func() time.Time) Config { c.clock = now; return c }
 

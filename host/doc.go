@@ -1,10 +1,11 @@
 // Package host runs sandcache's guest module (guest.wasm, embedded) under
 // wazero and lends it exactly two capabilities, `sql` and `files`, confined
-// to one granted folder. It holds no cache rule: options, TTL, LRU, formats
-// and keys all live in the guest.
+// to one granted folder, and its clock. It holds no cache rule: options and
+// their defaults, TTL, LRU, formats and keys all live in the guest. The
+// canonical-ABI glue is generated from wit/ (package internal/witabi).
 //
-// A Runtime compiles the guest once per process (with an optional on-disk
-// compilation cache). A Sandbox grants one folder and keeps a lazily grown
+// The guest is compiled once per process for each compilation-cache folder
+// and memory limit (Open shares the compiled module). A Sandbox grants one folder and keeps a lazily grown
 // pool of guest instances, about GOMAXPROCS of them, each running one call at
 // a time. A trap, a guest exit (out of memory) or a cancelled context fails
 // only the call it happened in; the instance is then discarded and replaced.

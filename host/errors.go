@@ -26,7 +26,7 @@ var (
 	// import called from cabi_realloc or cabi_post_*, an export with
 	// another signature); the instance was replaced.
 	ErrGuestFault = errors.New("guest fault")
-	// ErrClosed: the Sandbox or Runtime is closed, or Close interrupted the
+	// ErrClosed: the Sandbox is closed, or Close interrupted the
 	// call (it was still running 500 ms after Close began).
 	ErrClosed = errors.New("closed")
 )

@@ -13,11 +13,11 @@ import (
 	"github.com/sandcache/sandcache/guest/jsonv"
 	"github.com/sandcache/sandcache/guest/options"
 	"github.com/sandcache/sandcache/guest/record"
-	"github.com/sandcache/sandcache/host/internal/filecap"
+	"github.com/sandcache/sandcache/internal/filecap"
 )
 
 // BenchmarkFSPutScale measures an fs put into a namespace that holds 10
-// and 10 000 entries (SPEC section 6: the two must cost about the same),
+// and 10 000 entries (docs/SPEC.md §6: the two must cost about the same),
 // through the sandbox and natively, with and without eviction:
 //
 //   - replace: max_entries 100000, each put replaces one of the existing
@@ -125,7 +125,7 @@ func fsPutter(b *testing.B, side, dir string, max uint32) func(key string) error
 		}
 		b.Cleanup(func() { sb.Close() })
 		o := DefaultOptions()
-		o.Backend, o.Namespace, o.MaxEntries, o.TTLMillis = FS, "bench", max, 3_600_000
+		o.Backend, o.Namespace, o.MaxEntries, o.TTLMillis = FS, "bench", int64(max), 3_600_000
 		return func(key string) error {
 			_, err := sb.Put(ctx, key, fsBenchValue, o)
 			return err
@@ -166,7 +166,7 @@ func BenchmarkFSPutScaleParallel(b *testing.B) {
 			}
 			defer sb.Close()
 			o := DefaultOptions()
-			o.Backend, o.Namespace, o.MaxEntries, o.TTLMillis = FS, "bench", uint32(n), 3_600_000
+			o.Backend, o.Namespace, o.MaxEntries, o.TTLMillis = FS, "bench", int64(n), 3_600_000
 			var next atomic.Int64
 			put := func() {
 				if _, err := sb.Put(ctx, fmt.Sprintf("new-%d", next.Add(1)), fsBenchValue, o); err != nil {

@@ -88,11 +88,8 @@ func newEngine(ctx context.Context, rt wazero.Runtime, guest []byte) (*engine, e
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
 		return nil, fmt.Errorf("sandcache: wasi: %w", err)
 	}
-	if err := instantiateSQL(ctx, rt); err != nil {
-		return nil, fmt.Errorf("sandcache: sql capability: %w", err)
-	}
-	if err := instantiateFiles(ctx, rt); err != nil {
-		return nil, fmt.Errorf("sandcache: files capability: %w", err)
+	if err := instantiateCapabilities(ctx, rt); err != nil {
+		return nil, fmt.Errorf("sandcache: capabilities: %w", err)
 	}
 	if err := instantiateInterrupt(ctx, rt); err != nil {
 		return nil, fmt.Errorf("sandcache: interrupt check: %w", err)
@@ -109,10 +106,6 @@ func hostFunc(b wazero.HostModuleBuilder, name string, fn api.GoModuleFunc, para
 	b.NewFunctionBuilder().WithGoModuleFunction(fn, params, results).Export(name)
 }
 
-var (
-	i32 = api.ValueTypeI32
-	i64 = api.ValueTypeI64
-	f64 = api.ValueTypeF64
-)
+var i32 = api.ValueTypeI32
 
 func types(t ...api.ValueType) []api.ValueType { return t }

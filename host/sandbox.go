@@ -9,9 +9,11 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
-	"github.com/sandcache/sandcache/host/internal/filecap"
-	"github.com/sandcache/sandcache/host/internal/sqlcap"
+	"github.com/sandcache/sandcache/host/internal/witabi"
+	"github.com/sandcache/sandcache/internal/filecap"
+	"github.com/sandcache/sandcache/internal/sqlcap"
 	"github.com/sandcache/sandcache/internal/testhooks"
 )
 
@@ -85,16 +87,15 @@ func (sb *Sandbox) Close() error {
 		sb.pool.close()
 		sb.files.Close()
 		sb.grant.Close()
-		testHooks.Delete(sb)
+		testhooks.SetCapabilities(sb, testhooks.Capabilities{})
 	})
 	return nil
 }
 
-// invoke runs one export on a pooled instance: params builds the core
-// arguments (lowering strings into the guest), read lifts the result at ret.
-func (sb *Sandbox) invoke(ctx context.Context, op string, e export,
-	params func(ctx context.Context, in *instance) ([]uint64, error),
-	read func(in *instance, ret uint32) error) error {
+// invoke runs one export on a pooled instance through the generated glue:
+// call returns the guest's error (an error value: the instance stays) and
+// the glue's error (a trap, a broken ABI: the instance is replaced).
+func (sb *Sandbox) invoke(ctx context.Context, op string, call func(ctx context.Context, x *witabi.CacheExports) (*witabi.Error, error)) error {
 	if err := ctx.Err(); err != nil { // else the pool's select runs it or not, at random
 		return newError(op, ErrGuestFault, "call interrupted: "+err.Error(), err)
 	}
@@ -122,28 +123,14 @@ func (sb *Sandbox) invoke(ctx context.Context, op string, e export,
 	in.sql.SetContext(ctx)
 	defer in.sql.SetContext(context.Background())
 	cctx := context.WithValue(ctx, instanceKey{}, in)
-	p, err := params(cctx, in)
+	gerr, err := call(cctx, in.x)
 	if err != nil {
-		return in.fault(cctx, op, err)
-	}
-	ret, err := in.call(cctx, e, p)
-	if err != nil {
-		return in.fault(cctx, op, err)
-	}
-	if err := read(in, ret); err != nil {
-		if _, ok := err.(*Error); ok {
-			if perr := in.post(cctx, e, ret); perr != nil {
-				return in.fault(cctx, op, perr)
-			}
-			broken = false
-			return err
-		}
-		return in.fault(cctx, op, err)
-	}
-	if err := in.post(cctx, e, ret); err != nil {
 		return in.fault(cctx, op, err)
 	}
 	broken = false
+	if gerr != nil {
+		return guestError(op, uint8(gerr.Code), gerr.Message)
+	}
 	return nil
 }
 
@@ -158,21 +145,13 @@ func (sb *Sandbox) checkKey(op, key string) error {
 	return nil
 }
 
-// optionParams lowers an options record: backend, namespace, path, ttl, max.
-func optionParams(dst []uint64, o Options, ns, path []uint64) []uint64 {
-	return append(dst, uint64(o.Backend), ns[0], ns[1], path[0], path[1], o.TTLMillis, uint64(o.MaxEntries))
-}
-
-// keyOp runs an export whose arguments are (string..., options).
-func (sb *Sandbox) keyOp(ctx context.Context, op string, e export, o Options, strs []string, read func(in *instance, ret uint32) error) error {
-	return sb.invoke(ctx, op, e, func(ctx context.Context, in *instance) ([]uint64, error) {
-		sp, err := in.lower(ctx, make([]uint64, 0, 12), append(strs, o.Namespace, o.Path)...)
-		if err != nil {
-			return nil, err
-		}
-		n := len(strs) * 2
-		return optionParams(sp[:n:n], o, sp[n:n+2], sp[n+2:n+4]), nil
-	}, read)
+// ownedBytes views a string the glue has just copied out of the guest (and
+// that nothing else holds) as a byte slice, without a second copy.
+func ownedBytes(s string) []byte {
+	if s == "" {
+		return []byte{}
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 // Get looks key up; a hit refreshes its LRU position.
@@ -182,27 +161,18 @@ func (sb *Sandbox) Get(ctx context.Context, key string, o Options) (Lookup, erro
 		return Lookup{}, err
 	}
 	var l Lookup
-	err := sb.keyOp(ctx, op, expGet, o, []string{key}, func(in *instance, ret uint32) error {
-		if gerr, err := in.resultErr(op, ret, 4); gerr != nil || err != nil {
-			return firstErr(gerr, err)
+	err := sb.invoke(ctx, op, func(ctx context.Context, x *witabi.CacheExports) (*witabi.Error, error) {
+		v, gerr, err := x.Get(ctx, key, o.abi())
+		if v.Value.Some {
+			l = Lookup{Value: ownedBytes(v.Value.Value), Hit: true}
 		}
-		hit, err := in.flag(ret + 4)
-		if err != nil {
-			return err
-		}
-		if hit {
-			if l.Value, err = in.bytesAt(ret + 8); err != nil {
-				return err
-			}
-			if !utf8.Valid(l.Value) {
-				return errUTF8
-			}
-			l.Hit = true
-		}
-		l.Expired, err = in.flag(ret + 16)
-		return err
+		l.Expired = v.Expired
+		return gerr, err
 	})
-	return l, err
+	if err != nil {
+		return Lookup{}, err
+	}
+	return l, nil
 }
 
 // Put stores value (JSON text) under key, then evicts.
@@ -215,18 +185,16 @@ func (sb *Sandbox) Put(ctx context.Context, key string, value []byte, o Options)
 		return PutOutcome{}, newError(op, ErrInvalidArgument, fmt.Sprintf("value is %d bytes; the limit is %d", len(value), sb.maxValue), nil)
 	}
 	var out PutOutcome
-	err := sb.keyOp(ctx, op, expPut, o, []string{key, string(value)}, func(in *instance, ret uint32) error {
-		if gerr, err := in.resultErr(op, ret, 4); gerr != nil || err != nil {
-			return firstErr(gerr, err)
-		}
-		var err error
-		if out.Expired, err = in.u32(ret + 4); err != nil {
-			return err
-		}
-		out.Evicted, err = in.u32(ret + 8)
-		return err
+	err := sb.invoke(ctx, op, func(ctx context.Context, x *witabi.CacheExports) (*witabi.Error, error) {
+		// The glue copies value into the guest before returning: a view.
+		v, gerr, err := x.Put(ctx, key, unsafe.String(unsafe.SliceData(value), len(value)), o.abi())
+		out = PutOutcome{Expired: v.Expired, Evicted: v.Evicted}
+		return gerr, err
 	})
-	return out, err
+	if err != nil {
+		return PutOutcome{}, err
+	}
+	return out, nil
 }
 
 // Delete removes key and reports whether a live entry existed.
@@ -236,46 +204,45 @@ func (sb *Sandbox) Delete(ctx context.Context, key string, o Options) (bool, err
 		return false, err
 	}
 	var existed bool
-	err := sb.keyOp(ctx, op, expDelete, o, []string{key}, func(in *instance, ret uint32) error {
-		return in.boolResult(op, ret, &existed)
+	err := sb.invoke(ctx, op, func(ctx context.Context, x *witabi.CacheExports) (gerr *witabi.Error, err error) {
+		existed, gerr, err = x.Delete(ctx, key, o.abi())
+		return gerr, err
 	})
-	return existed, err
+	return existed && err == nil, err
 }
 
 // Clear removes every entry of the namespace.
 func (sb *Sandbox) Clear(ctx context.Context, o Options) error {
-	const op = "clear"
-	return sb.keyOp(ctx, op, expClear, o, nil, func(in *instance, ret uint32) error {
-		return firstErr(in.resultErr(op, ret, 4))
+	return sb.invoke(ctx, "clear", func(ctx context.Context, x *witabi.CacheExports) (*witabi.Error, error) {
+		return x.Clear(ctx, o.abi())
 	})
 }
 
 // Stats counts the namespace's entries.
 func (sb *Sandbox) Stats(ctx context.Context, o Options) (StoreStats, error) {
-	const op = "stats"
 	var s StoreStats
-	err := sb.keyOp(ctx, op, expStats, o, nil, func(in *instance, ret uint32) error {
-		if gerr, err := in.resultErr(op, ret, 8); gerr != nil || err != nil {
-			return firstErr(gerr, err)
-		}
-		var err error
-		if s.Entries, err = in.u64(ret + 8); err != nil {
-			return err
-		}
-		s.Expired, err = in.u64(ret + 16)
-		return err
+	err := sb.invoke(ctx, "stats", func(ctx context.Context, x *witabi.CacheExports) (*witabi.Error, error) {
+		v, gerr, err := x.Stats(ctx, o.abi())
+		s = StoreStats{Entries: v.Entries, Expired: v.Expired}
+		return gerr, err
 	})
-	return s, err
+	if err != nil {
+		return StoreStats{}, err
+	}
+	return s, nil
 }
 
 // Purge removes expired entries of every namespace of the store.
 func (sb *Sandbox) Purge(ctx context.Context, o Options) (uint64, error) {
-	const op = "purge"
 	var n uint64
-	err := sb.keyOp(ctx, op, expPurge, o, nil, func(in *instance, ret uint32) error {
-		return in.u64Result(op, ret, &n)
+	err := sb.invoke(ctx, "purge", func(ctx context.Context, x *witabi.CacheExports) (gerr *witabi.Error, err error) {
+		n, gerr, err = x.Purge(ctx, o.abi())
+		return gerr, err
 	})
-	return n, err
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // Keys lists the live keys of the namespace that start with prefix, sorted.
@@ -285,40 +252,17 @@ func (sb *Sandbox) Keys(ctx context.Context, prefix string, o Options) ([]string
 		return nil, err
 	}
 	var keys []string
-	err := sb.keyOp(ctx, op, expKeys, o, []string{prefix}, func(in *instance, ret uint32) error {
-		if gerr, err := in.resultErr(op, ret, 4); gerr != nil || err != nil {
-			return firstErr(gerr, err)
-		}
-		arr, err := in.u32(ret + 4)
-		if err != nil {
-			return err
-		}
-		n, err := in.u32(ret + 8)
-		if err != nil {
-			return err
-		}
-		// The array must lie in the guest's memory before anything is
-		// allocated for it: a guest may claim 2^32-1 elements.
-		if uint64(arr)+8*uint64(n) > uint64(in.mem.Size()) {
-			return errRange
-		}
-		keys = make([]string, n)
-		total := uint64(0)
-		for i := range keys {
-			if keys[i], err = in.stringAt(arr + 8*uint32(i)); err != nil {
-				return err
-			}
-			// Elements may alias one buffer: bound what is copied, too.
-			if total += uint64(len(keys[i])); total > uint64(in.mem.Size()) {
-				return fmt.Errorf("guest result: keys total more bytes than the guest's memory")
-			}
-		}
-		return nil
+	err := sb.invoke(ctx, op, func(ctx context.Context, x *witabi.CacheExports) (gerr *witabi.Error, err error) {
+		keys, gerr, err = x.Keys(ctx, prefix, o.abi())
+		return gerr, err
 	})
-	return keys, err
+	if err != nil {
+		return nil, err
+	}
+	return keys, nil
 }
 
-// LLMKey returns the canonical LLM cache key "sha256:<hex>" (SPEC section 7).
+// LLMKey returns the canonical LLM cache key "sha256:<hex>" (docs/SPEC.md §7).
 // prompt and system are JSON (system nil when absent); request is a JSON
 // object of provider, model, max_tokens, temperature, top_p and further
 // response-changing fields, or nil.
@@ -331,97 +275,41 @@ func (sb *Sandbox) LLMKey(ctx context.Context, prompt, system, request []byte) (
 		request = []byte("null")
 	}
 	var key string
-	err := sb.invoke(ctx, op, expLLMKey, func(ctx context.Context, in *instance) ([]uint64, error) {
-		sp, err := in.lower(ctx, make([]uint64, 0, 6), string(prompt), string(system), string(request))
-		if err != nil {
-			return nil, err
-		}
-		tag := uint64(0)
-		if system != nil {
-			tag = 1
-		}
-		return []uint64{sp[0], sp[1], tag, sp[2], sp[3], sp[4], sp[5]}, nil
-	}, func(in *instance, ret uint32) error {
-		return in.stringResult(op, ret, &key)
+	err := sb.invoke(ctx, op, func(ctx context.Context, x *witabi.CacheExports) (gerr *witabi.Error, err error) {
+		key, gerr, err = x.LLMKey(ctx, string(prompt), witabi.Option[string]{Some: system != nil, Value: string(system)}, string(request))
+		return gerr, err
 	})
-	return key, err
+	if err != nil {
+		return "", err
+	}
+	return key, nil
 }
 
 // ParseOptions parses a Harn option dictionary (JSON text) into Options,
-// with the original's error texts (SPEC section 2.1).
+// with the original's error texts (docs/SPEC.md §2.1).
 func (sb *Sandbox) ParseOptions(ctx context.Context, dict []byte) (Options, error) {
-	const op = "parse-options"
 	var o Options
-	err := sb.invoke(ctx, op, expParseOptions, func(ctx context.Context, in *instance) ([]uint64, error) {
-		return in.lower(ctx, make([]uint64, 0, 2), string(dict))
-	}, func(in *instance, ret uint32) error {
-		if gerr, err := in.resultErr(op, ret, 8); gerr != nil || err != nil {
-			return firstErr(gerr, err)
-		}
-		b, err := in.discriminant(ret+8, uint8(Mem)+1)
-		if err != nil {
-			return err
-		}
-		o.Backend = Backend(b)
-		if o.Namespace, err = in.stringAt(ret + 12); err != nil {
-			return err
-		}
-		if o.Path, err = in.stringAt(ret + 20); err != nil {
-			return err
-		}
-		if o.TTLMillis, err = in.u64(ret + 32); err != nil {
-			return err
-		}
-		o.MaxEntries, err = in.u32(ret + 40)
-		return err
+	err := sb.invoke(ctx, "parse-options", func(ctx context.Context, x *witabi.CacheExports) (*witabi.Error, error) {
+		v, gerr, err := x.ParseOptions(ctx, string(dict))
+		o = liftOptions(v)
+		return gerr, err
 	})
-	return o, err
+	if err != nil {
+		return Options{}, err
+	}
+	return o, nil
 }
 
 // ParseDuration parses a duration ("1.5h", "500ms", "10") into whole
-// seconds (SPEC section 3).
+// seconds (docs/SPEC.md §3).
 func (sb *Sandbox) ParseDuration(ctx context.Context, text string) (uint64, error) {
-	const op = "parse-duration"
 	var secs uint64
-	err := sb.invoke(ctx, op, expParseDuration, func(ctx context.Context, in *instance) ([]uint64, error) {
-		return in.lower(ctx, make([]uint64, 0, 2), text)
-	}, func(in *instance, ret uint32) error {
-		return in.u64Result(op, ret, &secs)
+	err := sb.invoke(ctx, "parse-duration", func(ctx context.Context, x *witabi.CacheExports) (gerr *witabi.Error, err error) {
+		secs, gerr, err = x.ParseDuration(ctx, text)
+		return gerr, err
 	})
-	return secs, err
-}
-
-// firstErr returns the guest's error, else the read error.
-func firstErr(gerr, err error) error {
-	if gerr != nil {
-		return gerr
+	if err != nil {
+		return 0, err
 	}
-	return err
-}
-
-func (in *instance) boolResult(op string, ret uint32, dst *bool) error {
-	if gerr, err := in.resultErr(op, ret, 4); gerr != nil || err != nil {
-		return firstErr(gerr, err)
-	}
-	var err error
-	*dst, err = in.flag(ret + 4)
-	return err
-}
-
-func (in *instance) u64Result(op string, ret uint32, dst *uint64) error {
-	if gerr, err := in.resultErr(op, ret, 8); gerr != nil || err != nil {
-		return firstErr(gerr, err)
-	}
-	var err error
-	*dst, err = in.u64(ret + 8)
-	return err
-}
-
-func (in *instance) stringResult(op string, ret uint32, dst *string) error {
-	if gerr, err := in.resultErr(op, ret, 4); gerr != nil || err != nil {
-		return firstErr(gerr, err)
-	}
-	var err error
-	*dst, err = in.stringAt(ret + 4)
-	return err
+	return secs, nil
 }

@@ -141,8 +141,8 @@ func (c *Cache) Keys(ctx context.Context, prefix string, opts ...Option) ([]stri
 	return c.sb.Keys(ctx, prefix, h)
 }
 
-// ParseOptions parses a Harn option dictionary (JSON text, SPEC section
-// 2.1) into Options, with the original's exact error texts.
+// ParseOptions parses a Harn option dictionary (JSON text, docs/SPEC.md
+// §2.1) into Options, with the original's exact error texts.
 func (c *Cache) ParseOptions(ctx context.Context, dict []byte) (Options, error) {
 	h, err := c.sb.ParseOptions(ctx, dict)
 	if err != nil {

@@ -3,6 +3,7 @@ package sdk_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -282,5 +283,63 @@ func TestLLMKey(t *testing.T) {
 	nullTools, _ := c.LLMKey(ctx, sdk.LLMRequest{Prompt: "hello", Extra: map[string]any{"tools": nil}})
 	if nullTools != "sha256:8922b2d3bf6f734b2915ae3765d7e8310fb0e554952c57c7c183fdacc057e315" {
 		t.Fatalf("a null extra field changed the key: %s", nullTools)
+	}
+}
+
+// TestArgumentsBeforeOptions: as in the original, an error in a call's
+// arguments is reported before an error in its option dictionary; the
+// dictionary's own error once the arguments are good; and the options left
+// unset take the guest's defaults (600 s, 256 entries).
+func TestArgumentsBeforeOptions(t *testing.T) {
+	c, clk := newCache(t)
+	ctx := context.Background()
+	bad := sdk.WithOptionDict([]byte(`{"ttl":"soon","backend":"redis"}`))
+	err := c.Put(ctx, "", []byte(`1`), bad)
+	if !errors.Is(err, sdk.ErrInvalidArgument) || !strings.Contains(err.Error(), "argument 1 must be a non-empty string") {
+		t.Fatalf("put with an empty key and a bad dictionary: %v", err)
+	}
+	if _, _, err := c.Get(ctx, "", bad); err == nil || !strings.Contains(err.Error(), "argument 1 must be a non-empty string") {
+		t.Fatalf("get with an empty key and a bad dictionary: %v", err)
+	}
+	if err := c.Put(ctx, "k", []byte(`1`), bad); !errors.Is(err, sdk.ErrInvalidArgument) || strings.Contains(err.Error(), "argument 1") {
+		t.Fatalf("put with a bad dictionary: %v", err)
+	}
+	// A good dictionary, with an option over it.
+	dict := sdk.WithOptionDict([]byte(`{"namespace":"d","ttl":5}`))
+	if err := c.Put(ctx, "k", []byte(`1`), dict, sdk.TTL(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	clk.add(30 * time.Second) // past the dictionary's 5 s, within the option's minute
+	if _, ok, err := c.Get(ctx, "k", sdk.InNamespace("d")); err != nil || !ok {
+		t.Fatalf("get in the dictionary's namespace = %v, %v", ok, err)
+	}
+	// Nothing given: the guest's defaults.
+	if err := c.Put(ctx, "plain", []byte(`2`)); err != nil {
+		t.Fatal(err)
+	}
+	clk.add(599 * time.Second)
+	if _, ok, _ := c.Get(ctx, "plain"); !ok {
+		t.Fatal("an entry with the default TTL expired before 600 s")
+	}
+	clk.add(2 * time.Second)
+	if _, ok, _ := c.Get(ctx, "plain"); ok {
+		t.Fatal("an entry with the default TTL lived past 600 s")
+	}
+	for i := range 300 {
+		if err := c.Put(ctx, fmt.Sprint(i), []byte(`0`), sdk.InNamespace("many")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s, err := c.Stats(ctx, sdk.InNamespace("many")); err != nil || s.Entries != 256 {
+		t.Fatalf("entries with the default max = %+v, %v; want 256", s, err)
+	}
+	if err := c.Put(ctx, "x", []byte(`0`), sdk.InNamespace("one"), sdk.MaxEntries(-5)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Put(ctx, "y", []byte(`0`), sdk.InNamespace("one"), sdk.MaxEntries(-5)); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := c.Stats(ctx, sdk.InNamespace("one")); s.Entries != 1 {
+		t.Fatalf("max entries -5 keeps %d entries; the guest clamps it to 1", s.Entries)
 	}
 }

@@ -17,11 +17,11 @@ type Config struct {
 	defaults Options
 }
 
-// NewConfig returns the defaults: the folder DefaultDir(), DefaultOptions()
-// for every call, and host.NewConfig() for the sandbox (real clock, a pool
+// NewConfig returns the defaults: the folder DefaultDir(), no options given
+// (the guest's defaults) for every call, and host.NewConfig() for the sandbox (real clock, a pool
 // of GOMAXPROCS instances, 64 KiB keys, 16 MiB values, 128 MiB per guest).
 func NewConfig() Config {
-	return Config{valid: true, host: host.NewConfig(), defaults: DefaultOptions()}
+	return Config{valid: true, host: host.NewConfig()}
 }
 
 // DefaultDir is $SANDCACHE_DIR when set, else <os.UserCacheDir()>/sandcache
@@ -49,7 +49,8 @@ func (c Config) WithDefaults(opts ...Option) Config {
 	return c
 }
 
-// WithClock replaces the guest's wall clock: tests make TTLs expire by
+// WithClock replaces the time the guest's clock import reads (milliseconds
+// since the Unix epoch, any int64 of them): tests make TTLs expire by
 // moving it, without sleeping.
 func (c Config) WithClock(now func() time.Time) Config { c.host = c.host.WithClock(now); return c }
 

@@ -13,7 +13,7 @@ type Message struct {
 	Content any    `json:"content"`
 }
 
-// LLMRequest identifies a model call for caching (SPEC section 7). Two
+// LLMRequest identifies a model call for caching (docs/SPEC.md §7). Two
 // requests get the same key exactly when the original Harn runtime would
 // give them the same key, and requests that differ in any
 // response-changing field get different keys.

@@ -17,23 +17,21 @@ const (
 	Mem    = host.Mem    // in memory, shared by the cache's instances, gone at Close
 )
 
-// Defaults for Options.
-const (
-	DefaultNamespace  = "default"
-	DefaultTTL        = 600 * time.Second
-	DefaultMaxEntries = 256
-	MaxMaxEntries     = 100_000
-)
-
-// Options are the settings of one call. Every field is explicit, as in the
-// original: start from DefaultOptions (or the cache's defaults) rather than
-// the zero value, whose TTL of 0 means "expired at once".
+// Options are the settings of one call, as the caller gives them: the
+// guest fills what is unset with the original's defaults (sqlite, namespace
+// "default", the backend's path, a 600 s TTL, 256 entries) and clamps
+// MaxEntries to 1..100000. The zero Options give nothing. A non-zero field
+// counts as given; the Option functions (TTL(0), MaxEntries(0), ...) also
+// give a zero.
 type Options struct {
 	Backend    Backend
-	Namespace  string        // sanitised by the guest; "" means "default"
-	Path       string        // relative to the cache folder; "" = the backend's default
+	Namespace  string        // sanitised by the guest; "" is unset
+	Path       string        // relative to the cache folder; "" is unset
 	TTL        time.Duration // time to live, fixed at put time; rounded up to whole ms
-	MaxEntries int           // per namespace; clamped to 1..100000 as the original does
+	MaxEntries int           // per namespace; clamped to 1..100000 by the guest
+
+	set  host.Fields // fields given as zero
+	dict string      // a Harn option dictionary (WithOptionDict)
 
 	// exact keeps a TTL parsed from an option dictionary that a Duration
 	// cannot hold (beyond ~292 years), used while TTL is left unchanged.
@@ -45,11 +43,6 @@ type exactTTL struct {
 	as     time.Duration
 }
 
-// DefaultOptions returns sqlite, "default", the default path, 600 s, 256.
-func DefaultOptions() Options {
-	return Options{Backend: SQLite, Namespace: DefaultNamespace, TTL: DefaultTTL, MaxEntries: DefaultMaxEntries}
-}
-
 // Option changes the Options of one call (or, given to Config.WithDefaults,
 // of every call).
 type Option func(*Options)
@@ -58,7 +51,9 @@ type Option func(*Options)
 func InNamespace(ns string) Option { return func(o *Options) { o.Namespace = ns } }
 
 // WithBackend selects the backend.
-func WithBackend(b Backend) Option { return func(o *Options) { o.Backend = b } }
+func WithBackend(b Backend) Option {
+	return func(o *Options) { o.Backend = b; o.set |= host.SetBackend }
+}
 
 // AtPath selects the SQLite file (sqlite) or root folder (fs), relative to
 // the cache folder.
@@ -66,45 +61,64 @@ func AtPath(p string) Option { return func(o *Options) { o.Path = p } }
 
 // TTL sets the time to live of a put. It is rounded up to whole
 // milliseconds; a negative TTL is an error.
-func TTL(d time.Duration) Option { return func(o *Options) { o.TTL = d } }
+func TTL(d time.Duration) Option { return func(o *Options) { o.TTL = d; o.set |= host.SetTTL } }
+
+// ExactTTL sets the time to live in milliseconds, over the original's
+// whole range (a Duration holds about 292 years; TTL saturates there).
+func ExactTTL(ms uint64) Option {
+	return func(o *Options) {
+		o.set |= host.SetTTL
+		o.TTL, o.exact = ttlOf(ms)
+	}
+}
+
+// TTLMillis returns the time to live in milliseconds: the exact value a
+// dictionary or ExactTTL gave, else TTL rounded up to whole milliseconds.
+func (o Options) TTLMillis() uint64 {
+	if o.exact != nil && o.exact.as == o.TTL {
+		return o.exact.millis
+	}
+	return uint64((o.TTL + time.Millisecond - 1) / time.Millisecond)
+}
+
+// ttlOf is ms as a Duration, saturating, with the exact value when the
+// Duration cannot hold it.
+func ttlOf(ms uint64) (time.Duration, *exactTTL) {
+	ttl := time.Duration(1<<63 - 1)
+	if ms <= uint64(ttl/time.Millisecond) {
+		return time.Duration(ms) * time.Millisecond, nil
+	}
+	return ttl, &exactTTL{millis: ms, as: ttl}
+}
 
 // MaxEntries sets how many entries the namespace keeps (LRU beyond that).
-func MaxEntries(n int) Option { return func(o *Options) { o.MaxEntries = n } }
+func MaxEntries(n int) Option {
+	return func(o *Options) { o.MaxEntries = n; o.set |= host.SetMaxEntries }
+}
+
+// WithOptionDict gives a Harn option dictionary (JSON text), which the
+// guest parses with the original's rules and error texts; the other
+// options override what it sets. As in the original, an error in the call's
+// arguments (an empty key, a value that is not JSON) is reported before an
+// error in the dictionary.
+func WithOptionDict(dict []byte) Option { return func(o *Options) { o.dict = string(dict) } }
 
 // WithOptions replaces all options at once.
 func WithOptions(v Options) Option { return func(o *Options) { *o = v } }
 
-// lower turns Options into the guest's record.
+// lower turns Options into what the guest is given.
 func (o Options) lower() (host.Options, error) {
 	if o.TTL < 0 {
 		return host.Options{}, &Error{Op: "options", Kind: ErrInvalidArgument, Message: fmt.Sprintf("ttl %v is negative", o.TTL)}
 	}
-	h := host.Options{Backend: o.Backend, Namespace: o.Namespace, Path: o.Path}
-	h.TTLMillis = uint64((o.TTL + time.Millisecond - 1) / time.Millisecond)
-	if o.exact != nil && o.exact.as == o.TTL {
-		h.TTLMillis = o.exact.millis
-	}
-	switch {
-	case o.MaxEntries < 1:
-		h.MaxEntries = 1
-	case o.MaxEntries > MaxMaxEntries:
-		h.MaxEntries = MaxMaxEntries
-	default:
-		h.MaxEntries = uint32(o.MaxEntries)
-	}
-	return h, nil
+	return host.Options{Backend: o.Backend, Namespace: o.Namespace, Path: o.Path, TTLMillis: o.TTLMillis(),
+		MaxEntries: int64(o.MaxEntries), Set: o.set, Dict: o.dict}, nil
 }
 
-// lift turns the guest's record into Options; a TTL beyond what a Duration
-// holds (about 292 years) saturates.
+// lift turns parse-options' result (every field set) into Options; a TTL
+// beyond what a Duration holds (about 292 years) saturates.
 func lift(h host.Options) Options {
-	ttl := time.Duration(1<<63 - 1)
-	if h.TTLMillis <= uint64(ttl/time.Millisecond) {
-		ttl = time.Duration(h.TTLMillis) * time.Millisecond
-	}
-	o := Options{Backend: h.Backend, Namespace: h.Namespace, Path: h.Path, TTL: ttl, MaxEntries: int(h.MaxEntries)}
-	if uint64(ttl/time.Millisecond) != h.TTLMillis {
-		o.exact = &exactTTL{millis: h.TTLMillis, as: ttl}
-	}
+	o := Options{Backend: h.Backend, Namespace: h.Namespace, Path: h.Path, MaxEntries: int(h.MaxEntries), set: h.Set}
+	o.TTL, o.exact = ttlOf(h.TTLMillis)
 	return o
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sandcache/sandcache/guest/capability"
 	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/internal/testhooks"
 	"github.com/sandcache/sandcache/sdk"
 )
 
@@ -126,7 +127,7 @@ func TestConcurrentClose(t *testing.T) {
 	o.Backend = host.FS
 	entered, release := make(chan struct{}), make(chan struct{})
 	var armed, blocked atomic.Bool
-	sb.SetCapabilityHooksForTesting(host.CapabilityHooks{Files: func(f capability.Files) capability.Files {
+	testhooks.SetCapabilities(sb, testhooks.Capabilities{Files: func(f capability.Files) capability.Files {
 		return &blockingFiles{Files: f, block: func() {
 			if armed.Load() && blocked.CompareAndSwap(false, true) {
 				close(entered)
@@ -169,7 +170,7 @@ func TestConcurrentClose(t *testing.T) {
 		t.Errorf("the call in flight during Close failed: %v", err)
 	}
 	closing.Wait()
-	sb.SetCapabilityHooksForTesting(host.CapabilityHooks{})
+	testhooks.SetCapabilities(sb, testhooks.Capabilities{})
 	if _, err := sb.Get(ctx, "k", o); !errors.Is(err, host.ErrClosed) {
 		t.Errorf("get after Close: %v", err)
 	}
@@ -203,7 +204,7 @@ func TestCloseInterruptsAfterGrace(t *testing.T) {
 	o.Backend = host.FS
 	entered, release := make(chan struct{}), make(chan struct{})
 	var armed, blocked atomic.Bool
-	sb.SetCapabilityHooksForTesting(host.CapabilityHooks{Files: func(f capability.Files) capability.Files {
+	testhooks.SetCapabilities(sb, testhooks.Capabilities{Files: func(f capability.Files) capability.Files {
 		return &blockingFiles{Files: f, block: func() {
 			if armed.Load() && blocked.CompareAndSwap(false, true) {
 				close(entered)

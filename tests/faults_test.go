@@ -18,11 +18,12 @@ import (
 
 	"github.com/sandcache/sandcache/guest/capability"
 	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/internal/testhooks"
 	"github.com/sandcache/sandcache/sdk"
 )
 
 // TestFaults injects faults into the capabilities the host lends the guest
-// (through host.Sandbox.SetCapabilityHooksForTesting: a test double around
+// (through testhooks.SetCapabilities: a test double around
 // the instance's sql and files), feeds oversized and hostile input, runs
 // the guest out of memory and ends contexts during calls. Each fault must
 // fail only that call, with an error of the expected kind; a guest fault
@@ -41,7 +42,7 @@ func TestFaults(t *testing.T) {
 	}
 	defer sb.Close()
 	inj := &injector{}
-	sb.SetCapabilityHooksForTesting(host.CapabilityHooks{
+	testhooks.SetCapabilities(sb, testhooks.Capabilities{
 		SQL:   func(s capability.SQL) capability.SQL { inj.newInstance(); return &faultySQL{SQL: s, f: inj} },
 		Files: func(f capability.Files) capability.Files { return &faultyFiles{Files: f, f: inj} },
 	})
@@ -648,7 +649,7 @@ func TestFSDeleteRacingHit(t *testing.T) {
 	}
 	defer sb.Close()
 	var raced, hits int
-	sb.SetCapabilityHooksForTesting(host.CapabilityHooks{Files: func(f capability.Files) capability.Files {
+	testhooks.SetCapabilities(sb, testhooks.Capabilities{Files: func(f capability.Files) capability.Files {
 		return &racingFiles{Files: f, beforeRemove: func() {
 			if raced < 2 { // twice: a retry may lose once more
 				raced++

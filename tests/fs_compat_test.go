@@ -23,7 +23,7 @@ import (
 	"github.com/sandcache/sandcache/sdk"
 )
 
-// The fs backend shares folders with the original (SPEC section 6,
+// The fs backend shares folders with the original (docs/SPEC.md §6,
 // "compatible") and with other sandcache processes.
 
 // compatWrite makes dir/<rel> hold exactly files (rel → text), removing

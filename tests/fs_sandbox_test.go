@@ -20,7 +20,7 @@ import (
 	"github.com/sandcache/sandcache/sdk"
 )
 
-// Confinement at the SDK level (SPEC section 6, DESIGN "Sandboxing"): every
+// Confinement at the SDK level (docs/SPEC.md §6, DESIGN "Sandboxing"): every
 // escape attempt — through names (namespace, path, key) or through symlinks
 // someone else planted inside the granted folder — is refused with
 // ErrNotPermitted or ErrInvalidArgument, or misses, and nothing outside the

@@ -330,7 +330,7 @@ func TestOracleOptions(t *testing.T) {
 			// sandcache goes on (and may meet a later bad field).
 			intended++
 		case code == 0 && err != nil && strings.HasPrefix(e.Message, "cache namespace "):
-			intended++ // dot-only namespaces are refused (SPEC section 2, fixed)
+			intended++ // dot-only namespaces are refused (docs/SPEC.md §2, fixed)
 		case code == 0 && err == nil:
 			agree++
 			if o.Path == "" {

@@ -156,7 +156,7 @@ func jsonEqual(a, b []byte) bool {
 	return jsonv.Equal(va, vb)
 }
 
-// entryFile is the fs backend's file name of key (SPEC section 6).
+// entryFile is the fs backend's file name of key (docs/SPEC.md §6).
 func entryFile(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:]) + ".json"

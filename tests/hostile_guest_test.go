@@ -348,7 +348,7 @@ func TestHostileLoops(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sb2.SetCapabilityHooksForTesting(host.CapabilityHooks{SQL: func(s capability.SQL) capability.SQL {
+		testhooks.SetCapabilities(sb2, testhooks.Capabilities{SQL: func(s capability.SQL) capability.SQL {
 			return signalSQL{SQL: s, signal: func() { once.Do(func() { close(entered) }) }}
 		}})
 		callErr := make(chan error, 1)

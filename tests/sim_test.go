@@ -221,7 +221,7 @@ func newModel() *model {
 	return m
 }
 
-// sanitize is SPEC section 2: every char outside [A-Za-z0-9._-] becomes
+// sanitize is docs/SPEC.md §2: every char outside [A-Za-z0-9._-] becomes
 // one '_'; "" is "default".
 func sanitize(ns string) string {
 	if ns == "" {

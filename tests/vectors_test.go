@@ -20,7 +20,7 @@ import (
 )
 
 // intendedDifferences are the cases where sandcache deliberately differs
-// from the original (SPEC section 8), with the reason.
+// from the original (docs/SPEC.md §8), with the reason.
 var intendedDifferences = map[string]string{}
 
 // TestVectors replays every recorded case, in order, in one folder, through

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sandcache/sandcache/host/hostbench"
+	"github.com/sandcache/sandcache/internal/hostbench"
 )
 
 // measureStartup times `sandcache get` (a hit) in fresh processes of this

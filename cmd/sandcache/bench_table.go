@@ -8,7 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/sandcache/sandcache/host/hostbench"
+	"github.com/sandcache/sandcache/internal/hostbench"
 )
 
 // writeBenchTable prints a report for people.
@@ -23,13 +23,20 @@ func writeBenchTable(w io.Writer, r *hostbench.Report) error {
 		}
 		limit += fmt.Sprintf("%s ms", num(r.Settings.DurationMs))
 	}
-	fmt.Fprintf(w, "sandcache %s bench: medians of %d run(s) of %s per case; %s %s/%s, %d CPUs, GOMAXPROCS %d; guest.wasm sha256 %.12s\n\n",
+	if limit == "" && r.Settings.WindowMs > 0 {
+		limit = fmt.Sprintf("a count calibrated to ~%s ms", num(r.Settings.WindowMs))
+	}
+	fmt.Fprintf(w, "sandcache %s bench: medians of %d run(s) of %s per case; %s %s/%s, %d CPUs, GOMAXPROCS %d; guest.wasm sha256 %.12s\n",
 		r.Sandcache, r.Settings.Runs, limit, r.Go, r.OS, r.Arch, r.CPUs, r.GOMAXPROCS, r.GuestSHA256)
+	if m := r.Machine; m.CPUModel != "" || m.Kernel != "" {
+		fmt.Fprintf(w, "machine: %s, kernel %s, load average %.2f before, %.2f after\n", m.CPUModel, m.Kernel, m.LoadBefore, m.LoadAfter)
+	}
+	fmt.Fprintln(w)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	// tabwriter right-aligns every column: op and backend are padded to a
 	// fixed width so that they read left-aligned.
-	fmt.Fprintf(tw, "%-8s  %-7s\tcallers\tentries\tsandboxed ns/op\tnative ns/op\tratio\tops/s\tscaling sb/nat\tallocs/op sb/nat\tB/op sb/nat\t\n", "op", "backend")
+	fmt.Fprintf(tw, "%-8s  %-7s\tcallers\tentries\tsandboxed ns/op\tnative ns/op\tratio\tops/s\tscaling sb/nat\tallocs/op sb/nat\tB/op sb/nat\tcpu ratio\t\n", "op", "backend")
 	var failed []hostbench.Result
 	for _, res := range r.Results {
 		if res.Error != "" {
@@ -43,17 +50,17 @@ func writeBenchTable(w io.Writer, r *hostbench.Report) error {
 		if res.Error != "" {
 			ratio = fmt.Sprintf("err%d", len(failed))
 		}
-		fmt.Fprintf(tw, "%-8s  %-7s\t%d\t%s\t%s\t%s\t%s\t%s\t%.2f/%.2f\t%s/%s\t%s/%s\t\n",
+		fmt.Fprintf(tw, "%-8s  %-7s\t%d\t%s\t%s\t%s\t%s\t%s\t%.2f/%.2f\t%s/%s\t%s/%s\t%.2f\t\n",
 			res.Op, res.Backend, res.Callers, entries,
 			group(res.Sandboxed.NsPerOp), group(res.Native.NsPerOp), ratio,
 			group(res.Sandboxed.OpsPerSec), res.Sandboxed.Scaling, res.Native.Scaling,
 			num(res.Sandboxed.AllocsPerOp), num(res.Native.AllocsPerOp),
-			group(res.Sandboxed.BytesPerOp), group(res.Native.BytesPerOp))
+			group(res.Sandboxed.BytesPerOp), group(res.Native.BytesPerOp), res.CPURatio)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintln(w, "(ops/s is the sandboxed side's, all callers together; scaling = ops/s / ops/s with 1 caller; sb/nat = sandboxed/native)")
+	fmt.Fprintln(w, "(ops/s is the sandboxed side's, all callers together; scaling = ops/s / ops/s with 1 caller; sb/nat = sandboxed/native;\n cpu ratio = the ratio of process CPU time per operation, which moves less than wall time on a loaded machine)")
 	if len(failed) > 0 {
 		fmt.Fprintf(w, "\n%d case(s) failed (figures, if any, are from the runs that succeeded; full errors in --json):\n", len(failed))
 		for i, res := range failed {
@@ -77,6 +84,10 @@ func writeBenchTable(w io.Writer, r *hostbench.Report) error {
 		} else {
 			fmt.Fprintln(w, "  resident memory          unknown (no /proc/self/statm)")
 		}
+	}
+
+	if a := r.Against; a != nil {
+		writeAgainstTable(w, a)
 	}
 
 	if len(r.Targets) > 0 {
@@ -115,6 +126,39 @@ func writeBenchTable(w io.Writer, r *hostbench.Report) error {
 		}
 	}
 	return nil
+}
+
+// writeAgainstTable prints the comparison with the original as a Markdown
+// table (the one of the README).
+func writeAgainstTable(w io.Writer, a *hostbench.Against) {
+	fmt.Fprintf(w, "\nagainst the original (harncache bench-put/bench-get: %d puts then %d gets, default options; medians of %d runs; ratio = original / sandcache):\n\n",
+		a.Ops, a.Ops, a.Runs)
+	fmt.Fprintln(w, "| store on | sandcache put | original put | ratio | sandcache get | original get | ratio |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
+	for _, s := range a.Stores {
+		store := s.Store
+		if s.FSType != "unknown" && s.FSType != s.Store {
+			store += " (" + s.FSType + ")"
+		}
+		if s.Error != "" {
+			fmt.Fprintf(w, "| %s | failed: %s | | | | | |\n", store, shortError(s.Error))
+			continue
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %.1f× | %s | %s | %.1f× |\n", store,
+			duration(s.Sandcache.PutUs), duration(s.Original.PutUs), s.PutRatio,
+			duration(s.Sandcache.GetUs), duration(s.Original.GetUs), s.GetRatio)
+	}
+	if len(a.Stores) > 0 && a.Stores[0].Error == "" {
+		fmt.Fprintf(w, "(gets that hit: %d of %d on both sides)\n", a.Stores[0].Sandcache.Hits, a.Ops)
+	}
+}
+
+// duration formats microseconds as µs or ms.
+func duration(us float64) string {
+	if us >= 1000 {
+		return num(us/1000) + " ms"
+	}
+	return num(us) + " µs"
 }
 
 // shortError is the first line of a (guest fault) message and, when there

@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
-	"github.com/sandcache/sandcache/host/hostbench"
+	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/internal/hostbench"
 )
 
 // TestBenchQuickJSON runs `sandcache bench --quick --json` end to end and
@@ -35,7 +39,7 @@ func TestBenchQuickJSON(t *testing.T) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	want := []string{"arch", "cpus", "go", "gomaxprocs", "guest_wasm_sha256", "instances", "notes", "os", "results", "sandcache", "settings", "startup", "targets"}
+	want := []string{"arch", "cpus", "go", "gomaxprocs", "guest_wasm_sha256", "instances", "machine", "notes", "os", "results", "sandcache", "settings", "startup", "targets"}
 	if !slices.Equal(keys, want) {
 		t.Errorf("top-level fields %v; want %v", keys, want)
 	}
@@ -145,10 +149,116 @@ func TestBenchUsage(t *testing.T) {
 		{"bench", "--entries", "0"},
 		{"bench", "--callers", "1,x"},
 		{"bench", "now"},
+		{"bench", "--quick", "--full"},
+		{"bench", "--against", "/bin/true"},
+		{"bench", "--against", "oracle=/bin/true"},
+		{"bench", "--against", "harncache="},
+		{"bench", "--against", "harncache=/nonexistent/harncache"},
 	} {
 		if r := c.run(args...); r.code != 2 || !strings.Contains(r.stderr, "usage: sandcache") {
 			t.Errorf("sandcache %q: exit %d, stderr %q", args, r.code, r.stderr)
 		}
+	}
+}
+
+// benchPlanOf parses a bench command line into its plan.
+func benchPlanOf(t *testing.T, args ...string) benchPlan {
+	t.Helper()
+	a := &app{flags: newFlagSet()}
+	a.g.register(a.flags)
+	benchFlags(a, a.flags)
+	if _, _, err := a.flags.parse(args, false); err != nil {
+		t.Fatal(err)
+	}
+	p, err := a.benchPlan()
+	if err != nil {
+		t.Fatalf("%q: %v", args, err)
+	}
+	return p
+}
+
+// TestBenchPlan pins what each mode measures: the default run is sized to
+// finish in about a minute (see benchPlan), --full is the whole matrix.
+func TestBenchPlan(t *testing.T) {
+	p := benchPlanOf(t)
+	if p.runs != 5 || p.window != 40*time.Millisecond || p.limit != (hostbench.Limit{}) ||
+		!slices.Equal(p.callers, []int{1, 2}) || !slices.Equal(p.backends, []host.Backend{host.SQLite, host.Mem}) ||
+		!slices.Equal(p.entriesOf(host.SQLite), []int{1000, 100_000}) || !slices.Equal(p.entriesOf(host.Mem), []int{1000}) ||
+		p.against != "" || p.startupCold != 3 || p.startupWarm != 6 {
+		t.Errorf("default plan: %+v", p)
+	}
+	p = benchPlanOf(t, "--full")
+	if p.runs != 5 || p.window != 200*time.Millisecond || !slices.Equal(p.callers, []int{1, 2, 4}) || p.startupCold != 5 ||
+		!slices.Equal(p.backends, []host.Backend{host.SQLite, host.FS, host.Mem}) ||
+		!slices.Equal(p.entriesOf(host.FS), []int{1000, 10_000}) || !slices.Equal(p.entriesOf(host.Mem), []int{1000, 100_000}) {
+		t.Errorf("--full plan: %+v", p)
+	}
+	p = benchPlanOf(t, "--quick")
+	if p.runs != 1 || p.limit.Duration != 10*time.Millisecond || p.againstN != 50 {
+		t.Errorf("--quick plan: %+v", p)
+	}
+	p = benchPlanOf(t, "--full", "--ops", "300", "--runs", "7", "--backends", "mem", "--against", "harncache=/bin/sh")
+	if p.runs != 7 || p.limit != (hostbench.Limit{Ops: 300}) || !slices.Equal(p.backends, []host.Backend{host.Mem}) ||
+		p.against != "/bin/sh" || p.againstN != 1000 {
+		t.Errorf("explicit flags: %+v", p)
+	}
+}
+
+// TestBenchAgainstJSON runs the comparison with the original against a
+// fake harncache (a script printing fixed timings: the real one is not
+// needed) and checks the JSON and the table.
+func TestBenchAgainstJSON(t *testing.T) {
+	t.Parallel()
+	oracle := filepath.Join(t.TempDir(), "harncache")
+	script := `#!/bin/sh
+case "$1" in
+bench-put) printf '{"ops":%s,"seconds":0.5}\n' "$2";;
+bench-get) printf '{"ops":%s,"seconds":0.25,"hits":%s}\n' "$2" "$2";;
+*) exit 2;;
+esac
+`
+	if err := os.WriteFile(oracle, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c := newCLI(t)
+	r := c.run("bench", "--quick", "--backends", "mem", "--entries", "10", "--callers", "1", "--json", "--against", "harncache="+oracle)
+	if r.code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	var rep hostbench.Report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	a := rep.Against
+	if a == nil || a.Harncache != oracle || a.Ops != 50 || a.Runs != 1 || len(a.Stores) != len(hostbench.AgainstDirs()) {
+		t.Fatalf("against: %+v", a)
+	}
+	for _, s := range a.Stores {
+		if s.Error != "" || s.Original.PutUs != 10_000 || s.Original.GetUs != 5_000 || s.Original.Hits != 50 ||
+			s.Sandcache.Hits != 50 || s.PutRatio <= 0 || s.GetRatio <= 0 {
+			t.Errorf("store %+v", s)
+		}
+	}
+	n := 0
+	for _, tg := range rep.Targets {
+		if tg.Name == hostbench.TargetOriginal {
+			n++
+		}
+	}
+	if n != 2*len(a.Stores) {
+		t.Errorf("%d targets against the original; want %d", n, 2*len(a.Stores))
+	}
+	if !strings.Contains(r.stderr, "bench: against the original on disk") {
+		t.Errorf("no progress line for the comparison:\n%s", r.stderr)
+	}
+
+	var out bytes.Buffer
+	if err := writeBenchTable(&out, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "| store on | sandcache put | original put | ratio | sandcache get | original get | ratio |") ||
+		!strings.Contains(out.String(), " | 10.0 ms | ") || !strings.Contains(out.String(), " | 5.00 ms | ") {
+		t.Errorf("table:\n%s", out.String())
 	}
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -51,16 +50,6 @@ func (fs *flagSet) boolean(name string, dst *bool) {
 		}
 		return nil
 	}}
-}
-
-// names lists the flags, sorted, for error messages.
-func (fs *flagSet) names() string {
-	var ns []string
-	for n := range fs.defs {
-		ns = append(ns, "--"+n)
-	}
-	sort.Strings(ns)
-	return strings.Join(ns, " ")
 }
 
 // parse consumes args. With stopAtPositional it returns at the first

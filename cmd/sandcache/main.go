@@ -34,10 +34,14 @@ commands:
                            --temperature, --top-p, --extra JSON_OBJECT
   duration TEXT            print a duration ("1.5h", "500ms", "10") in whole seconds
   demo                     a short tour of the cache, with timings
-  bench [--runs N] [--ops N | --duration D] [--backends sqlite,fs,mem] [--quick]
+  bench [--full | --quick] [--runs N] [--ops N | --duration D] [--backends sqlite,fs,mem]
+        [--entries N,N] [--callers N,N] [--against harncache=PATH]
                            measure get, put, delete and llm-key sandboxed and natively (median
-                           of N runs, default 3; each 200ms or N operations), start-up and
-                           memory per guest instance; --json for one JSON document
+                           of N runs, default 5, one progress line per case on stderr; about a
+                           minute; --full: every backend, size and 1/2/4 callers), start-up
+                           and memory per guest instance; --against: 1000 puts then gets
+                           through the SDK and through the original (harncache bench-put,
+                           bench-get) on disk and tmpfs; --json for one JSON document
   version                  print the version
 
 global flags (before or after the command):

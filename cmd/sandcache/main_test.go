@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -279,6 +280,13 @@ func TestErrors(t *testing.T) {
 	if r := c.run("--json", "get", ""); r.code != 2 || !strings.HasPrefix(r.stdout, `{"error":`) {
 		t.Errorf("empty key: %+v", r)
 	}
+	// Argument errors come before option errors, as in the original.
+	emptyKey := `{"error":"__cache_put(key, value, options?): argument 1 must be a non-empty string; got string"}` + "\n"
+	c.want(2, emptyKey, "--json", "--options", `{"ttl":true}`, "put", "", "1")
+	c.want(2, emptyKey, "--json", "--options", `[]`, "put", "", "1")
+	// --backend names are the guest's (its aliases, its error text).
+	c.want(2, `{"error":"cache backend must be \"sqlite\" or \"fs\"; got \"redis\""}`+"\n", "--json", "--backend", "Redis", "get", "k")
+	c.want(1, "", "--backend", " MEMORY ", "get", "k")
 	// A path given on the command line may lie outside --dir: its folder
 	// is granted instead.
 	base := t.TempDir()
@@ -303,7 +311,6 @@ func TestUsage(t *testing.T) {
 		{"put"},
 		{"--bogus", "get", "k"},
 		{"get", "k", "--bogus"},
-		{"--backend", "redis", "get", "k"},
 		{"--max-entries", "many", "get", "k"},
 		{"--dir"},
 		{"llm-key", `"p"`, "--temperature", "hot"},
@@ -507,5 +514,36 @@ func TestBenchHasNoDefaultTimeout(t *testing.T) {
 		if got, err := parseTimeout(tc.flag, tc.cmd); got != tc.want || err != nil {
 			t.Errorf("parseTimeout(%q, %q) = %v, %v; want %v", tc.flag, tc.cmd, got, err, tc.want)
 		}
+	}
+}
+
+// TestClockFullRange: the guest's clock is the host's, in milliseconds, over
+// the original's whole i64 range (through WASI's u64 nanoseconds, a time
+// past 2554 wrapped: 9223372036854775806 became 18446744073707).
+func TestClockFullRange(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	c.now = math.MaxInt64 - 1
+	c.want(0, "", "--backend", "fs", "put", "k", "1")
+	sum := sha256.Sum256([]byte("k"))
+	got, err := os.ReadFile(filepath.Join(c.dir, "files", "default", hex.EncodeToString(sum[:])+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, field := range []string{`"created_at_ms": 9223372036854775806`, `"last_accessed_ms": 9223372036854775806`} {
+		if !strings.Contains(string(got), field) {
+			t.Errorf("record lacks %s:\n%s", field, got)
+		}
+	}
+	c.want(0, "1\n", "--backend", "fs", "get", "k") // live: expiry saturates at 2^63-1
+	// Before the epoch, too.
+	c.now = math.MinInt64 + 1
+	c.want(0, "", "--backend", "fs", "put", "k", "2")
+	got, err = os.ReadFile(filepath.Join(c.dir, "files", "default", hex.EncodeToString(sum[:])+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(got), `"created_at_ms": -9223372036854775807`) {
+		t.Errorf("record at MinInt64+1:\n%s", got)
 	}
 }

@@ -40,11 +40,6 @@ func (g *globals) register(fs *flagSet) {
 
 // check validates what can be checked without the cache.
 func (g *globals) check() error {
-	if g.backend != "" {
-		if _, err := parseBackend(g.backend); err != nil {
-			return err
-		}
-	}
 	if g.maxEntries != "" {
 		if _, err := strconv.ParseInt(g.maxEntries, 10, 64); err != nil {
 			return usagef("flag --max-entries must be an integer; got %q", g.maxEntries)
@@ -53,18 +48,17 @@ func (g *globals) check() error {
 	return nil
 }
 
-// parseBackend accepts the names the original's option parser accepts, and
-// mem's aliases.
+// parseBackend maps a name of bench's --backends flag: a backend's own
+// name (Backend.String). The cache's commands ask the guest instead
+// (backendOf), whose option parser holds the names and their aliases.
 func parseBackend(s string) (sdk.Backend, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "sqlite":
-		return sdk.SQLite, nil
-	case "fs", "file", "files":
-		return sdk.FS, nil
-	case "mem", "memory", "lru":
-		return sdk.Mem, nil
+	name := strings.TrimSpace(s)
+	for _, b := range []sdk.Backend{sdk.SQLite, sdk.FS, sdk.Mem} {
+		if name == b.String() {
+			return b, nil
+		}
 	}
-	return 0, usagef("flag --backend must be sqlite, fs or mem; got %q", s)
+	return 0, usagef("backend must be sqlite, fs or mem; got %q", s)
 }
 
 // baseDir is --dir made absolute, or the SDK's default folder.
@@ -172,16 +166,29 @@ func (a *app) openStore() (*sdk.Cache, sdk.Options, error) {
 		c.Close()
 		return nil, o, err
 	}
-	if o.Path == "" || o.Backend == sdk.Mem {
-		o.Path = ""
+	// The folder to grant: the path the flags or the dictionary give. A
+	// dictionary the guest refuses is passed on as it is: the operation
+	// reports its error, after its arguments' (as the original does).
+	path, backend := o.Path, o.Backend
+	if a.g.options != "" {
+		if p, err := c.ParseOptions(a.ctx, []byte(a.g.options)); err == nil {
+			if path == "" {
+				path = p.Path
+			}
+			if !a.flags.given["backend"] {
+				backend = p.Backend
+			}
+		}
+	}
+	if path == "" || backend == sdk.Mem {
 		return c, o, nil
 	}
-	dir, path, err := grant(o.Path)
+	dir, inside, err := grant(path)
 	if err != nil {
 		c.Close()
 		return nil, o, err
 	}
-	o.Path = path
+	o.Path = inside
 	if dir == c.Dir() {
 		return c, o, nil
 	}
@@ -207,23 +214,38 @@ func grant(p string) (dir, inside string, err error) {
 	return filepath.Clean(dir), base, nil
 }
 
-// resolveOptions starts from --options (parsed by the guest, with the
-// original's error texts) or the defaults, and applies the flags given.
+// resolveOptions gives the guest what the user gave: --options as the
+// option dictionary, the flags over it. The guest fills the rest.
 func (a *app) resolveOptions(c *sdk.Cache) (sdk.Options, error) {
-	o := sdk.DefaultOptions()
-	if a.g.options != "" {
-		var err error
-		if o, err = c.ParseOptions(a.ctx, []byte(a.g.options)); err != nil {
-			return o, err
-		}
-	}
+	var o sdk.Options
 	given := a.flags.given
-	if given["backend"] {
-		b, err := parseBackend(a.g.backend)
+	if given["ttl"] {
+		secs, err := c.ParseDuration(a.ctx, a.g.ttl)
 		if err != nil {
 			return o, err
 		}
-		o.Backend = b
+		if secs <= uint64(math.MaxInt64/int64(time.Second)) {
+			sdk.TTL(time.Duration(secs) * time.Second)(&o)
+		} else {
+			// Beyond what a time.Duration holds: let the guest keep the
+			// exact value, as it does for an option dictionary.
+			dict := append(jsonv.AppendString([]byte(`{"ttl":`), a.g.ttl), '}')
+			p, err := c.ParseOptions(a.ctx, dict)
+			if err != nil {
+				return o, err
+			}
+			sdk.ExactTTL(p.TTLMillis())(&o)
+		}
+	}
+	if a.g.options != "" {
+		sdk.WithOptionDict([]byte(a.g.options))(&o)
+	}
+	if given["backend"] {
+		b, err := a.backendOf(c, a.g.backend)
+		if err != nil {
+			return o, err
+		}
+		sdk.WithBackend(b)(&o)
 	}
 	if given["path"] {
 		o.Path = a.g.path
@@ -233,26 +255,17 @@ func (a *app) resolveOptions(c *sdk.Cache) (sdk.Options, error) {
 	}
 	if given["max-entries"] {
 		n, _ := strconv.ParseInt(a.g.maxEntries, 10, 64)
-		o.MaxEntries = int(max(min(n, math.MaxInt32), math.MinInt32))
-	}
-	if given["ttl"] {
-		secs, err := c.ParseDuration(a.ctx, a.g.ttl)
-		if err != nil {
-			return o, err
-		}
-		if secs <= uint64(math.MaxInt64/int64(time.Second)) {
-			o.TTL = time.Duration(secs) * time.Second
-		} else {
-			// Beyond what a time.Duration holds: let the guest keep the
-			// exact value, as it does for an option dictionary.
-			dict := append(jsonv.AppendString([]byte(`{"ttl":`), a.g.ttl), '}')
-			p, err := c.ParseOptions(a.ctx, dict)
-			if err != nil {
-				return o, err
-			}
-			p.Backend, p.Namespace, p.Path, p.MaxEntries = o.Backend, o.Namespace, o.Path, o.MaxEntries
-			o = p
-		}
+		sdk.MaxEntries(int(n))(&o)
 	}
 	return o, nil
+}
+
+// backendOf asks the guest which backend a --backend name means: its
+// option parser holds the names and aliases, and the original's error text.
+func (a *app) backendOf(c *sdk.Cache, name string) (sdk.Backend, error) {
+	p, err := c.ParseOptions(a.ctx, append(jsonv.AppendString([]byte(`{"backend":`), name), '}'))
+	if err != nil {
+		return 0, err
+	}
+	return p.Backend, nil
 }

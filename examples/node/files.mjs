@@ -1,6 +1,6 @@
 // The `files` capability (WIT interface sandcache:cache/files@0.1.0) on
 // node:fs, confined to one granted folder. Same rules and error codes as the
-// Go host (host/internal/filecap):
+// Go host (internal/filecap):
 //
 // - paths are relative and "/"-separated; absolute paths, "." and ".."
 //   components, backslashes and colons are not-permitted; empty paths or

@@ -88,7 +88,18 @@ type resolved struct {
 	opts  options.Options
 }
 
-func (e *Engine) resolve(o options.Options) (resolved, error) {
+// resolve resolves the call's options (after its arguments were checked)
+// and opens their store.
+func (e *Engine) resolve(src options.Source) (resolved, error) {
+	o, err := src.Resolve()
+	if err != nil {
+		return resolved{}, invalid(err)
+	}
+	return e.open(o)
+}
+
+// open opens the store of complete options.
+func (e *Engine) open(o options.Options) (resolved, error) {
 	ns, err := options.SanitizeNamespace(o.Namespace)
 	if err != nil {
 		return resolved{}, invalid(err)
@@ -177,7 +188,7 @@ const (
 )
 
 // Get looks key up; a hit refreshes its LRU position.
-func (e *Engine) Get(key string, o options.Options) (Lookup, error) {
+func (e *Engine) Get(key string, o options.Source) (Lookup, error) {
 	if err := checkKey(key, sigGet); err != nil {
 		return Lookup{}, err
 	}
@@ -194,22 +205,27 @@ func (e *Engine) Get(key string, o options.Options) (Lookup, error) {
 
 // Put stores value (JSON text) under key, then removes the namespace's
 // expired entries and its least recently used beyond max entries.
-func (e *Engine) Put(key string, value []byte, o options.Options) (PutOutcome, error) {
+func (e *Engine) Put(key string, value []byte, src options.Source) (PutOutcome, error) {
 	if err := checkKey(key, sigPut); err != nil {
 		return PutOutcome{}, err
 	}
+	// The value is an argument: its error comes before an option error.
+	o, oerr := src.Resolve()
 	// Text already in canonical form (what sandcache and the original
 	// store) needs no tree, unless the fs backend must pretty-print it.
 	var v jsonv.Value
 	compact := value
-	if o.Backend == options.FS || !jsonv.IsCanonical(value) {
+	if oerr != nil || o.Backend == options.FS || !jsonv.IsCanonical(value) {
 		var err error
 		if v, err = jsonv.Parse(value); err != nil {
 			return PutOutcome{}, capability.Errorf(capability.InvalidArgument, "cache value is not valid JSON: %v", err)
 		}
 		compact = v.AppendCompact(nil)
 	}
-	r, err := e.resolve(o)
+	if oerr != nil {
+		return PutOutcome{}, invalid(oerr)
+	}
+	r, err := e.open(o)
 	if err != nil {
 		return PutOutcome{}, err
 	}
@@ -221,7 +237,7 @@ func (e *Engine) Put(key string, value []byte, o options.Options) (PutOutcome, e
 }
 
 // Delete removes key; it reports whether a live entry existed.
-func (e *Engine) Delete(key string, o options.Options) (bool, error) {
+func (e *Engine) Delete(key string, o options.Source) (bool, error) {
 	if err := checkKey(key, sigDelete); err != nil {
 		return false, err
 	}
@@ -237,7 +253,7 @@ func (e *Engine) Delete(key string, o options.Options) (bool, error) {
 }
 
 // Clear removes every entry of the namespace.
-func (e *Engine) Clear(o options.Options) error {
+func (e *Engine) Clear(o options.Source) error {
 	r, err := e.resolve(o)
 	if err != nil {
 		return err
@@ -249,7 +265,7 @@ func (e *Engine) Clear(o options.Options) error {
 }
 
 // Stats counts the namespace's entries.
-func (e *Engine) Stats(o options.Options) (Stats, error) {
+func (e *Engine) Stats(o options.Source) (Stats, error) {
 	r, err := e.resolve(o)
 	if err != nil {
 		return Stats{}, err
@@ -262,7 +278,7 @@ func (e *Engine) Stats(o options.Options) (Stats, error) {
 }
 
 // Purge removes the expired entries of every namespace of the store.
-func (e *Engine) Purge(o options.Options) (uint64, error) {
+func (e *Engine) Purge(o options.Source) (uint64, error) {
 	r, err := e.resolve(o)
 	if err != nil {
 		return 0, err
@@ -275,7 +291,7 @@ func (e *Engine) Purge(o options.Options) (uint64, error) {
 }
 
 // Keys lists the live keys of the namespace that start with prefix, sorted.
-func (e *Engine) Keys(prefix string, o options.Options) ([]string, error) {
+func (e *Engine) Keys(prefix string, o options.Source) ([]string, error) {
 	if !utf8.ValidString(prefix) {
 		return nil, capability.Errorf(capability.InvalidArgument, "%s: prefix must be valid UTF-8", sigKeys)
 	}

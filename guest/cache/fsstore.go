@@ -12,11 +12,11 @@ import (
 	"github.com/sandcache/sandcache/guest/record"
 )
 
-// fsStore is the fs backend (SPEC section 6): one pretty-printed JSON record
+// fsStore is the fs backend (docs/SPEC.md §6): one pretty-printed JSON record
 // per entry at <root>/<namespace>/<sha256hex(key)>.json, the original's
 // layout and bytes.
 //
-// Differences from the original, all on the "fixed" list of SPEC section 6:
+// Differences from the original, all on the "fixed" list of docs/SPEC.md §6:
 //
 //   - Every rewrite or removal of a record that was read first is a
 //     compare-and-swap (files.Replace): a hit, an eviction or an expiry
@@ -33,7 +33,7 @@ import (
 //     (fsstore_watch.go, which also argues why max_entries still holds
 //     across processes).
 //   - last_accessed_ms is max(now, newest in the namespace + 1) (SPEC
-//     section 4), newest as this store's index knows it; another process's
+//     §4), newest as this store's index knows it; another process's
 //     hit in the same millisecond may tie, and ties go by created_at_ms,
 //     then file name.
 //
@@ -63,7 +63,7 @@ func (s *fsStore) close() {
 func (s *fsStore) dir(ns string) string { return s.root + "/" + ns }
 
 // EntryFileName is the fs backend's file name for key: the lower-case hex
-// SHA-256 of its UTF-8 bytes, then ".json" (SPEC section 6).
+// SHA-256 of its UTF-8 bytes, then ".json" (docs/SPEC.md §6).
 func EntryFileName(key string) string { return entryName(key) }
 
 func entryName(key string) string {
@@ -207,7 +207,7 @@ func (s *fsStore) put(ns, key string, v jsonv.Value, _ []byte, now int64, ttlMs 
 			// The stamp came from the index before the listing: records
 			// new to this store may be as recent (same millisecond), or
 			// the ones that put it ahead of now may be gone. Stamp it as
-			// SPEC section 4 says against what the listing showed, unless
+			// docs/SPEC.md §4 says against what the listing showed, unless
 			// it changed meanwhile.
 			newest := int64(math.MinInt64)
 			for n, l := range idx.entries {

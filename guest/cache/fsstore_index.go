@@ -94,7 +94,7 @@ func (x *nsIndex) newestLast() int64 {
 	return x.newest
 }
 
-// stampAfter is the SPEC section 4 LRU clock: max(now, newest + 1),
+// stampAfter is the docs/SPEC.md §4 LRU clock: max(now, newest + 1),
 // saturating.
 func stampAfter(now, newest int64) int64 {
 	if newest == math.MaxInt64 {
@@ -160,7 +160,7 @@ type item struct {
 }
 
 // olderThan is the LRU order: (last_accessed_ms, created_at_ms) ascending
-// (SPEC section 4), then the file name so the order is total.
+// (docs/SPEC.md §4), then the file name so the order is total.
 func olderThan(a, b *item) bool {
 	if a.l.last != b.l.last {
 		return a.l.last < b.l.last

@@ -310,7 +310,7 @@ func TestFSStaleVictimReranked(t *testing.T) {
 
 // TestFSSameMillisecondAcrossStores: A puts x, then B (whose index predates
 // x) puts y in the same millisecond with max_entries 1. y is the most
-// recent (SPEC section 4) and must be the one kept.
+// recent (docs/SPEC.md §4) and must be the one kept.
 func TestFSSameMillisecondAcrossStores(t *testing.T) {
 	now := int64(1000)
 	es, files := fsShared(2, &now)

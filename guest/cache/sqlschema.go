@@ -1,6 +1,6 @@
 package cache
 
-// The original's schema, byte for byte (SPEC section 5).
+// The original's schema, byte for byte (docs/SPEC.md §5).
 const (
 	createTable = "CREATE TABLE IF NOT EXISTS cache_entries (" +
 		"namespace TEXT NOT NULL," +
@@ -68,7 +68,7 @@ const (
 	numQueries
 )
 
-// newestPlusOne is the LRU clock rule of SPEC section 4: a write stamps
+// newestPlusOne is the LRU clock rule of docs/SPEC.md §4: a write stamps
 // max(now, newest last_accessed_ms of the namespace + 1), so operations in
 // one millisecond stay ordered.
 const newestPlusOne = "max(?3, coalesce((SELECT max(last_accessed_ms) FROM cache_entries WHERE namespace = ?1) + 1, ?3))"

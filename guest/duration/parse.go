@@ -1,5 +1,5 @@
 // Package duration parses the original cache's duration strings
-// (SPEC section 3): "10", "1.5h", "500ms", "3 mins", ...
+// (docs/SPEC.md §3): "10", "1.5h", "500ms", "3 mins", ...
 package duration
 
 import (

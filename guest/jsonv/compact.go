@@ -4,7 +4,7 @@ import "strconv"
 
 // AppendCompact appends v as serde_json::to_vec writes it, with object
 // members in key order: no whitespace, strings escaped as AppendString,
-// floats as AppendFloat. This is the canonical JSON of SPEC section 7 and
+// floats as AppendFloat. This is the canonical JSON of docs/SPEC.md §7 and
 // the value_json the SQLite backend stores.
 func (v Value) AppendCompact(dst []byte) []byte {
 	switch v.kind {

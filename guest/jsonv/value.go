@@ -1,5 +1,5 @@
 // Package jsonv is a JSON value model that keeps integers and floats apart
-// and writes exactly the bytes serde_json writes (SPEC section 7).
+// and writes exactly the bytes serde_json writes (docs/SPEC.md §7).
 //
 // Parse accepts what serde_json::from_slice accepts into a Value: strict
 // RFC 8259, no trailing data, nesting up to MaxDepth. Objects are held with

@@ -1,5 +1,5 @@
 // Package llmkey derives the original's canonical LLM cache key
-// (SPEC section 7): "sha256:" and the lower-case hex SHA-256 of the
+// (docs/SPEC.md §7): "sha256:" and the lower-case hex SHA-256 of the
 // canonical JSON of the request's identity object.
 package llmkey
 

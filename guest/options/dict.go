@@ -11,7 +11,7 @@ import (
 )
 
 // ParseDict parses the JSON text of a Harn option dictionary exactly as
-// the original's parse_cache_options does (SPEC section 2.1), including
+// the original's parse_cache_options does (docs/SPEC.md §2.1), including
 // its error texts and the order in which it reports them. Empty input or
 // null gives Default(). The namespace comes back sanitised.
 func ParseDict(dict []byte) (Options, error) {
@@ -147,7 +147,7 @@ func firstDuration(fields ...field) (uint64, error) {
 
 // durationField reads one ttl field (read_duration_field): null or absent
 // is unset; an int n is max(n, 0); a float is max(f, 0) truncated toward
-// zero, saturating; a string is a duration (SPEC section 3).
+// zero, saturating; a string is a duration (docs/SPEC.md §3).
 func durationField(f field) (uint64, bool, error) {
 	v := f.get()
 	switch v.Kind() {

@@ -76,7 +76,7 @@ var dictTests = []struct{ in, want string }{
 	{`{"namespace":"e\u0301"}`, `sqlite path="" ns=e_ ttl=600000 max=256`},
 	{`{"namespace":"a..b"}`, `sqlite path="" ns=a..b ttl=600000 max=256`},
 	{`{"namespace":"..x"}`, `sqlite path="" ns=..x ttl=600000 max=256`},
-	// Fixed (SPEC section 2): the original accepts these as paths.
+	// Fixed (docs/SPEC.md §2): the original accepts these as paths.
 	{`{"namespace":".."}`, `error: cache namespace ".." is not allowed: a namespace made only of dots is not a folder name`},
 	{`{"namespace":"."}`, `error: cache namespace "." is not allowed: a namespace made only of dots is not a folder name`},
 	{`{"store":"..."}`, `error: cache namespace "..." is not allowed: a namespace made only of dots is not a folder name`},

@@ -10,7 +10,7 @@ import (
 )
 
 // errorPrefixes are the beginnings of every error ParseDict may return:
-// the original's texts (SPEC section 2.1, 3) and sandcache's own for
+// the original's texts (docs/SPEC.md §2.1, 3) and sandcache's own for
 // invalid JSON and dot-only namespaces.
 var errorPrefixes = []string{
 	"cache options are not valid JSON: ",

@@ -11,7 +11,7 @@ import (
 // character outside [A-Za-z0-9._-] becomes one '_' (one per Unicode
 // character; each byte that is not valid UTF-8 also becomes one '_'), and
 // an empty namespace is DefaultNamespace. A result made only of dots (".",
-// "..", ...) is an error rather than a path (SPEC section 2, fixed).
+// "..", ...) is an error rather than a path (docs/SPEC.md §2, fixed).
 func SanitizeNamespace(ns string) (string, error) {
 	if ns == "" {
 		return DefaultNamespace, nil

@@ -1,5 +1,5 @@
-// Package options holds sandcache's typed cache options (SPEC section 2) and
-// parses the original's Harn option dictionaries into them (section 2.1).
+// Package options holds sandcache's typed cache options (docs/SPEC.md §2) and
+// parses the original's Harn option dictionaries into them (§2.1).
 package options
 
 import "math"

@@ -1,4 +1,4 @@
-// Package record is the filesystem backend's entry record (SPEC section 6):
+// Package record is the filesystem backend's entry record (docs/SPEC.md §6):
 // the JSON file the original writes with serde_json::to_vec_pretty of its
 // CacheRecord, and reads back with serde's derived Deserialize.
 package record

@@ -1,5 +1,5 @@
 // Package golden reads the cases recorded from the original Harn cache
-// (SPEC section 8, tests/testdata/harn-golden.jsonl), for the tests of every
+// (docs/SPEC.md §8, tests/testdata/harn-golden.jsonl), for the tests of every
 // package that replays them.
 package golden
 

@@ -42,7 +42,7 @@ const (
 
 // ConfinedSetup returns the SQL that confines role to one schema of the
 // database db, run by a superuser (or the database owner) in db. It is the
-// setup the postgres capability documents (host/internal/pgcap): a login
+// setup the postgres capability documents (internal/pgcap): a login
 // role that is not a superuser and creates nothing outside its schema,
 // owns that schema, cannot create temporary tables, and has the schema
 // pinned as its search_path.

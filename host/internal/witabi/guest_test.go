@@ -141,6 +141,11 @@ func (noSQL) Changes(context.Context, uint32) int64                     { return
 func (noSQL) Reset(context.Context, uint32) *Error                      { return nil }
 func (noSQL) Finalize(context.Context, uint32)                          {}
 
+// fixedClock is a clock import that always returns the same time.
+type fixedClock int64
+
+func (c fixedClock) NowMs(context.Context) int64 { return int64(c) }
+
 // compiled shares the guest's machine code between the tests' runtimes.
 var compiled = wazero.NewCompilationCache()
 
@@ -155,10 +160,14 @@ func instantiate(t *testing.T, files Files) (api.Module, *CacheExports) {
 	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(compiled))
 	t.Cleanup(func() { rt.Close(ctx) })
 	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
-	if _, err := RegisterSQL(rt.NewHostModuleBuilder(SQLModule), func(context.Context, api.Module) SQL { return noSQL{} }).Instantiate(ctx); err != nil {
+	var g *Instance // bound once the module is instantiated
+	if _, err := RegisterSQL(rt.NewHostModuleBuilder(SQLModule), func(context.Context, api.Module) (SQL, *Instance) { return noSQL{}, g }).Instantiate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := RegisterFiles(rt.NewHostModuleBuilder(FilesModule), func(context.Context, api.Module) Files { return files }).Instantiate(ctx); err != nil {
+	if _, err := RegisterFiles(rt.NewHostModuleBuilder(FilesModule), func(context.Context, api.Module) (Files, *Instance) { return files, g }).Instantiate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RegisterClock(rt.NewHostModuleBuilder(ClockModule), func(context.Context, api.Module) (Clock, *Instance) { return fixedClock(1_000), g }).Instantiate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	mod, err := rt.InstantiateWithConfig(ctx, wasm, wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize"))
@@ -169,6 +178,7 @@ func instantiate(t *testing.T, files Files) (api.Module, *CacheExports) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	g = x.Instance()
 	return mod, x
 }
 
@@ -184,7 +194,11 @@ func TestGeneratedGlueAgainstGuest(t *testing.T) {
 	if err != nil || e != nil {
 		t.Fatalf("ParseOptions: %v %v", err, e)
 	}
-	if o.Backend != BackendFs || o.Namespace != "ns" || o.TTLMs != 60000 || o.MaxEntries != 5 {
+	want := Options{
+		Backend: Option[Backend]{true, BackendFs}, Namespace: "ns",
+		TTLMs: Option[uint64]{true, 60000}, MaxEntries: Option[int64]{true, 5},
+	}
+	if o != want {
 		t.Fatalf("ParseOptions = %+v", o)
 	}
 	if _, e, err = x.ParseOptions(ctx, `{"backend":"nope"}`); err != nil || e == nil || e.Code != ErrorCodeInvalidArgument || e.Message == "" {
@@ -242,7 +256,7 @@ func TestGeneratedGlueAgainstGuest(t *testing.T) {
 
 	// An import's error lifted by the guest and lowered back to the host.
 	sqlite := o
-	sqlite.Backend = BackendSqlite
+	sqlite.Backend = Option[Backend]{true, BackendSqlite}
 	_, e, err = x.Get(ctx, "k", sqlite)
 	if err != nil || e == nil || e.Code != ErrorCodeIo || !strings.Contains(e.Message, "no database here") {
 		t.Fatalf("Get(sqlite) = %+v %v, want the import's io error", e, err)
@@ -252,8 +266,20 @@ func TestGeneratedGlueAgainstGuest(t *testing.T) {
 		t.Fatalf("Get(empty key) = %+v %v", e, err)
 	}
 	bad := o
-	bad.Backend = 9
+	bad.Backend = Option[Backend]{true, 9}
 	if _, e, err = x.Get(ctx, "k", bad); err != nil || e == nil || e.Code != ErrorCodeInvalidArgument {
 		t.Fatalf("Get(backend 9) = %+v %v", e, err)
+	}
+	// Argument errors come before errors in the option dictionary.
+	dict := o
+	dict.Dict = `{"ttl":"soon"}`
+	if _, e, err = x.Put(ctx, "", "1", dict); err != nil || e == nil || !strings.Contains(e.Message, "argument 1 must be a non-empty string") {
+		t.Fatalf("Put(empty key, bad dict) = %+v %v", e, err)
+	}
+	if _, e, err = x.Put(ctx, "k", "{", dict); err != nil || e == nil || !strings.Contains(e.Message, "not valid JSON") {
+		t.Fatalf("Put(bad value, bad dict) = %+v %v", e, err)
+	}
+	if _, e, err = x.Put(ctx, "k", "1", dict); err != nil || e == nil || e.Code != ErrorCodeInvalidArgument || strings.Contains(e.Message, "JSON") {
+		t.Fatalf("Put(bad dict) = %+v %v, want the dictionary's error", e, err)
 	}
 }

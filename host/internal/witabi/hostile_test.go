@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/tetratelabs/wazero/api"
@@ -75,6 +76,12 @@ func TestHostileGuestResults(t *testing.T) {
 			le.PutUint32(b[4:], 0)
 			le.PutUint32(b[8:], 1<<29)
 		})},
+		{"value not UTF-8", 0, 0, area(func(b []byte) {
+			b[4] = 1
+			le.PutUint32(b[8:], scratch+48)
+			le.PutUint32(b[12:], 2)
+			b[48], b[49] = 0xC3, 0x28
+		})},
 		{"key pointer outside memory", 6, 0, area(func(b []byte) {
 			le.PutUint32(b[4:], scratch+32) // one element at scratch+32 ...
 			le.PutUint32(b[8:], 1)
@@ -123,6 +130,29 @@ func TestReaderBounds(t *testing.T) {
 	r = reader{mem: mod.Memory()}
 	if v := r.tag(5, 5, "enum"); v != 0 || !errors.Is(r.err, ErrABI) {
 		t.Fatalf("tag 5 of 5 = %d, %v", v, r.err)
+	}
+	// Strings of one result that alias one buffer: copying stops once
+	// they total more than the memory's size.
+	const chunk = 1 << 16
+	if !mod.Memory().Write(size-chunk, make([]byte, chunk)) {
+		t.Fatal("zeroing the last 64 KiB")
+	}
+	r = reader{mem: mod.Memory()}
+	for i := uint32(0); i < size/chunk; i++ {
+		if s := r.str(size-chunk, chunk, "alias"); r.err != nil || len(s) != chunk {
+			t.Fatalf("copy %d of the aliased string: %d bytes, %v", i, len(s), r.err)
+		}
+	}
+	if s := r.str(size-chunk, chunk, "alias"); s != "" || !errors.Is(r.err, ErrABI) || !strings.Contains(r.err.Error(), "more bytes than the guest's memory") {
+		t.Fatalf("one copy past the memory's size = %d bytes, %v", len(s), r.err)
+	}
+	r = reader{mem: mod.Memory()}
+	if s := r.str(size-chunk, 2, "not UTF-8"); len(s) != 2 || r.err != nil {
+		t.Fatalf("zeros = %q, %v", s, r.err)
+	}
+	mod.Memory().Write(size-chunk, []byte{0xC3, 0x28})
+	if s := r.str(size-chunk, 2, "not UTF-8"); s != "" || !errors.Is(r.err, ErrABI) {
+		t.Fatalf("invalid UTF-8 = %q, %v", s, r.err)
 	}
 	r = reader{mem: mod.Memory()}
 	if b := r.bytes(0, 0, "empty"); b == nil || len(b) != 0 || r.err != nil {

@@ -2,10 +2,10 @@ package witabi
 
 import "testing"
 
-// The offsets the hand-written glue uses today (host/sandbox.go reading
-// export results, host/imports*.go writing import results, the guest's old
-// hand glue), checked against the layouts generated from the WIT, so the
-// generated glue can replace the hand-written one.
+// Offsets worked out by hand from the canonical ABI's rules (the offsets
+// the hand-written glue used, updated for the options record of optional
+// fields), checked against the layouts the generator takes from the wit
+// package.
 func TestResultLayoutsMatchHandWrittenOffsets(t *testing.T) {
 	const cache = "sandcache:cache/cache@0.1.0#"
 	const sql = "sandcache:cache/sql@0.1.0#"
@@ -42,9 +42,11 @@ func TestResultLayoutsMatchHandWrittenOffsets(t *testing.T) {
 		cache + "keys": with(err4, map[string]uint32{"ok": 4}),
 		// LLMKey: string at +4 (stringResult).
 		cache + "llm-key": with(err4, map[string]uint32{"ok": 4}),
-		// ParseOptions: backend u8 at +8, namespace +12, path +20,
-		// ttl u64 +32, max-entries u32 +40.
-		cache + "parse-options": with(err8, map[string]uint32{"ok.backend": 8, "ok.namespace": 12, "ok.path": 20, "ok.ttl-ms": 32, "ok.max-entries": 40}),
+		// ParseOptions: options at +8 (see TestTypeLayouts).
+		cache + "parse-options": with(err8, map[string]uint32{
+			"ok.backend.tag": 8, "ok.backend.some": 9, "ok.namespace": 12, "ok.path": 20,
+			"ok.ttl-ms.tag": 32, "ok.ttl-ms.some": 40, "ok.max-entries.tag": 48, "ok.max-entries.some": 56, "ok.dict": 64,
+		}),
 		// Imports: putResult writes tag 0, code +4, message +8; payloads at +4.
 		sql + "open":           with(err4, map[string]uint32{"ok": 4}),
 		sql + "exec":           err4,
@@ -88,26 +90,22 @@ func TestResultLayoutsMatchHandWrittenOffsets(t *testing.T) {
 			}
 		}
 	}
-	// The guest's export return area is 64 bytes, its import area 16.
-	var maxExport, maxImport uint32
-	for fn, l := range ResultLayouts {
-		if len(fn) > len(cache) && fn[:len(cache)] == cache {
-			maxExport = max(maxExport, l.Size)
-		} else {
-			maxImport = max(maxImport, l.Size)
-		}
-	}
-	if maxExport > 64 || maxImport > 16 {
-		t.Errorf("return areas need %d and %d bytes; the hand-written guest had 64 and 16", maxExport, maxImport)
+	if l := ResultLayouts[cache+"parse-options"]; l.Size != 72 || l.Align != 8 {
+		t.Errorf("parse-options return area: size %d align %d, want 72 and 8", l.Size, l.Align)
 	}
 }
 
 func TestTypeLayouts(t *testing.T) {
 	o := TypeLayouts["options"]
-	if o.Size != 40 || o.Align != 8 {
-		t.Fatalf("options: size %d align %d, want 40 and 8", o.Size, o.Align)
+	if o.Size != 64 || o.Align != 8 {
+		t.Fatalf("options: size %d align %d, want 64 and 8", o.Size, o.Align)
 	}
-	want := map[string]uint32{"backend": 0, "namespace": 4, "path": 12, "ttl-ms": 24, "max-entries": 32}
+	// option<backend>: tag and case u8; option<u64> and option<s64>: tag,
+	// then the value 8-aligned; strings (ptr, len).
+	want := map[string]uint32{
+		"backend.tag": 0, "backend.some": 1, "namespace": 4, "path": 12,
+		"ttl-ms.tag": 24, "ttl-ms.some": 32, "max-entries.tag": 40, "max-entries.some": 48, "dict": 56,
+	}
 	for _, f := range o.Fields {
 		if want[f.Path] != f.Offset {
 			t.Errorf("options.%s at %d, want %d", f.Path, f.Offset, want[f.Path])

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/tetratelabs/wazero"
@@ -44,20 +45,30 @@ const (
 // BackendCount is the number of cases of Backend.
 const BackendCount = 3
 
-// Typed cache options. Every field is explicit: hosts fill the defaults
-// (sqlite, "default", "", 600000 ms, 256), or get them from `parse-options`.
+// Cache options as the caller gave them: the guest fills what is unset,
+// first from `dict`, then with the defaults (sqlite, "default", the
+// backend's path, 600000 ms, 256). Hosts pass what the user gave and
+// hold no default of their own.
 type Options struct {
-	// Backend is field backend.
-	Backend Backend
-	// Raw namespace; the guest sanitises it (SPEC section 2). Empty means "default".
+	// none: the dictionary's, else sqlite.
+	Backend Option[Backend]
+	// Raw namespace; the guest sanitises it (docs/SPEC.md §2). Empty:
+	// the dictionary's, else "default".
 	Namespace string
 	// Database file (sqlite) or root folder (fs), relative to the granted
-	// folder. Empty means the backend's default.
+	// folder. Empty: the dictionary's, else the backend's default.
 	Path string
-	// Time to live in milliseconds, fixed at put time; saturates at 2^63-1.
-	TTLMs uint64
-	// Maximum entries per namespace; clamped to 1..100000.
-	MaxEntries uint32
+	// Time to live in milliseconds, fixed at put time; saturates at
+	// 2^63-1. none: the dictionary's, else 600000.
+	TTLMs Option[uint64]
+	// Maximum entries per namespace, clamped by the guest to 1..100000.
+	// none: the dictionary's, else 256.
+	MaxEntries Option[int64]
+	// A Harn option dictionary (JSON text), "" for none. The guest
+	// parses it after checking the call's other arguments, so an
+	// argument error is reported before an error in the dictionary, as
+	// the original does; the fields above override what it sets.
+	Dict string
 }
 
 // What went wrong, for callers that branch on it.
@@ -133,15 +144,98 @@ const (
 const StorageClassCount = 5
 
 // ErrABI reports a guest that broke the canonical ABI: a pointer or length
-// outside its memory, a tag out of range, a missing export.
+// outside its memory, a tag out of range, a string that is not UTF-8, a
+// missing export or one with another signature, an import called from
+// cabi_realloc or cabi_post_*.
 var ErrABI = errors.New("guest broke the canonical ABI")
+
+// Instance is one guest module instance's canonical-ABI state, shared by
+// its export calls and the host functions it calls: its memory, its
+// cabi_realloc, and whether the host is running cabi_realloc or
+// cabi_post_* (the canonical ABI forbids those to call imports: a guest
+// that does fails its call with ErrABI). Like the module instance, it runs
+// one call at a time.
+type Instance struct {
+	mem     api.Memory
+	realloc api.Function
+	rstack  [4]uint64 // cabi_realloc's stack; never re-entered (see inABI)
+	inABI   bool
+}
+
+// NewInstance checks that m has a memory and a cabi_realloc of the ABI's
+// signature.
+func NewInstance(m api.Module) (*Instance, error) {
+	g := &Instance{mem: m.Memory(), realloc: m.ExportedFunction("cabi_realloc")}
+	if g.mem == nil {
+		return nil, fmt.Errorf("%w: guest lacks a memory export", ErrABI)
+	}
+	if err := checkSignature("cabi_realloc", g.realloc, []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// enter is called first by every host function: it refuses a call from
+// cabi_realloc or cabi_post_* (and from a guest not bound yet).
+func (g *Instance) enter() {
+	if g == nil {
+		panic(fmt.Errorf("%w: an import was called before the guest was bound", ErrABI))
+	}
+	if g.inABI {
+		panic(fmt.Errorf("%w: the guest called an import from cabi_realloc or cabi_post_*", ErrABI))
+	}
+}
+
+// post calls a cabi_post_* function with the return area ret.
+func (g *Instance) post(ctx context.Context, fn api.Function, st []uint64, ret uint32) error {
+	st[0] = uint64(ret)
+	g.inABI = true
+	err := fn.CallWithStack(ctx, st[:1])
+	g.inABI = false
+	return err
+}
+
+// checkSignature reports an export that is missing or has other core types
+// than the ABI's, naming it.
+func checkSignature(name string, f api.Function, params, results []api.ValueType) error {
+	if f == nil {
+		return fmt.Errorf("%w: guest lacks export %q", ErrABI, name)
+	}
+	d := f.Definition()
+	if !equalTypes(d.ParamTypes(), params) || !equalTypes(d.ResultTypes(), results) {
+		return fmt.Errorf("%w: export %q has params %v and results %v; want %v and %v", ErrABI,
+			name, typeNames(d.ParamTypes()), typeNames(d.ResultTypes()), typeNames(params), typeNames(results))
+	}
+	return nil
+}
+
+func equalTypes(a, b []api.ValueType) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func typeNames(ts []api.ValueType) []string {
+	names := make([]string, len(ts))
+	for i, t := range ts {
+		names[i] = api.ValueTypeName(t)
+	}
+	return names
+}
 
 // reader lifts values from guest memory. Every read is bounds-checked; the
 // first failure is kept in err and later reads return zero values, so the
 // generated code checks once at the end.
 type reader struct {
-	mem api.Memory
-	err error
+	mem    api.Memory
+	err    error
+	copied uint64 // bytes copied out by str: bounded by the memory's size
 }
 
 func (r *reader) fail(format string, args ...any) {
@@ -187,8 +281,36 @@ func (r *reader) array(p uint32, size uint64, what string) []byte {
 	return append([]byte(nil), v...)
 }
 
-// str copies a guest string.
-func (r *reader) str(p, n uint32, what string) string { return string(r.view(p, uint64(n), what)) }
+// str copies a guest string out of an export's result. It must be UTF-8,
+// and all the strings of one result together may not be longer than the
+// guest's memory (elements of a list may alias one buffer: a guest could
+// otherwise make the host copy its memory many times over).
+func (r *reader) str(p, n uint32, what string) string {
+	b := r.view(p, uint64(n), what)
+	if r.err != nil {
+		return ""
+	}
+	if r.copied += uint64(n); r.copied > uint64(r.mem.Size()) {
+		r.fail("%s: the result's strings total more bytes than the guest's memory", what)
+		return ""
+	}
+	if !utf8.Valid(b) {
+		r.fail("%s: not valid UTF-8", what)
+		return ""
+	}
+	return string(b)
+}
+
+// viewStr is an import argument string: a view of guest memory, valid
+// during the host function only (the implementation copies what it keeps).
+// Its encoding is the implementation's to check.
+func (r *reader) viewStr(p, n uint32, what string) string {
+	b := r.view(p, uint64(n), what)
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
 
 // bytes copies a guest list<u8>.
 func (r *reader) bytes(p, n uint32, what string) []byte {
@@ -202,6 +324,15 @@ func (r *reader) bytes(p, n uint32, what string) []byte {
 	return append([]byte(nil), v...)
 }
 
+// viewBytes is an import argument list<u8>: a view of guest memory, valid
+// during the host function only (never nil: empty when n is 0).
+func (r *reader) viewBytes(p, n uint32, what string) []byte {
+	if n == 0 {
+		return []byte{}
+	}
+	return r.view(p, uint64(n), what)
+}
+
 // tag checks a discriminant or enum value against its case count.
 func (r *reader) tag(v uint32, cases uint32, what string) uint32 {
 	if v >= cases {
@@ -213,10 +344,9 @@ func (r *reader) tag(v uint32, cases uint32, what string) uint32 {
 
 // writer lowers values into guest memory, allocating through cabi_realloc.
 type writer struct {
-	ctx     context.Context
-	mem     api.Memory
-	realloc api.Function
-	err     error
+	ctx context.Context
+	g   *Instance
+	err error
 }
 
 func (w *writer) fail(err error) {
@@ -225,24 +355,23 @@ func (w *writer) fail(err error) {
 	}
 }
 
-// alloc returns a guest buffer of n bytes aligned to align.
+// alloc returns a guest buffer of n bytes aligned to align; it must lie in
+// the guest's memory.
 func (w *writer) alloc(n, align uint32) uint32 {
 	if w.err != nil {
 		return 0
 	}
-	if w.realloc == nil {
-		w.fail(fmt.Errorf("%w: guest lacks cabi_realloc", ErrABI))
-		return 0
-	}
-	// A fresh stack: the writer itself stays off the heap on calls that
-	// allocate nothing (most import results).
-	st := []uint64{0, 0, uint64(align), uint64(n)}
-	if err := w.realloc.CallWithStack(w.ctx, st); err != nil {
+	g := w.g
+	g.rstack = [4]uint64{0, 0, uint64(align), uint64(n)}
+	g.inABI = true
+	err := g.realloc.CallWithStack(w.ctx, g.rstack[:])
+	g.inABI = false
+	if err != nil {
 		w.fail(err)
 		return 0
 	}
-	p := uint32(st[0])
-	if uint64(p)+uint64(n) > uint64(w.mem.Size()) {
+	p := uint32(g.rstack[0])
+	if uint64(p)+uint64(n) > uint64(g.mem.Size()) {
 		w.fail(fmt.Errorf("%w: cabi_realloc returned %#x for %d bytes, outside memory", ErrABI, p, n))
 		return 0
 	}
@@ -260,44 +389,87 @@ func (w *writer) data(b []byte, s string, align uint32) uint32 {
 		return 0
 	}
 	p := w.alloc(uint32(n), align)
-	if w.err == nil && ((len(b) > 0 && !w.mem.Write(p, b)) || (len(s) > 0 && !w.mem.WriteString(p, s))) {
+	if w.err == nil && ((len(b) > 0 && !w.g.mem.Write(p, b)) || (len(s) > 0 && !w.g.mem.WriteString(p, s))) {
 		w.fail(fmt.Errorf("%w: writing %d bytes at %#x", ErrABI, n, p))
 	}
 	return p
 }
 
-// pack copies every part into one guest buffer (one cabi_realloc call) and
-// returns each part's address.
+// strings lowers a list<string> into one guest buffer (one cabi_realloc
+// call): the (ptr, len) array, then the strings. It returns the array's
+// address (0 when the list is empty).
+func (w *writer) strings(list []string) uint32 {
+	if len(list) == 0 || w.err != nil {
+		return 0
+	}
+	size := uint64(8 * len(list))
+	for _, s := range list {
+		size += uint64(len(s))
+	}
+	if size > math.MaxUint32 {
+		w.fail(fmt.Errorf("%w: a list of %d bytes does not fit guest memory", ErrABI, size))
+		return 0
+	}
+	base := w.alloc(uint32(size), 4)
+	if w.err != nil {
+		return 0
+	}
+	buf, ok := w.g.mem.Read(base, uint32(size))
+	if !ok {
+		w.fail(fmt.Errorf("%w: writing %d bytes at %#x", ErrABI, size, base))
+		return 0
+	}
+	off := 8 * len(list)
+	for i, s := range list {
+		binary.LittleEndian.PutUint32(buf[8*i:], base+uint32(off))
+		binary.LittleEndian.PutUint32(buf[8*i+4:], uint32(len(s)))
+		off += copy(buf[off:], s)
+	}
+	return base
+}
+
+// pack copies every part into one guest buffer (one cabi_realloc call,
+// no copy on the host's heap) and returns each part's address.
 func (w *writer) pack(dst []uint32, parts ...string) []uint32 {
-	total := 0
+	total := uint64(0)
 	for _, s := range parts {
-		total += len(s)
+		total += uint64(len(s))
 	}
-	var buf []byte
+	if total > math.MaxUint32 {
+		w.fail(fmt.Errorf("%w: arguments of %d bytes do not fit guest memory", ErrABI, total))
+		return dst
+	}
+	var base uint32
 	if total > 0 {
-		buf = make([]byte, 0, total)
-		for _, s := range parts {
-			buf = append(buf, s...)
-		}
+		base = w.alloc(uint32(total), 1)
 	}
-	base := w.data(buf, "", 1)
-	off := uint32(0)
+	off := base
 	for _, s := range parts {
-		if len(s) == 0 {
+		if len(s) == 0 || w.err != nil {
 			dst = append(dst, 0)
 			continue
 		}
-		dst = append(dst, base+off)
+		if !w.g.mem.WriteString(off, s) {
+			w.fail(fmt.Errorf("%w: writing %d bytes at %#x", ErrABI, len(s), off))
+		}
+		dst = append(dst, off)
 		off += uint32(len(s))
 	}
 	return dst
 }
 
-// put writes a lowered area at p.
+// put writes a lowered area at p (through a view of guest memory taken
+// after every allocation, so b stays on the caller's stack).
 func (w *writer) put(p uint32, b []byte) {
-	if w.err == nil && !w.mem.Write(p, b) {
-		w.fail(fmt.Errorf("%w: return area %#x (%d bytes) is outside guest memory", ErrABI, p, len(b)))
+	if w.err != nil {
+		return
 	}
+	v, ok := w.g.mem.Read(p, uint32(len(b)))
+	if !ok {
+		w.fail(fmt.Errorf("%w: return area %#x (%d bytes) is outside guest memory", ErrABI, p, len(b)))
+		return
+	}
+	copy(v, b)
 }
 
 // bytesString views b as a string without a copy, for pack.
@@ -342,12 +514,16 @@ var TypeLayouts = map[string]Layout{
 	"backend": {Size: 1, Align: 1, Fields: []Field{
 		{"", 0, "enum"},
 	}},
-	"options": {Size: 40, Align: 8, Fields: []Field{
-		{"backend", 0, "enum"},
+	"options": {Size: 64, Align: 8, Fields: []Field{
+		{"backend.tag", 0, "tag"},
+		{"backend.some", 1, "enum"},
 		{"namespace", 4, "string"},
 		{"path", 12, "string"},
-		{"ttl-ms", 24, "u64"},
-		{"max-entries", 32, "u32"},
+		{"ttl-ms.tag", 24, "tag"},
+		{"ttl-ms.some", 32, "u64"},
+		{"max-entries.tag", 40, "tag"},
+		{"max-entries.some", 48, "s64"},
+		{"dict", 56, "string"},
 	}},
 	"error-code": {Size: 1, Align: 1, Fields: []Field{
 		{"", 0, "enum"},
@@ -526,13 +702,17 @@ var ResultLayouts = map[string]Layout{
 		{"err.code", 4, "enum"},
 		{"err.message", 8, "string"},
 	}},
-	"sandcache:cache/cache@0.1.0#parse-options": {Size: 48, Align: 8, Fields: []Field{
+	"sandcache:cache/cache@0.1.0#parse-options": {Size: 72, Align: 8, Fields: []Field{
 		{"tag", 0, "tag"},
-		{"ok.backend", 8, "enum"},
+		{"ok.backend.tag", 8, "tag"},
+		{"ok.backend.some", 9, "enum"},
 		{"ok.namespace", 12, "string"},
 		{"ok.path", 20, "string"},
-		{"ok.ttl-ms", 32, "u64"},
-		{"ok.max-entries", 40, "u32"},
+		{"ok.ttl-ms.tag", 32, "tag"},
+		{"ok.ttl-ms.some", 40, "u64"},
+		{"ok.max-entries.tag", 48, "tag"},
+		{"ok.max-entries.some", 56, "s64"},
+		{"ok.dict", 64, "string"},
 		{"err.code", 8, "enum"},
 		{"err.message", 12, "string"},
 	}},
@@ -550,52 +730,78 @@ const CacheInterface = "sandcache:cache/cache@0.1.0"
 // CacheExports calls the guest's exports of sandcache:cache/cache@0.1.0. It is bound to one module
 // instance and, like it, is not safe for concurrent use.
 type CacheExports struct {
-	mem        api.Memory
-	realloc    api.Function
+	g          *Instance
 	fns, posts [10]api.Function
 	stack      [16]uint64
 	ptrs       []uint32
 }
 
 // BindCacheExports finds the exports of sandcache:cache/cache@0.1.0, their cabi_post_* functions,
-// cabi_realloc and the memory in m.
+// cabi_realloc and the memory in m, and checks their core signatures.
 func BindCacheExports(m api.Module) (*CacheExports, error) {
-	x := &CacheExports{mem: m.Memory(), realloc: m.ExportedFunction("cabi_realloc")}
-	if x.mem == nil || x.realloc == nil {
-		return nil, fmt.Errorf("%w: guest lacks memory or cabi_realloc", ErrABI)
+	g, err := NewInstance(m)
+	if err != nil {
+		return nil, err
 	}
-	for k, name := range [...]string{"get", "put", "delete", "clear", "stats", "purge", "keys", "llm-key", "parse-options", "parse-duration"} {
-		full := "sandcache:cache/cache@0.1.0" + "#" + name
+	x := &CacheExports{g: g}
+	for k, sig := range [...]struct {
+		name            string
+		params, results []api.ValueType
+	}{
+		{"get", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
+		{"put", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
+		{"delete", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
+		{"clear", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
+		{"stats", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
+		{"purge", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
+		{"keys", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
+		{"llm-key", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
+		{"parse-options", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
+		{"parse-duration", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
+	} {
+		full := "sandcache:cache/cache@0.1.0" + "#" + sig.name
 		x.fns[k], x.posts[k] = m.ExportedFunction(full), m.ExportedFunction("cabi_post_"+full)
-		if x.fns[k] == nil || x.posts[k] == nil {
-			return nil, fmt.Errorf("%w: guest lacks export %q or its cabi_post", ErrABI, full)
+		if err := checkSignature(full, x.fns[k], sig.params, sig.results); err != nil {
+			return nil, err
+		}
+		if err := checkSignature("cabi_post_"+full, x.posts[k], sig.results, nil); err != nil {
+			return nil, err
 		}
 	}
 	return x, nil
 }
 
+// Instance returns the ABI state the host functions of this guest share
+// (return it from the Register functions' impl).
+func (x *CacheExports) Instance() *Instance { return x.g }
+
 // Looks up `key`; a hit refreshes its LRU position.
 func (x *CacheExports) Get(ctx context.Context, key string, opts Options) (Lookup, *Error, error) {
-	wr := writer{ctx: ctx, mem: x.mem, realloc: x.realloc}
-	x.ptrs = wr.pack(x.ptrs[:0], key, opts.Namespace, opts.Path)
+	wr := writer{ctx: ctx, g: x.g}
+	x.ptrs = wr.pack(x.ptrs[:0], key, opts.Namespace, opts.Path, opts.Dict)
 	if wr.err != nil {
 		return *new(Lookup), nil, wr.err
 	}
 	st := x.stack[:]
 	st[0] = uint64(x.ptrs[0])
 	st[1] = uint64(len(key))
-	st[2] = uint64(opts.Backend)
-	st[3] = uint64(x.ptrs[1])
-	st[4] = uint64(len(opts.Namespace))
-	st[5] = uint64(x.ptrs[2])
-	st[6] = uint64(len(opts.Path))
-	st[7] = uint64(opts.TTLMs)
-	st[8] = uint64(opts.MaxEntries)
+	st[2] = uint64(b2u(opts.Backend.Some))
+	st[3] = uint64(opts.Backend.Value)
+	st[4] = uint64(x.ptrs[1])
+	st[5] = uint64(len(opts.Namespace))
+	st[6] = uint64(x.ptrs[2])
+	st[7] = uint64(len(opts.Path))
+	st[8] = uint64(b2u(opts.TTLMs.Some))
+	st[9] = uint64(opts.TTLMs.Value)
+	st[10] = uint64(b2u(opts.MaxEntries.Some))
+	st[11] = uint64(opts.MaxEntries.Value)
+	st[12] = uint64(x.ptrs[3])
+	st[13] = uint64(len(opts.Dict))
 	if err := x.fns[0].CallWithStack(ctx, st); err != nil {
 		return *new(Lookup), nil, err
 	}
 	ret := uint32(st[0])
-	rd := reader{mem: x.mem}
+	rd := reader{mem: x.g.mem}
 	var buf [20]byte
 	area := buf[:]
 	rd.fill(area, ret, "get return area")
@@ -606,15 +812,14 @@ func (x *CacheExports) Get(ctx context.Context, key string, opts Options) (Looku
 		if rd.tag(uint32(area[4+0]), 2, "get result.value") != 0 {
 			o1 = Option[string]{Some: true, Value: rd.str(binary.LittleEndian.Uint32(area[4+0+4:]), binary.LittleEndian.Uint32(area[4+0+4+4:]), "get result.value")}
 		}
-		r2 := Lookup{Value: o1, Expired: area[4+12] != 0}
+		r2 := Lookup{Value: o1, Expired: rd.tag(uint32(area[4+12]), 2, "get result.expired") != 0}
 		v = r2
 	} else {
 		r3 := Error{Code: ErrorCode(rd.tag(uint32(area[4+0]), 5, "get error.code")), Message: rd.str(binary.LittleEndian.Uint32(area[4+4:]), binary.LittleEndian.Uint32(area[4+4+4:]), "get error.message")}
 		ev := r3
 		e = &ev
 	}
-	st[0] = uint64(ret)
-	if err := x.posts[0].CallWithStack(ctx, st); err != nil {
+	if err := x.g.post(ctx, x.posts[0], st, ret); err != nil {
 		return *new(Lookup), nil, err
 	}
 	if rd.err != nil {
@@ -625,8 +830,8 @@ func (x *CacheExports) Get(ctx context.Context, key string, opts Options) (Looku
 
 // Stores `value` (JSON text) under `key`, then evicts.
 func (x *CacheExports) Put(ctx context.Context, key string, value string, opts Options) (PutOutcome, *Error, error) {
-	wr := writer{ctx: ctx, mem: x.mem, realloc: x.realloc}
-	x.ptrs = wr.pack(x.ptrs[:0], key, value, opts.Namespace, opts.Path)
+	wr := writer{ctx: ctx, g: x.g}
+	x.ptrs = wr.pack(x.ptrs[:0], key, value, opts.Namespace, opts.Path, opts.Dict)
 	if wr.err != nil {
 		return *new(PutOutcome), nil, wr.err
 	}
@@ -635,18 +840,23 @@ func (x *CacheExports) Put(ctx context.Context, key string, value string, opts O
 	st[1] = uint64(len(key))
 	st[2] = uint64(x.ptrs[1])
 	st[3] = uint64(len(value))
-	st[4] = uint64(opts.Backend)
-	st[5] = uint64(x.ptrs[2])
-	st[6] = uint64(len(opts.Namespace))
-	st[7] = uint64(x.ptrs[3])
-	st[8] = uint64(len(opts.Path))
-	st[9] = uint64(opts.TTLMs)
-	st[10] = uint64(opts.MaxEntries)
+	st[4] = uint64(b2u(opts.Backend.Some))
+	st[5] = uint64(opts.Backend.Value)
+	st[6] = uint64(x.ptrs[2])
+	st[7] = uint64(len(opts.Namespace))
+	st[8] = uint64(x.ptrs[3])
+	st[9] = uint64(len(opts.Path))
+	st[10] = uint64(b2u(opts.TTLMs.Some))
+	st[11] = uint64(opts.TTLMs.Value)
+	st[12] = uint64(b2u(opts.MaxEntries.Some))
+	st[13] = uint64(opts.MaxEntries.Value)
+	st[14] = uint64(x.ptrs[4])
+	st[15] = uint64(len(opts.Dict))
 	if err := x.fns[1].CallWithStack(ctx, st); err != nil {
 		return *new(PutOutcome), nil, err
 	}
 	ret := uint32(st[0])
-	rd := reader{mem: x.mem}
+	rd := reader{mem: x.g.mem}
 	var buf [16]byte
 	area := buf[:]
 	rd.fill(area, ret, "put return area")
@@ -660,8 +870,7 @@ func (x *CacheExports) Put(ctx context.Context, key string, value string, opts O
 		ev := r2
 		e = &ev
 	}
-	st[0] = uint64(ret)
-	if err := x.posts[1].CallWithStack(ctx, st); err != nil {
+	if err := x.g.post(ctx, x.posts[1], st, ret); err != nil {
 		return *new(PutOutcome), nil, err
 	}
 	if rd.err != nil {
@@ -672,40 +881,44 @@ func (x *CacheExports) Put(ctx context.Context, key string, value string, opts O
 
 // Removes `key`; true when it existed.
 func (x *CacheExports) Delete(ctx context.Context, key string, opts Options) (bool, *Error, error) {
-	wr := writer{ctx: ctx, mem: x.mem, realloc: x.realloc}
-	x.ptrs = wr.pack(x.ptrs[:0], key, opts.Namespace, opts.Path)
+	wr := writer{ctx: ctx, g: x.g}
+	x.ptrs = wr.pack(x.ptrs[:0], key, opts.Namespace, opts.Path, opts.Dict)
 	if wr.err != nil {
 		return *new(bool), nil, wr.err
 	}
 	st := x.stack[:]
 	st[0] = uint64(x.ptrs[0])
 	st[1] = uint64(len(key))
-	st[2] = uint64(opts.Backend)
-	st[3] = uint64(x.ptrs[1])
-	st[4] = uint64(len(opts.Namespace))
-	st[5] = uint64(x.ptrs[2])
-	st[6] = uint64(len(opts.Path))
-	st[7] = uint64(opts.TTLMs)
-	st[8] = uint64(opts.MaxEntries)
+	st[2] = uint64(b2u(opts.Backend.Some))
+	st[3] = uint64(opts.Backend.Value)
+	st[4] = uint64(x.ptrs[1])
+	st[5] = uint64(len(opts.Namespace))
+	st[6] = uint64(x.ptrs[2])
+	st[7] = uint64(len(opts.Path))
+	st[8] = uint64(b2u(opts.TTLMs.Some))
+	st[9] = uint64(opts.TTLMs.Value)
+	st[10] = uint64(b2u(opts.MaxEntries.Some))
+	st[11] = uint64(opts.MaxEntries.Value)
+	st[12] = uint64(x.ptrs[3])
+	st[13] = uint64(len(opts.Dict))
 	if err := x.fns[2].CallWithStack(ctx, st); err != nil {
 		return *new(bool), nil, err
 	}
 	ret := uint32(st[0])
-	rd := reader{mem: x.mem}
+	rd := reader{mem: x.g.mem}
 	var buf [16]byte
 	area := buf[:]
 	rd.fill(area, ret, "delete return area")
 	var v bool
 	var e *Error
 	if rd.tag(uint32(area[0]), 2, "delete result") == 0 {
-		v = area[4] != 0
+		v = rd.tag(uint32(area[4]), 2, "delete result") != 0
 	} else {
 		r1 := Error{Code: ErrorCode(rd.tag(uint32(area[4+0]), 5, "delete error.code")), Message: rd.str(binary.LittleEndian.Uint32(area[4+4:]), binary.LittleEndian.Uint32(area[4+4+4:]), "delete error.message")}
 		ev := r1
 		e = &ev
 	}
-	st[0] = uint64(ret)
-	if err := x.posts[2].CallWithStack(ctx, st); err != nil {
+	if err := x.g.post(ctx, x.posts[2], st, ret); err != nil {
 		return *new(bool), nil, err
 	}
 	if rd.err != nil {
@@ -716,24 +929,29 @@ func (x *CacheExports) Delete(ctx context.Context, key string, opts Options) (bo
 
 // Removes every entry of the namespace.
 func (x *CacheExports) Clear(ctx context.Context, opts Options) (*Error, error) {
-	wr := writer{ctx: ctx, mem: x.mem, realloc: x.realloc}
-	x.ptrs = wr.pack(x.ptrs[:0], opts.Namespace, opts.Path)
+	wr := writer{ctx: ctx, g: x.g}
+	x.ptrs = wr.pack(x.ptrs[:0], opts.Namespace, opts.Path, opts.Dict)
 	if wr.err != nil {
 		return nil, wr.err
 	}
 	st := x.stack[:]
-	st[0] = uint64(opts.Backend)
-	st[1] = uint64(x.ptrs[0])
-	st[2] = uint64(len(opts.Namespace))
-	st[3] = uint64(x.ptrs[1])
-	st[4] = uint64(len(opts.Path))
-	st[5] = uint64(opts.TTLMs)
-	st[6] = uint64(opts.MaxEntries)
+	st[0] = uint64(b2u(opts.Backend.Some))
+	st[1] = uint64(opts.Backend.Value)
+	st[2] = uint64(x.ptrs[0])
+	st[3] = uint64(len(opts.Namespace))
+	st[4] = uint64(x.ptrs[1])
+	st[5] = uint64(len(opts.Path))
+	st[6] = uint64(b2u(opts.TTLMs.Some))
+	st[7] = uint64(opts.TTLMs.Value)
+	st[8] = uint64(b2u(opts.MaxEntries.Some))
+	st[9] = uint64(opts.MaxEntries.Value)
+	st[10] = uint64(x.ptrs[2])
+	st[11] = uint64(len(opts.Dict))
 	if err := x.fns[3].CallWithStack(ctx, st); err != nil {
 		return nil, err
 	}
 	ret := uint32(st[0])
-	rd := reader{mem: x.mem}
+	rd := reader{mem: x.g.mem}
 	var buf [16]byte
 	area := buf[:]
 	rd.fill(area, ret, "clear return area")
@@ -744,8 +962,7 @@ func (x *CacheExports) Clear(ctx context.Context, opts Options) (*Error, error) 
 		ev := r1
 		e = &ev
 	}
-	st[0] = uint64(ret)
-	if err := x.posts[3].CallWithStack(ctx, st); err != nil {
+	if err := x.g.post(ctx, x.posts[3], st, ret); err != nil {
 		return nil, err
 	}
 	if rd.err != nil {
@@ -756,24 +973,29 @@ func (x *CacheExports) Clear(ctx context.Context, opts Options) (*Error, error) 
 
 // Counts the namespace's entries.
 func (x *CacheExports) Stats(ctx context.Context, opts Options) (StoreStats, *Error, error) {
-	wr := writer{ctx: ctx, mem: x.mem, realloc: x.realloc}
-	x.ptrs = wr.pack(x.ptrs[:0], opts.Namespace, opts.Path)
+	wr := writer{ctx: ctx, g: x.g}
+	x.ptrs = wr.pack(x.ptrs[:0], opts.Namespace, opts.Path, opts.Dict)
 	if wr.err != nil {
 		return *new(StoreStats), nil, wr.err
 	}
 	st := x.stack[:]
-	st[0] = uint64(opts.Backend)
-	st[1] = uint64(x.ptrs[0])
-	st[2] = uint64(len(opts.Namespace))
-	st[3] = uint64(x.ptrs[1])
-	st[4] = uint64(len(opts.Path))
-	st[5] = uint64(opts.TTLMs)
-	st[6] = uint64(opts.MaxEntries)
+	st[0] = uint64(b2u(opts.Backend.Some))
+	st[1] = uint64(opts.Backend.Value)
+	st[2] = uint64(x.ptrs[0])
+	st[3] = uint64(len(opts.Namespace))
+	st[4] = uint64(x.ptrs[1])
+	st[5] = uint64(len(opts.Path))
+	st[6] = uint64(b2u(opts.TTLMs.Some))
+	st[7] = uint64(opts.TTLMs.Value)
+	st[8] = uint64(b2u(opts.MaxEntries.Some))
+	st[9] = uint64(opts.MaxEntries.Value)
+	st[10] = uint64(x.ptrs[2])
+	st[11] = uint64(len(opts.Dict))
 	if err := x.fns[4].CallWithStack(ctx, st); err != nil {
 		return *new(StoreStats), nil, err
 	}
 	ret := uint32(st[0])
-	rd := reader{mem: x.mem}
+	rd := reader{mem: x.g.mem}
 	var buf [24]byte
 	area := buf[:]
 	rd.fill(area, ret, "stats return area")
@@ -787,8 +1009,7 @@ func (x *CacheExports) Stats(ctx context.Context, opts Options) (StoreStats, *Er
 		ev := r2
 		e = &ev
 	}
-	st[0] = uint64(ret)
-	if err := x.posts[4].CallWithStack(ctx, st); err != nil {
+	if err := x.g.post(ctx, x.posts[4], st, ret); err != nil {
 		return *new(StoreStats), nil, err
 	}
 	if rd.err != nil {
@@ -799,24 +1020,29 @@ func (x *CacheExports) Stats(ctx context.Context, opts Options) (StoreStats, *Er
 
 // Removes expired entries of every namespace of the store; returns how many.
 func (x *CacheExports) Purge(ctx context.Context, opts Options) (uint64, *Error, error) {
-	wr := writer{ctx: ctx, mem: x.mem, realloc: x.realloc}
-	x.ptrs = wr.pack(x.ptrs[:0], opts.Namespace, opts.Path)
+	wr := writer{ctx: ctx, g: x.g}
+	x.ptrs = wr.pack(x.ptrs[:0], opts.Namespace, opts.Path, opts.Dict)
 	if wr.err != nil {
 		return *new(uint64), nil, wr.err
 	}
 	st := x.stack[:]
-	st[0] = uint64(opts.Backend)
-	st[1] = uint64(x.ptrs[0])
-	st[2] = uint64(len(opts.Namespace))
-	st[3] = uint64(x.ptrs[1])
-	st[4] = uint64(len(opts.Path))
-	st[5] = uint64(opts.TTLMs)
-	st[6] = uint64(opts.MaxEntries)
+	st[0] = uint64(b2u(opts.Backend.Some))
+	st[1] = uint64(opts.Backend.Value)
+	st[2] = uint64(x.ptrs[0])
+	st[3] = uint64(len(opts.Namespace))
+	st[4] = uint64(x.ptrs[1])
+	st[5] = uint64(len(opts.Path))
+	st[6] = uint64(b2u(opts.TTLMs.Some))
+	st[7] = uint64(opts.TTLMs.Value)
+	st[8] = uint64(b2u(opts.MaxEntries.Some))
+	st[9] = uint64(opts.MaxEntries.Value)
+	st[10] = uint64(x.ptrs[2])
+	st[11] = uint64(len(opts.Dict))
 	if err := x.fns[5].CallWithStack(ctx, st); err != nil {
 		return *new(uint64), nil, err
 	}
 	ret := uint32(st[0])
-	rd := reader{mem: x.mem}
+	rd := reader{mem: x.g.mem}
 	var buf [24]byte
 	area := buf[:]
 	rd.fill(area, ret, "purge return area")
@@ -829,8 +1055,7 @@ func (x *CacheExports) Purge(ctx context.Context, opts Options) (uint64, *Error,
 		ev := r1
 		e = &ev
 	}
-	st[0] = uint64(ret)
-	if err := x.posts[5].CallWithStack(ctx, st); err != nil {
+	if err := x.g.post(ctx, x.posts[5], st, ret); err != nil {
 		return *new(uint64), nil, err
 	}
 	if rd.err != nil {
@@ -841,26 +1066,31 @@ func (x *CacheExports) Purge(ctx context.Context, opts Options) (uint64, *Error,
 
 // Keys of the namespace's live entries that start with `prefix`, sorted.
 func (x *CacheExports) Keys(ctx context.Context, prefix string, opts Options) ([]string, *Error, error) {
-	wr := writer{ctx: ctx, mem: x.mem, realloc: x.realloc}
-	x.ptrs = wr.pack(x.ptrs[:0], prefix, opts.Namespace, opts.Path)
+	wr := writer{ctx: ctx, g: x.g}
+	x.ptrs = wr.pack(x.ptrs[:0], prefix, opts.Namespace, opts.Path, opts.Dict)
 	if wr.err != nil {
 		return *new([]string), nil, wr.err
 	}
 	st := x.stack[:]
 	st[0] = uint64(x.ptrs[0])
 	st[1] = uint64(len(prefix))
-	st[2] = uint64(opts.Backend)
-	st[3] = uint64(x.ptrs[1])
-	st[4] = uint64(len(opts.Namespace))
-	st[5] = uint64(x.ptrs[2])
-	st[6] = uint64(len(opts.Path))
-	st[7] = uint64(opts.TTLMs)
-	st[8] = uint64(opts.MaxEntries)
+	st[2] = uint64(b2u(opts.Backend.Some))
+	st[3] = uint64(opts.Backend.Value)
+	st[4] = uint64(x.ptrs[1])
+	st[5] = uint64(len(opts.Namespace))
+	st[6] = uint64(x.ptrs[2])
+	st[7] = uint64(len(opts.Path))
+	st[8] = uint64(b2u(opts.TTLMs.Some))
+	st[9] = uint64(opts.TTLMs.Value)
+	st[10] = uint64(b2u(opts.MaxEntries.Some))
+	st[11] = uint64(opts.MaxEntries.Value)
+	st[12] = uint64(x.ptrs[3])
+	st[13] = uint64(len(opts.Dict))
 	if err := x.fns[6].CallWithStack(ctx, st); err != nil {
 		return *new([]string), nil, err
 	}
 	ret := uint32(st[0])
-	rd := reader{mem: x.mem}
+	rd := reader{mem: x.g.mem}
 	var buf [16]byte
 	area := buf[:]
 	rd.fill(area, ret, "keys return area")
@@ -881,8 +1111,7 @@ func (x *CacheExports) Keys(ctx context.Context, prefix string, opts Options) ([
 		ev := r4
 		e = &ev
 	}
-	st[0] = uint64(ret)
-	if err := x.posts[6].CallWithStack(ctx, st); err != nil {
+	if err := x.g.post(ctx, x.posts[6], st, ret); err != nil {
 		return *new([]string), nil, err
 	}
 	if rd.err != nil {
@@ -895,7 +1124,7 @@ func (x *CacheExports) Keys(ctx context.Context, prefix string, opts Options) ([
 // JSON; `request` is a JSON object (or null) of provider, model,
 // max_tokens, temperature, top_p and further response-changing fields.
 func (x *CacheExports) LLMKey(ctx context.Context, prompt string, system Option[string], request string) (string, *Error, error) {
-	wr := writer{ctx: ctx, mem: x.mem, realloc: x.realloc}
+	wr := writer{ctx: ctx, g: x.g}
 	x.ptrs = wr.pack(x.ptrs[:0], prompt, optString(system.Some, system.Value), request)
 	if wr.err != nil {
 		return *new(string), nil, wr.err
@@ -912,7 +1141,7 @@ func (x *CacheExports) LLMKey(ctx context.Context, prompt string, system Option[
 		return *new(string), nil, err
 	}
 	ret := uint32(st[0])
-	rd := reader{mem: x.mem}
+	rd := reader{mem: x.g.mem}
 	var buf [16]byte
 	area := buf[:]
 	rd.fill(area, ret, "llm-key return area")
@@ -925,8 +1154,7 @@ func (x *CacheExports) LLMKey(ctx context.Context, prompt string, system Option[
 		ev := r1
 		e = &ev
 	}
-	st[0] = uint64(ret)
-	if err := x.posts[7].CallWithStack(ctx, st); err != nil {
+	if err := x.g.post(ctx, x.posts[7], st, ret); err != nil {
 		return *new(string), nil, err
 	}
 	if rd.err != nil {
@@ -936,9 +1164,10 @@ func (x *CacheExports) LLMKey(ctx context.Context, prompt string, system Option[
 }
 
 // Parses a Harn option dictionary (JSON) into typed options, with the
-// original's exact error texts.
+// original's exact error texts. Every field of the result is set (the
+// dictionary's value or the default); `dict` is empty.
 func (x *CacheExports) ParseOptions(ctx context.Context, dict string) (Options, *Error, error) {
-	wr := writer{ctx: ctx, mem: x.mem, realloc: x.realloc}
+	wr := writer{ctx: ctx, g: x.g}
 	x.ptrs = wr.pack(x.ptrs[:0], dict)
 	if wr.err != nil {
 		return *new(Options), nil, wr.err
@@ -950,22 +1179,33 @@ func (x *CacheExports) ParseOptions(ctx context.Context, dict string) (Options, 
 		return *new(Options), nil, err
 	}
 	ret := uint32(st[0])
-	rd := reader{mem: x.mem}
-	var buf [48]byte
+	rd := reader{mem: x.g.mem}
+	var buf [72]byte
 	area := buf[:]
 	rd.fill(area, ret, "parse-options return area")
 	var v Options
 	var e *Error
 	if rd.tag(uint32(area[0]), 2, "parse-options result") == 0 {
-		r1 := Options{Backend: Backend(rd.tag(uint32(area[8+0]), 3, "parse-options result.backend")), Namespace: rd.str(binary.LittleEndian.Uint32(area[8+4:]), binary.LittleEndian.Uint32(area[8+4+4:]), "parse-options result.namespace"), Path: rd.str(binary.LittleEndian.Uint32(area[8+12:]), binary.LittleEndian.Uint32(area[8+12+4:]), "parse-options result.path"), TTLMs: uint64(binary.LittleEndian.Uint64(area[8+24:])), MaxEntries: uint32(binary.LittleEndian.Uint32(area[8+32:]))}
-		v = r1
+		var o1 Option[Backend]
+		if rd.tag(uint32(area[8+0]), 2, "parse-options result.backend") != 0 {
+			o1 = Option[Backend]{Some: true, Value: Backend(rd.tag(uint32(area[8+0+1]), 3, "parse-options result.backend"))}
+		}
+		var o2 Option[uint64]
+		if rd.tag(uint32(area[8+24]), 2, "parse-options result.ttl-ms") != 0 {
+			o2 = Option[uint64]{Some: true, Value: uint64(binary.LittleEndian.Uint64(area[8+24+8:]))}
+		}
+		var o3 Option[int64]
+		if rd.tag(uint32(area[8+40]), 2, "parse-options result.max-entries") != 0 {
+			o3 = Option[int64]{Some: true, Value: int64(binary.LittleEndian.Uint64(area[8+40+8:]))}
+		}
+		r4 := Options{Backend: o1, Namespace: rd.str(binary.LittleEndian.Uint32(area[8+4:]), binary.LittleEndian.Uint32(area[8+4+4:]), "parse-options result.namespace"), Path: rd.str(binary.LittleEndian.Uint32(area[8+12:]), binary.LittleEndian.Uint32(area[8+12+4:]), "parse-options result.path"), TTLMs: o2, MaxEntries: o3, Dict: rd.str(binary.LittleEndian.Uint32(area[8+56:]), binary.LittleEndian.Uint32(area[8+56+4:]), "parse-options result.dict")}
+		v = r4
 	} else {
-		r2 := Error{Code: ErrorCode(rd.tag(uint32(area[8+0]), 5, "parse-options error.code")), Message: rd.str(binary.LittleEndian.Uint32(area[8+4:]), binary.LittleEndian.Uint32(area[8+4+4:]), "parse-options error.message")}
-		ev := r2
+		r5 := Error{Code: ErrorCode(rd.tag(uint32(area[8+0]), 5, "parse-options error.code")), Message: rd.str(binary.LittleEndian.Uint32(area[8+4:]), binary.LittleEndian.Uint32(area[8+4+4:]), "parse-options error.message")}
+		ev := r5
 		e = &ev
 	}
-	st[0] = uint64(ret)
-	if err := x.posts[8].CallWithStack(ctx, st); err != nil {
+	if err := x.g.post(ctx, x.posts[8], st, ret); err != nil {
 		return *new(Options), nil, err
 	}
 	if rd.err != nil {
@@ -976,7 +1216,7 @@ func (x *CacheExports) ParseOptions(ctx context.Context, dict string) (Options, 
 
 // Parses a duration ("1.5h", "500ms", "10") into whole seconds.
 func (x *CacheExports) ParseDuration(ctx context.Context, text string) (uint64, *Error, error) {
-	wr := writer{ctx: ctx, mem: x.mem, realloc: x.realloc}
+	wr := writer{ctx: ctx, g: x.g}
 	x.ptrs = wr.pack(x.ptrs[:0], text)
 	if wr.err != nil {
 		return *new(uint64), nil, wr.err
@@ -988,7 +1228,7 @@ func (x *CacheExports) ParseDuration(ctx context.Context, text string) (uint64, 
 		return *new(uint64), nil, err
 	}
 	ret := uint32(st[0])
-	rd := reader{mem: x.mem}
+	rd := reader{mem: x.g.mem}
 	var buf [24]byte
 	area := buf[:]
 	rd.fill(area, ret, "parse-duration return area")
@@ -1001,8 +1241,7 @@ func (x *CacheExports) ParseDuration(ctx context.Context, text string) (uint64, 
 		ev := r1
 		e = &ev
 	}
-	st[0] = uint64(ret)
-	if err := x.posts[9].CallWithStack(ctx, st); err != nil {
+	if err := x.g.post(ctx, x.posts[9], st, ret); err != nil {
 		return *new(uint64), nil, err
 	}
 	if rd.err != nil {
@@ -1063,17 +1302,23 @@ type SQL interface {
 
 // RegisterSQL defines the functions of sandcache:cache/sql@0.1.0 on b, a builder for module
 // SQLModule. impl returns the implementation serving the calling module.
-// Arguments the guest passes out of bounds, and failures to lower a result,
-// panic with an error wrapping ErrABI: wazero fails the guest call with it.
-func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) SQL) wazero.HostModuleBuilder {
+// and the Instance of that module (from Bind...Exports).
+// Strings and lists the guest passes are views of its memory, valid during
+// the call only: the implementation copies what it keeps.
+// Arguments the guest passes out of bounds, a call from cabi_realloc or
+// cabi_post_*, and failures to lower a result panic with an error wrapping
+// ErrABI: wazero fails the guest call with it.
+func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) (SQL, *Instance)) wazero.HostModuleBuilder {
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		wr := writer{ctx: ctx, mem: m.Memory(), realloc: m.ExportedFunction("cabi_realloc")}
+		wr := writer{ctx: ctx, g: g}
 		area := make([]byte, 8)
-		v := impl(ctx, m).Dialect(ctx)
+		v := h.Dialect(ctx)
 		binary.LittleEndian.PutUint32(area[0:], wr.data(nil, v, 1))
 		binary.LittleEndian.PutUint32(area[0+4:], uint32(len(v)))
 		wr.put(uint32(s[0]), area)
@@ -1082,15 +1327,17 @@ func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m ap
 		}
 	}), []api.ValueType{api.ValueTypeI32}, []api.ValueType{}).Export("dialect")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
-		a1 := rd.str(uint32(s[0]), uint32(s[1]), "open argument name")
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
+		a1 := rd.viewStr(uint32(s[0]), uint32(s[1]), "open argument name")
 		a2 := s[2] != 0
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		wr := writer{ctx: ctx, mem: m.Memory(), realloc: m.ExportedFunction("cabi_realloc")}
+		wr := writer{ctx: ctx, g: g}
 		area := make([]byte, 16)
-		v, e := impl(ctx, m).Open(ctx, a1, a2)
+		v, e := h.Open(ctx, a1, a2)
 		if e != nil {
 			area[0] = 1
 			area[4+0] = uint8((*e).Code)
@@ -1105,23 +1352,27 @@ func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m ap
 		}
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("open")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
 		a1 := uint32(s[0])
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		impl(ctx, m).Close(ctx, a1)
+		h.Close(ctx, a1)
 	}), []api.ValueType{api.ValueTypeI32}, []api.ValueType{}).Export("close")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
 		a1 := uint32(s[0])
-		a2 := rd.str(uint32(s[1]), uint32(s[2]), "exec argument sql")
+		a2 := rd.viewStr(uint32(s[1]), uint32(s[2]), "exec argument sql")
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		wr := writer{ctx: ctx, mem: m.Memory(), realloc: m.ExportedFunction("cabi_realloc")}
+		wr := writer{ctx: ctx, g: g}
 		area := make([]byte, 16)
-		e := impl(ctx, m).Exec(ctx, a1, a2)
+		e := h.Exec(ctx, a1, a2)
 		if e != nil {
 			area[0] = 1
 			area[4+0] = uint8((*e).Code)
@@ -1134,15 +1385,17 @@ func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m ap
 		}
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("exec")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
 		a1 := uint32(s[0])
-		a2 := rd.str(uint32(s[1]), uint32(s[2]), "prepare argument sql")
+		a2 := rd.viewStr(uint32(s[1]), uint32(s[2]), "prepare argument sql")
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		wr := writer{ctx: ctx, mem: m.Memory(), realloc: m.ExportedFunction("cabi_realloc")}
+		wr := writer{ctx: ctx, g: g}
 		area := make([]byte, 16)
-		v, e := impl(ctx, m).Prepare(ctx, a1, a2)
+		v, e := h.Prepare(ctx, a1, a2)
 		if e != nil {
 			area[0] = 1
 			area[4+0] = uint8((*e).Code)
@@ -1157,15 +1410,17 @@ func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m ap
 		}
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("prepare")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
 		a1 := uint32(s[0])
 		a2 := uint32(s[1])
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		wr := writer{ctx: ctx, mem: m.Memory(), realloc: m.ExportedFunction("cabi_realloc")}
+		wr := writer{ctx: ctx, g: g}
 		area := make([]byte, 16)
-		e := impl(ctx, m).BindNull(ctx, a1, a2)
+		e := h.BindNull(ctx, a1, a2)
 		if e != nil {
 			area[0] = 1
 			area[4+0] = uint8((*e).Code)
@@ -1178,16 +1433,18 @@ func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m ap
 		}
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("bind-null")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
 		a1 := uint32(s[0])
 		a2 := uint32(s[1])
 		a3 := int64(s[2])
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		wr := writer{ctx: ctx, mem: m.Memory(), realloc: m.ExportedFunction("cabi_realloc")}
+		wr := writer{ctx: ctx, g: g}
 		area := make([]byte, 16)
-		e := impl(ctx, m).BindInt(ctx, a1, a2, a3)
+		e := h.BindInt(ctx, a1, a2, a3)
 		if e != nil {
 			area[0] = 1
 			area[4+0] = uint8((*e).Code)
@@ -1200,16 +1457,18 @@ func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m ap
 		}
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{}).Export("bind-int")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
 		a1 := uint32(s[0])
 		a2 := uint32(s[1])
 		a3 := math.Float64frombits(s[2])
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		wr := writer{ctx: ctx, mem: m.Memory(), realloc: m.ExportedFunction("cabi_realloc")}
+		wr := writer{ctx: ctx, g: g}
 		area := make([]byte, 16)
-		e := impl(ctx, m).BindFloat(ctx, a1, a2, a3)
+		e := h.BindFloat(ctx, a1, a2, a3)
 		if e != nil {
 			area[0] = 1
 			area[4+0] = uint8((*e).Code)
@@ -1222,16 +1481,18 @@ func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m ap
 		}
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeF64, api.ValueTypeI32}, []api.ValueType{}).Export("bind-float")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
 		a1 := uint32(s[0])
 		a2 := uint32(s[1])
-		a3 := rd.str(uint32(s[2]), uint32(s[3]), "bind-text argument value")
+		a3 := rd.viewStr(uint32(s[2]), uint32(s[3]), "bind-text argument value")
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		wr := writer{ctx: ctx, mem: m.Memory(), realloc: m.ExportedFunction("cabi_realloc")}
+		wr := writer{ctx: ctx, g: g}
 		area := make([]byte, 16)
-		e := impl(ctx, m).BindText(ctx, a1, a2, a3)
+		e := h.BindText(ctx, a1, a2, a3)
 		if e != nil {
 			area[0] = 1
 			area[4+0] = uint8((*e).Code)
@@ -1244,16 +1505,18 @@ func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m ap
 		}
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("bind-text")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
 		a1 := uint32(s[0])
 		a2 := uint32(s[1])
-		a3 := rd.bytes(uint32(s[2]), uint32(s[3]), "bind-blob argument value")
+		a3 := rd.viewBytes(uint32(s[2]), uint32(s[3]), "bind-blob argument value")
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		wr := writer{ctx: ctx, mem: m.Memory(), realloc: m.ExportedFunction("cabi_realloc")}
+		wr := writer{ctx: ctx, g: g}
 		area := make([]byte, 16)
-		e := impl(ctx, m).BindBlob(ctx, a1, a2, a3)
+		e := h.BindBlob(ctx, a1, a2, a3)
 		if e != nil {
 			area[0] = 1
 			area[4+0] = uint8((*e).Code)
@@ -1266,14 +1529,16 @@ func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m ap
 		}
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("bind-blob")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
 		a1 := uint32(s[0])
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		wr := writer{ctx: ctx, mem: m.Memory(), realloc: m.ExportedFunction("cabi_realloc")}
+		wr := writer{ctx: ctx, g: g}
 		area := make([]byte, 16)
-		v, e := impl(ctx, m).Step(ctx, a1)
+		v, e := h.Step(ctx, a1)
 		if e != nil {
 			area[0] = 1
 			area[4+0] = uint8((*e).Code)
@@ -1288,54 +1553,64 @@ func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m ap
 		}
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("step")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
 		a1 := uint32(s[0])
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		v := impl(ctx, m).ColumnCount(ctx, a1)
+		v := h.ColumnCount(ctx, a1)
 		s[0] = uint64(v)
 	}), []api.ValueType{api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}).Export("column-count")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
 		a1 := uint32(s[0])
 		a2 := uint32(s[1])
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		v := impl(ctx, m).ColumnKind(ctx, a1, a2)
+		v := h.ColumnKind(ctx, a1, a2)
 		s[0] = uint64(v)
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}).Export("column-kind")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
 		a1 := uint32(s[0])
 		a2 := uint32(s[1])
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		v := impl(ctx, m).ColumnInt(ctx, a1, a2)
+		v := h.ColumnInt(ctx, a1, a2)
 		s[0] = uint64(v)
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI64}).Export("column-int")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
 		a1 := uint32(s[0])
 		a2 := uint32(s[1])
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		v := impl(ctx, m).ColumnFloat(ctx, a1, a2)
+		v := h.ColumnFloat(ctx, a1, a2)
 		s[0] = math.Float64bits(v)
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeF64}).Export("column-float")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
 		a1 := uint32(s[0])
 		a2 := uint32(s[1])
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		wr := writer{ctx: ctx, mem: m.Memory(), realloc: m.ExportedFunction("cabi_realloc")}
+		wr := writer{ctx: ctx, g: g}
 		area := make([]byte, 8)
-		v := impl(ctx, m).ColumnText(ctx, a1, a2)
+		v := h.ColumnText(ctx, a1, a2)
 		binary.LittleEndian.PutUint32(area[0:], wr.data(nil, v, 1))
 		binary.LittleEndian.PutUint32(area[0+4:], uint32(len(v)))
 		wr.put(uint32(s[2]), area)
@@ -1344,15 +1619,17 @@ func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m ap
 		}
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("column-text")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
 		a1 := uint32(s[0])
 		a2 := uint32(s[1])
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		wr := writer{ctx: ctx, mem: m.Memory(), realloc: m.ExportedFunction("cabi_realloc")}
+		wr := writer{ctx: ctx, g: g}
 		area := make([]byte, 8)
-		v := impl(ctx, m).ColumnBlob(ctx, a1, a2)
+		v := h.ColumnBlob(ctx, a1, a2)
 		binary.LittleEndian.PutUint32(area[0:], wr.data(v, "", 1))
 		binary.LittleEndian.PutUint32(area[0+4:], uint32(len(v)))
 		wr.put(uint32(s[2]), area)
@@ -1361,23 +1638,27 @@ func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m ap
 		}
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("column-blob")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
 		a1 := uint32(s[0])
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		v := impl(ctx, m).Changes(ctx, a1)
+		v := h.Changes(ctx, a1)
 		s[0] = uint64(v)
 	}), []api.ValueType{api.ValueTypeI32}, []api.ValueType{api.ValueTypeI64}).Export("changes")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
 		a1 := uint32(s[0])
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		wr := writer{ctx: ctx, mem: m.Memory(), realloc: m.ExportedFunction("cabi_realloc")}
+		wr := writer{ctx: ctx, g: g}
 		area := make([]byte, 16)
-		e := impl(ctx, m).Reset(ctx, a1)
+		e := h.Reset(ctx, a1)
 		if e != nil {
 			area[0] = 1
 			area[4+0] = uint8((*e).Code)
@@ -1390,12 +1671,14 @@ func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m ap
 		}
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("reset")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
 		a1 := uint32(s[0])
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		impl(ctx, m).Finalize(ctx, a1)
+		h.Finalize(ctx, a1)
 	}), []api.ValueType{api.ValueTypeI32}, []api.ValueType{}).Export("finalize")
 	return b
 }
@@ -1428,18 +1711,24 @@ type Files interface {
 
 // RegisterFiles defines the functions of sandcache:cache/files@0.1.0 on b, a builder for module
 // FilesModule. impl returns the implementation serving the calling module.
-// Arguments the guest passes out of bounds, and failures to lower a result,
-// panic with an error wrapping ErrABI: wazero fails the guest call with it.
-func RegisterFiles(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) Files) wazero.HostModuleBuilder {
+// and the Instance of that module (from Bind...Exports).
+// Strings and lists the guest passes are views of its memory, valid during
+// the call only: the implementation copies what it keeps.
+// Arguments the guest passes out of bounds, a call from cabi_realloc or
+// cabi_post_*, and failures to lower a result panic with an error wrapping
+// ErrABI: wazero fails the guest call with it.
+func RegisterFiles(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) (Files, *Instance)) wazero.HostModuleBuilder {
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
-		a1 := rd.str(uint32(s[0]), uint32(s[1]), "read argument path")
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
+		a1 := rd.viewStr(uint32(s[0]), uint32(s[1]), "read argument path")
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		wr := writer{ctx: ctx, mem: m.Memory(), realloc: m.ExportedFunction("cabi_realloc")}
+		wr := writer{ctx: ctx, g: g}
 		area := make([]byte, 16)
-		v, e := impl(ctx, m).Read(ctx, a1)
+		v, e := h.Read(ctx, a1)
 		if e != nil {
 			area[0] = 1
 			area[4+0] = uint8((*e).Code)
@@ -1458,15 +1747,17 @@ func RegisterFiles(b wazero.HostModuleBuilder, impl func(ctx context.Context, m 
 		}
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("read")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
-		a1 := rd.str(uint32(s[0]), uint32(s[1]), "write-atomic argument path")
-		a2 := rd.bytes(uint32(s[2]), uint32(s[3]), "write-atomic argument data")
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
+		a1 := rd.viewStr(uint32(s[0]), uint32(s[1]), "write-atomic argument path")
+		a2 := rd.viewBytes(uint32(s[2]), uint32(s[3]), "write-atomic argument data")
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		wr := writer{ctx: ctx, mem: m.Memory(), realloc: m.ExportedFunction("cabi_realloc")}
+		wr := writer{ctx: ctx, g: g}
 		area := make([]byte, 16)
-		e := impl(ctx, m).WriteAtomic(ctx, a1, a2)
+		e := h.WriteAtomic(ctx, a1, a2)
 		if e != nil {
 			area[0] = 1
 			area[4+0] = uint8((*e).Code)
@@ -1479,14 +1770,16 @@ func RegisterFiles(b wazero.HostModuleBuilder, impl func(ctx context.Context, m 
 		}
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("write-atomic")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
-		a1 := rd.str(uint32(s[0]), uint32(s[1]), "remove argument path")
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
+		a1 := rd.viewStr(uint32(s[0]), uint32(s[1]), "remove argument path")
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		wr := writer{ctx: ctx, mem: m.Memory(), realloc: m.ExportedFunction("cabi_realloc")}
+		wr := writer{ctx: ctx, g: g}
 		area := make([]byte, 16)
-		v, e := impl(ctx, m).Remove(ctx, a1)
+		v, e := h.Remove(ctx, a1)
 		if e != nil {
 			area[0] = 1
 			area[4+0] = uint8((*e).Code)
@@ -1501,20 +1794,22 @@ func RegisterFiles(b wazero.HostModuleBuilder, impl func(ctx context.Context, m 
 		}
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("remove")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
-		a1 := rd.str(uint32(s[0]), uint32(s[1]), "replace argument path")
-		a2 := rd.bytes(uint32(s[2]), uint32(s[3]), "replace argument expected")
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
+		a1 := rd.viewStr(uint32(s[0]), uint32(s[1]), "replace argument path")
+		a2 := rd.viewBytes(uint32(s[2]), uint32(s[3]), "replace argument expected")
 		var o4 Option[[]byte]
 		if rd.tag(uint32(s[4]), 2, "replace argument data") != 0 {
-			o4 = Option[[]byte]{Some: true, Value: rd.bytes(uint32(s[5]), uint32(s[6]), "replace argument data")}
+			o4 = Option[[]byte]{Some: true, Value: rd.viewBytes(uint32(s[5]), uint32(s[6]), "replace argument data")}
 		}
 		a3 := o4
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		wr := writer{ctx: ctx, mem: m.Memory(), realloc: m.ExportedFunction("cabi_realloc")}
+		wr := writer{ctx: ctx, g: g}
 		area := make([]byte, 16)
-		v, e := impl(ctx, m).Replace(ctx, a1, a2, a3)
+		v, e := h.Replace(ctx, a1, a2, a3)
 		if e != nil {
 			area[0] = 1
 			area[4+0] = uint8((*e).Code)
@@ -1529,26 +1824,23 @@ func RegisterFiles(b wazero.HostModuleBuilder, impl func(ctx context.Context, m 
 		}
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("replace")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
-		a1 := rd.str(uint32(s[0]), uint32(s[1]), "list argument path")
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
+		a1 := rd.viewStr(uint32(s[0]), uint32(s[1]), "list argument path")
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		wr := writer{ctx: ctx, mem: m.Memory(), realloc: m.ExportedFunction("cabi_realloc")}
+		wr := writer{ctx: ctx, g: g}
 		area := make([]byte, 16)
-		v, e := impl(ctx, m).List(ctx, a1)
+		v, e := h.List(ctx, a1)
 		if e != nil {
 			area[0] = 1
 			area[4+0] = uint8((*e).Code)
 			binary.LittleEndian.PutUint32(area[4+4:], wr.data(nil, (*e).Message, 1))
 			binary.LittleEndian.PutUint32(area[4+4+4:], uint32(len((*e).Message)))
 		} else {
-			arr2 := make([]byte, len(v)*8)
-			for i3, e4 := range v {
-				binary.LittleEndian.PutUint32(arr2[i3*8:], wr.data(nil, e4, 1))
-				binary.LittleEndian.PutUint32(arr2[i3*8+4:], uint32(len(e4)))
-			}
-			binary.LittleEndian.PutUint32(area[4:], wr.data(arr2, "", 4))
+			binary.LittleEndian.PutUint32(area[4:], wr.strings(v))
 			binary.LittleEndian.PutUint32(area[4+4:], uint32(len(v)))
 		}
 		wr.put(uint32(s[2]), area)
@@ -1557,14 +1849,16 @@ func RegisterFiles(b wazero.HostModuleBuilder, impl func(ctx context.Context, m 
 		}
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("list")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		rd := reader{mem: m.Memory()}
-		a1 := rd.str(uint32(s[0]), uint32(s[1]), "remove-dir argument path")
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
+		a1 := rd.viewStr(uint32(s[0]), uint32(s[1]), "remove-dir argument path")
 		if rd.err != nil {
 			panic(rd.err)
 		}
-		wr := writer{ctx: ctx, mem: m.Memory(), realloc: m.ExportedFunction("cabi_realloc")}
+		wr := writer{ctx: ctx, g: g}
 		area := make([]byte, 16)
-		v, e := impl(ctx, m).RemoveDir(ctx, a1)
+		v, e := h.RemoveDir(ctx, a1)
 		if e != nil {
 			area[0] = 1
 			area[4+0] = uint8((*e).Code)
@@ -1578,5 +1872,38 @@ func RegisterFiles(b wazero.HostModuleBuilder, impl func(ctx context.Context, m 
 			panic(wr.err)
 		}
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("remove-dir")
+	return b
+}
+
+// ClockModule is the core module name of imported interface sandcache:cache/clock@0.1.0.
+const ClockModule = "sandcache:cache/clock@0.1.0"
+
+// Clock is what the host implements for imported interface sandcache:cache/clock@0.1.0.
+// A panic in a method fails the guest call that made it.
+type Clock interface {
+	// Milliseconds since the Unix epoch. Any s64 is valid: a host with a
+	// fixed clock may give times far outside the wall clock's range.
+	NowMs(ctx context.Context) int64
+}
+
+// RegisterClock defines the functions of sandcache:cache/clock@0.1.0 on b, a builder for module
+// ClockModule. impl returns the implementation serving the calling module.
+// and the Instance of that module (from Bind...Exports).
+// Strings and lists the guest passes are views of its memory, valid during
+// the call only: the implementation copies what it keeps.
+// Arguments the guest passes out of bounds, a call from cabi_realloc or
+// cabi_post_*, and failures to lower a result panic with an error wrapping
+// ErrABI: wazero fails the guest call with it.
+func RegisterClock(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) (Clock, *Instance)) wazero.HostModuleBuilder {
+	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
+		if rd.err != nil {
+			panic(rd.err)
+		}
+		v := h.NowMs(ctx)
+		s[0] = uint64(v)
+	}), []api.ValueType{}, []api.ValueType{api.ValueTypeI64}).Export("now-ms")
 	return b
 }

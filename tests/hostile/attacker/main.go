@@ -45,9 +45,9 @@ func str(ptr, n uint32) string {
 }
 
 // ret is the export return area; iret the import return area.
-var ret, iret [8]uint64
+var ret, iret [9]uint64
 
-func area(a *[8]uint64) []byte { return (*[64]byte)(unsafe.Pointer(a))[:] }
+func area(a *[9]uint64) []byte { return (*[64]byte)(unsafe.Pointer(a))[:] }
 func retPtr() uint32           { return uint32(uintptr(unsafe.Pointer(&ret))) }
 func iretPtr() uint32          { return uint32(uintptr(unsafe.Pointer(&iret))) }
 
@@ -251,8 +251,8 @@ func hit(value string) uint32 {
 }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#get
-func exportGet(keyPtr, keyLen, backend, nsPtr, nsLen, pathPtr, pathLen uint32, ttl uint64, maxEntries uint32) uint32 {
-	ret = [8]uint64{}
+func exportGet(keyPtr, keyLen, backendTag, backend, nsPtr, nsLen, pathPtr, pathLen, ttlTag uint32, ttl uint64, maxTag uint32, maxEntries uint64, dictPtr, dictLen uint32) uint32 {
+	ret = [9]uint64{}
 	inside = true
 	defer func() { inside = false }()
 	key := strings.Clone(str(keyPtr, keyLen))
@@ -337,8 +337,8 @@ func exportGet(keyPtr, keyLen, backend, nsPtr, nsLen, pathPtr, pathLen uint32, t
 }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#keys
-func exportKeys(prefixPtr, prefixLen, backend, nsPtr, nsLen, pathPtr, pathLen uint32, ttl uint64, maxEntries uint32) uint32 {
-	ret = [8]uint64{}
+func exportKeys(prefixPtr, prefixLen, backendTag, backend, nsPtr, nsLen, pathPtr, pathLen, ttlTag uint32, ttl uint64, maxTag uint32, maxEntries uint64, dictPtr, dictLen uint32) uint32 {
+	ret = [9]uint64{}
 	switch str(prefixPtr, prefixLen) {
 	case "huge": // 2^31 elements claimed over a real 16-byte array
 		set32(4, addr(alloc(16)))
@@ -379,7 +379,7 @@ func exportKeys(prefixPtr, prefixLen, backend, nsPtr, nsLen, pathPtr, pathLen ui
 
 //go:wasmexport sandcache:cache/cache@0.1.0#llm-key
 func exportLLMKey(promptPtr, promptLen, sysTag, sysPtr, sysLen, reqPtr, reqLen uint32) uint32 {
-	ret = [8]uint64{}
+	ret = [9]uint64{}
 	switch str(promptPtr, promptLen) {
 	case `"utf8"`:
 		setStr(4, "sha256:\xff")
@@ -394,13 +394,13 @@ func exportLLMKey(promptPtr, promptLen, sysTag, sysPtr, sysLen, reqPtr, reqLen u
 
 //go:wasmexport sandcache:cache/cache@0.1.0#parse-options
 func exportParseOptions(ptr, n uint32) uint32 {
-	ret = [8]uint64{}
-	set8(8, 0)
+	ret = [9]uint64{}
+	set8(8, 1) // backend: some(sqlite)
 	setStr(12, "default")
 	setStr(20, "")
 	switch str(ptr, n) {
 	case `"bad-backend"`:
-		set8(8, 9)
+		set8(9, 9)
 	case `"ns-utf8"`:
 		setStr(12, "\xfe")
 	}
@@ -408,14 +408,14 @@ func exportParseOptions(ptr, n uint32) uint32 {
 }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#put
-func exportPut(keyPtr, keyLen, valPtr, valLen, backend, nsPtr, nsLen, pathPtr, pathLen uint32, ttl uint64, maxEntries uint32) uint32 {
-	ret = [8]uint64{}
+func exportPut(keyPtr, keyLen, valPtr, valLen, backendTag, backend, nsPtr, nsLen, pathPtr, pathLen, ttlTag uint32, ttl uint64, maxTag uint32, maxEntries uint64, dictPtr, dictLen uint32) uint32 {
+	ret = [9]uint64{}
 	return retPtr()
 }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#delete
-func exportDelete(keyPtr, keyLen, backend, nsPtr, nsLen, pathPtr, pathLen uint32, ttl uint64, maxEntries uint32) uint32 {
-	ret = [8]uint64{}
+func exportDelete(keyPtr, keyLen, backendTag, backend, nsPtr, nsLen, pathPtr, pathLen, ttlTag uint32, ttl uint64, maxTag uint32, maxEntries uint64, dictPtr, dictLen uint32) uint32 {
+	ret = [9]uint64{}
 	if str(keyPtr, keyLen) == "bad-bool" {
 		set8(4, 5)
 	}
@@ -423,26 +423,26 @@ func exportDelete(keyPtr, keyLen, backend, nsPtr, nsLen, pathPtr, pathLen uint32
 }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#clear
-func exportClear(backend, nsPtr, nsLen, pathPtr, pathLen uint32, ttl uint64, maxEntries uint32) uint32 {
-	ret = [8]uint64{}
+func exportClear(backendTag, backend, nsPtr, nsLen, pathPtr, pathLen, ttlTag uint32, ttl uint64, maxTag uint32, maxEntries uint64, dictPtr, dictLen uint32) uint32 {
+	ret = [9]uint64{}
 	return retPtr()
 }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#stats
-func exportStats(backend, nsPtr, nsLen, pathPtr, pathLen uint32, ttl uint64, maxEntries uint32) uint32 {
-	ret = [8]uint64{}
+func exportStats(backendTag, backend, nsPtr, nsLen, pathPtr, pathLen, ttlTag uint32, ttl uint64, maxTag uint32, maxEntries uint64, dictPtr, dictLen uint32) uint32 {
+	ret = [9]uint64{}
 	return retPtr()
 }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#purge
-func exportPurge(backend, nsPtr, nsLen, pathPtr, pathLen uint32, ttl uint64, maxEntries uint32) uint32 {
-	ret = [8]uint64{}
+func exportPurge(backendTag, backend, nsPtr, nsLen, pathPtr, pathLen, ttlTag uint32, ttl uint64, maxTag uint32, maxEntries uint64, dictPtr, dictLen uint32) uint32 {
+	ret = [9]uint64{}
 	return retPtr()
 }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#parse-duration
 func exportParseDuration(ptr, n uint32) uint32 {
-	ret = [8]uint64{}
+	ret = [9]uint64{}
 	return retPtr()
 }
 

@@ -6,9 +6,6 @@ import (
 	"time"
 )
 
-// listBatch is how many entries os.File.ReadDir returns at a time.
-const listBatch = 4096
-
 // StaleTempAge is how old a temp file of WriteAtomic must be (by its
 // modification time) before List removes it as a crash leftover. No write
 // in flight lasts that long.

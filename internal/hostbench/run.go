@@ -36,14 +36,15 @@ type Timer interface {
 	StopTimer()
 }
 
-// Stopwatch is a Timer that accumulates wall time and the allocations made
-// while running, as package testing does (runtime.MemStats deltas, all
-// goroutines included).
+// Stopwatch is a Timer that accumulates wall time, the process's CPU time
+// and the allocations made while running, as package testing does
+// (runtime.MemStats deltas, all goroutines included).
 type Stopwatch struct {
 	running         bool
 	start           time.Time
+	cpu0            time.Duration
 	mallocs, bytes0 uint64
-	elapsed         time.Duration
+	elapsed, cpu    time.Duration
 	allocs, bytes   uint64
 }
 
@@ -56,6 +57,7 @@ func (s *Stopwatch) StartTimer() {
 	runtime.ReadMemStats(&ms)
 	s.mallocs, s.bytes0 = ms.Mallocs, ms.TotalAlloc
 	s.running = true
+	s.cpu0 = processCPU()
 	s.start = time.Now()
 }
 
@@ -65,6 +67,7 @@ func (s *Stopwatch) StopTimer() {
 		return
 	}
 	s.elapsed += time.Since(s.start)
+	s.cpu += processCPU() - s.cpu0
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	s.allocs += ms.Mallocs - s.mallocs
@@ -74,6 +77,10 @@ func (s *Stopwatch) StopTimer() {
 
 // Elapsed returns the time accumulated while running.
 func (s *Stopwatch) Elapsed() time.Duration { return s.elapsed }
+
+// CPU returns the CPU time (user and system, all threads of the process)
+// accumulated while running; 0 where the system does not tell.
+func (s *Stopwatch) CPU() time.Duration { return s.cpu }
 
 // Allocs returns the heap allocations counted while running: objects and bytes.
 func (s *Stopwatch) Allocs() (objects, bytes uint64) { return s.allocs, s.bytes }
@@ -297,9 +304,14 @@ func parallel(callers int, n int64, deadline time.Time, fn func(i int64) error) 
 
 // Sample is one measurement of one side.
 type Sample struct {
-	Ops         int64
-	Elapsed     time.Duration
-	NsPerOp     float64
+	Ops     int64
+	Elapsed time.Duration
+	NsPerOp float64
+	// CPUNsPerOp is the process's CPU time per operation: unlike NsPerOp,
+	// it does not count time spent waiting for a CPU that other processes
+	// hold, so it moves less on a loaded machine (nor does it count time
+	// waiting for the disk).
+	CPUNsPerOp  float64
 	AllocsPerOp float64
 	BytesPerOp  float64
 }
@@ -332,6 +344,7 @@ func (f *Fixture) Measure(side Side, op Op, callers int, lim Limit) (Sample, err
 		Ops:         n,
 		Elapsed:     sw.Elapsed(),
 		NsPerOp:     float64(sw.Elapsed().Nanoseconds()) / float64(n),
+		CPUNsPerOp:  float64(sw.CPU().Nanoseconds()) / float64(n),
 		AllocsPerOp: float64(allocs) / float64(n),
 		BytesPerOp:  float64(bytes) / float64(n),
 	}, nil

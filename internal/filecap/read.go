@@ -48,6 +48,9 @@ func (f *Files) readIn(d *folder, name, rel string) ([]byte, bool, error) {
 		if err != nil {
 			return nil, false, ioErr("read", rel, err)
 		}
+		if fi.Mode().IsRegular() && linkCount(fi) == 0 {
+			continue // a write renamed over it while lstat looked: look again
+		}
 		if err := f.checkReadable(fi, rel); err != nil {
 			return nil, false, err
 		}

@@ -10,8 +10,8 @@ import (
 	"github.com/sandcache/sandcache/guest/llmkey"
 	"github.com/sandcache/sandcache/guest/options"
 	"github.com/sandcache/sandcache/host"
-	"github.com/sandcache/sandcache/host/internal/filecap"
-	"github.com/sandcache/sandcache/host/internal/sqlcap"
+	"github.com/sandcache/sandcache/internal/filecap"
+	"github.com/sandcache/sandcache/internal/sqlcap"
 )
 
 // Side is one side of the comparison.
@@ -48,7 +48,7 @@ type nsOpts struct {
 }
 
 func makeOpts(b host.Backend, ns string, maxEntries int) nsOpts {
-	h := host.Options{Backend: b, Namespace: ns, TTLMillis: benchTTL, MaxEntries: uint32(maxEntries)}
+	h := host.Options{Backend: b, Namespace: ns, TTLMillis: benchTTL, MaxEntries: int64(maxEntries)}
 	return nsOpts{h: h, n: options.Options{
 		Backend: options.Backend(b), Namespace: ns, TTLMillis: benchTTL, MaxEntries: uint32(maxEntries),
 	}}

@@ -11,7 +11,7 @@ import (
 	"github.com/ncruces/go-sqlite3/vfs/memdb"
 
 	"github.com/sandcache/sandcache/guest/capability"
-	"github.com/sandcache/sandcache/host/internal/filecap"
+	"github.com/sandcache/sandcache/internal/filecap"
 )
 
 // Grant is a folder granted to a cache for SQL databases, plus the cache's

@@ -10,7 +10,7 @@ import (
 	"github.com/sandcache/sandcache/guest/cache"
 	"github.com/sandcache/sandcache/guest/capability"
 	"github.com/sandcache/sandcache/guest/options"
-	"github.com/sandcache/sandcache/host/internal/sqlcap"
+	"github.com/sandcache/sandcache/internal/sqlcap"
 )
 
 // The guest's cache engine, run natively over the postgres capability:

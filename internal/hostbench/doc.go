@@ -5,7 +5,9 @@
 // filecap, with the same SQLite settings), side by side on equal stores.
 //
 // `sandcache bench` (cmd/sandcache) and the Go benchmarks of package host
-// (`go test ./host -bench .`) both run on it:
+// (`go test ./host -bench .`) both run on it. It is internal so that the
+// native copy of the cache logic is linked only into the bench command
+// (and the host's benchmarks), never into a program that imports sdk:
 //
 //   - Fixture holds the two sides of one backend and namespace size, filled
 //     and warmed up; Fixture.Run performs one operation N times or for a
@@ -13,9 +15,14 @@
 //     (*testing.B, or a Stopwatch that also counts allocations);
 //     Fixture.Measure is one measurement for the CLI.
 //   - Suite measures a whole matrix (backends × namespace sizes × ops ×
-//     callers × runs) and returns medians and ratios; Report collects them
-//     with start-up and instance figures and checks them against the
-//     project's targets (Report.Evaluate), without asserting anything.
+//     callers × runs), case by case (a count calibrated once per case, or a
+//     fixed count or time), and returns medians and ratios of wall and CPU
+//     time; Report collects them with start-up, instance and machine
+//     figures and checks them against the project's targets
+//     (Report.Evaluate), without asserting anything.
+//   - MeasureAgainst compares sandcache's SDK with the original design,
+//     run by the harncache oracle CLI (bench-put, bench-get), on disk and
+//     on tmpfs.
 //   - MeasureInstances measures instantiation time, guest linear memory and
 //     resident memory per guest instance.
 //

@@ -48,11 +48,10 @@ const guestInsert = "INSERT OR REPLACE INTO cache_entries " +
 
 // hostile is a granted folder next to an outside folder with a canary.
 type hostile struct {
-	o     *outside
-	dir   string
-	g     *Grant
-	s     *Session
-	limit Limits
+	o   *outside
+	dir string
+	g   *Grant
+	s   *Session
 }
 
 func newHostile(t *testing.T, lim ...Limits) *hostile {
@@ -228,7 +227,7 @@ func TestLoopingTriggerEndsAtDeadline(t *testing.T) {
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("the looping trigger ran %v past a 100 ms deadline", d)
 	}
-	h.s.SetContext(nil)
+	h.s.SetContext(context.Background())
 	// A new instance refuses the file: the trigger is not sandcache's.
 	s2 := newSession(t, h.g)
 	_, err = s2.Open("cache.sqlite", false)

@@ -12,7 +12,7 @@ import (
 	_ "github.com/ncruces/go-sqlite3/vfs/memdb" // registers the "memdb" VFS
 
 	"github.com/sandcache/sandcache/guest/capability"
-	"github.com/sandcache/sandcache/host/internal/filecap"
+	"github.com/sandcache/sandcache/internal/filecap"
 )
 
 // Open opens the database name, a path relative to the granted folder

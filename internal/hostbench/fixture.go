@@ -15,8 +15,8 @@ import (
 	"github.com/sandcache/sandcache/guest/llmkey"
 	"github.com/sandcache/sandcache/guest/options"
 	"github.com/sandcache/sandcache/host"
-	"github.com/sandcache/sandcache/host/internal/filecap"
-	"github.com/sandcache/sandcache/host/internal/sqlcap"
+	"github.com/sandcache/sandcache/internal/filecap"
+	"github.com/sandcache/sandcache/internal/sqlcap"
 )
 
 // Op is one measured operation.
@@ -112,9 +112,10 @@ func NewFixture(ctx context.Context, tmp string, backend host.Backend, entries, 
 		return nil, err
 	}
 	f = &Fixture{Backend: backend, Entries: entries, Pool: max(pool, 1), root: root}
+	made := f // the returns below set f to nil on failure
 	defer func() {
 		if err != nil {
-			f.Close()
+			made.Close()
 		}
 	}()
 	f.makeKeys()
@@ -134,7 +135,7 @@ func NewFixture(ctx context.Context, tmp string, backend host.Backend, entries, 
 	case entries == 0 || backend == host.Mem:
 	case backend == host.SQLite:
 		// Fill the native side's file, then copy it.
-		if err := fillFolder(dirs[Native], f); err != nil {
+		if err := fillFolder(ctx, dirs[Native], f); err != nil {
 			return nil, err
 		}
 		if err := copyTree(dirs[Native], dirs[Sandboxed]); err != nil {
@@ -143,7 +144,7 @@ func NewFixture(ctx context.Context, tmp string, backend host.Backend, entries, 
 	default:
 		// Thousands of small files: filling is quicker than copying.
 		for _, d := range dirs {
-			if err := fillFolder(d, f); err != nil {
+			if err := fillFolder(ctx, d, f); err != nil {
 				return nil, err
 			}
 		}
@@ -159,7 +160,7 @@ func NewFixture(ctx context.Context, tmp string, backend host.Backend, entries, 
 	}
 	f.sides[Native] = &fixtureSide{t: nt, dir: dirs[Native]}
 	if entries > 0 && backend == host.Mem {
-		if err := fillNative(nt.grant, nt.files, dirs[Native], f); err != nil {
+		if err := fillNative(ctx, nt.grant, nt.files, dirs[Native], f); err != nil {
 			return nil, err
 		}
 		if err := f.fillParallel(sb); err != nil {
@@ -280,9 +281,15 @@ func (f *Fixture) fillParallel(t target) error {
 	return err
 }
 
-// fill puts both namespaces' initial entries.
-func (f *Fixture) fill(put func(key string, value []byte, o *nsOpts) (uint32, error)) error {
+// fill puts both namespaces' initial entries; it stops when ctx ends (a
+// fill of 100 000 entries takes seconds).
+func (f *Fixture) fill(ctx context.Context, put func(key string, value []byte, o *nsOpts) (uint32, error)) error {
 	for i := range f.Entries {
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
 		if _, err := put(f.mainKeys[i], Value, &f.main); err != nil {
 			return err
 		}
@@ -296,13 +303,13 @@ func (f *Fixture) fill(put func(key string, value []byte, o *nsOpts) (uint32, er
 // fillNative fills the store with the cache engine compiled natively,
 // over a fresh SQL session on grant, in one SQLite transaction (see
 // batchSQL), then closes the engine.
-func fillNative(grant *sqlcap.Grant, files *filecap.Files, dir string, f *Fixture) error {
+func fillNative(ctx context.Context, grant *sqlcap.Grant, files *filecap.Files, dir string, f *Fixture) error {
 	session := sqlcap.NewSession(grant)
 	defer session.CloseAll()
 	sql := &batchSQL{SQL: session, fake: map[capability.Stmt]struct{}{}}
 	e := cache.New(sql, &fillFiles{Files: files, dir: dir}, nowMillis)
 	defer e.Close()
-	err := f.fill(func(key string, value []byte, o *nsOpts) (uint32, error) {
+	err := f.fill(ctx, func(key string, value []byte, o *nsOpts) (uint32, error) {
 		out, err := e.Put(key, value, o.n)
 		return out.Evicted, err
 	})
@@ -316,7 +323,7 @@ func fillNative(grant *sqlcap.Grant, files *filecap.Files, dir string, f *Fixtur
 }
 
 // fillFolder fills dir's sqlite or fs store natively.
-func fillFolder(dir string, f *Fixture) error {
+func fillFolder(ctx context.Context, dir string, f *Fixture) error {
 	grant, err := sqlcap.NewGrant(dir)
 	if err != nil {
 		return err
@@ -327,7 +334,7 @@ func fillFolder(dir string, f *Fixture) error {
 		return err
 	}
 	defer files.Close()
-	return fillNative(grant, files, dir, f)
+	return fillNative(ctx, grant, files, dir, f)
 }
 
 // batchSQL runs a whole fill in one transaction: it opens one when the

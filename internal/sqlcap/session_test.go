@@ -532,7 +532,7 @@ func TestContext(t *testing.T) {
 	// Opening also waits for locks, so it is interrupted too.
 	_, err = s.Open("b.sqlite", false)
 	wantCode(t, "cancelled Open", err, capability.IO)
-	s.SetContext(nil)
+	s.SetContext(context.Background())
 	must(t, s.Exec(db, "SELECT 1"))
 	db2 := open(t, s, "b.sqlite")
 	must(t, s.Exec(db2, "SELECT 1"))
