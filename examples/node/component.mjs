@@ -112,16 +112,6 @@ export async function openComponentCache(dir, { outDir, clock = null } = {}) {
   const imports = new WASIShim({ sandbox: { preopens: {}, env: {}, args: ['sandcache'], enableNetwork: false } }).getImportObject();
   // The cache's clock: the WIT's `clock` import (milliseconds, s64).
   imports['sandcache:cache/clock'] = { nowMs: clockImports(clock)['now-ms'] };
-  if (clock) {
-    // WASI's wall clock too, for a guest that still reads it (a WIT without `clock`)
-    imports['wasi:clocks/wall-clock'] = {
-      now: () => {
-        const ms = BigInt(clock());
-        return { seconds: ms / 1000n, nanoseconds: Number(ms % 1000n) * 1e6 };
-      },
-      resolution: () => ({ seconds: 0n, nanoseconds: 1e6 }),
-    };
-  }
   imports['sandcache:cache/sql'] = liftedSql(sql);
   imports['sandcache:cache/files'] = liftedFiles(files);
   imports['sandcache:cache/types'] = {};

@@ -14,15 +14,6 @@ const U64_MAX = (1n << 64n) - 1n;
 const camel = (name) => name.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
 
 /**
- * Values the host fills for a non-string field the WIT declares required
- * (not an option): only while the WIT makes hosts fill them. An
- * `option<...>` field is passed as the user gave it (absent = none), an
- * absent string field as "" (the WIT's "unset"); their defaults live in the
- * guest.
- */
-const REQUIRED_FIELD_DEFAULTS = { backend: 'sqlite', 'ttl-ms': 600_000n, 'max-entries': 256 };
-
-/**
  * Each field of `options` as {wit, js, optional, kind}, kind being the
  * generated layout's kind of the value (enum, string, u32, u64, bool, s64).
  */
@@ -73,11 +64,11 @@ function check(field, v) {
 }
 
 /**
- * Checks a JS options object ({backend, namespace, path, ttlMs, maxEntries}
- * or whatever the WIT now holds) and returns it with only the record's
- * fields: a given value checked, an absent optional field undefined (none),
- * an absent required one filled (REQUIRED_FIELD_DEFAULTS). Unknown keys are
- * refused so a misspelt option never passes silently.
+ * Checks a JS options object ({backend, namespace, path, ttlMs, maxEntries,
+ * dict}, as the WIT's record) and returns it with only the record's fields:
+ * a given value checked, an absent option field undefined (none), an absent
+ * string "" (unset). The host fills no default: the guest does. Unknown keys
+ * are refused so a misspelt option never passes silently.
  */
 export function normalizeOptions(o = {}) {
   if (o === null || typeof o !== 'object') throw invalid('options must be an object');
@@ -90,9 +81,8 @@ export function normalizeOptions(o = {}) {
     const v = o[f.js];
     if (v !== undefined && v !== null) out[f.js] = check(f, v);
     else if (f.optional) out[f.js] = undefined;
-    else if (f.kind === 'string') out[f.js] = '';
-    else if (f.wit in REQUIRED_FIELD_DEFAULTS) out[f.js] = check(f, REQUIRED_FIELD_DEFAULTS[f.wit]);
-    else throw invalid(`option ${f.js} is required`);
+    else if (f.kind === 'string') out[f.js] = ''; // the WIT's "unset"
+    else throw new TypeError(`options.${f.wit}: a required ${f.kind} field, which this host cannot leave unset`);
   }
   return out;
 }

@@ -51,8 +51,7 @@ function iface(table, short) {
 const CACHE = iface(WIT_EXPORTS, 'cache');
 const SQL = iface(WIT_IMPORTS, 'sql');
 const FILES = iface(WIT_IMPORTS, 'files');
-/** The `clock` import (milliseconds, s64), when the WIT has one. */
-const CLOCK = Object.keys(WIT_IMPORTS).some((k) => k.replace(/@.*$/, '').endsWith('/clock')) ? iface(WIT_IMPORTS, 'clock') : null;
+const CLOCK = iface(WIT_IMPORTS, 'clock');
 const S64_MIN = -(1n << 63n);
 const S64_MAX = (1n << 63n) - 1n;
 const MAX_KEY_BYTES = 64 << 10; // the Go host's defaults
@@ -175,25 +174,13 @@ export class GuestCache {
     const wasi = new WASI({ version: 'preview1', args: [], env: {}, preopens: {}, returnOnExit: true, stdout: 2, stderr: 2 });
     const wasiImports = { ...wasi.getImportObject().wasi_snapshot_preview1 };
     let mem = null;
-    if (this.clock && !CLOCK) {
-      // (a WIT without a `clock` import: the guest reads WASI's clock)
-      // node:wasi has no clock injection: wrap clock_time_get. Clock id 0 is
-      // CLOCK_REALTIME (Go's time.Now wall part); write the injected time as
-      // u64 nanoseconds at the result pointer and return errno 0 (success).
-      // The monotonic clock (id 1) stays real, the Go scheduler needs it.
-      const realClock = wasiImports.clock_time_get;
-      wasiImports.clock_time_get = (id, precision, resultPtr) => {
-        if (id !== 0) return realClock(id, precision, resultPtr);
-        mem.setU64(resultPtr, BigInt(this.clock()) * 1_000_000n);
-        return 0;
-      };
-    }
     const sql = new SqlSession(this.dir, () => (this.memDb ??= openDatabase(':memory:')));
     const instance = new WebAssembly.Instance(this.module, {
       wasi_snapshot_preview1: wasiImports,
       [SQL]: this.#onlyFromExport(sqlImports(() => mem, sql, this.gate)),
       [FILES]: this.#onlyFromExport(filesImports(() => mem, this.files, this.gate)),
-      ...(CLOCK ? { [CLOCK]: this.#onlyFromExport(clockImports(this.clock)) } : {}),
+      // the cache's time: the `clock` import (the guest reads no WASI clock for it)
+      [CLOCK]: this.#onlyFromExport(clockImports(this.clock)),
     });
     const ex = instance.exports;
     mem = new GuestMemory(ex.memory, ex.cabi_realloc);
@@ -430,7 +417,7 @@ function sqlImports(getMem, sql, gate) {
  * range is a host bug: thrown, it traps the guest (guest-fault).
  */
 export function clockImports(clock) {
-  const impl = {
+  return checkImports(CLOCK, {
     'now-ms': () => {
       const v = clock ? clock() : Date.now();
       if (typeof v !== 'bigint' && !Number.isInteger(v)) throw new GuestFault(`clock: ${String(v)} is not a whole number of milliseconds`);
@@ -438,8 +425,7 @@ export function clockImports(clock) {
       if (ms < S64_MIN || ms > S64_MAX) throw new GuestFault(`clock: ${ms} ms is outside the s64 range`);
       return ms;
     },
-  };
-  return CLOCK ? checkImports(CLOCK, impl) : impl;
+  });
 }
 
 function filesImports(getMem, files, gate) {
