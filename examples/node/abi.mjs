@@ -1,14 +1,29 @@
 // Canonical-ABI helpers for a core module that follows the component model's
-// canonical ABI by hand (wit/sandcache.wit): linear memory is 32-bit, strings
-// are UTF-8 (ptr, len) pairs, and whatever the host hands to the guest lives
-// in a buffer the guest allocated through its exported
-// `cabi_realloc(old_ptr, old_size, align, new_size) -> ptr`.
+// canonical ABI for wit/sandcache.wit: linear memory is 32-bit, strings are
+// UTF-8 (ptr, len) pairs, and whatever the host hands to the guest lives in a
+// buffer the guest allocated through its exported
+// `cabi_realloc(old_ptr, old_size, align, new_size) -> ptr`. Every offset
+// comes from generated/sandcache_abi.mjs (written by internal/cmd/witgen from
+// the WIT, as is the Go host's glue); nothing here knows a layout by heart.
+
+import { enums } from './generated/sandcache_abi.mjs';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const utf8Encoder = new TextEncoder();
 
-// WIT enum `error-code`, in declaration order (its discriminant is the index).
-export const ERROR_CODES = ['invalid-argument', 'not-permitted', 'io', 'corrupt', 'internal'];
+/** WIT enum `error-code`, in declaration order (its discriminant is the index). */
+export const ERROR_CODES = enums['error-code'];
+
+/**
+ * The offset of `path` ("tag", "ok", "err.code", "ok.value.some"...) in a
+ * generated layout; a path the layout lacks is a bug of ours (the WIT changed
+ * and this host was not adapted), reported as such.
+ */
+export function offsetOf(layout, path) {
+  const f = layout.fields[path];
+  if (!f) throw new TypeError(`the generated layout has no field ${JSON.stringify(path)} (has ${Object.keys(layout.fields).join(', ')})`);
+  return f.offset;
+}
 
 /** The WIT record `error` as a JS exception (also used for host-side faults). */
 export class SandCacheError extends Error {
@@ -148,25 +163,24 @@ export class GuestMemory {
   }
 
   /**
-   * Writes `result<T, error>` whose payload starts at offset 4 (true for
-   * every import result here: T has alignment <= 4, and `error` is
-   * {code: u8 @0, message: string @4}, align 4). `fn` computes the ok value
-   * and may throw a CapError; `writeOk(ret, value)` lays the ok payload out.
-   * Any other exception is reported as `internal`, never thrown into the guest.
+   * Writes `result<T, error>` at ret, laid out as `layout` (an import's
+   * generated retArea). `fn` computes the ok value and may throw a CapError;
+   * `writeOk(ret, value)` lays the ok payload out. Any other exception is
+   * reported as `internal`, never thrown into the guest.
    */
-  putResult(ret, fn, writeOk) {
+  putResult(ret, layout, fn, writeOk) {
     let value;
     try {
       value = fn();
     } catch (e) {
       if (e instanceof GuestFault) throw e; // traps the guest
       const code = e instanceof CapError ? e.code : 'internal';
-      this.setU8(ret, 1); // tag 1 = err
-      this.setU8(ret + 4, ERROR_CODES.indexOf(code));
-      this.putString(ret + 8, String(e?.message ?? e));
+      this.setU8(ret + offsetOf(layout, 'tag'), 1); // tag 1 = err
+      this.setU8(ret + offsetOf(layout, 'err.code'), ERROR_CODES.indexOf(code));
+      this.putString(ret + offsetOf(layout, 'err.message'), String(e?.message ?? e));
       return;
     }
-    this.setU8(ret, 0); // tag 0 = ok
+    this.setU8(ret + offsetOf(layout, 'tag'), 0); // tag 0 = ok
     if (writeOk) writeOk(ret, value);
   }
 }

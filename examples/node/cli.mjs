@@ -70,13 +70,21 @@ function main(argv) {
     if (args.length < min || args.length > max) throw new SandCacheError('usage', `${cmd}: wrong number of arguments`);
   };
   const options = () => {
-    // A Harn dictionary first (parse-options, with the original's error texts), then the flags.
-    const o = cache.parseOptions(flags.options ?? 'null');
-    if (flags.backend) o.backend = { file: 'fs', files: 'fs', memory: 'mem', lru: 'mem' }[flags.backend] ?? flags.backend;
+    // What the user gave: --options as the Harn dictionary (the guest parses
+    // it, after the call's own arguments), the flags over it; the guest fills
+    // the rest.
+    const o = {};
+    if (flags.options !== undefined) o.dict = flags.options;
+    // Backend names and aliases are the guest's (parse-options), not a copy here.
+    if (flags.backend) o.backend = cache.parseOptions(JSON.stringify({ backend: flags.backend })).backend;
     if (flags.namespace !== undefined) o.namespace = flags.namespace;
     if (flags.path !== undefined) o.path = flags.path;
-    if (flags.ttl !== undefined) o.ttlMs = cache.parseDuration(flags.ttl) * 1000n;
-    if (flags['max-entries'] !== undefined) o.maxEntries = Number(flags['max-entries']);
+    // the guest's conversion to milliseconds (exact, saturating), as for a dictionary's ttl
+    if (flags.ttl !== undefined) o.ttlMs = cache.parseOptions(JSON.stringify({ ttl: flags.ttl })).ttlMs;
+    if (flags['max-entries'] !== undefined) {
+      const m = flags['max-entries'];
+      o.maxEntries = /^-?\d+$/.test(m) ? BigInt(m) : m; // s64; the guest clamps it
+    }
     return o;
   };
   try {

@@ -15,32 +15,28 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 import { SandCacheError, CapError, ERROR_CODES } from './abi.mjs';
 import { SqlSession, openDatabase } from './sql.mjs';
 import { Files } from './files.mjs';
-import { DEFAULT_WASM, normalizeOptions } from './sandcache.mjs';
-import { repairWit } from './wit.mjs';
+import { DEFAULT_WASM, clockImports } from './sandcache.mjs';
+import { normalizeOptions } from './options.mjs';
+import { enums } from './generated/sandcache_abi.mjs';
+import { withAdapterRealloc, ARENA_END_PAGES } from './adapter-realloc.mjs';
+import { limitMemory, DEFAULT_MEMORY_PAGES } from './memlimit.mjs';
 
 const WIT = fileURLToPath(new URL('../../wit/sandcache.wit', import.meta.url));
-const KINDS = ['integer', 'float', 'text', 'blob', 'null'];
+const KINDS = enums['storage-class'];
 
 /**
  * Builds sandcache.component.wasm from the core module and the WIT. Returns
- * {component, repairs}: repairs lists the WIT defects that had to be mended
- * (see wit.mjs) because wasm-tools rejects the WIT as it is.
+ * {component}. adapterRealloc: false leaves guest.wasm as it is, whose
+ * component traps at start-up (adapter-realloc.mjs says why).
  */
-export async function buildComponent({ wasm = DEFAULT_WASM, witSource = fs.readFileSync(WIT, 'utf8') } = {}) {
+export async function buildComponent({ wasm = DEFAULT_WASM, witSource = fs.readFileSync(WIT, 'utf8'), adapterRealloc = true, memoryLimitPages = DEFAULT_MEMORY_PAGES } = {}) {
   const { componentEmbed, componentNew, preview1AdapterReactorPath } = await import('@bytecodealliance/jco');
-  const binary = fs.readFileSync(wasm);
-  let src = witSource;
-  let repairs = [];
-  let embedded;
-  try {
-    embedded = await componentEmbed({ binary, witSource: src, world: 'guest' });
-  } catch {
-    ({ src, repairs } = repairWit(witSource));
-    embedded = await componentEmbed({ binary, witSource: src, world: 'guest' });
-  }
+  const core = fs.readFileSync(wasm);
+  const binary = adapterRealloc ? limitMemory(withAdapterRealloc(core), ARENA_END_PAGES + memoryLimitPages) : core;
+  const embedded = await componentEmbed({ binary, witSource, world: 'guest' });
   const adapter = fs.readFileSync(preview1AdapterReactorPath());
   const component = await componentNew(embedded, [['wasi_snapshot_preview1', adapter]]);
-  return { component, repairs };
+  return { component };
 }
 
 /** Transpiles the component into outDir (sandcache.js, *.core*.wasm, .d.ts). */
@@ -114,15 +110,8 @@ export async function openComponentCache(dir, { outDir, clock = null } = {}) {
   let memDb = null;
   const sql = new SqlSession(files.root, () => (memDb ??= openDatabase(':memory:')));
   const imports = new WASIShim({ sandbox: { preopens: {}, env: {}, args: ['sandcache'], enableNetwork: false } }).getImportObject();
-  if (clock) {
-    imports['wasi:clocks/wall-clock'] = {
-      now: () => {
-        const ms = BigInt(clock());
-        return { seconds: ms / 1000n, nanoseconds: Number(ms % 1000n) * 1e6 };
-      },
-      resolution: () => ({ seconds: 0n, nanoseconds: 1e6 }),
-    };
-  }
+  // The cache's clock: the WIT's `clock` import (milliseconds, s64).
+  imports['sandcache:cache/clock'] = { nowMs: clockImports(clock)['now-ms'] };
   imports['sandcache:cache/sql'] = liftedSql(sql);
   imports['sandcache:cache/files'] = liftedFiles(files);
   imports['sandcache:cache/types'] = {};
@@ -136,10 +125,7 @@ export async function openComponentCache(dir, { outDir, clock = null } = {}) {
       throw new SandCacheError('guest-fault', `guest trapped in ${op}: ${e?.message ?? e}`, op);
     }
   };
-  const opts = (o) => {
-    const n = normalizeOptions(o);
-    return { backend: n.backend, namespace: n.namespace, path: n.path, ttlMs: n.ttlMs, maxEntries: n.maxEntries };
-  };
+  const opts = (o) => normalizeOptions(o); // the record as jco lifts it: camelCase fields, undefined for none
   return {
     get: (key, o) => call('get', () => {
       const l = c.get(key, opts(o));
@@ -164,8 +150,7 @@ export async function openComponentCache(dir, { outDir, clock = null } = {}) {
 // node component.mjs [OUT_DIR]: build and transpile.
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const outDir = path.resolve(process.argv[2] ?? fileURLToPath(new URL('./dist/', import.meta.url)));
-  const { component, repairs } = await buildComponent();
-  for (const r of repairs) console.error(`warning: the WIT was repaired to build the component: ${r}`);
+  const { component } = await buildComponent();
   await transpileTo(component, outDir);
   console.log(`${path.join(outDir, 'sandcache.component.wasm')}: ${component.length} bytes; bindings in ${outDir}`);
 }

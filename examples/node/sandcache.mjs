@@ -3,21 +3,27 @@
 // better-sqlite3, `files` on node:fs) written in JavaScript.
 //
 // The module is a core module that follows the canonical ABI for
-// wit/sandcache.wit by hand (world `guest`), so this file is the JS half of
-// that ABI: it lowers arguments into guest memory, calls the export, lifts
-// the result from the return area the export points to, and then calls the
-// export's `cabi_post_*` so the guest can release what the result held.
+// wit/sandcache.wit (world `guest`), so this file is the JS half of that ABI:
+// it lowers arguments into guest memory, calls the export, lifts the result
+// from the return area the export points to, and then calls the export's
+// `cabi_post_*` so the guest can release what the result held. Names, core
+// signatures and every offset come from generated/sandcache_abi.mjs, which
+// internal/cmd/witgen writes from the WIT (`./build.sh`); the Go host's glue
+// is generated from the same source.
 
 import fs from 'node:fs';
 import v8 from 'node:v8';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { GuestMemory, GuestFault, SandCacheError, CapError, ERROR_CODES, encodeString } from './abi.mjs';
+import { GuestMemory, GuestFault, SandCacheError, CapError, ERROR_CODES, encodeString, offsetOf } from './abi.mjs';
+import { exports as WIT_EXPORTS, imports as WIT_IMPORTS, enums } from './generated/sandcache_abi.mjs';
+import { lowerOptions, liftOptions } from './options.mjs';
 import { SqlSession, openDatabase } from './sql.mjs';
 import { Files } from './files.mjs';
 import { limitMemory, DEFAULT_MEMORY_PAGES } from './memlimit.mjs';
 
 export { SandCacheError } from './abi.mjs';
+export { normalizeOptions } from './options.mjs';
 export { SandCache, DEFAULT_TIMEOUT_MS } from './isolated.mjs';
 
 // node:wasi's functions (poll_oneoff among them) are V8 "fast API calls"
@@ -33,27 +39,24 @@ const { WASI } = quietly(() => createRequire(import.meta.url)('node:wasi'));
 /** The guest the Go host embeds: host/guest.wasm of this repository. */
 export const DEFAULT_WASM = process.env.SANDCACHE_GUEST_WASM || fileURLToPath(new URL('../../host/guest.wasm', import.meta.url));
 
-export const BACKENDS = ['sqlite', 'fs', 'mem']; // WIT enum `backend`, in order
-const IFACE = 'sandcache:cache/cache@0.1.0#';
-const SQL = 'sandcache:cache/sql@0.1.0';
-const FILES = 'sandcache:cache/files@0.1.0';
+/** WIT enum `backend`, in discriminant order. */
+export const BACKENDS = enums.backend;
+
+/** The full name ("pkg:ns/iface@version") of the generated interface `short`. */
+function iface(table, short) {
+  const names = Object.keys(table).filter((k) => k.replace(/@.*$/, '').endsWith('/' + short));
+  if (names.length !== 1) throw new TypeError(`generated/sandcache_abi.mjs has ${names.length} interfaces named ${short}`);
+  return names[0];
+}
+const CACHE = iface(WIT_EXPORTS, 'cache');
+const SQL = iface(WIT_IMPORTS, 'sql');
+const FILES = iface(WIT_IMPORTS, 'files');
+const CLOCK = iface(WIT_IMPORTS, 'clock');
+const S64_MIN = -(1n << 63n);
+const S64_MAX = (1n << 63n) - 1n;
 const MAX_KEY_BYTES = 64 << 10; // the Go host's defaults
 const MAX_VALUE_BYTES = 16 << 20;
 const MAX_LIST_BYTES = 256 << 20; // a keys result, all keys together
-const U64_MAX = (1n << 64n) - 1n;
-
-/**
- * Where the `error` payload of each export's `result<T, error>` starts: the
- * result is {tag: u8 @0, payload @align(max(align(T), align(error)))}, and
- * `error` = {code: u8 @0, message: string @4} has alignment 4. T holds a u64
- * for stats, purge, parse-options and parse-duration (alignment 8), so their
- * payload is at 8; the others at 4. test/wit.test.mjs recomputes this table
- * from the WIT.
- */
-export const PAYLOAD_OFFSET = {
-  get: 4, put: 4, delete: 4, clear: 4, stats: 8, purge: 8, keys: 4,
-  'llm-key': 4, 'parse-options': 8, 'parse-duration': 8,
-};
 
 const modules = new Map(); // compiled guest per path: compiling is the slow part
 
@@ -91,21 +94,6 @@ function quietly(fn) {
   } finally {
     process.emitWarning = emit;
   }
-}
-
-/** Fills the defaults of a JS options object and checks its types. */
-export function normalizeOptions(o = {}) {
-  const backend = o.backend ?? 'sqlite';
-  if (!BACKENDS.includes(backend)) throw new SandCacheError('invalid-argument', `backend must be one of ${BACKENDS.join(', ')}; got ${JSON.stringify(backend)}`);
-  let ttl = o.ttlMs ?? 600_000n;
-  if (typeof ttl === 'number') {
-    if (!Number.isInteger(ttl)) throw new SandCacheError('invalid-argument', 'ttlMs must be a whole number of milliseconds');
-    ttl = BigInt(ttl);
-  }
-  if (typeof ttl !== 'bigint' || ttl < 0n || ttl > U64_MAX) throw new SandCacheError('invalid-argument', 'ttlMs must be a u64 (BigInt or integer number)');
-  const maxEntries = o.maxEntries ?? 256;
-  if (!Number.isInteger(maxEntries) || maxEntries < 0 || maxEntries > 0xffffffff) throw new SandCacheError('invalid-argument', 'maxEntries must be a u32');
-  return { backend, namespace: o.namespace ?? 'default', path: o.path ?? '', ttlMs: ttl, maxEntries };
 }
 
 /**
@@ -186,23 +174,13 @@ export class GuestCache {
     const wasi = new WASI({ version: 'preview1', args: [], env: {}, preopens: {}, returnOnExit: true, stdout: 2, stderr: 2 });
     const wasiImports = { ...wasi.getImportObject().wasi_snapshot_preview1 };
     let mem = null;
-    if (this.clock) {
-      // node:wasi has no clock injection: wrap clock_time_get. Clock id 0 is
-      // CLOCK_REALTIME (Go's time.Now wall part); write the injected time as
-      // u64 nanoseconds at the result pointer and return errno 0 (success).
-      // The monotonic clock (id 1) stays real, the Go scheduler needs it.
-      const realClock = wasiImports.clock_time_get;
-      wasiImports.clock_time_get = (id, precision, resultPtr) => {
-        if (id !== 0) return realClock(id, precision, resultPtr);
-        mem.setU64(resultPtr, BigInt(this.clock()) * 1_000_000n);
-        return 0;
-      };
-    }
     const sql = new SqlSession(this.dir, () => (this.memDb ??= openDatabase(':memory:')));
     const instance = new WebAssembly.Instance(this.module, {
       wasi_snapshot_preview1: wasiImports,
       [SQL]: this.#onlyFromExport(sqlImports(() => mem, sql, this.gate)),
       [FILES]: this.#onlyFromExport(filesImports(() => mem, this.files, this.gate)),
+      // the cache's time: the `clock` import (the guest reads no WASI clock for it)
+      [CLOCK]: this.#onlyFromExport(clockImports(this.clock)),
     });
     const ex = instance.exports;
     mem = new GuestMemory(ex.memory, ex.cabi_realloc);
@@ -218,7 +196,8 @@ export class GuestCache {
   #call(name, lower, lift) {
     const inst = this.#instance();
     const { ex, mem } = inst;
-    const exportName = IFACE + name;
+    const fn = WIT_EXPORTS[CACHE][name];
+    const exportName = `${CACHE}#${name}`;
     let ret;
     try {
       const args = lower(mem); // may call cabi_realloc: no import allowed yet
@@ -236,13 +215,13 @@ export class GuestCache {
     let value;
     let err = null;
     try {
-      if (mem.tag(ret, 2) !== 0) { // result<T, error>: 0 ok, 1 err
-        const off = ret + PAYLOAD_OFFSET[name];
-        err = new SandCacheError(ERROR_CODES[mem.tag(off, ERROR_CODES.length)], mem.stringAt(off + 4, MAX_VALUE_BYTES), name);
+      const at = (path) => ret + offsetOf(fn.retArea, path);
+      if (mem.tag(at('tag'), 2) !== 0) { // result<T, error>: 0 ok, 1 err
+        err = new SandCacheError(ERROR_CODES[mem.tag(at('err.code'), ERROR_CODES.length)], mem.stringAt(at('err.message'), MAX_VALUE_BYTES), name);
       } else {
-        value = lift(mem, ret);
+        value = lift(mem, at);
       }
-      ex['cabi_post_' + exportName](ret);
+      ex[fn.post](ret);
     } catch (e) {
       this.#drop();
       throw new SandCacheError('guest-fault', `bad result from ${name}: ${e.message}`, name);
@@ -259,10 +238,9 @@ export class GuestCache {
     return [mem.alloc(b), b.length];
   }
 
-  /** Lowers the `options` record, flattened: backend, namespace, path, ttl-ms (i64), max-entries. */
+  /** Lowers the `options` record (options.mjs: fields and order from the generated module). */
   static #opts(mem, o) {
-    const n = normalizeOptions(o);
-    return [BACKENDS.indexOf(n.backend), ...GuestCache.#str(mem, n.namespace, 'namespace'), ...GuestCache.#str(mem, n.path, 'path'), n.ttlMs, n.maxEntries];
+    return lowerOptions(mem, o);
   }
 
   static #key(key, what = 'key') {
@@ -276,10 +254,9 @@ export class GuestCache {
   /** get: {value: string|null (compact JSON), expired: bool, hit: bool}. */
   get(key, opts) {
     const k = GuestCache.#key(key);
-    return this.#call('get', (m) => [...GuestCache.#str(m, k), ...GuestCache.#opts(m, opts)], (m, ret) => {
-      // lookup = {value: option<string> @4 (tag @4, ptr @8, len @12), expired: bool @16}
-      const value = m.tag(ret + 4, 2) ? m.stringAt(ret + 8, MAX_VALUE_BYTES) : null;
-      return { value, expired: m.tag(ret + 16, 2) !== 0, hit: value !== null }; // a bool of 2+ is a fault, as in the Go host
+    return this.#call('get', (m) => [...GuestCache.#str(m, k), ...GuestCache.#opts(m, opts)], (m, at) => {
+      const value = m.tag(at('ok.value.tag'), 2) ? m.stringAt(at('ok.value.some'), MAX_VALUE_BYTES) : null;
+      return { value, expired: m.tag(at('ok.expired'), 2) !== 0, hit: value !== null }; // a bool of 2+ is a fault, as in the Go host
     });
   }
 
@@ -289,14 +266,13 @@ export class GuestCache {
     const v = encodeString(valueJson, 'value');
     if (v.length > MAX_VALUE_BYTES) throw new SandCacheError('invalid-argument', `value is ${v.length} bytes; the limit is ${MAX_VALUE_BYTES}`);
     return this.#call('put', (m) => [...GuestCache.#str(m, k), ...GuestCache.#str(m, v), ...GuestCache.#opts(m, opts)],
-      // put-outcome = {expired: u32 @4, evicted: u32 @8}
-      (m, ret) => ({ expired: m.u32(ret + 4), evicted: m.u32(ret + 8) }));
+      (m, at) => ({ expired: m.u32(at('ok.expired')), evicted: m.u32(at('ok.evicted')) }));
   }
 
   /** delete: true when a live entry existed. */
   delete(key, opts) {
     const k = GuestCache.#key(key);
-    return this.#call('delete', (m) => [...GuestCache.#str(m, k), ...GuestCache.#opts(m, opts)], (m, ret) => m.u8(ret + 4) !== 0);
+    return this.#call('delete', (m) => [...GuestCache.#str(m, k), ...GuestCache.#opts(m, opts)], (m, at) => m.tag(at('ok'), 2) !== 0);
   }
 
   /** clear: removes every entry of the namespace. */
@@ -306,22 +282,21 @@ export class GuestCache {
 
   /** stats: {entries, expired} as BigInt (u64). */
   stats(opts) {
-    // store-stats = {entries: u64 @8, expired: u64 @16} (payload aligned to 8)
-    return this.#call('stats', (m) => GuestCache.#opts(m, opts), (m, ret) => ({ entries: m.u64(ret + 8), expired: m.u64(ret + 16) }));
+    return this.#call('stats', (m) => GuestCache.#opts(m, opts), (m, at) => ({ entries: m.u64(at('ok.entries')), expired: m.u64(at('ok.expired')) }));
   }
 
   /** purge: removes expired entries of every namespace; returns how many (BigInt). */
   purge(opts) {
-    return this.#call('purge', (m) => GuestCache.#opts(m, opts), (m, ret) => m.u64(ret + 8));
+    return this.#call('purge', (m) => GuestCache.#opts(m, opts), (m, at) => m.u64(at('ok')));
   }
 
   /** keys: live keys of the namespace starting with prefix, sorted. */
   keys(prefix = '', opts) {
     const p = prefix === '' ? new Uint8Array(0) : GuestCache.#key(prefix, 'prefix');
-    return this.#call('keys', (m) => [...GuestCache.#str(m, p), ...GuestCache.#opts(m, opts)], (m, ret) => {
-      // list<string> @4: (array ptr, count); each element is a (ptr, len) pair, 8 bytes
-      const arr = m.u32(ret + 4);
-      const count = m.u32(ret + 8);
+    return this.#call('keys', (m) => [...GuestCache.#str(m, p), ...GuestCache.#opts(m, opts)], (m, at) => {
+      // list<string>: (array ptr, count); each element is a string's (ptr, len) pair, 8 bytes
+      const arr = m.u32(at('ok'));
+      const count = m.u32(at('ok') + 4);
       // A hostile count is refused before the array is made: every element
       // takes 8 bytes of guest memory.
       const size = m.memory.buffer.byteLength;
@@ -349,93 +324,131 @@ export class GuestCache {
       // option<string> flattens to (tag, ptr, len); (0, 0, 0) for none
       ...(sb === null ? [0, 0, 0] : [1, ...GuestCache.#str(m, sb)]),
       ...GuestCache.#str(m, rb),
-    ], (m, ret) => m.stringAt(ret + 4));
+    ], (m, at) => m.stringAt(at('ok')));
   }
 
   /** parse-options: a Harn option dictionary (JSON text) to an options object. */
   parseOptions(dictJson) {
     const b = encodeString(dictJson, 'options');
-    return this.#call('parse-options', (m) => GuestCache.#str(m, b), (m, ret) => ({
-      // options @8: backend u8 @8, namespace @12, path @20, ttl-ms u64 @32, max-entries u32 @40
-      backend: BACKENDS[m.u8(ret + 8)],
-      namespace: m.stringAt(ret + 12),
-      path: m.stringAt(ret + 20),
-      ttlMs: m.u64(ret + 32),
-      maxEntries: m.u32(ret + 40),
-    }));
+    return this.#call('parse-options', (m) => GuestCache.#str(m, b), (m, at) => liftOptions(m, at, 'ok.', MAX_VALUE_BYTES));
   }
 
   /** parse-duration: whole seconds (BigInt). */
   parseDuration(text) {
     const b = encodeString(text, 'duration');
-    return this.#call('parse-duration', (m) => GuestCache.#str(m, b), (m, ret) => m.u64(ret + 8));
+    return this.#call('parse-duration', (m) => GuestCache.#str(m, b), (m, at) => m.u64(at('ok')));
   }
 }
 
 // ---- imports ----------------------------------------------------------------
 //
 // Each import's core signature is the canonical-ABI flattening of its WIT
-// type: strings and lists are (ptr, len); s64 is i64 (a BigInt here); any
-// result that flattens to more than one value is written to a return area
-// whose address the guest passes as the last argument. Every `result<T,
-// error>` here has its payload at offset 4 (T is u32, bool, option<list<u8>>
-// or list<string>, all aligned <= 4).
+// type (generated/sandcache_abi.mjs, `core`): strings and lists are (ptr,
+// len); s64 is i64 (a BigInt here); a result that flattens to more than one
+// value is written to a return area whose address the guest passes as the
+// last argument, laid out as the function's generated `retArea`.
+
+/**
+ * Checks an import object against the generated interface `mod`: the same
+ * functions, each taking as many core parameters as the WIT flattens to
+ * (so a WIT change this host was not adapted to fails at construction, not
+ * with a mis-read argument in the guest).
+ */
+export function checkImports(mod, impls) {
+  const want = WIT_IMPORTS[mod];
+  const problems = [];
+  for (const [name, fn] of Object.entries(want)) {
+    if (typeof impls[name] !== 'function') problems.push(`${name} is not implemented`);
+    else if (impls[name].length !== fn.core.params.length) problems.push(`${name} takes ${impls[name].length} core parameters; the WIT flattens to ${fn.core.params.length} (${fn.core.params.join(' ')})`);
+  }
+  for (const name of Object.keys(impls)) if (!want[name]) problems.push(`${name} is not in the WIT`);
+  if (problems.length) throw new TypeError(`imports of ${mod}: ${problems.join('; ')}`);
+  return impls;
+}
+
+/** Helpers over the generated layouts of interface `mod`'s functions. */
+function resultWriter(mod, getMem, gate) {
+  const layout = (name) => WIT_IMPORTS[mod][name].retArea;
+  const ok = (name) => offsetOf(layout(name), 'ok');
+  return {
+    // result<T, error>: writeOk(ret, value) lays the ok payload out
+    res: (name, ret, fn, writeOk) => getMem().putResult(ret, layout(name), () => gate(fn), writeOk),
+    okU32: (name) => (ret, v) => getMem().setU32(ret + ok(name), v),
+    okBool: (name) => (ret, v) => getMem().setU8(ret + ok(name), v ? 1 : 0),
+    at: (name, path) => offsetOf(layout(name), path),
+  };
+}
 
 function sqlImports(getMem, sql, gate) {
-  const res = (ret, fn, ok) => getMem().putResult(ret, () => gate(fn), ok);
+  const { res, okU32, okBool, at } = resultWriter(SQL, getMem, gate);
   const text = (p, n) => getMem().string(p, n);
-  const okU32 = (ret, v) => getMem().setU32(ret + 4, v);
-  const okBool = (ret, v) => getMem().setU8(ret + 4, v ? 1 : 0);
-  return {
-    dialect: (ret) => getMem().putString(ret, sql.dialect()),
-    open: (p, n, memory, ret) => res(ret, () => sql.open(text(p, n), memory !== 0), okU32),
+  return checkImports(SQL, {
+    dialect: (ret) => getMem().putString(ret + at('dialect', ''), sql.dialect()),
+    open: (p, n, memory, ret) => res('open', ret, () => sql.open(text(p, n), memory !== 0), okU32('open')),
     close: (db) => sql.close(db >>> 0),
-    exec: (db, p, n, ret) => res(ret, () => sql.exec(db >>> 0, text(p, n))),
-    prepare: (db, p, n, ret) => res(ret, () => sql.prepare(db >>> 0, text(p, n)), okU32),
-    'bind-null': (s, i, ret) => res(ret, () => sql.bind(s >>> 0, i >>> 0, null)),
-    'bind-int': (s, i, v, ret) => res(ret, () => sql.bind(s >>> 0, i >>> 0, v)), // v: BigInt
-    'bind-float': (s, i, v, ret) => res(ret, () => sql.bind(s >>> 0, i >>> 0, v)),
-    'bind-text': (s, i, p, n, ret) => res(ret, () => {
+    exec: (db, p, n, ret) => res('exec', ret, () => sql.exec(db >>> 0, text(p, n))),
+    prepare: (db, p, n, ret) => res('prepare', ret, () => sql.prepare(db >>> 0, text(p, n)), okU32('prepare')),
+    'bind-null': (s, i, ret) => res('bind-null', ret, () => sql.bind(s >>> 0, i >>> 0, null)),
+    'bind-int': (s, i, v, ret) => res('bind-int', ret, () => sql.bind(s >>> 0, i >>> 0, v)), // v: BigInt
+    'bind-float': (s, i, v, ret) => res('bind-float', ret, () => sql.bind(s >>> 0, i >>> 0, v)),
+    'bind-text': (s, i, p, n, ret) => res('bind-text', ret, () => {
       let t;
       try { t = text(p, n); } catch { throw new CapError('invalid-argument', 'sql: bound text is not valid UTF-8'); }
       sql.bind(s >>> 0, i >>> 0, t);
     }),
-    'bind-blob': (s, i, p, n, ret) => res(ret, () => sql.bind(s >>> 0, i >>> 0, Buffer.from(getMem().read(p, n)))),
-    step: (s, ret) => res(ret, () => sql.step(s >>> 0), okBool),
+    'bind-blob': (s, i, p, n, ret) => res('bind-blob', ret, () => sql.bind(s >>> 0, i >>> 0, Buffer.from(getMem().read(p, n)))),
+    step: (s, ret) => res('step', ret, () => sql.step(s >>> 0), okBool('step')),
     'column-count': (s) => sql.columnCount(s >>> 0),
     'column-kind': (s, i) => sql.columnKind(s >>> 0, i >>> 0),
     'column-int': (s, i) => sql.columnInt(s >>> 0, i >>> 0),
     'column-float': (s, i) => sql.columnFloat(s >>> 0, i >>> 0),
-    'column-text': (s, i, ret) => getMem().putString(ret, sql.columnText(s >>> 0, i >>> 0)),
-    'column-blob': (s, i, ret) => getMem().putBytes(ret, sql.columnBlob(s >>> 0, i >>> 0)),
+    'column-text': (s, i, ret) => getMem().putString(ret + at('column-text', ''), sql.columnText(s >>> 0, i >>> 0)),
+    'column-blob': (s, i, ret) => getMem().putBytes(ret + at('column-blob', ''), sql.columnBlob(s >>> 0, i >>> 0)),
     changes: (db) => sql.changes(db >>> 0),
-    reset: (s, ret) => res(ret, () => sql.reset(s >>> 0)),
+    reset: (s, ret) => res('reset', ret, () => sql.reset(s >>> 0)),
     finalize: (s) => sql.finalize(s >>> 0),
-  };
+  });
+}
+
+/**
+ * `clock`: the injected clock, else Date.now(), in milliseconds since the
+ * epoch as an s64 (any s64 is valid: an injected clock may be far outside the
+ * wall clock's range). A clock value that is not a whole number in the s64
+ * range is a host bug: thrown, it traps the guest (guest-fault).
+ */
+export function clockImports(clock) {
+  return checkImports(CLOCK, {
+    'now-ms': () => {
+      const v = clock ? clock() : Date.now();
+      if (typeof v !== 'bigint' && !Number.isInteger(v)) throw new GuestFault(`clock: ${String(v)} is not a whole number of milliseconds`);
+      const ms = BigInt(v);
+      if (ms < S64_MIN || ms > S64_MAX) throw new GuestFault(`clock: ${ms} ms is outside the s64 range`);
+      return ms;
+    },
+  });
 }
 
 function filesImports(getMem, files, gate) {
+  const { res, okBool, at } = resultWriter(FILES, getMem, gate);
   const mem = () => getMem();
-  const res = (ret, fn, ok) => mem().putResult(ret, () => gate(fn), ok);
-  const okBool = (ret, v) => mem().setU8(ret + 4, v ? 1 : 0);
   // Paths arrive as UTF-8; invalid UTF-8 is invalid-argument, as in the Go host.
   const pathOf = (p, n) => {
     try { return mem().string(p, n); } catch { throw new CapError('invalid-argument', 'files: path is not valid UTF-8'); }
   };
   const bytes = (p, n) => Buffer.from(mem().read(p, n));
-  return {
-    // result<option<list<u8>>, error>: option tag @4, list (ptr, len) @8
-    read: (p, n, ret) => res(ret, () => files.read(pathOf(p, n)), (r, data) => {
-      mem().setU8(r + 4, data === null ? 0 : 1);
-      if (data !== null) mem().putBytes(r + 8, data);
+  return checkImports(FILES, {
+    // result<option<list<u8>>, error>
+    read: (p, n, ret) => res('read', ret, () => files.read(pathOf(p, n)), (r, data) => {
+      mem().setU8(r + at('read', 'ok.tag'), data === null ? 0 : 1);
+      if (data !== null) mem().putBytes(r + at('read', 'ok.some'), data);
     }),
-    'write-atomic': (p, n, dp, dn, ret) => res(ret, () => files.writeAtomic(pathOf(p, n), bytes(dp, dn))),
-    remove: (p, n, ret) => res(ret, () => files.remove(pathOf(p, n)), okBool),
+    'write-atomic': (p, n, dp, dn, ret) => res('write-atomic', ret, () => files.writeAtomic(pathOf(p, n), bytes(dp, dn))),
+    remove: (p, n, ret) => res('remove', ret, () => files.remove(pathOf(p, n)), okBool('remove')),
     // option<list<u8>> flattens to (tag, ptr, len)
-    replace: (p, n, ep, en, hasData, dp, dn, ret) => res(ret,
-      () => files.replace(pathOf(p, n), bytes(ep, en), hasData !== 0 ? bytes(dp, dn) : null), okBool),
-    // result<list<string>, error>: list (ptr, len) @4
-    list: (p, n, ret) => res(ret, () => files.list(pathOf(p, n)), (r, names) => mem().putStringList(r + 4, names)),
-    'remove-dir': (p, n, ret) => res(ret, () => files.removeDir(pathOf(p, n)), okBool),
-  };
+    replace: (p, n, ep, en, hasData, dp, dn, ret) => res('replace', ret,
+      () => files.replace(pathOf(p, n), bytes(ep, en), hasData !== 0 ? bytes(dp, dn) : null), okBool('replace')),
+    // result<list<string>, error>
+    list: (p, n, ret) => res('list', ret, () => files.list(pathOf(p, n)), (r, names) => mem().putStringList(r + at('list', 'ok'), names)),
+    'remove-dir': (p, n, ret) => res('remove-dir', ret, () => files.removeDir(pathOf(p, n)), okBool('remove-dir')),
+  });
 }

@@ -21,6 +21,10 @@ import { Files, MAX_RECORD_BYTES } from '../files.mjs';
 import { CapError } from '../abi.mjs';
 import { expectedSchema } from '../schema.mjs';
 import { REPO, needWasm, tempDir } from '../testing.mjs';
+import { exports as WIT_EXPORTS } from '../generated/sandcache_abi.mjs';
+
+/** The WAT params of a cache export's core signature (generated from the WIT). */
+const coreParams = (name) => `(param ${Object.values(WIT_EXPORTS)[0][name].core.params.join(' ')})`;
 
 const Database = createRequire(import.meta.url)('better-sqlite3');
 
@@ -346,7 +350,7 @@ async function hostileModule(outsideDb, copyDb) {
     (local.set $p (i32.and (i32.add (global.get $bump) (i32.sub (local.get 2) (i32.const 1))) (i32.sub (i32.const 0) (local.get 2))))
     (global.set $bump (i32.add (local.get $p) (local.get 3)))
     (local.get $p))
-  (func (export "sandcache:cache/cache@0.1.0#get") (param i32 i32 i32 i32 i32 i32 i32 i64 i32) (result i32)
+  (func (export "sandcache:cache/cache@0.1.0#get") ${coreParams('get')} (result i32)
     (local $mode i32) (local $db i32)
     (local.set $mode (i32.load8_u (local.get 0)))
     (if (i32.eq (local.get $mode) (i32.const 108)) (then (loop $spin (br $spin))))
@@ -533,7 +537,7 @@ async function abiModule({ badRealloc = false } = {}) {
     (local.set $p (global.get $bump))
     (global.set $bump (i32.add (local.get $p) (i32.add (local.get 3) (i32.const 8))))
     (local.get $p))
-  (func (export "sandcache:cache/cache@0.1.0#get") (param i32 i32 i32 i32 i32 i32 i32 i64 i32) (result i32)
+  (func (export "sandcache:cache/cache@0.1.0#get") ${coreParams('get')} (result i32)
     (local $mode i32)
     (local.set $mode (i32.load8_u (local.get 0)))
     (if (i32.eq (local.get $mode) (i32.const 111)) (then (return (i32.const -8))))
@@ -557,7 +561,7 @@ async function abiModule({ badRealloc = false } = {}) {
     (i32.const 1024))
   (func (export "cabi_post_sandcache:cache/cache@0.1.0#get") (param i32)
     (if (global.get $trapPost) (then (unreachable))))
-  (func (export "sandcache:cache/cache@0.1.0#keys") (param i32 i32 i32 i32 i32 i32 i32 i64 i32) (result i32)
+  (func (export "sandcache:cache/cache@0.1.0#keys") ${coreParams('keys')} (result i32)
     (i32.store8 (i32.const 2048) (i32.const 0))
     (i32.store (i32.const 2052) (i32.const 0))
     (i32.store (i32.const 2056) (i32.const -1))
