@@ -35,6 +35,13 @@ func instantiateSQL(ctx context.Context, rt wazero.Runtime) error {
 			in.put32(ret+4, uint32(db))
 		}
 	}, types(i32, i32, i32, i32), nil)
+	hostFunc(b, "open-server", func(ctx context.Context, _ api.Module, s []uint64) {
+		in := instanceFrom(ctx)
+		db, err := openServer(in.sql, in.str(uint32(s[0]), uint32(s[1])))
+		if ret := uint32(s[2]); in.putResult(ctx, ret, err) {
+			in.put32(ret+4, uint32(db))
+		}
+	}, types(i32, i32, i32), nil)
 	hostFunc(b, "close", func(ctx context.Context, _ api.Module, s []uint64) {
 		instanceFrom(ctx).sql.Close(capability.DB(s[0]))
 	}, types(i32), nil)

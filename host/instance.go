@@ -97,6 +97,9 @@ func newInstance(ctx context.Context, e *engine, sb *Sandbox) (*instance, error)
 		stderr: &tailBuffer{max: 4096},
 		stop:   &sb.pool.interrupt,
 	}
+	if sb.server != nil {
+		in.sql = newSQLRouter(session, sb.server)
+	}
 	sb.applyTestHooks(in, session)
 	mc := wazero.NewModuleConfig().
 		WithName("").

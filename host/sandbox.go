@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sandcache/sandcache/internal/filecap"
+	"github.com/sandcache/sandcache/internal/pgcap"
 	"github.com/sandcache/sandcache/internal/sqlcap"
 	"github.com/sandcache/sandcache/internal/testhooks"
 )
@@ -21,6 +22,7 @@ import (
 type Sandbox struct {
 	dir      string
 	grant    *sqlcap.Grant
+	server   *pgcap.Capability // nil unless the Config lends a server
 	files    *filecap.Files
 	clock    func() time.Time
 	maxKey   int
@@ -58,9 +60,16 @@ func openOn(e *engine, dir string, cfg Config) (*Sandbox, error) {
 		grant.Close()
 		return nil, newError("open", ErrIO, err.Error(), err)
 	}
+	server, err := cfg.connectServer()
+	if err != nil {
+		files.Close()
+		grant.Close()
+		return nil, newError("open", ErrInvalidArgument, err.Error(), err)
+	}
 	sb := &Sandbox{
 		dir:      dir,
 		grant:    grant,
+		server:   server,
 		files:    files,
 		clock:    cfg.clock,
 		maxKey:   cfg.maxKeyBytes,
@@ -85,6 +94,9 @@ func (sb *Sandbox) Close() error {
 		sb.pool.close()
 		sb.files.Close()
 		sb.grant.Close()
+		if sb.server != nil {
+			sb.server.Close()
+		}
 		testHooks.Delete(sb)
 	})
 	return nil
@@ -358,7 +370,7 @@ func (sb *Sandbox) ParseOptions(ctx context.Context, dict []byte) (Options, erro
 		if gerr, err := in.resultErr(op, ret, 8); gerr != nil || err != nil {
 			return firstErr(gerr, err)
 		}
-		b, err := in.discriminant(ret+8, uint8(Mem)+1)
+		b, err := in.discriminant(ret+8, uint8(Postgres)+1)
 		if err != nil {
 			return err
 		}

@@ -389,6 +389,8 @@ function sqlImports(getMem, sql, gate) {
   return {
     dialect: (ret) => getMem().putString(ret, sql.dialect()),
     open: (p, n, memory, ret) => res(ret, () => sql.open(text(p, n), memory !== 0), okU32),
+    // This host lends no database server (the Go host's WithPostgres does).
+    'open-server': (p, n, ret) => res(ret, () => { throw new CapError('not-permitted', 'sql: the host lends no database server'); }, okU32),
     close: (db) => sql.close(db >>> 0),
     exec: (db, p, n, ret) => res(ret, () => sql.exec(db >>> 0, text(p, n))),
     prepare: (db, p, n, ret) => res(ret, () => sql.prepare(db >>> 0, text(p, n)), okU32),

@@ -39,10 +39,14 @@ const (
 	BackendFs Backend = 1
 	// An in-memory SQLite database that the host keeps per open cache.
 	BackendMem Backend = 2
+	// The database server the host lends through `sql.open-server`
+	// (PostgreSQL: the `postgres` dialect), shared by every process
+	// pointed at it. `path` is only a label.
+	BackendPostgres Backend = 3
 )
 
 // BackendCount is the number of cases of Backend.
-const BackendCount = 3
+const BackendCount = 4
 
 // Typed cache options. Every field is explicit: hosts fill the defaults
 // (sqlite, "default", "", 600000 ms, 256), or get them from `parse-options`.
@@ -381,6 +385,12 @@ var ResultLayouts = map[string]Layout{
 		{"", 0, "string"},
 	}},
 	"sandcache:cache/sql@0.1.0#open": {Size: 16, Align: 4, Fields: []Field{
+		{"tag", 0, "tag"},
+		{"ok", 4, "u32"},
+		{"err.code", 4, "enum"},
+		{"err.message", 8, "string"},
+	}},
+	"sandcache:cache/sql@0.1.0#open-server": {Size: 16, Align: 4, Fields: []Field{
 		{"tag", 0, "tag"},
 		{"ok", 4, "u32"},
 		{"err.code", 4, "enum"},
@@ -957,7 +967,7 @@ func (x *CacheExports) ParseOptions(ctx context.Context, dict string) (Options, 
 	var v Options
 	var e *Error
 	if rd.tag(uint32(area[0]), 2, "parse-options result") == 0 {
-		r1 := Options{Backend: Backend(rd.tag(uint32(area[8+0]), 3, "parse-options result.backend")), Namespace: rd.str(binary.LittleEndian.Uint32(area[8+4:]), binary.LittleEndian.Uint32(area[8+4+4:]), "parse-options result.namespace"), Path: rd.str(binary.LittleEndian.Uint32(area[8+12:]), binary.LittleEndian.Uint32(area[8+12+4:]), "parse-options result.path"), TTLMs: uint64(binary.LittleEndian.Uint64(area[8+24:])), MaxEntries: uint32(binary.LittleEndian.Uint32(area[8+32:]))}
+		r1 := Options{Backend: Backend(rd.tag(uint32(area[8+0]), 4, "parse-options result.backend")), Namespace: rd.str(binary.LittleEndian.Uint32(area[8+4:]), binary.LittleEndian.Uint32(area[8+4+4:]), "parse-options result.namespace"), Path: rd.str(binary.LittleEndian.Uint32(area[8+12:]), binary.LittleEndian.Uint32(area[8+12+4:]), "parse-options result.path"), TTLMs: uint64(binary.LittleEndian.Uint64(area[8+24:])), MaxEntries: uint32(binary.LittleEndian.Uint32(area[8+32:]))}
 		v = r1
 	} else {
 		r2 := Error{Code: ErrorCode(rd.tag(uint32(area[8+0]), 5, "parse-options error.code")), Message: rd.str(binary.LittleEndian.Uint32(area[8+4:]), binary.LittleEndian.Uint32(area[8+4+4:]), "parse-options error.message")}
@@ -1023,6 +1033,12 @@ type SQL interface {
 	// granted folder; with `memory`, the host's in-memory database for this
 	// cache (name is then only a label).
 	Open(ctx context.Context, name string, memory bool) (uint32, *Error)
+	// Opens the database server the host lends, if any: a PostgreSQL
+	// database whose statements use the "postgres" dialect, whatever
+	// `dialect` reports for `open`. `name` is only a label. Fails with
+	// not-permitted when the host lends no server. Its handles are
+	// used with the functions below like any other.
+	OpenServer(ctx context.Context, name string) (uint32, *Error)
 	// Closes a database and finalizes its statements.
 	Close(ctx context.Context, d uint32)
 	// Runs one or more statements with no parameters and no result rows.
@@ -1104,6 +1120,28 @@ func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m ap
 			panic(wr.err)
 		}
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("open")
+	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+		rd := reader{mem: m.Memory()}
+		a1 := rd.str(uint32(s[0]), uint32(s[1]), "open-server argument name")
+		if rd.err != nil {
+			panic(rd.err)
+		}
+		wr := writer{ctx: ctx, mem: m.Memory(), realloc: m.ExportedFunction("cabi_realloc")}
+		area := make([]byte, 16)
+		v, e := impl(ctx, m).OpenServer(ctx, a1)
+		if e != nil {
+			area[0] = 1
+			area[4+0] = uint8((*e).Code)
+			binary.LittleEndian.PutUint32(area[4+4:], wr.data(nil, (*e).Message, 1))
+			binary.LittleEndian.PutUint32(area[4+4+4:], uint32(len((*e).Message)))
+		} else {
+			binary.LittleEndian.PutUint32(area[4:], uint32(v))
+		}
+		wr.put(uint32(s[2]), area)
+		if wr.err != nil {
+			panic(wr.err)
+		}
+	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("open-server")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		rd := reader{mem: m.Memory()}
 		a1 := uint32(s[0])
