@@ -47,7 +47,11 @@ commands:
 global flags (before or after the command):
   --dir DIR                folder granted to the cache (default $SANDCACHE_DIR, else the
                            user cache folder + /sandcache)
-  --backend B              sqlite (default), fs (file, files) or mem (memory, lru)
+  --backend B              sqlite (default), fs (file, files), mem (memory, lru) or
+                           postgres (postgresql, pg: the server --dsn names, shared by
+                           every machine pointed at it)
+  --dsn URL                PostgreSQL server of --backend postgres (postgres://... or
+                           key=value; default $SANDCACHE_DSN)
   --path P                 SQLite file or fs root folder, relative to the working
                            directory; the cache is granted only the folder holding it
   --namespace NS           namespace (default "default")
@@ -62,6 +66,7 @@ global flags (before or after the command):
 
 environment:
   SANDCACHE_DIR                the default --dir
+  SANDCACHE_DSN                the default --dsn
   SANDCACHE_NOW_MS             fixes the clock (ms since the Unix epoch), for tests
   SANDCACHE_NO_COMPILE_CACHE=1 do not keep the compiled guest on disk
 

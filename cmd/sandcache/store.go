@@ -24,6 +24,7 @@ type globals struct {
 	options    string
 	json       bool
 	timeout    string
+	dsn        string // postgres.go
 }
 
 func (g *globals) register(fs *flagSet) {
@@ -36,6 +37,7 @@ func (g *globals) register(fs *flagSet) {
 	fs.str("options", &g.options)
 	fs.boolean("json", &g.json)
 	fs.str("timeout", &g.timeout)
+	fs.str("dsn", &g.dsn)
 }
 
 // check validates what can be checked without the cache.
@@ -44,6 +46,9 @@ func (g *globals) check() error {
 		if _, err := parseBackend(g.backend); err != nil {
 			return err
 		}
+	}
+	if err := g.checkServer(); err != nil {
+		return err
 	}
 	if g.maxEntries != "" {
 		if _, err := strconv.ParseInt(g.maxEntries, 10, 64); err != nil {
@@ -63,8 +68,10 @@ func parseBackend(s string) (sdk.Backend, error) {
 		return sdk.FS, nil
 	case "mem", "memory", "lru":
 		return sdk.Mem, nil
+	case "postgres", "postgresql", "pg":
+		return sdk.Postgres, nil
 	}
-	return 0, usagef("flag --backend must be sqlite, fs or mem; got %q", s)
+	return 0, usagef("flag --backend must be sqlite, fs, mem or postgres; got %q", s)
 }
 
 // baseDir is --dir made absolute, or the SDK's default folder.
@@ -79,7 +86,7 @@ func (a *app) baseDir() (string, error) {
 // config is the SDK configuration: the folder, the clock from
 // SANDCACHE_NOW_MS, and a compilation cache outside the folder.
 func (a *app) config(dir string) (sdk.Config, error) {
-	cfg := sdk.NewConfig().WithDir(dir).WithPoolSize(1)
+	cfg := a.withServer(sdk.NewConfig().WithDir(dir).WithPoolSize(1))
 	clock := a.clockFn
 	if clock == nil {
 		var err error
@@ -172,7 +179,7 @@ func (a *app) openStore() (*sdk.Cache, sdk.Options, error) {
 		c.Close()
 		return nil, o, err
 	}
-	if o.Path == "" || o.Backend == sdk.Mem {
+	if o.Path == "" || o.Backend == sdk.Mem || o.Backend == sdk.Postgres {
 		o.Path = ""
 		return c, o, nil
 	}

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"os"
+
+	"github.com/sandcache/sandcache/sdk"
+)
+
+// envDSN is the environment fallback of --dsn.
+const envDSN = "SANDCACHE_DSN"
+
+// dsn is --dsn, else $SANDCACHE_DSN.
+func (g *globals) dsnOrEnv() string {
+	if g.dsn != "" {
+		return g.dsn
+	}
+	return os.Getenv(envDSN)
+}
+
+// wantsServer reports whether --backend selects the postgres backend.
+func (g *globals) wantsServer() bool {
+	b, err := parseBackend(g.backend)
+	return err == nil && b == sdk.Postgres && g.backend != ""
+}
+
+// checkServer: --backend postgres needs a server.
+func (g *globals) checkServer() error {
+	if g.wantsServer() && g.dsnOrEnv() == "" {
+		return usagef("--backend postgres needs --dsn URL (or $%s)", envDSN)
+	}
+	return nil
+}
+
+// withServer lends the cache the server when --backend postgres is given.
+func (a *app) withServer(cfg sdk.Config) sdk.Config {
+	if !a.g.wantsServer() {
+		return cfg
+	}
+	return cfg.WithPostgres(a.g.dsnOrEnv())
+}
