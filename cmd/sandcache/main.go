@@ -34,14 +34,17 @@ commands:
                            --temperature, --top-p, --extra JSON_OBJECT
   duration TEXT            print a duration ("1.5h", "500ms", "10") in whole seconds
   demo                     a short tour of the cache, with timings
-  bench [--full | --quick] [--runs N] [--ops N | --duration D] [--backends sqlite,fs,mem]
+  bench [--full | --quick] [--runs N] [--ops N | --duration D] [--backends sqlite,fs,mem,postgres]
         [--entries N,N] [--callers N,N] [--against harncache=PATH]
                            measure get, put, delete and llm-key sandboxed and natively (median
                            of N runs, default 5, one progress line per case on stderr; about a
                            minute; --full: every backend, size and 1/2/4 callers), start-up
                            and memory per guest instance; --against: 1000 puts then gets
                            through the SDK and through the original (harncache bench-put,
-                           bench-get) on disk and tmpfs; --json for one JSON document
+                           bench-get) on disk and tmpfs; --json for one JSON document;
+                           postgres (server from --dsn): get-hit, get-miss and put with
+                           1, 4 and 8 callers unless --callers, vs the same statements
+                           run natively through pgx
   version                  print the version
 
 global flags (before or after the command):

@@ -2,7 +2,9 @@ package main
 
 import (
 	"os"
+	"slices"
 
+	"github.com/sandcache/sandcache/internal/hostbench"
 	"github.com/sandcache/sandcache/sdk"
 )
 
@@ -37,4 +39,19 @@ func (a *app) withServer(cfg sdk.Config) sdk.Config {
 		return cfg
 	}
 	return cfg.WithPostgres(a.g.dsnOrEnv())
+}
+
+// benchServer completes a bench plan that measures postgres: the server
+// (--dsn or $SANDCACHE_DSN) and, unless --callers, 1, 4 and 8 callers.
+func (a *app) benchServer(p *benchPlan) error {
+	if !slices.Contains(p.backends, sdk.Postgres) {
+		return nil
+	}
+	if p.dsn = a.g.dsnOrEnv(); p.dsn == "" {
+		return usagef("bench --backends postgres needs --dsn URL (or $%s)", envDSN)
+	}
+	if !a.flags.given["callers"] {
+		p.callers = hostbench.PostgresCallers
+	}
+	return nil
 }
