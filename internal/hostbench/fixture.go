@@ -165,7 +165,7 @@ func newFixture(ctx context.Context, tmp string, backend host.Backend, dsn strin
 		return nil, err
 	}
 	f.sides[Sandboxed] = &fixtureSide{t: sb, dir: dirs[Sandboxed]}
-	nt, err := openNative(dirs[Native], f.Pool, dsn)
+	nt, err := openNative(ctx, dirs[Native], f.Pool, dsn)
 	if err != nil {
 		return nil, err
 	}

@@ -116,6 +116,7 @@ type nativeTarget struct {
 	grant  *sqlcap.Grant
 	files  *filecap.Files
 	server *pgcap.Capability // the postgres backend's server, or nil
+	ctx    context.Context   // the context of calls to the server (as the sandbox's)
 	sem    chan struct{}
 
 	mu     sync.Mutex
@@ -138,7 +139,7 @@ type nativeSession interface {
 
 // openNative opens the native side on dir and, when dsn is set, the
 // postgres server (postgres.go).
-func openNative(dir string, pool int, dsn string) (*nativeTarget, error) {
+func openNative(ctx context.Context, dir string, pool int, dsn string) (*nativeTarget, error) {
 	grant, err := sqlcap.NewGrant(dir)
 	if err != nil {
 		return nil, err
@@ -148,7 +149,7 @@ func openNative(dir string, pool int, dsn string) (*nativeTarget, error) {
 		grant.Close()
 		return nil, err
 	}
-	t := &nativeTarget{grant: grant, files: files, sem: make(chan struct{}, max(pool, 1))}
+	t := &nativeTarget{grant: grant, files: files, ctx: ctx, sem: make(chan struct{}, max(pool, 1))}
 	if dsn != "" {
 		if t.server, err = connectNative(dsn, pool); err != nil {
 			files.Close()
@@ -172,11 +173,17 @@ func (t *nativeTarget) acquire() (*nativeEngine, error) {
 	if n := len(t.idle); n > 0 {
 		e := t.idle[n-1]
 		t.idle = t.idle[:n-1]
+		if t.server != nil {
+			// As the host does before each call: statements run under
+			// the call's context (pgx watches it for cancellation).
+			e.session.SetContext(t.ctx)
+		}
 		return e, nil
 	}
 	var s nativeSession = sqlcap.NewSession(t.grant)
 	if t.server != nil {
 		s = newNativeServerSession(t.server)
+		s.SetContext(t.ctx)
 	}
 	e := &nativeEngine{e: cache.New(s, t.files, nowMillis), session: s}
 	t.all = append(t.all, e)
