@@ -39,7 +39,7 @@ func TestVectorsOnPostgres(t *testing.T) {
 	defer e.Close()
 
 	replayed, dbChecks := 0, 0
-	for _, v := range golden.Load(t, "../../../tests/testdata/harn-golden.jsonl") {
+	for _, v := range golden.Load(t, "../../tests/testdata/harn-golden.jsonl") {
 		if v.Cmd[0] != "put" && v.Cmd[0] != "get" && v.Cmd[0] != "clear" {
 			continue
 		}
