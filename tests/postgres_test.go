@@ -351,6 +351,100 @@ func TestPostgresRestart(t *testing.T) {
 	}
 }
 
+// TestPostgresRestartMidRun: callers keep working while the server is
+// stopped and started again under them: every failure is ErrIO, every
+// caller succeeds again afterwards in the same process, and every put
+// acknowledged (before, during or after) reads back.
+func TestPostgresRestartMidRun(t *testing.T) {
+	srv := ownPGServer(t)
+	dsn := pgDSN(t)
+	c := pgOpen(t, dsn, sdk.NewConfig().WithPoolSize(2))
+	bg := context.Background()
+	ns := sdk.InNamespace("midrun")
+	var stop atomic.Bool
+	var okAfter [2]atomic.Int32
+	var okBefore, failedDown atomic.Int32
+	var phase atomic.Int32 // 0 before the stop, 1 stopped, 2 restarted
+	type result struct {
+		acked    map[string]string
+		failures int
+		err      error
+	}
+	results := make(chan result, 2)
+	for g := range 2 {
+		go func() {
+			r := result{acked: map[string]string{}}
+			for i := 0; !stop.Load(); i++ {
+				key, value := fmt.Sprintf("g%d-%d", g, i%50), strconv.Itoa(i)
+				ctx, cancel := context.WithTimeout(bg, 5*time.Second)
+				p := phase.Load()
+				err := c.Put(ctx, key, []byte(value), ns)
+				cancel()
+				switch {
+				case err == nil:
+					r.acked[key] = value
+					switch p {
+					case 0:
+						okBefore.Add(1)
+					case 2:
+						okAfter[g].Add(1)
+					}
+				case errors.Is(err, sdk.ErrIO):
+					r.failures++
+					if p == 1 {
+						failedDown.Add(1)
+					}
+				default:
+					r.err = fmt.Errorf("put %s (phase %d): %v; want ErrIO", key, p, err)
+					results <- r
+					return
+				}
+			}
+			results <- r
+		}()
+	}
+	waitFor := func(what string, cond func() bool) {
+		deadline := time.Now().Add(30 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				stop.Store(true)
+				t.Fatalf("no %s within 30 s", what)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitFor("puts against the live server", func() bool { return okBefore.Load() > 10 })
+	phase.Store(1)
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("failed puts while the server is down", func() bool { return failedDown.Load() > 10 })
+	if err := srv.Restart(bg); err != nil {
+		t.Fatal(err)
+	}
+	phase.Store(2)
+	waitFor("success of both callers after the restart", func() bool { return okAfter[0].Load() > 3 && okAfter[1].Load() > 3 })
+	stop.Store(true)
+	failures := 0
+	for range 2 {
+		r := <-results
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		failures += r.failures
+		for k, want := range r.acked {
+			v, hit, err := c.Get(bg, k, ns)
+			if err != nil || !hit || string(v) != want {
+				t.Fatalf("%s: acknowledged %s, reads %s %v %v", k, want, v, hit, err)
+			}
+		}
+	}
+	if failures == 0 {
+		t.Fatal("no call failed while the server was stopped")
+	}
+	t.Logf("%d puts failed with ErrIO while the server was down; both callers work again", failures)
+}
+
 // TestPostgresUnresponsive: a server that accepts connections but never
 // answers (SIGSTOP) ends a call at its deadline with a clear error, and
 // the cache works again once the server does.
