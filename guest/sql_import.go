@@ -88,3 +88,9 @@ func (s sqlImport) Changes(db capability.DB) int64 { return s.w.Changes(uint32(d
 func (s sqlImport) Reset(st capability.Stmt) error { return capErr(s.w.Reset(uint32(st))) }
 
 func (s sqlImport) Finalize(st capability.Stmt) { s.w.Finalize(uint32(st)) }
+
+// OpenServer implements capability.ServerSQL: the host's database server.
+func (s sqlImport) OpenServer(name string) (capability.DB, error) {
+	db, e := s.w.OpenServer(name)
+	return capability.DB(db), capErr(e)
+}

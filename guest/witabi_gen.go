@@ -37,10 +37,14 @@ const (
 	BackendFs Backend = 1
 	// An in-memory SQLite database that the host keeps per open cache.
 	BackendMem Backend = 2
+	// The database server the host lends through `sql.open-server`
+	// (PostgreSQL: the `postgres` dialect), shared by every process
+	// pointed at it. `path` is only a label.
+	BackendPostgres Backend = 3
 )
 
 // BackendCount is the number of cases of Backend.
-const BackendCount = 3
+const BackendCount = 4
 
 // Cache options as the caller gave them: the guest fills what is unset,
 // first from `dict`, then with the defaults (sqlite, "default", the
@@ -881,6 +885,30 @@ func (SQLImport) Open(name string, memory bool) (uint32, *Error) {
 		s3, ok := takeString(p1, n2)
 		if !ok {
 			e := liftFaultError(badPointer("open error.message", p1, n2))
+			return *new(uint32), &e
+		}
+		r4 := Error{Code: ErrorCode(ret[4+0]), Message: s3}
+		return *new(uint32), &r4
+	}
+	return uint32(binary.LittleEndian.Uint32(ret[4:])), nil
+}
+
+//go:wasmimport sandcache:cache/sql@0.1.0 open-server
+func wasmimportSQLOpenServer(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
+
+// Opens the database server the host lends, if any: a PostgreSQL
+// database whose statements use the "postgres" dialect, whatever
+// `dialect` reports for `open`. `name` is only a label. Fails with
+// not-permitted when the host lends no server. Its handles are
+// used with the functions below like any other.
+func (SQLImport) OpenServer(name string) (uint32, *Error) {
+	wasmimportSQLOpenServer(unsafe.Pointer(unsafe.StringData(name)), uint32(len(name)), unsafe.Pointer(&importRet))
+	ret := importRet.bytes()
+	if ret[0] != 0 {
+		p1, n2 := binary.LittleEndian.Uint32(ret[4+4:]), binary.LittleEndian.Uint32(ret[4+4+4:])
+		s3, ok := takeString(p1, n2)
+		if !ok {
+			e := liftFaultError(badPointer("open-server error.message", p1, n2))
 			return *new(uint32), &e
 		}
 		r4 := Error{Code: ErrorCode(ret[4+0]), Message: s3}

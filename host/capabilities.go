@@ -78,6 +78,11 @@ func (s sqlImpl) Open(_ context.Context, name string, memory bool) (uint32, *wit
 	return uint32(db), abiError(err)
 }
 
+func (s sqlImpl) OpenServer(_ context.Context, name string) (uint32, *witabi.Error) {
+	db, err := openServer(s.in.sql, strings.Clone(name))
+	return uint32(db), abiError(err)
+}
+
 func (s sqlImpl) Close(_ context.Context, d uint32) { s.in.sql.Close(capability.DB(d)) }
 
 func (s sqlImpl) Exec(_ context.Context, d uint32, sql string) *witabi.Error {

@@ -17,6 +17,7 @@ type Config struct {
 	maxValueBytes   int
 	clock           func() time.Time
 	sqlCaps         sqlcap.Limits // zero fields: sqlcap's defaults
+	server          serverConfig  // postgres.go
 }
 
 // Defaults.

@@ -59,6 +59,9 @@ func newInstance(ctx context.Context, e *engine, sb *Sandbox) (*instance, error)
 		stop:   &sb.pool.interrupt,
 		clock:  sb.clock,
 	}
+	if sb.server != nil {
+		in.sql = newSQLRouter(session, sb.server)
+	}
 	sb.applyTestHooks(in, session)
 	mc := wazero.NewModuleConfig().
 		WithName("").

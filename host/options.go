@@ -25,6 +25,8 @@ func (b Backend) String() string {
 		return "fs"
 	case Mem:
 		return "mem"
+	case Postgres:
+		return "postgres"
 	}
 	return fmt.Sprintf("backend(%d)", uint8(b))
 }

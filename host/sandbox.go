@@ -13,6 +13,7 @@ import (
 
 	"github.com/sandcache/sandcache/host/internal/witabi"
 	"github.com/sandcache/sandcache/internal/filecap"
+	"github.com/sandcache/sandcache/internal/pgcap"
 	"github.com/sandcache/sandcache/internal/sqlcap"
 	"github.com/sandcache/sandcache/internal/testhooks"
 )
@@ -23,6 +24,7 @@ import (
 type Sandbox struct {
 	dir      string
 	grant    *sqlcap.Grant
+	server   *pgcap.Capability // nil unless the Config lends a server
 	files    *filecap.Files
 	clock    func() time.Time
 	maxKey   int
@@ -60,9 +62,16 @@ func openOn(e *engine, dir string, cfg Config) (*Sandbox, error) {
 		grant.Close()
 		return nil, newError("open", ErrIO, err.Error(), err)
 	}
+	server, err := cfg.connectServer()
+	if err != nil {
+		files.Close()
+		grant.Close()
+		return nil, newError("open", ErrInvalidArgument, err.Error(), err)
+	}
 	sb := &Sandbox{
 		dir:      dir,
 		grant:    grant,
+		server:   server,
 		files:    files,
 		clock:    cfg.clock,
 		maxKey:   cfg.maxKeyBytes,
@@ -87,6 +96,9 @@ func (sb *Sandbox) Close() error {
 		sb.pool.close()
 		sb.files.Close()
 		sb.grant.Close()
+		if sb.server != nil {
+			sb.server.Close()
+		}
 		testhooks.SetCapabilities(sb, testhooks.Capabilities{})
 	})
 	return nil

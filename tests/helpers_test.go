@@ -95,6 +95,7 @@ func sharedCompileDir() string {
 func TestMain(m *testing.M) {
 	flag.Parse()
 	code := m.Run()
+	closePGServer() // postgres_test.go
 	if os.Getenv(envHelperRole) == "" && compileDir != "" {
 		os.RemoveAll(compileDir)
 	}
@@ -369,6 +370,8 @@ func TestHelperProcess(t *testing.T) {
 		err = helperContend(args)
 	case "crashwriter":
 		err = helperCrashWriter(args)
+	case "pgmachine":
+		err = helperPGMachine(args) // postgres_test.go
 	default:
 		err = fmt.Errorf("unknown helper role %q", role)
 	}

@@ -48,7 +48,7 @@ func TestMultiProcess(t *testing.T) {
 				max  int
 			}{{"durable", durable, 100000}, {"bound", bound, 20}} {
 				t.Run(phase.name, func(t *testing.T) {
-					ops, puts := runContention(t, dir, b, procs, phase.name, phase.d, phase.max)
+					ops, puts := runContention(t, dir, b, procs, phase.name, phase.d, phase.max, "")
 					totalOps += ops
 					totalPuts += puts
 				})
@@ -69,6 +69,7 @@ type contendArgs struct {
 	Max      int
 	Duration time.Duration
 	Seed     uint64
+	DSN      string // the postgres backend's server
 }
 
 // contendFinal is what a contend helper reports when done.
@@ -81,12 +82,12 @@ type contendFinal struct {
 	Evicted int // own keys found evicted (bound phase)
 }
 
-func runContention(t *testing.T, dir string, b sdk.Backend, procs int, phase string, d time.Duration, maxEntries int) (ops, puts int) {
+func runContention(t *testing.T, dir string, b sdk.Backend, procs int, phase string, d time.Duration, maxEntries int, dsn string) (ops, puts int) {
 	var wg sync.WaitGroup
 	finals := make([]*contendFinal, procs)
 	errs := make([]error, procs)
 	for id := range procs {
-		args, _ := json.Marshal(contendArgs{Dir: dir, Backend: b, ID: id, Procs: procs, Phase: phase, Max: maxEntries, Duration: d, Seed: uint64(id*7919 + 1)})
+		args, _ := json.Marshal(contendArgs{Dir: dir, Backend: b, ID: id, Procs: procs, Phase: phase, Max: maxEntries, Duration: d, Seed: uint64(id*7919 + 1), DSN: dsn})
 		h := startHelper(t, "contend", string(args))
 		wg.Add(1)
 		go func() {
@@ -114,7 +115,7 @@ func runContention(t *testing.T, dir string, b sdk.Backend, procs int, phase str
 		t.FailNow()
 	}
 	ns := sdk.InNamespace("shared-" + phase)
-	c := openCache(t, dir, helperConfig())
+	c := openCache(t, dir, contendConfig(dsn))
 	ctx := context.Background()
 	opts := []sdk.Option{sdk.WithBackend(b), ns}
 	checked, evicted := 0, 0
@@ -232,13 +233,21 @@ func warmCompileCache(t testing.TB) {
 	c.Close()
 }
 
+// contendConfig is helperConfig lending the server dsn names, if any.
+func contendConfig(dsn string) sdk.Config {
+	if dsn == "" {
+		return helperConfig()
+	}
+	return helperConfig().WithPostgres(dsn)
+}
+
 // helperContend is the contend role: two goroutines, each owning 12 keys.
 func helperContend(argsJSON string) error {
 	var a contendArgs
 	if err := json.Unmarshal([]byte(argsJSON), &a); err != nil {
 		return err
 	}
-	c, err := sdk.Open(context.Background(), helperConfig().WithDir(a.Dir))
+	c, err := sdk.Open(context.Background(), contendConfig(a.DSN).WithDir(a.Dir))
 	if err != nil {
 		return err
 	}

@@ -89,6 +89,13 @@ func TestVectors(t *testing.T) {
 // run executes one recorded command the way the original's harness does and
 // returns its stdout and exit code.
 func run(ctx context.Context, c *sdk.Cache, cmd []string) (string, int) {
+	out, exit, _ := runAs(ctx, c, cmd, nil)
+	return out, exit
+}
+
+// runAs is run with the parsed options passed through remap (when not
+// nil) before the call; skipped reports a case remap refused (not run).
+func runAs(ctx context.Context, c *sdk.Cache, cmd []string, remap func(*sdk.Options) bool) (out string, exit int, skipped bool) {
 	arg := func(i int) []byte {
 		if i < len(cmd) {
 			return []byte(cmd[i])
@@ -106,6 +113,9 @@ func run(ctx context.Context, c *sdk.Cache, cmd []string) (string, int) {
 		}
 		if o.Path == "" { // the original's defaults under HARNCACHE_STATE_ROOT=state
 			o.Path = map[sdk.Backend]string{sdk.SQLite: "state/cache/llm.sqlite", sdk.FS: "state/cache/llm"}[o.Backend]
+		}
+		if remap != nil && !remap(&o) {
+			return nil, errSkipCase
 		}
 		return []sdk.Option{sdk.WithOptions(o)}, nil
 	}
@@ -158,16 +168,22 @@ func run(ctx context.Context, c *sdk.Cache, cmd []string) (string, int) {
 		}
 		return jsonv.Value{}, errors.New("unknown command " + cmd[0])
 	}()
+	if errors.Is(err, errSkipCase) {
+		return "", 0, true
+	}
 	if err != nil {
 		var e *sdk.Error
 		msg := err.Error()
 		if errors.As(err, &e) {
 			msg = e.Message
 		}
-		return `{"error":` + string(jsonv.String(msg).AppendCompact(nil)) + `}`, 1
+		return `{"error":` + string(jsonv.String(msg).AppendCompact(nil)) + `}`, 1, false
 	}
-	return string(result.AppendCompact(nil)), 0
+	return string(result.AppendCompact(nil)), 0, false
 }
+
+// errSkipCase: runAs's remap refused the case.
+var errSkipCase = errors.New("case skipped")
 
 // dbRows lists cache_entries as the vectors record them.
 func dbRows(t *testing.T, path string) [][]any {

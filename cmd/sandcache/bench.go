@@ -21,7 +21,7 @@ import (
 // same cases), then the start-up of a fresh `sandcache get` process and
 // the cost of a guest instance.
 
-const benchUsage = "bench [--full | --quick] [--runs N] [--ops N | --duration D] [--backends sqlite,fs,mem] [--entries N,N] [--callers N,N] [--against harncache=PATH]"
+const benchUsage = "bench [--full | --quick] [--runs N] [--ops N | --duration D] [--backends sqlite,fs,mem,postgres] [--entries N,N] [--callers N,N] [--against harncache=PATH]"
 
 // benchValues are bench's flags.
 type benchValues struct {
@@ -54,6 +54,7 @@ type benchPlan struct {
 	full     bool
 	against  string // harncache's path; "" when not compared
 	againstN int    // puts then gets per comparison run
+	dsn      string // the postgres backend's server (postgres.go)
 
 	startupWarm, startupCold int // samples
 	instances, instSamples   int
@@ -125,7 +126,7 @@ func (a *app) benchPlan() (benchPlan, error) {
 		for _, s := range strings.Split(v.backends, ",") {
 			b, err := parseBackend(s)
 			if err != nil || strings.TrimSpace(s) == "" {
-				return p, usagef("flag --backends must list sqlite, fs or mem, separated by commas; got %q", v.backends)
+				return p, usagef("flag --backends must list sqlite, fs, mem or postgres, separated by commas; got %q", v.backends)
 			}
 			if !slices.Contains(p.backends, b) {
 				p.backends = append(p.backends, b)
@@ -155,7 +156,7 @@ func (a *app) benchPlan() (benchPlan, error) {
 			return p, err
 		}
 	}
-	return p, nil
+	return p, a.benchServer(&p)
 }
 
 // intList parses "1,2,4" with every number in lo..hi.
@@ -220,6 +221,7 @@ func cmdBench(a *app, pos []string) error {
 	r.Results, err = hostbench.Suite(a.ctx, hostbench.Config{
 		Backends: p.backends, Entries: p.entriesOf, Callers: p.callers,
 		Runs: p.runs, Limit: p.limit, Window: p.window, TempDir: tmp, Logf: logf,
+		PostgresDSN: p.dsn,
 	})
 	if err != nil {
 		return err

@@ -171,6 +171,8 @@ func describeStore(c *sdk.Cache, o sdk.Options) string {
 	switch o.Backend {
 	case sdk.Mem:
 		return "the in-memory store"
+	case sdk.Postgres:
+		return "the postgres store"
 	case sdk.FS:
 		if p == "" {
 			p = "files"

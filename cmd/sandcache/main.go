@@ -34,14 +34,17 @@ commands:
                            --temperature, --top-p, --extra JSON_OBJECT
   duration TEXT            print a duration ("1.5h", "500ms", "10") in whole seconds
   demo                     a short tour of the cache, with timings
-  bench [--full | --quick] [--runs N] [--ops N | --duration D] [--backends sqlite,fs,mem]
+  bench [--full | --quick] [--runs N] [--ops N | --duration D] [--backends sqlite,fs,mem,postgres]
         [--entries N,N] [--callers N,N] [--against harncache=PATH]
                            measure get, put, delete and llm-key sandboxed and natively (median
                            of N runs, default 5, one progress line per case on stderr; about a
                            minute; --full: every backend, size and 1/2/4 callers), start-up
                            and memory per guest instance; --against: 1000 puts then gets
                            through the SDK and through the original (harncache bench-put,
-                           bench-get) on disk and tmpfs; --json for one JSON document
+                           bench-get) on disk and tmpfs; --json for one JSON document;
+                           postgres (server from --dsn): get-hit, get-miss and put with
+                           1, 4 and 8 callers unless --callers, vs the same statements
+                           run natively through pgx
   run MODULE.wasm [ARGS...]
                            run a WASI command plugin (_start) with wasi:keyvalue over --dir
                            (bucket names are namespaces), its ARGS (verbatim) and stdio, no
@@ -53,7 +56,11 @@ commands:
 global flags (before or after the command):
   --dir DIR                folder granted to the cache (default $SANDCACHE_DIR, else the
                            user cache folder + /sandcache)
-  --backend B              sqlite (default), fs (file, files) or mem (memory, lru)
+  --backend B              sqlite (default), fs (file, files), mem (memory, lru) or
+                           postgres (the server --dsn names, shared by every machine
+                           pointed at it)
+  --dsn URL                PostgreSQL server of --backend postgres (postgres://... or
+                           key=value; default $SANDCACHE_DSN)
   --path P                 SQLite file or fs root folder, relative to the working
                            directory; the cache is granted only the folder holding it
   --namespace NS           namespace (default "default")
@@ -68,6 +75,7 @@ global flags (before or after the command):
 
 environment:
   SANDCACHE_DIR                the default --dir
+  SANDCACHE_DSN                the default --dsn
   SANDCACHE_NOW_MS             fixes the clock (ms since the Unix epoch), for tests
   SANDCACHE_NO_COMPILE_CACHE=1 do not keep the compiled guest on disk
 

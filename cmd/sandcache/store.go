@@ -24,6 +24,7 @@ type globals struct {
 	options    string
 	json       bool
 	timeout    string
+	dsn        string // postgres.go
 }
 
 func (g *globals) register(fs *flagSet) {
@@ -36,10 +37,14 @@ func (g *globals) register(fs *flagSet) {
 	fs.str("options", &g.options)
 	fs.boolean("json", &g.json)
 	fs.str("timeout", &g.timeout)
+	fs.str("dsn", &g.dsn)
 }
 
 // check validates what can be checked without the cache.
 func (g *globals) check() error {
+	if err := g.checkServer(); err != nil {
+		return err
+	}
 	if g.maxEntries != "" {
 		if _, err := strconv.ParseInt(g.maxEntries, 10, 64); err != nil {
 			return usagef("flag --max-entries must be an integer; got %q", g.maxEntries)
@@ -53,12 +58,12 @@ func (g *globals) check() error {
 // (backendOf), whose option parser holds the names and their aliases.
 func parseBackend(s string) (sdk.Backend, error) {
 	name := strings.TrimSpace(s)
-	for _, b := range []sdk.Backend{sdk.SQLite, sdk.FS, sdk.Mem} {
+	for _, b := range []sdk.Backend{sdk.SQLite, sdk.FS, sdk.Mem, sdk.Postgres} {
 		if name == b.String() {
 			return b, nil
 		}
 	}
-	return 0, usagef("backend must be sqlite, fs or mem; got %q", s)
+	return 0, usagef("backend must be sqlite, fs, mem or postgres; got %q", s)
 }
 
 // baseDir is --dir made absolute, or the SDK's default folder.
@@ -73,7 +78,7 @@ func (a *app) baseDir() (string, error) {
 // config is the SDK configuration: the folder, the clock from
 // SANDCACHE_NOW_MS, and a compilation cache outside the folder.
 func (a *app) config(dir string) (sdk.Config, error) {
-	cfg := sdk.NewConfig().WithDir(dir).WithPoolSize(1)
+	cfg := a.withServer(sdk.NewConfig().WithDir(dir).WithPoolSize(1))
 	clock := a.clockFn
 	if clock == nil {
 		var err error
@@ -180,7 +185,7 @@ func (a *app) openStore() (*sdk.Cache, sdk.Options, error) {
 			}
 		}
 	}
-	if path == "" || backend == sdk.Mem {
+	if path == "" || backend == sdk.Mem || backend == sdk.Postgres {
 		return c, o, nil
 	}
 	dir, inside, err := grant(path)

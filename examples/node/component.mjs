@@ -66,6 +66,7 @@ function liftedSql(sql) {
   return {
     dialect: () => sql.dialect(),
     open: asResult((name, memory) => sql.open(name, memory)),
+    openServer: asResult(() => { throw new CapError('not-permitted', 'sql: the host lends no database server'); }),
     close: (d) => sql.close(d),
     exec: asResult((d, text) => sql.exec(d, text)),
     prepare: asResult((d, text) => sql.prepare(d, text)),

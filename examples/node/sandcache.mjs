@@ -385,6 +385,8 @@ function sqlImports(getMem, sql, gate) {
   return checkImports(SQL, {
     dialect: (ret) => getMem().putString(ret + at('dialect', ''), sql.dialect()),
     open: (p, n, memory, ret) => res('open', ret, () => sql.open(text(p, n), memory !== 0), okU32('open')),
+    // This host lends no database server (the Go host's WithPostgres does).
+    'open-server': (p, n, ret) => res('open-server', ret, () => { throw new CapError('not-permitted', 'sql: the host lends no database server'); }, okU32('open-server')),
     close: (db) => sql.close(db >>> 0),
     exec: (db, p, n, ret) => res('exec', ret, () => sql.exec(db >>> 0, text(p, n))),
     prepare: (db, p, n, ret) => res('prepare', ret, () => sql.prepare(db >>> 0, text(p, n)), okU32('prepare')),

@@ -19,6 +19,9 @@ const (
 	DefaultSQLitePath = "cache.sqlite"
 	DefaultFSPath     = "files"
 	memoryName        = "mem"
+	// DefaultServerLabel names the server database in messages when the
+	// postgres backend is given no path.
+	DefaultServerLabel = "server"
 )
 
 // Lookup is the outcome of Get.
@@ -120,6 +123,11 @@ func (e *Engine) open(o options.Options) (resolved, error) {
 		}
 	case options.Mem:
 		id.path = memoryName
+	case options.Postgres:
+		id.path = o.Path
+		if id.path == "" {
+			id.path = DefaultServerLabel
+		}
 	default:
 		return resolved{}, capability.Errorf(capability.InvalidArgument, "cache backend %d is unknown", o.Backend)
 	}
@@ -133,10 +141,16 @@ func (e *Engine) open(o options.Options) (resolved, error) {
 			// The same statements' meaning on a server when the host
 			// lends PostgreSQL (the path is then only a label).
 			if e.sql.Dialect() == "postgres" {
-				s, err = openPG(e.sql, id.path)
+				s, err = openPG(e.sql, func(name string) (capability.DB, error) { return e.sql.Open(name, false) }, id.path)
 				break
 			}
 			s, err = openSQL(e.sql, id.path, false)
+		case options.Postgres:
+			server, ok := e.sql.(capability.ServerSQL)
+			if !ok {
+				return resolved{}, capability.Errorf(capability.NotPermitted, "cache postgres error: the host lends no database server")
+			}
+			s, err = openPG(e.sql, server.OpenServer, id.path)
 		default:
 			s, err = openSQL(e.sql, id.path, o.Backend == options.Mem)
 		}

@@ -22,8 +22,10 @@ type pgStore struct {
 // the host) usually ends them first.
 const pgMaxAttempts = 64
 
-func openPG(sql capability.SQL, name string) (*pgStore, error) {
-	db, err := sql.Open(name, false)
+// openPG opens the store on the database open returns (the capability's
+// own Open when its dialect is "postgres", or its OpenServer).
+func openPG(sql capability.SQL, open func(name string) (capability.DB, error), name string) (*pgStore, error) {
+	db, err := open(name)
 	if err != nil {
 		return nil, pgErr(err)
 	}

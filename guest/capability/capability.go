@@ -97,6 +97,13 @@ type SQL interface {
 	Finalize(s Stmt)
 }
 
+// ServerSQL is implemented by an SQL capability that also lends a database
+// server (WIT `sql.open-server`): OpenServer returns a handle, used with
+// the SQL methods, to a database whose dialect is "postgres".
+type ServerSQL interface {
+	OpenServer(name string) (DB, error)
+}
+
 // Files is the file capability (WIT interface `files`). Paths are relative to
 // the granted folder and use "/".
 type Files interface {

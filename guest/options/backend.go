@@ -7,9 +7,10 @@ type Backend uint8
 
 // The backends, in WIT order.
 const (
-	SQLite Backend = iota // one SQLite file (the default)
-	FS                    // one JSON file per entry under a root folder
-	Mem                   // process memory only
+	SQLite   Backend = iota // one SQLite file (the default)
+	FS                      // one JSON file per entry under a root folder
+	Mem                     // process memory only
+	Postgres                // the host's database server (sql.open-server)
 )
 
 // String returns "sqlite", "fs" or "mem".
@@ -21,6 +22,8 @@ func (b Backend) String() string {
 		return "fs"
 	case Mem:
 		return "mem"
+	case Postgres:
+		return "postgres"
 	}
 	return "backend(" + strconv.Itoa(int(b)) + ")"
 }

@@ -124,7 +124,10 @@ func parseBackend(name string) (Backend, error) {
 		return FS, nil
 	case "mem", "memory", "lru":
 		return Mem, nil
+	case "postgres", "postgresql", "pg": // sandcache's own; Harn has no server backend
+		return Postgres, nil
 	}
+	// The original's text, from before mem and postgres.
 	return 0, errors.New(`cache backend must be "sqlite" or "fs"; got ` + duration.Quote(lowered))
 }
 

@@ -97,10 +97,16 @@ type fixtureSide struct {
 // sandboxed mem database lives inside its Sandbox, so it is filled through
 // the sandbox, with Pool callers. Then prewarm makes every instance exist.
 func NewFixture(ctx context.Context, tmp string, backend host.Backend, entries, pool int, logf func(format string, args ...any)) (f *Fixture, err error) {
+	return newFixture(ctx, tmp, backend, "", entries, pool, logf)
+}
+
+// newFixture is NewFixture; dsn is the server of the postgres backend
+// (NewPostgresFixture).
+func newFixture(ctx context.Context, tmp string, backend host.Backend, dsn string, entries, pool int, logf func(format string, args ...any)) (f *Fixture, err error) {
 	if entries < 0 || entries > options.MaxMaxEntries {
 		return nil, fmt.Errorf("hostbench: entries must be 0..%d; got %d", options.MaxMaxEntries, entries)
 	}
-	if backend != host.SQLite && backend != host.FS && backend != host.Mem {
+	if backend != host.SQLite && backend != host.FS && backend != host.Mem && (backend != host.Postgres || dsn == "") {
 		return nil, fmt.Errorf("hostbench: unknown backend %v", backend)
 	}
 	if logf == nil {
@@ -121,6 +127,11 @@ func NewFixture(ctx context.Context, tmp string, backend host.Backend, entries, 
 	f.makeKeys()
 	f.main = makeOpts(backend, mainNS, max(entries, 1))
 	f.put = makeOpts(backend, putNS, max(entries, 1))
+	if backend == host.Postgres {
+		// Both sides share the server: each gets namespaces of its own.
+		f.main.n.Namespace += nativeNSSuffix
+		f.put.n.Namespace += nativeNSSuffix
+	}
 	if f.llmWant, err = llmkey.Key(LLMPrompt, LLMSystem, LLMRequest); err != nil {
 		return nil, fmt.Errorf("hostbench: llm-key: %w", err)
 	}
@@ -132,7 +143,7 @@ func NewFixture(ctx context.Context, tmp string, backend host.Backend, entries, 
 		}
 	}
 	switch {
-	case entries == 0 || backend == host.Mem:
+	case entries == 0 || backend == host.Mem || backend == host.Postgres:
 	case backend == host.SQLite:
 		// Fill the native side's file, then copy it.
 		if err := fillFolder(ctx, dirs[Native], f); err != nil {
@@ -149,12 +160,12 @@ func NewFixture(ctx context.Context, tmp string, backend host.Backend, entries, 
 			}
 		}
 	}
-	sb, err := openSandbox(ctx, dirs[Sandboxed], f.Pool, f.clock.now)
+	sb, err := openSandbox(ctx, dirs[Sandboxed], f.Pool, f.clock.now, dsn)
 	if err != nil {
 		return nil, err
 	}
 	f.sides[Sandboxed] = &fixtureSide{t: sb, dir: dirs[Sandboxed]}
-	nt, err := openNative(dirs[Native], f.Pool)
+	nt, err := openNative(ctx, dirs[Native], f.Pool, dsn)
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +176,13 @@ func NewFixture(ctx context.Context, tmp string, backend host.Backend, entries, 
 		}
 		if err := f.fillParallel(sb); err != nil {
 			return nil, fmt.Errorf("hostbench: fill sandboxed mem: %w", err)
+		}
+	}
+	if entries > 0 && backend == host.Postgres {
+		for _, s := range f.sides {
+			if err := f.fillParallel(s.t); err != nil {
+				return nil, fmt.Errorf("hostbench: fill postgres: %w", err)
+			}
 		}
 	}
 	if err := f.prewarm(ctx); err != nil {

@@ -27,6 +27,9 @@ type Config struct {
 	// measurement of the case, on both sides and in every run.
 	Window  time.Duration
 	TempDir string
+	// PostgresDSN is the server of the postgres backend (host.Postgres in
+	// Backends), measured on PostgresOps only.
+	PostgresDSN string
 	// Logf, if not nil, receives progress lines: one per case, and one per
 	// store filled.
 	Logf func(format string, args ...any)
@@ -38,13 +41,16 @@ const MinOps = 16
 
 // DefaultEntries returns the namespace sizes measured for a backend:
 // 1 000 and 100 000 entries, except fs (one file per entry), measured at
-// 1 000 and 10 000. quick returns 50 and 200 for every backend.
+// 1 000 and 10 000, and postgres (filled through both sides) at 1 000.
+// quick returns 50 and 200 for every backend.
 func DefaultEntries(b host.Backend, quick bool) []int {
 	switch {
 	case quick:
 		return []int{50, 200}
 	case b == host.FS:
 		return []int{1000, 10_000}
+	case b == host.Postgres:
+		return []int{1000} // filled through both sides, one put at a time
 	}
 	return []int{1000, 100_000}
 }
@@ -132,7 +138,11 @@ func Suite(ctx context.Context, cfg Config) ([]Result, error) {
 	var groups []group
 	for _, b := range cfg.Backends {
 		for _, n := range cfg.Entries(b) {
-			groups = append(groups, group{backend: b, entries: n, ops: StoreOps})
+			ops := StoreOps
+			if b == host.Postgres {
+				ops = PostgresOps
+			}
+			groups = append(groups, group{backend: b, entries: n, ops: ops})
 		}
 	}
 	// llm-key touches no store: one fixture without entries.
@@ -145,7 +155,11 @@ func Suite(ctx context.Context, cfg Config) ([]Result, error) {
 	var results []Result
 	done := 0
 	for _, g := range groups {
-		f, ferr := NewFixture(ctx, cfg.TempDir, g.backend, g.entries, pool, logf)
+		dsn := ""
+		if g.backend == host.Postgres {
+			dsn = cfg.PostgresDSN
+		}
+		f, ferr := newFixture(ctx, cfg.TempDir, g.backend, dsn, g.entries, pool, logf)
 		if ferr != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()

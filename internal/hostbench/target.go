@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"github.com/sandcache/sandcache/guest/cache"
+	"github.com/sandcache/sandcache/guest/capability"
 	"github.com/sandcache/sandcache/guest/llmkey"
 	"github.com/sandcache/sandcache/guest/options"
 	"github.com/sandcache/sandcache/host"
 	"github.com/sandcache/sandcache/internal/filecap"
+	"github.com/sandcache/sandcache/internal/pgcap"
 	"github.com/sandcache/sandcache/internal/sqlcap"
 )
 
@@ -75,8 +77,12 @@ type sandboxTarget struct {
 // openSandbox opens a Sandbox whose guest clock is clock (the CLI sets a
 // clock too; the barrier lets the fixture make the pool create all its
 // instances).
-func openSandbox(ctx context.Context, dir string, pool int, clock func() time.Time) (*sandboxTarget, error) {
-	sb, err := host.Open(ctx, dir, host.NewConfig().WithPoolSize(pool).WithClock(clock))
+func openSandbox(ctx context.Context, dir string, pool int, clock func() time.Time, dsn string) (*sandboxTarget, error) {
+	cfg := host.NewConfig().WithPoolSize(pool).WithClock(clock)
+	if dsn != "" {
+		cfg = cfg.WithPostgres(dsn)
+	}
+	sb, err := host.Open(ctx, dir, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -107,9 +113,11 @@ func (t *sandboxTarget) close() error { return t.sb.Close() }
 // lent one call at a time like the sandbox's instances (made on demand, up
 // to the pool size, each with its own SQL session as each instance has).
 type nativeTarget struct {
-	grant *sqlcap.Grant
-	files *filecap.Files
-	sem   chan struct{}
+	grant  *sqlcap.Grant
+	files  *filecap.Files
+	server *pgcap.Capability // the postgres backend's server, or nil
+	ctx    context.Context   // the context of calls to the server (as the sandbox's)
+	sem    chan struct{}
 
 	mu     sync.Mutex
 	idle   []*nativeEngine
@@ -119,10 +127,19 @@ type nativeTarget struct {
 
 type nativeEngine struct {
 	e       *cache.Engine
-	session *sqlcap.Session
+	session nativeSession
 }
 
-func openNative(dir string, pool int) (*nativeTarget, error) {
+// nativeSession is an engine's SQL capability with the host's controls.
+type nativeSession interface {
+	capability.SQL
+	SetContext(ctx context.Context)
+	CloseAll() error
+}
+
+// openNative opens the native side on dir and, when dsn is set, the
+// postgres server (postgres.go).
+func openNative(ctx context.Context, dir string, pool int, dsn string) (*nativeTarget, error) {
 	grant, err := sqlcap.NewGrant(dir)
 	if err != nil {
 		return nil, err
@@ -132,7 +149,15 @@ func openNative(dir string, pool int) (*nativeTarget, error) {
 		grant.Close()
 		return nil, err
 	}
-	return &nativeTarget{grant: grant, files: files, sem: make(chan struct{}, max(pool, 1))}, nil
+	t := &nativeTarget{grant: grant, files: files, ctx: ctx, sem: make(chan struct{}, max(pool, 1))}
+	if dsn != "" {
+		if t.server, err = connectNative(dsn, pool); err != nil {
+			files.Close()
+			grant.Close()
+			return nil, err
+		}
+	}
+	return t, nil
 }
 
 func nowMillis() int64 { return time.Now().UnixMilli() }
@@ -148,15 +173,28 @@ func (t *nativeTarget) acquire() (*nativeEngine, error) {
 	if n := len(t.idle); n > 0 {
 		e := t.idle[n-1]
 		t.idle = t.idle[:n-1]
+		if t.server != nil {
+			// As the host does before each call: statements run under
+			// the call's context (pgx watches it for cancellation).
+			e.session.SetContext(t.ctx)
+		}
 		return e, nil
 	}
-	s := sqlcap.NewSession(t.grant)
+	var s nativeSession = sqlcap.NewSession(t.grant)
+	if t.server != nil {
+		s = newNativeServerSession(t.server)
+		s.SetContext(t.ctx)
+	}
 	e := &nativeEngine{e: cache.New(s, t.files, nowMillis), session: s}
 	t.all = append(t.all, e)
 	return e, nil
 }
 
 func (t *nativeTarget) release(e *nativeEngine) {
+	if t.server != nil {
+		// As the host does after each call: the connection goes back.
+		e.session.SetContext(context.Background())
+	}
 	t.mu.Lock()
 	t.idle = append(t.idle, e)
 	t.mu.Unlock()
@@ -213,5 +251,8 @@ func (t *nativeTarget) close() error {
 		<-t.sem
 	}
 	t.files.Close()
+	if t.server != nil {
+		t.server.Close()
+	}
 	return t.grant.Close()
 }

@@ -35,6 +35,7 @@ export const imports = Object.freeze({
     "exec": {"name":"exec","params":[{"name":"d","type":"u32","flat":["i32"]},{"name":"sql","type":"string","flat":["i32","i32"]}],"result":"result<_, error>","core":{"params":["i32","i32","i32","i32"],"results":[]},"retArea":{"size":16,"align":4,"fields":{"err.code":{"offset":4,"kind":"enum"},"err.message":{"offset":8,"kind":"string"},"tag":{"offset":0,"kind":"tag"}}}},
     "finalize": {"name":"finalize","params":[{"name":"s","type":"u32","flat":["i32"]}],"core":{"params":["i32"],"results":[]}},
     "open": {"name":"open","params":[{"name":"name","type":"string","flat":["i32","i32"]},{"name":"memory","type":"bool","flat":["i32"]}],"result":"result<u32, error>","core":{"params":["i32","i32","i32","i32"],"results":[]},"retArea":{"size":16,"align":4,"fields":{"err.code":{"offset":4,"kind":"enum"},"err.message":{"offset":8,"kind":"string"},"ok":{"offset":4,"kind":"u32"},"tag":{"offset":0,"kind":"tag"}}}},
+    "open-server": {"name":"open-server","params":[{"name":"name","type":"string","flat":["i32","i32"]}],"result":"result<u32, error>","core":{"params":["i32","i32","i32"],"results":[]},"retArea":{"size":16,"align":4,"fields":{"err.code":{"offset":4,"kind":"enum"},"err.message":{"offset":8,"kind":"string"},"ok":{"offset":4,"kind":"u32"},"tag":{"offset":0,"kind":"tag"}}}},
     "prepare": {"name":"prepare","params":[{"name":"d","type":"u32","flat":["i32"]},{"name":"sql","type":"string","flat":["i32","i32"]}],"result":"result<u32, error>","core":{"params":["i32","i32","i32","i32"],"results":[]},"retArea":{"size":16,"align":4,"fields":{"err.code":{"offset":4,"kind":"enum"},"err.message":{"offset":8,"kind":"string"},"ok":{"offset":4,"kind":"u32"},"tag":{"offset":0,"kind":"tag"}}}},
     "reset": {"name":"reset","params":[{"name":"s","type":"u32","flat":["i32"]}],"result":"result<_, error>","core":{"params":["i32","i32"],"results":[]},"retArea":{"size":16,"align":4,"fields":{"err.code":{"offset":4,"kind":"enum"},"err.message":{"offset":8,"kind":"string"},"tag":{"offset":0,"kind":"tag"}}}},
     "step": {"name":"step","params":[{"name":"s","type":"u32","flat":["i32"]}],"result":"result<bool, error>","core":{"params":["i32","i32"],"results":[]},"retArea":{"size":16,"align":4,"fields":{"err.code":{"offset":4,"kind":"enum"},"err.message":{"offset":8,"kind":"string"},"ok":{"offset":4,"kind":"bool"},"tag":{"offset":0,"kind":"tag"}}}},
@@ -72,7 +73,7 @@ export const types = Object.freeze({
 
 /** Cases of each enum, in discriminant order. */
 export const enums = Object.freeze({
-  "backend": ["sqlite","fs","mem"],
+  "backend": ["sqlite","fs","mem","postgres"],
   "error-code": ["invalid-argument","not-permitted","io","corrupt","internal"],
   "storage-class": ["integer","float","text","blob","null"],
 });

@@ -118,6 +118,9 @@ func (noSQL) Dialect(context.Context) string { return "none" }
 func (noSQL) Open(_ context.Context, name string, memory bool) (uint32, *Error) {
 	return 0, &Error{Code: ErrorCodeIo, Message: "no database here: " + name}
 }
+func (noSQL) OpenServer(_ context.Context, name string) (uint32, *Error) {
+	return 0, &Error{Code: ErrorCodeNotPermitted, Message: "no server here: " + name}
+}
 func (noSQL) Close(context.Context, uint32) {}
 func (noSQL) Exec(context.Context, uint32, string) *Error {
 	return &Error{Code: ErrorCodeInternal, Message: "closed"}

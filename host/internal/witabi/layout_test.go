@@ -51,6 +51,7 @@ func TestResultLayoutsMatchHandWrittenOffsets(t *testing.T) {
 		}),
 		// Imports: putResult writes tag 0, code +4, message +8; payloads at +4.
 		sql + "open":           with(err4, map[string]uint32{"ok": 4}),
+		sql + "open-server":    with(err4, map[string]uint32{"ok": 4}), // host/imports_sql.go
 		sql + "exec":           err4,
 		sql + "prepare":        with(err4, map[string]uint32{"ok": 4}),
 		sql + "bind-null":      err4,
@@ -117,7 +118,7 @@ func TestTypeLayouts(t *testing.T) {
 	if len(want) != 0 {
 		t.Errorf("options lacks %v", want)
 	}
-	if BackendCount != 3 || BackendFs != 1 || ErrorCodeInternal != 4 || StorageClassNull != 4 {
+	if BackendCount != 4 || BackendFs != 1 || BackendPostgres != 3 || ErrorCodeInternal != 4 || StorageClassNull != 4 {
 		t.Errorf("enum values differ from the WIT's case order")
 	}
 }

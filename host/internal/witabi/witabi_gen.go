@@ -40,10 +40,14 @@ const (
 	BackendFs Backend = 1
 	// An in-memory SQLite database that the host keeps per open cache.
 	BackendMem Backend = 2
+	// The database server the host lends through `sql.open-server`
+	// (PostgreSQL: the `postgres` dialect), shared by every process
+	// pointed at it. `path` is only a label.
+	BackendPostgres Backend = 3
 )
 
 // BackendCount is the number of cases of Backend.
-const BackendCount = 3
+const BackendCount = 4
 
 // Cache options as the caller gave them: the guest fills what is unset,
 // first from `dict`, then with the defaults (sqlite, "default", the
@@ -557,6 +561,12 @@ var ResultLayouts = map[string]Layout{
 		{"", 0, "string"},
 	}},
 	"sandcache:cache/sql@0.1.0#open": {Size: 16, Align: 4, Fields: []Field{
+		{"tag", 0, "tag"},
+		{"ok", 4, "u32"},
+		{"err.code", 4, "enum"},
+		{"err.message", 8, "string"},
+	}},
+	"sandcache:cache/sql@0.1.0#open-server": {Size: 16, Align: 4, Fields: []Field{
 		{"tag", 0, "tag"},
 		{"ok", 4, "u32"},
 		{"err.code", 4, "enum"},
@@ -1194,7 +1204,7 @@ func (x *CacheExports) ParseOptions(ctx context.Context, dict string) (Options, 
 	if rd.tag(uint32(area[0]), 2, "parse-options result") == 0 {
 		var o1 Option[Backend]
 		if rd.tag(uint32(area[8+0]), 2, "parse-options result.backend") != 0 {
-			o1 = Option[Backend]{Some: true, Value: Backend(rd.tag(uint32(area[8+0+1]), 3, "parse-options result.backend"))}
+			o1 = Option[Backend]{Some: true, Value: Backend(rd.tag(uint32(area[8+0+1]), 4, "parse-options result.backend"))}
 		}
 		var o2 Option[uint64]
 		if rd.tag(uint32(area[8+24]), 2, "parse-options result.ttl-ms") != 0 {
@@ -1297,6 +1307,12 @@ type SQL interface {
 	// granted folder; with `memory`, the host's in-memory database for this
 	// cache (name is then only a label).
 	Open(ctx context.Context, name string, memory bool) (uint32, *Error)
+	// Opens the database server the host lends, if any: a PostgreSQL
+	// database whose statements use the "postgres" dialect, whatever
+	// `dialect` reports for `open`. `name` is only a label. Fails with
+	// not-permitted when the host lends no server. Its handles are
+	// used with the functions below like any other.
+	OpenServer(ctx context.Context, name string) (uint32, *Error)
 	// Closes a database and finalizes its statements.
 	Close(ctx context.Context, d uint32)
 	// Runs one or more statements with no parameters and no result rows.
@@ -1386,6 +1402,30 @@ func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m ap
 			panic(wr.err)
 		}
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("open")
+	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
+		a1 := rd.viewStr(uint32(s[0]), uint32(s[1]), "open-server argument name")
+		if rd.err != nil {
+			panic(rd.err)
+		}
+		wr := writer{ctx: ctx, g: g}
+		area := make([]byte, 16)
+		v, e := h.OpenServer(ctx, a1)
+		if e != nil {
+			area[0] = 1
+			area[4+0] = uint8((*e).Code)
+			binary.LittleEndian.PutUint32(area[4+4:], wr.data(nil, (*e).Message, 1))
+			binary.LittleEndian.PutUint32(area[4+4+4:], uint32(len((*e).Message)))
+		} else {
+			binary.LittleEndian.PutUint32(area[4:], uint32(v))
+		}
+		wr.put(uint32(s[2]), area)
+		if wr.err != nil {
+			panic(wr.err)
+		}
+	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("open-server")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		h, g := impl(ctx, m)
 		g.enter()
