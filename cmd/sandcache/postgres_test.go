@@ -17,10 +17,10 @@ func TestPostgresFlags(t *testing.T) {
 		want string
 	}{
 		{[]string{"--backend", "postgres", "get", "k"}, "--backend postgres needs --dsn URL (or $SANDCACHE_DSN)"},
-		{[]string{"--backend", "pg", "--json", "put", "k", "1"}, "--backend postgres needs --dsn"},
+		{[]string{"--backend", "postgres", "--json", "put", "k", "1"}, "--backend postgres needs --dsn"},
 		{[]string{"bench", "--quick", "--backends", "sqlite,postgres"}, "bench --backends postgres needs --dsn URL"},
 		{[]string{"--backend", "postgres", "--dsn", "postgres://u@[::1", "get", "k"}, "postgres: bad DSN"},
-		{[]string{"--backend", "nosuch", "get", "k"}, "flag --backend must be sqlite, fs, mem or postgres"},
+		{[]string{"--backend", "nosuch", "get", "k"}, `cache backend must be "sqlite" or "fs"; got "nosuch"`},
 	} {
 		r := c.run(tc.args...)
 		if r.code != 2 || !strings.Contains(r.stderr+r.stdout, tc.want) {

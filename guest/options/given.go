@@ -35,7 +35,7 @@ func (g Given) Resolve() (Options, error) {
 		return Options{}, err
 	}
 	if g.HasBackend {
-		if g.Backend > Mem {
+		if g.Backend > Postgres {
 			return Options{}, fmt.Errorf("cache backend %d is unknown", g.Backend)
 		}
 		o.Backend = g.Backend
