@@ -11,7 +11,8 @@
 #   ./build.sh          rebuild
 #   ./build.sh check    rebuild into a temporary folder and fail if a committed
 #                       generated file differs
-#   ./build.sh test     everything CI runs: check, gofmt, go vet, the Go tests
+#   ./build.sh test     everything CI runs: check, gofmt, go vet, go mod tidy -diff,
+#                       staticcheck, the Go tests
 #                       (race detector on the host-side packages), and the Node
 #                       host's tests (installs its npm dependencies with npm ci)
 set -euo pipefail
@@ -97,11 +98,20 @@ test)
 		exit 1
 	fi
 	go vet ./...
+	GOOS=wasip1 GOARCH=wasm go vet ./guest/...
+	go mod tidy -diff
+	# staticcheck at a pinned version (the module proxy serves it), over the
+	# host side and over the guest as it is built (wasip1).
+	tools=$(mktemp -d)
+	GOBIN="$tools" go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+	"$tools/staticcheck" ./...
+	GOOS=wasip1 GOARCH=wasm "$tools/staticcheck" ./guest/...
+	rm -rf "$tools"
 	go test -count=1 -timeout 20m ./...
 	# The race detector on the packages whose goroutines meet (pool, SDK
 	# counters, capabilities); the guest runs in wazero's machine code,
 	# which the detector does not see anyway.
-	go test -count=1 -race -short -timeout 20m ./sdk ./host/...
+	go test -count=1 -race -short -timeout 20m ./sdk ./host/... ./internal/sqlcap ./internal/filecap
 	if command -v node >/dev/null && command -v npm >/dev/null; then
 		(
 			cd examples/node

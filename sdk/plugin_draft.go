@@ -20,7 +20,7 @@ func draftErr(e *pluginabi.Error) *pluginabi.DraftError {
 	return &pluginabi.DraftError{Case: pluginabi.DraftErrorCase(e.Case), Other: e.Other}
 }
 
-func (d draftImports) kv() kvImports { return kvImports{d.p} }
+func (d draftImports) kv() kvImports { return kvImports(d) }
 
 func (d draftImports) Open(ctx context.Context, identifier string) (pluginabi.DraftBucket, *pluginabi.DraftError) {
 	b, e := d.kv().Open(ctx, identifier)
