@@ -110,7 +110,7 @@ func TestPostgresCLI(t *testing.T) {
 	}{
 		{"missing DSN", []string{"--backend", "postgres", "get", "k"}, nil, "needs --dsn"},
 		{"bad DSN", []string{"--backend", "postgres", "--dsn", "postgres://u@[::1", "get", "k"}, nil, "bad DSN"},
-		{"bad DSN from the environment", []string{"--backend", "pg", "get", "k"}, []string{"SANDCACHE_DSN=postgres://u@[::1"}, "bad DSN"},
+		{"bad DSN from the environment", []string{"--backend", "postgres", "get", "k"}, []string{"SANDCACHE_DSN=postgres://u@[::1"}, "bad DSN"},
 		{"nobody listening", []string{"--backend", "postgres", "--dsn", "host=" + t.TempDir() + " user=x dbname=x", "--timeout", "2s", "put", "k", "1"}, nil, "cannot reach the server"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
