@@ -19,7 +19,7 @@ import (
 
 	"github.com/sandcache/sandcache/guest/jsonv"
 	"github.com/sandcache/sandcache/guest/record"
-	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/internal/host"
 	"github.com/sandcache/sandcache/sdk"
 )
 

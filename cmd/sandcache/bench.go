@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/internal/host"
 	"github.com/sandcache/sandcache/internal/hostbench"
 )
 

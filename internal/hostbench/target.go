@@ -10,8 +10,8 @@ import (
 	"github.com/sandcache/sandcache/guest/capability"
 	"github.com/sandcache/sandcache/guest/llmkey"
 	"github.com/sandcache/sandcache/guest/options"
-	"github.com/sandcache/sandcache/host"
 	"github.com/sandcache/sandcache/internal/filecap"
+	"github.com/sandcache/sandcache/internal/host"
 	"github.com/sandcache/sandcache/internal/pgcap"
 	"github.com/sandcache/sandcache/internal/sqlcap"
 )

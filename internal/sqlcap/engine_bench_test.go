@@ -20,7 +20,7 @@ import (
 // user+system CPU time per operation, which a loaded machine disturbs
 // less than wall time.
 //
-//	go test ./host/internal/sqlcap -run '^$' -bench Engine -benchtime 3000x -count 5
+//	go test ./internal/sqlcap -run '^$' -bench Engine -benchtime 3000x -count 5
 
 func BenchmarkEngineGetHit(b *testing.B) {
 	for _, entries := range []int{1000, 100000} {

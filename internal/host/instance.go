@@ -15,8 +15,8 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/sandcache/sandcache/guest/capability"
-	"github.com/sandcache/sandcache/host/internal/witabi"
 	"github.com/sandcache/sandcache/internal/sqlcap"
+	"github.com/sandcache/sandcache/internal/witabi"
 )
 
 // instance is one guest module instance with its capability sessions. It

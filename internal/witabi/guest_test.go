@@ -156,7 +156,7 @@ var compiled = wazero.NewCompilationCache()
 func instantiate(t *testing.T, files Files) (api.Module, *CacheExports) {
 	t.Helper()
 	ctx := context.Background()
-	wasm, err := os.ReadFile("../../guest.wasm")
+	wasm, err := os.ReadFile("../../host/guest.wasm")
 	if err != nil {
 		t.Fatal(err)
 	}

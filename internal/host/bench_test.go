@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/internal/host"
 	"github.com/sandcache/sandcache/internal/hostbench"
 )
 
@@ -24,13 +24,13 @@ import (
 //
 // Examples:
 //
-//	go test ./host -run '^$' -bench 'GetHit/sqlite/entries=1000/callers=1/' -count 5
-//	go test ./host -run '^$' -bench 'Put/mem' -short
+//	go test ./internal/host -run '^$' -bench 'GetHit/sqlite/entries=1000/callers=1/' -count 5
+//	go test ./internal/host -run '^$' -bench 'Put/mem' -short
 //
 // Profiling (pprof): pick one case, profile it, and look at the top
 // entries and the call graph of the sandboxed side:
 //
-//	go test ./host -run '^$' -bench 'GetHit/sqlite/entries=1000/callers=1/sandboxed' \
+//	go test ./internal/host -run '^$' -bench 'GetHit/sqlite/entries=1000/callers=1/sandboxed' \
 //	    -benchtime 3s -cpuprofile /tmp/cpu.out -memprofile /tmp/mem.out
 //	go tool pprof -top -nodecount 30 host.test /tmp/cpu.out
 //	go tool pprof -top -cum -nodecount 30 host.test /tmp/cpu.out

@@ -11,11 +11,11 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
-	"github.com/sandcache/sandcache/host/internal/witabi"
 	"github.com/sandcache/sandcache/internal/filecap"
 	"github.com/sandcache/sandcache/internal/pgcap"
 	"github.com/sandcache/sandcache/internal/sqlcap"
 	"github.com/sandcache/sandcache/internal/testhooks"
+	"github.com/sandcache/sandcache/internal/witabi"
 )
 
 // Sandbox is one granted folder with a pool of guest instances serving it.

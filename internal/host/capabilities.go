@@ -10,12 +10,12 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/sandcache/sandcache/guest/capability"
-	"github.com/sandcache/sandcache/host/internal/witabi"
 	"github.com/sandcache/sandcache/internal/sqlcap"
+	"github.com/sandcache/sandcache/internal/witabi"
 )
 
 // The host side of the imports sql, files and clock: the generated glue
-// (host/internal/witabi) lifts the guest's arguments and lowers the
+// (internal/witabi) lifts the guest's arguments and lowers the
 // results; these adapters call the instance's capabilities. Strings and
 // lists from the guest are views of its memory: what a capability keeps is
 // copied here.

@@ -3,23 +3,18 @@ package host
 import (
 	"context"
 	"crypto/sha256"
-	_ "embed"
 	"fmt"
 	"sync"
 
+	guestbin "github.com/sandcache/sandcache/host"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
-// guestWasm is the guest module, built by build.sh from ./guest.
-//
-//go:embed guest.wasm
-var guestWasm []byte
-
-// GuestWasm returns the embedded guest module's bytes (for other hosts, or
-// to check what is running).
-func GuestWasm() []byte { return append([]byte(nil), guestWasm...) }
+// guestWasm is the guest module, embedded by the public package host
+// (host/guest.wasm, built by build.sh from ./guest).
+var guestWasm = guestbin.GuestWasm()
 
 // engine is a wazero runtime with the guest compiled and the host modules
 // (WASI, sql, files) instantiated. One exists per distinct (compilation cache

@@ -3,7 +3,7 @@ package host
 import (
 	"fmt"
 
-	"github.com/sandcache/sandcache/host/internal/witabi"
+	"github.com/sandcache/sandcache/internal/witabi"
 )
 
 // Backend selects where entries live (WIT enum `backend`).

@@ -51,7 +51,7 @@ func TestResultLayoutsMatchHandWrittenOffsets(t *testing.T) {
 		}),
 		// Imports: putResult writes tag 0, code +4, message +8; payloads at +4.
 		sql + "open":           with(err4, map[string]uint32{"ok": 4}),
-		sql + "open-server":    with(err4, map[string]uint32{"ok": 4}), // host/imports_sql.go
+		sql + "open-server":    with(err4, map[string]uint32{"ok": 4}), // internal/host/capabilities.go
 		sql + "exec":           err4,
 		sql + "prepare":        with(err4, map[string]uint32{"ok": 4}),
 		sql + "bind-null":      err4,

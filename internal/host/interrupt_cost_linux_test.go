@@ -19,7 +19,7 @@ import (
 // a shared machine disturbs less than wall time. One b.N is one round of a
 // batch of each variant:
 //
-//	go test ./host -run '^$' -bench InterruptCost -benchtime 40x
+//	go test ./internal/host -run '^$' -bench InterruptCost -benchtime 40x
 func BenchmarkInterruptCost(b *testing.B) {
 	ctx := context.Background()
 	prompt := []byte(`[{"role":"system","content":"` + strings.Repeat("You are terse. ", 30) + `"},{"role":"user","content":"` + strings.Repeat("Summarise this. ", 30) + `"}]`)

@@ -33,7 +33,7 @@ import (
 // one put before the timer builds the store's index, so the loop measures
 // the steady state. Compare the entries=10 and entries=10000 lines:
 //
-//	go test ./host -run '^$' -bench FSPutScale -count 5
+//	go test ./internal/host -run '^$' -bench FSPutScale -count 5
 func BenchmarkFSPutScale(b *testing.B) {
 	for _, mode := range []string{"replace", "evict"} {
 		for _, side := range []string{"sandbox", "native"} {

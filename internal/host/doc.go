@@ -1,4 +1,6 @@
-// Package host runs sandcache's guest module (guest.wasm, embedded) under
+// Package host is sandcache's runtime, internal to the module (the public Go
+// API is package sdk). It runs the guest module (guest.wasm, embedded by the
+// public package github.com/sandcache/sandcache/host) under
 // wazero and lends it exactly two capabilities, `sql` and `files`, confined
 // to one granted folder, and its clock. It holds no cache rule: options and
 // their defaults, TTL, LRU, formats and keys all live in the guest. The
