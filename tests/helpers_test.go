@@ -19,8 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sandcache/sandcache/guest/jsonv"
-	"github.com/sandcache/sandcache/guest/record"
+	"github.com/sandcache/sandcache/internal/guest/jsonv"
+	"github.com/sandcache/sandcache/internal/guest/record"
 	"github.com/sandcache/sandcache/sdk"
 )
 

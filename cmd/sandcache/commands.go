@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sandcache/sandcache/guest/jsonv"
+	"github.com/sandcache/sandcache/internal/guest/jsonv"
 	"github.com/sandcache/sandcache/sdk"
 )
 

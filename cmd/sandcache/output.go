@@ -3,7 +3,7 @@ package main
 import (
 	"errors"
 
-	"github.com/sandcache/sandcache/guest/jsonv"
+	"github.com/sandcache/sandcache/internal/guest/jsonv"
 	"github.com/sandcache/sandcache/sdk"
 )
 

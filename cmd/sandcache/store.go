@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sandcache/sandcache/guest/jsonv"
+	"github.com/sandcache/sandcache/internal/guest/jsonv"
 	"github.com/sandcache/sandcache/sdk"
 )
 

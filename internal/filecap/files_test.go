@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 // newFiles grants a fresh folder and returns it with its Files.

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 // outside is a folder next to the granted one, with a canary file whose

@@ -3,7 +3,7 @@ package host
 import (
 	"context"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 	"github.com/sandcache/sandcache/internal/sqlcap"
 	"github.com/sandcache/sandcache/internal/testhooks"
 )

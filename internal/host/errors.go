@@ -3,7 +3,7 @@ package host
 import (
 	"errors"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 // Error kinds, for errors.Is. Every error a Sandbox returns is an *Error

@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sandcache/sandcache/guest/cache"
-	"github.com/sandcache/sandcache/guest/jsonv"
-	"github.com/sandcache/sandcache/guest/options"
-	"github.com/sandcache/sandcache/guest/record"
+	"github.com/sandcache/sandcache/internal/guest/cache"
+	"github.com/sandcache/sandcache/internal/guest/jsonv"
+	"github.com/sandcache/sandcache/internal/guest/options"
+	"github.com/sandcache/sandcache/internal/guest/record"
 	"github.com/sandcache/sandcache/internal/filecap"
 )
 

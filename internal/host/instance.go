@@ -14,7 +14,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/sys"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 	"github.com/sandcache/sandcache/internal/sqlcap"
 	"github.com/sandcache/sandcache/internal/witabi"
 )

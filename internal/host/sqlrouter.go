@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 	"github.com/sandcache/sandcache/internal/pgcap"
 	"github.com/sandcache/sandcache/internal/sqlcap"
 )

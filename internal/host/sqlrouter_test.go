@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 	"github.com/sandcache/sandcache/internal/pgcap"
 	"github.com/sandcache/sandcache/internal/sqlcap"
 )

@@ -1,7 +1,7 @@
 // Package hostbench measures sandcache's cost: every cache operation run
 // through the sandbox (guest.wasm under wazero, host.Sandbox) and through
 // the same cache logic compiled natively into the process (package
-// guest/cache over the host's own capability implementations, sqlcap and
+// internal/guest/cache over the host's own capability implementations, sqlcap and
 // filecap, with the same SQLite settings), side by side on equal stores.
 //
 // `sandcache bench` (cmd/sandcache) and the Go benchmarks of package host

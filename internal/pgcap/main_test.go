@@ -5,7 +5,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 	"github.com/sandcache/sandcache/tests/pgserver"
 )
 

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sandcache/sandcache/guest/cache"
-	"github.com/sandcache/sandcache/guest/options"
+	"github.com/sandcache/sandcache/internal/guest/cache"
+	"github.com/sandcache/sandcache/internal/guest/options"
 )
 
 // Benchmarks of the cache engine compiled natively over this capability

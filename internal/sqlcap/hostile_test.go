@@ -15,10 +15,10 @@ import (
 	"github.com/ncruces/go-sqlite3"
 	"github.com/ncruces/go-sqlite3/vfs"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
-// guestSchema is every statement guest/cache/sqlschema.go runs to make its
+// guestSchema is every statement internal/guest/cache/sqlschema.go runs to make its
 // schema (the authorizer must allow each).
 var guestSchema = []string{
 	"BEGIN IMMEDIATE",

@@ -11,7 +11,7 @@ import (
 	"github.com/ncruces/go-sqlite3"
 	_ "github.com/ncruces/go-sqlite3/vfs/memdb" // registers the "memdb" VFS
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 	"github.com/sandcache/sandcache/internal/filecap"
 )
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 // outside is a folder next to the granted one holding a canary database

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 func newGrant(t testing.TB) *Grant {

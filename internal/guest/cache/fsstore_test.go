@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sandcache/sandcache/guest/options"
-	"github.com/sandcache/sandcache/guest/record"
+	"github.com/sandcache/sandcache/internal/guest/options"
+	"github.com/sandcache/sandcache/internal/guest/record"
 )
 
 func fsEngine(t *testing.T, now *int64) (*Engine, *memFiles) {

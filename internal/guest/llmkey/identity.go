@@ -4,7 +4,7 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/sandcache/sandcache/guest/jsonv"
+	"github.com/sandcache/sandcache/internal/guest/jsonv"
 )
 
 // DefaultProvider is the provider of a request that names none (or "auto").

@@ -3,7 +3,7 @@ package record
 import (
 	"strconv"
 
-	"github.com/sandcache/sandcache/guest/jsonv"
+	"github.com/sandcache/sandcache/internal/guest/jsonv"
 )
 
 // Encode returns the record file's bytes: exactly what the original's

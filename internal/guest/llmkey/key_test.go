@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sandcache/sandcache/guest/jsonv"
+	"github.com/sandcache/sandcache/internal/guest/jsonv"
 )
 
 // keyTests were computed by the original (the oracle) with the request's
@@ -161,7 +161,7 @@ func TestKeyOfFormat(t *testing.T) {
 // TestGoldenVectors replays every llm-key case recorded from the original.
 func TestGoldenVectors(t *testing.T) {
 	seen := 0
-	for _, c := range golden.Load(t, "../../tests/testdata/harn-golden.jsonl") {
+	for _, c := range golden.Load(t, "../../../tests/testdata/harn-golden.jsonl") {
 		if c.Cmd[0] != "llm-key" {
 			continue
 		}

@@ -9,9 +9,9 @@ package cache
 import (
 	"unicode/utf8"
 
-	"github.com/sandcache/sandcache/guest/capability"
-	"github.com/sandcache/sandcache/guest/jsonv"
-	"github.com/sandcache/sandcache/guest/options"
+	"github.com/sandcache/sandcache/internal/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/jsonv"
+	"github.com/sandcache/sandcache/internal/guest/options"
 )
 
 // Default locations inside the granted folder.

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 // memFiles is an in-memory capability.Files for native tests.

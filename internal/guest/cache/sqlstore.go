@@ -1,9 +1,9 @@
 package cache
 
 import (
-	"github.com/sandcache/sandcache/guest/capability"
-	"github.com/sandcache/sandcache/guest/jsonv"
-	"github.com/sandcache/sandcache/guest/record"
+	"github.com/sandcache/sandcache/internal/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/jsonv"
+	"github.com/sandcache/sandcache/internal/guest/record"
 )
 
 // sqlStore is the sqlite backend (and, over the host's in-memory database,

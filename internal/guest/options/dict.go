@@ -6,8 +6,8 @@ import (
 	"math"
 	"strings"
 
-	"github.com/sandcache/sandcache/guest/duration"
-	"github.com/sandcache/sandcache/guest/jsonv"
+	"github.com/sandcache/sandcache/internal/guest/duration"
+	"github.com/sandcache/sandcache/internal/guest/jsonv"
 )
 
 // ParseDict parses the JSON text of a Harn option dictionary exactly as

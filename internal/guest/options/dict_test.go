@@ -160,7 +160,7 @@ func TestParseDictInvalidJSON(t *testing.T) {
 // stored rows or files, their namespace, TTL and location must follow.
 func TestGoldenVectors(t *testing.T) {
 	checked, ttlChecked := 0, 0
-	for _, v := range golden.Load(t, "../../tests/testdata/harn-golden.jsonl") {
+	for _, v := range golden.Load(t, "../../../tests/testdata/harn-golden.jsonl") {
 		optIndex := map[string]int{"get": 2, "put": 3, "clear": 1}
 		i, ok := optIndex[v.Cmd[0]]
 		if !ok {

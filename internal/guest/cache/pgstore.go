@@ -3,9 +3,9 @@ package cache
 import (
 	"strings"
 
-	"github.com/sandcache/sandcache/guest/capability"
-	"github.com/sandcache/sandcache/guest/jsonv"
-	"github.com/sandcache/sandcache/guest/record"
+	"github.com/sandcache/sandcache/internal/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/jsonv"
+	"github.com/sandcache/sandcache/internal/guest/record"
 )
 
 // pgStore is the sqlite backend's semantics on a PostgreSQL server, when

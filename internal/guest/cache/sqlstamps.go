@@ -3,7 +3,7 @@ package cache
 import (
 	"strings"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 // Deferred LRU stamps (sqlite and mem backends).

@@ -6,7 +6,7 @@ package record
 import (
 	"math"
 
-	"github.com/sandcache/sandcache/guest/jsonv"
+	"github.com/sandcache/sandcache/internal/guest/jsonv"
 )
 
 // Record is one cache entry as the fs backend stores it.

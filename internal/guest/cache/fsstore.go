@@ -7,9 +7,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/sandcache/sandcache/guest/capability"
-	"github.com/sandcache/sandcache/guest/jsonv"
-	"github.com/sandcache/sandcache/guest/record"
+	"github.com/sandcache/sandcache/internal/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/jsonv"
+	"github.com/sandcache/sandcache/internal/guest/record"
 )
 
 // fsStore is the fs backend (docs/SPEC.md §6): one pretty-printed JSON record

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/sandcache/sandcache/guest/duration"
+	"github.com/sandcache/sandcache/internal/guest/duration"
 )
 
 // SanitizeNamespace returns the namespace as the store uses it: every

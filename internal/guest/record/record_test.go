@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sandcache/sandcache/guest/jsonv"
+	"github.com/sandcache/sandcache/internal/guest/jsonv"
 )
 
 func mustValue(t testing.TB, s string) jsonv.Value {
@@ -100,7 +100,7 @@ func TestEncodeOracle(t *testing.T) {
 // backend and expects the same bytes; the file is named after the key.
 func TestGoldenFS(t *testing.T) {
 	files := 0
-	for _, c := range golden.Load(t, "../../tests/testdata/harn-golden.jsonl") {
+	for _, c := range golden.Load(t, "../../../tests/testdata/harn-golden.jsonl") {
 		for name, text := range c.FS {
 			files++
 			r, err := Decode([]byte(text))

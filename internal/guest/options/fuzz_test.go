@@ -6,7 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/sandcache/sandcache/guest/jsonv"
+	"github.com/sandcache/sandcache/internal/guest/jsonv"
 )
 
 // errorPrefixes are the beginnings of every error ParseDict may return:

@@ -3,7 +3,7 @@ package record
 import (
 	"errors"
 
-	"github.com/sandcache/sandcache/guest/jsonv"
+	"github.com/sandcache/sandcache/internal/guest/jsonv"
 )
 
 // The record's field names, in serde's (declaration) order.

@@ -142,7 +142,7 @@ func TestParse(t *testing.T) {
 // original.
 func TestGoldenVectors(t *testing.T) {
 	seen := 0
-	for _, c := range golden.Load(t, "../../tests/testdata/harn-golden.jsonl") {
+	for _, c := range golden.Load(t, "../../../tests/testdata/harn-golden.jsonl") {
 		if c.Cmd[0] != "duration" {
 			continue
 		}
