@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sandcache/sandcache/internal/filecap"
 	"github.com/sandcache/sandcache/internal/guest/cache"
 	"github.com/sandcache/sandcache/internal/guest/jsonv"
 	"github.com/sandcache/sandcache/internal/guest/options"
 	"github.com/sandcache/sandcache/internal/guest/record"
-	"github.com/sandcache/sandcache/internal/filecap"
 )
 
 // BenchmarkFSPutScale measures an fs put into a namespace that holds 10

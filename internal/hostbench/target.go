@@ -6,11 +6,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sandcache/sandcache/internal/filecap"
 	"github.com/sandcache/sandcache/internal/guest/cache"
 	"github.com/sandcache/sandcache/internal/guest/capability"
 	"github.com/sandcache/sandcache/internal/guest/llmkey"
 	"github.com/sandcache/sandcache/internal/guest/options"
-	"github.com/sandcache/sandcache/internal/filecap"
 	"github.com/sandcache/sandcache/internal/host"
 	"github.com/sandcache/sandcache/internal/pgcap"
 	"github.com/sandcache/sandcache/internal/sqlcap"
