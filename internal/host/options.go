@@ -90,14 +90,10 @@ type Lookup struct {
 	Expired bool // an expired entry was found and removed
 }
 
-// PutOutcome is what a put removed while enforcing TTL and max entries.
-type PutOutcome struct {
-	Expired uint32
-	Evicted uint32
-}
+// PutOutcome is what a put removed while enforcing TTL and max entries (the
+// WIT record put-outcome).
+type PutOutcome = witabi.PutOutcome
 
-// StoreStats is what the store holds for one namespace.
-type StoreStats struct {
-	Entries uint64 // live entries
-	Expired uint64 // expired entries not yet removed
-}
+// StoreStats is what the store holds for one namespace (the WIT record
+// store-stats).
+type StoreStats = witabi.StoreStats

@@ -200,7 +200,7 @@ func (sb *Sandbox) Put(ctx context.Context, key string, value []byte, o Options)
 	err := sb.invoke(ctx, op, func(ctx context.Context, x *witabi.CacheExports) (*witabi.Error, error) {
 		// The glue copies value into the guest before returning: a view.
 		v, gerr, err := x.Put(ctx, key, unsafe.String(unsafe.SliceData(value), len(value)), o.abi())
-		out = PutOutcome{Expired: v.Expired, Evicted: v.Evicted}
+		out = v
 		return gerr, err
 	})
 	if err != nil {
@@ -235,7 +235,7 @@ func (sb *Sandbox) Stats(ctx context.Context, o Options) (StoreStats, error) {
 	var s StoreStats
 	err := sb.invoke(ctx, "stats", func(ctx context.Context, x *witabi.CacheExports) (*witabi.Error, error) {
 		v, gerr, err := x.Stats(ctx, o.abi())
-		s = StoreStats{Entries: v.Entries, Expired: v.Expired}
+		s = v
 		return gerr, err
 	})
 	if err != nil {
