@@ -16,17 +16,10 @@ const (
 	Mem                   // an in-memory database kept per Sandbox
 )
 
-// String returns the backend's name.
+// String returns the backend's name (the WIT enum's case).
 func (b Backend) String() string {
-	switch b {
-	case SQLite:
-		return "sqlite"
-	case FS:
-		return "fs"
-	case Mem:
-		return "mem"
-	case Postgres:
-		return "postgres"
+	if int(b) < len(witabi.BackendNames) {
+		return witabi.BackendNames[b]
 	}
 	return fmt.Sprintf("backend(%d)", uint8(b))
 }

@@ -49,6 +49,9 @@ const (
 // BackendCount is the number of cases of Backend.
 const BackendCount = 4
 
+// BackendNames are the WIT names of the cases of Backend, in order.
+var BackendNames = [BackendCount]string{"sqlite", "fs", "mem", "postgres"}
+
 // Cache options as the caller gave them: the guest fills what is unset,
 // first from `dict`, then with the defaults (sqlite, "default", the
 // backend's path, 600000 ms, 256). Hosts pass what the user gave and
@@ -94,6 +97,9 @@ const (
 
 // ErrorCodeCount is the number of cases of ErrorCode.
 const ErrorCodeCount = 5
+
+// ErrorCodeNames are the WIT names of the cases of ErrorCode, in order.
+var ErrorCodeNames = [ErrorCodeCount]string{"invalid-argument", "not-permitted", "io", "corrupt", "internal"}
 
 // An error as a value, never a trap.
 type Error struct {
@@ -146,6 +152,9 @@ const (
 
 // StorageClassCount is the number of cases of StorageClass.
 const StorageClassCount = 5
+
+// StorageClassNames are the WIT names of the cases of StorageClass, in order.
+var StorageClassNames = [StorageClassCount]string{"integer", "float", "text", "blob", "null"}
 
 // ErrABI reports a guest that broke the canonical ABI: a pointer or length
 // outside its memory, a tag out of range, a string that is not UTF-8, a
