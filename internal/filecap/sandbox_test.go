@@ -11,13 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sandcache/sandcache/internal/canary"
+	"github.com/sandcache/sandcache/internal/captest"
 	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 // newOutside is <parent>/outside holding a canary file (package canary).
-func newOutside(t *testing.T, parent string) *canary.Outside {
-	return canary.New(t, parent, "canary.json", []byte("canary, do not touch"))
+func newOutside(t *testing.T, parent string) *captest.Outside {
+	return captest.NewOutside(t, parent, "canary.json", []byte("canary, do not touch"))
 }
 
 func TestSymlinksAreNeverFollowed(t *testing.T) {
@@ -126,7 +126,7 @@ func TestGrantedFolderBehindSymlink(t *testing.T) {
 // plantSpecial plants, at rel in grant, a file of the given kind: "fifo",
 // "socket", "device" (needs root), "hardlink" (to the outside canary) or "symlink" (to it). It
 // skips the test when the system cannot make one.
-func plantSpecial(t *testing.T, grant, rel, kind string, o *canary.Outside) {
+func plantSpecial(t *testing.T, grant, rel, kind string, o *captest.Outside) {
 	t.Helper()
 	p := filepath.Join(grant, filepath.FromSlash(rel))
 	if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {

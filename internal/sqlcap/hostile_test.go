@@ -15,7 +15,7 @@ import (
 	"github.com/ncruces/go-sqlite3"
 	"github.com/ncruces/go-sqlite3/vfs"
 
-	"github.com/sandcache/sandcache/internal/canary"
+	"github.com/sandcache/sandcache/internal/captest"
 	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
@@ -49,7 +49,7 @@ const guestInsert = "INSERT OR REPLACE INTO cache_entries " +
 
 // hostile is a granted folder next to an outside folder with a canary.
 type hostile struct {
-	o   *canary.Outside
+	o   *captest.Outside
 	dir string
 	g   *Grant
 	s   *Session

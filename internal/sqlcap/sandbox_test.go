@@ -8,13 +8,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sandcache/sandcache/internal/canary"
+	"github.com/sandcache/sandcache/internal/captest"
 	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 // newOutside is <parent>/outside holding a canary file (package canary).
-func newOutside(t *testing.T, parent string) *canary.Outside {
-	return canary.New(t, parent, "cache.sqlite", []byte("canary, not a database"))
+func newOutside(t *testing.T, parent string) *captest.Outside {
+	return captest.NewOutside(t, parent, "cache.sqlite", []byte("canary, not a database"))
 }
 
 func TestPathEscapes(t *testing.T) {

@@ -1,8 +1,4 @@
-// Package canary is test support for the sandbox tests of the capabilities:
-// a folder next to the granted one, holding one canary file whose bytes,
-// modification time and siblings must survive anything done through the
-// grant. Only tests import it.
-package canary
+package captest
 
 import (
 	"bytes"
@@ -12,7 +8,9 @@ import (
 	"time"
 )
 
-// Outside is <parent>/outside with its canary file.
+// Outside is a folder next to the granted one, <parent>/outside, holding
+// one canary file whose bytes, modification time and siblings must survive
+// anything done through the grant.
 type Outside struct {
 	Dir    string    // the folder
 	Canary string    // the canary file in it
@@ -20,9 +18,9 @@ type Outside struct {
 	MTime  time.Time // the canary's modification time
 }
 
-// New creates <parent>/outside/<name> holding data, with a modification time
+// NewOutside creates <parent>/outside/<name> holding data, with a modification time
 // an hour in the past.
-func New(t testing.TB, parent, name string, data []byte) *Outside {
+func NewOutside(t testing.TB, parent, name string, data []byte) *Outside {
 	t.Helper()
 	o := &Outside{Dir: filepath.Join(parent, "outside"), Data: data}
 	if err := os.MkdirAll(o.Dir, 0o777); err != nil {
