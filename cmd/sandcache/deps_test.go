@@ -17,9 +17,6 @@ import (
 // capabilities implement (no cache rule); and internal/guest/jsonv imported
 // by sdk, whose plugin values ask it whether bytes are canonical JSON.
 func TestCLILinksNoCacheLogic(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go list")
-	}
 	const mod = "github.com/sandcache/sandcache/"
 	out, err := exec.Command("go", "list", "-deps", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, ".").CombinedOutput()
 	if err != nil {
