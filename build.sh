@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # build.sh regenerates what is generated from source:
 #   the canonical-ABI glue, from wit/ by internal/cmd/witgen (go generate):
-#     guest/witabi_gen.go, host/internal/witabi/witabi_gen.go,
+#     guest/witabi_gen.go, internal/witabi/witabi_gen.go,
 #     examples/node/generated/sandcache_abi.mjs
 #   host/guest.wasm   the guest module, built from ./guest (GOOS=wasip1, c-shared, -trimpath)
 #   tests/testdata/hostile/NAME.wasm
@@ -98,20 +98,20 @@ test)
 		exit 1
 	fi
 	go vet ./...
-	GOOS=wasip1 GOARCH=wasm go vet ./guest/...
+	GOOS=wasip1 GOARCH=wasm go vet ./guest/... ./internal/guest/...
 	go mod tidy -diff
 	# staticcheck at a pinned version (the module proxy serves it), over the
 	# host side and over the guest as it is built (wasip1).
 	tools=$(mktemp -d)
 	GOBIN="$tools" go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 	"$tools/staticcheck" ./...
-	GOOS=wasip1 GOARCH=wasm "$tools/staticcheck" ./guest/...
+	GOOS=wasip1 GOARCH=wasm "$tools/staticcheck" ./guest/... ./internal/guest/...
 	rm -rf "$tools"
 	go test -count=1 -timeout 20m ./...
 	# The race detector on the packages whose goroutines meet (pool, SDK
 	# counters, capabilities); the guest runs in wazero's machine code,
 	# which the detector does not see anyway.
-	go test -count=1 -race -short -timeout 20m ./sdk ./host/... ./internal/sqlcap ./internal/filecap
+	go test -count=1 -race -short -timeout 20m ./sdk ./internal/host ./internal/witabi ./internal/sqlcap ./internal/filecap
 	if command -v node >/dev/null && command -v npm >/dev/null; then
 		(
 			cd examples/node

@@ -5,10 +5,10 @@ package main
 import (
 	"unsafe"
 
-	"github.com/sandcache/sandcache/guest/capability"
-	"github.com/sandcache/sandcache/guest/duration"
-	"github.com/sandcache/sandcache/guest/llmkey"
-	"github.com/sandcache/sandcache/guest/options"
+	"github.com/sandcache/sandcache/internal/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/duration"
+	"github.com/sandcache/sandcache/internal/guest/llmkey"
+	"github.com/sandcache/sandcache/internal/guest/options"
 )
 
 // The exports of interface sandcache:cache/cache@0.1.0. The canonical-ABI

@@ -9,7 +9,7 @@
 // reads the time through the `clock` import.
 package main
 
-import "github.com/sandcache/sandcache/guest/cache"
+import "github.com/sandcache/sandcache/internal/guest/cache"
 
 // engine serves every export; an instance runs one call at a time. Its
 // clock is the host's (import clock, any s64 of milliseconds), not WASI's

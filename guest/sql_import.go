@@ -2,7 +2,7 @@
 
 package main
 
-import "github.com/sandcache/sandcache/guest/capability"
+import "github.com/sandcache/sandcache/internal/guest/capability"
 
 // capability.SQL over the generated imports of sandcache:cache/sql@0.1.0
 // (SQLImport in witabi_gen.go).

@@ -46,6 +46,9 @@ const (
 // BackendCount is the number of cases of Backend.
 const BackendCount = 4
 
+// BackendNames are the WIT names of the cases of Backend, in order.
+var BackendNames = [BackendCount]string{"sqlite", "fs", "mem", "postgres"}
+
 // Cache options as the caller gave them: the guest fills what is unset,
 // first from `dict`, then with the defaults (sqlite, "default", the
 // backend's path, 600000 ms, 256). Hosts pass what the user gave and
@@ -91,6 +94,9 @@ const (
 
 // ErrorCodeCount is the number of cases of ErrorCode.
 const ErrorCodeCount = 5
+
+// ErrorCodeNames are the WIT names of the cases of ErrorCode, in order.
+var ErrorCodeNames = [ErrorCodeCount]string{"invalid-argument", "not-permitted", "io", "corrupt", "internal"}
 
 // An error as a value, never a trap.
 type Error struct {
@@ -143,6 +149,9 @@ const (
 
 // StorageClassCount is the number of cases of StorageClass.
 const StorageClassCount = 5
+
+// StorageClassNames are the WIT names of the cases of StorageClass, in order.
+var StorageClassNames = [StorageClassCount]string{"integer", "float", "text", "blob", "null"}
 
 // pin is a buffer handed out by cabi_realloc, by address.
 type pin struct {

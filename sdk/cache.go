@@ -4,7 +4,7 @@ import (
 	"context"
 	"sync"
 
-	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/internal/host"
 )
 
 // Cache is a sandboxed cache over one granted folder. It is safe for

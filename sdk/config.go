@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/internal/host"
 )
 
 // Config configures Open. It is immutable: each With method returns a copy.

@@ -1,6 +1,6 @@
 package sdk
 
-import "github.com/sandcache/sandcache/host"
+import "github.com/sandcache/sandcache/internal/host"
 
 // Error kinds, for errors.Is.
 var (

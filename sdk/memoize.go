@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/internal/host"
 )
 
 // flight is one computation of a missing key that other callers wait for.

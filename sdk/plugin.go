@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/internal/host"
 	"github.com/sandcache/sandcache/internal/pluginabi"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"

@@ -3,7 +3,7 @@ package sdk
 import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/internal/host"
 )
 
 // Postgres is the fleet backend: entries live on the PostgreSQL server

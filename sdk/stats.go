@@ -3,7 +3,7 @@ package sdk
 import (
 	"context"
 
-	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/internal/host"
 )
 
 // Counters are what this Cache saw for one store and namespace since Open.

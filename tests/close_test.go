@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sandcache/sandcache/guest/capability"
-	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/internal/guest/capability"
+	"github.com/sandcache/sandcache/internal/host"
 	"github.com/sandcache/sandcache/internal/testhooks"
 	"github.com/sandcache/sandcache/sdk"
 )
@@ -119,34 +119,7 @@ func TestConcurrentClose(t *testing.T) {
 	done := leakCheck(t, 0)
 	defer done()
 	ctx := context.Background()
-	sb, err := host.Open(ctx, t.TempDir(), host.NewConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := host.DefaultOptions()
-	o.Backend = host.FS
-	entered, release := make(chan struct{}), make(chan struct{})
-	var armed, blocked atomic.Bool
-	testhooks.SetCapabilities(sb, testhooks.Capabilities{Files: func(f capability.Files) capability.Files {
-		return &blockingFiles{Files: f, block: func() {
-			if armed.Load() && blocked.CompareAndSwap(false, true) {
-				close(entered)
-				<-release
-			}
-		}}
-	}})
-	if _, err := sb.Put(ctx, "k", []byte(`"v"`), o); err != nil {
-		t.Fatal(err)
-	}
-	armed.Store(true)
-	callDone := make(chan error, 1)
-	go func() {
-		l, err := sb.Get(ctx, "k", o)
-		if err == nil && (!l.Hit || string(l.Value) != `"v"`) {
-			err = fmt.Errorf("get: hit=%v value=%s", l.Hit, l.Value)
-		}
-		callDone <- err
-	}()
+	sb, o, entered, release, callDone := startBlockedGet(ctx, t)
 	select {
 	case <-entered:
 	case <-time.After(10 * time.Second):
@@ -176,6 +149,44 @@ func TestConcurrentClose(t *testing.T) {
 	}
 }
 
+// startBlockedGet opens a Sandbox whose files capability blocks the first
+// Read after the setup put, starts a get of that entry and returns: entered
+// is closed once the get is held inside the capability, closing release lets
+// it go on, and callDone receives the get's error (a wrong value is an
+// error too).
+func startBlockedGet(ctx context.Context, t *testing.T) (sb *host.Sandbox, o host.Options, entered, release chan struct{}, callDone chan error) {
+	t.Helper()
+	sb, err := host.Open(ctx, t.TempDir(), host.NewConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	o = host.DefaultOptions()
+	o.Backend = host.FS
+	entered, release = make(chan struct{}), make(chan struct{})
+	var armed, blocked atomic.Bool
+	testhooks.SetCapabilities(sb, testhooks.Capabilities{Files: func(f capability.Files) capability.Files {
+		return &blockingFiles{Files: f, block: func() {
+			if armed.Load() && blocked.CompareAndSwap(false, true) {
+				close(entered)
+				<-release
+			}
+		}}
+	}})
+	if _, err := sb.Put(ctx, "k", []byte(`"v"`), o); err != nil {
+		t.Fatal(err)
+	}
+	armed.Store(true)
+	callDone = make(chan error, 1)
+	go func() {
+		l, err := sb.Get(ctx, "k", o)
+		if err == nil && (!l.Hit || string(l.Value) != `"v"`) {
+			err = fmt.Errorf("get: hit=%v value=%s", l.Hit, l.Value)
+		}
+		callDone <- err
+	}()
+	return sb, o, entered, release, callDone
+}
+
 // blockingFiles calls block before every Read.
 type blockingFiles struct {
 	capability.Files
@@ -196,31 +207,7 @@ func TestCloseInterruptsAfterGrace(t *testing.T) {
 	done := leakCheck(t, 0)
 	defer done()
 	ctx := context.Background()
-	sb, err := host.Open(ctx, t.TempDir(), host.NewConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := host.DefaultOptions()
-	o.Backend = host.FS
-	entered, release := make(chan struct{}), make(chan struct{})
-	var armed, blocked atomic.Bool
-	testhooks.SetCapabilities(sb, testhooks.Capabilities{Files: func(f capability.Files) capability.Files {
-		return &blockingFiles{Files: f, block: func() {
-			if armed.Load() && blocked.CompareAndSwap(false, true) {
-				close(entered)
-				<-release
-			}
-		}}
-	}})
-	if _, err := sb.Put(ctx, "k", []byte(`"v"`), o); err != nil {
-		t.Fatal(err)
-	}
-	armed.Store(true)
-	callDone := make(chan error, 1)
-	go func() {
-		_, err := sb.Get(ctx, "k", o)
-		callDone <- err
-	}()
+	sb, _, entered, release, callDone := startBlockedGet(ctx, t)
 	<-entered
 	closed := make(chan struct{})
 	start := time.Now()

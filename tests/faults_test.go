@@ -16,8 +16,8 @@ import (
 
 	"github.com/ncruces/go-sqlite3"
 
-	"github.com/sandcache/sandcache/guest/capability"
-	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/internal/guest/capability"
+	"github.com/sandcache/sandcache/internal/host"
 	"github.com/sandcache/sandcache/internal/testhooks"
 	"github.com/sandcache/sandcache/sdk"
 )

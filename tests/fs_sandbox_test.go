@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sandcache/sandcache/guest/cache"
+	"github.com/sandcache/sandcache/internal/guest/cache"
 	"github.com/sandcache/sandcache/sdk"
 )
 

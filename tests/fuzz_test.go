@@ -17,9 +17,9 @@ import (
 
 	"github.com/ncruces/go-sqlite3"
 
-	"github.com/sandcache/sandcache/guest/jsonv"
-	"github.com/sandcache/sandcache/guest/record"
-	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/internal/guest/jsonv"
+	"github.com/sandcache/sandcache/internal/guest/record"
+	"github.com/sandcache/sandcache/internal/host"
 	"github.com/sandcache/sandcache/sdk"
 )
 

@@ -13,15 +13,17 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/sandcache/sandcache/guest/jsonv"
-	"github.com/sandcache/sandcache/guest/record"
+	"github.com/sandcache/sandcache/internal/guest/jsonv"
+	"github.com/sandcache/sandcache/internal/guest/record"
 	"github.com/sandcache/sandcache/sdk"
+	"github.com/sandcache/sandcache/tests/golden"
 )
 
 // Shared helpers of the reliability suite (sim, multiprocess, crash,
@@ -385,4 +387,33 @@ func TestHelperProcess(t *testing.T) {
 // helperConfig is the SDK configuration helper processes use.
 func helperConfig() sdk.Config {
 	return sdk.NewConfig().WithCompilationCacheDir(sharedCompileDir())
+}
+
+// vectorClock is the clock of a replay of recorded cases: a case's
+// HARNCACHE_NOW_MS when it has one, else the real time.
+type vectorClock struct {
+	nowMs atomic.Int64
+	real  atomic.Bool
+}
+
+func (c *vectorClock) now() time.Time {
+	if c.real.Load() {
+		return time.Now()
+	}
+	return time.UnixMilli(c.nowMs.Load())
+}
+
+// set moves the clock to case v's time.
+func (c *vectorClock) set(t *testing.T, v golden.Case) {
+	t.Helper()
+	ms, ok := v.Env["HARNCACHE_NOW_MS"]
+	c.real.Store(!ok)
+	if !ok {
+		return
+	}
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.nowMs.Store(n)
 }

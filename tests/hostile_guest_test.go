@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sandcache/sandcache/guest/capability"
-	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/internal/guest/capability"
+	"github.com/sandcache/sandcache/internal/host"
 	"github.com/sandcache/sandcache/internal/testhooks"
 )
 

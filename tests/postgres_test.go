@@ -137,14 +137,8 @@ func pgRows(t testing.TB, dsn string) [][]any {
 // llm-key, duration) as recorded.
 func TestPostgresVectors(t *testing.T) {
 	dsn := pgDSN(t)
-	var nowMs atomic.Int64
-	var realClock atomic.Bool
-	clock := func() time.Time {
-		if realClock.Load() {
-			return time.Now()
-		}
-		return time.UnixMilli(nowMs.Load())
-	}
+	var vc vectorClock
+	clock := vc.now
 	c := pgOpen(t, dsn, sdk.NewConfig().WithClock(clock))
 	ctx := context.Background()
 	onPostgres := func(o *sdk.Options) bool {
@@ -158,16 +152,7 @@ func TestPostgresVectors(t *testing.T) {
 	}
 	replayed, skipped, dbChecks := 0, 0, 0
 	for _, v := range golden.Load(t, "testdata/harn-golden.jsonl") {
-		if ms, ok := v.Env["HARNCACHE_NOW_MS"]; ok {
-			n, err := strconv.ParseInt(ms, 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			nowMs.Store(n)
-			realClock.Store(false)
-		} else {
-			realClock.Store(true)
-		}
+		vc.set(t, v)
 		out, exit, skip := runAs(ctx, c, v.Cmd, onPostgres)
 		if skip {
 			skipped++

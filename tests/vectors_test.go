@@ -9,13 +9,11 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/ncruces/go-sqlite3"
 
-	"github.com/sandcache/sandcache/guest/jsonv"
+	"github.com/sandcache/sandcache/internal/guest/jsonv"
 	"github.com/sandcache/sandcache/sdk"
 )
 
@@ -27,14 +25,8 @@ var intendedDifferences = map[string]string{}
 // the SDK and so through the wasm guest, with the clock injected.
 func TestVectors(t *testing.T) {
 	root := t.TempDir()
-	var nowMs atomic.Int64
-	realClock := atomic.Bool{}
-	clock := func() time.Time {
-		if realClock.Load() {
-			return time.Now()
-		}
-		return time.UnixMilli(nowMs.Load())
-	}
+	var vc vectorClock
+	clock := vc.now
 	ctx := context.Background()
 	c, err := sdk.Open(ctx, sdk.NewConfig().WithDir(root).WithClock(clock))
 	if err != nil {
@@ -51,16 +43,7 @@ func TestVectors(t *testing.T) {
 		t.Logf("%d cases replayed, %d SQLite snapshots and %d fs snapshots compared", len(vectors), dbChecks, fsChecks)
 	}()
 	for _, v := range vectors {
-		if ms, ok := v.Env["HARNCACHE_NOW_MS"]; ok {
-			n, err := strconv.ParseInt(ms, 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			nowMs.Store(n)
-			realClock.Store(false)
-		} else {
-			realClock.Store(true)
-		}
+		vc.set(t, v)
 		out, exit := run(ctx, c, v.Cmd)
 		why, intended := intendedDifferences[v.ID]
 		check := func(what string, got, want any) {

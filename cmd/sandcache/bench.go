@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/internal/host"
 	"github.com/sandcache/sandcache/internal/hostbench"
 )
 
@@ -259,12 +259,12 @@ func cmdBench(a *app, pos []string) error {
 func benchNotes(p benchPlan) []string {
 	notes := []string{
 		"sandboxed: guest.wasm under wazero through host.Sandbox (instance pool, capabilities across the boundary); " +
-			"native: the same cache logic (guest/cache) compiled into the process over the same capabilities " +
+			"native: the same cache logic (internal/guest/cache) compiled into the process over the same capabilities " +
 			"(sqlcap, filecap) and SQLite settings, with a pool of engines",
 		"ns/op with several callers is wall time over all their operations; ops/s = 1e9 / ns/op; " +
 			"scaling = ops/s over the same case's ops/s with 1 caller",
 		"figures are medians of the runs; ratio = median sandboxed ns/op / median native ns/op",
-		"the native side is the guest/cache source compiled into this binary, the sandboxed side the embedded guest.wasm " +
+		"the native side is the internal/guest/cache source compiled into this binary, the sandboxed side the embedded guest.wasm " +
 			"(sha256 in --json): they are the same logic only when guest.wasm is current (./build.sh check)",
 		"put writes new keys into a full namespace (max_entries = its size), so every put evicts one entry",
 		"delete removes present entries; they are put back between rounds of deletes, off the clock",

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/internal/host"
 	"github.com/sandcache/sandcache/internal/hostbench"
 )
 

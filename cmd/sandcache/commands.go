@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 
-	"github.com/sandcache/sandcache/guest/jsonv"
 	"github.com/sandcache/sandcache/sdk"
 )
 
@@ -31,12 +33,12 @@ func cmdGet(a *app, pos []string) error {
 			return err
 		}
 		if a.g.json {
-			return a.writeRaw(getEnvelope(v, hit))
+			return a.writeJSON(getEnvelope(v, hit))
 		}
 		if !hit {
 			return errMiss
 		}
-		return a.writeRaw(v)
+		return a.writeJSON(v)
 	})
 }
 
@@ -75,7 +77,7 @@ func cmdDelete(a *app, pos []string) error {
 			return err
 		}
 		if a.g.json {
-			return a.writeJSON(jsonObject("deleted", jsonv.Bool(existed)))
+			return a.writeJSON(jsonObject("deleted", jsonBool(existed)))
 		}
 		if !existed {
 			return errMiss
@@ -93,7 +95,7 @@ func cmdClear(a *app, pos []string) error {
 			return err
 		}
 		if a.g.json {
-			return a.writeJSON(jsonv.Null())
+			return a.writeJSON([]byte("null"))
 		}
 		return nil
 	})
@@ -109,7 +111,7 @@ func cmdPurge(a *app, pos []string) error {
 			return err
 		}
 		if a.g.json {
-			return a.writeJSON(jsonObject("removed", jsonv.Uint(n)))
+			return a.writeJSON(jsonObject("removed", jsonUint(n)))
 		}
 		_, err = fmt.Fprintln(a.stdout, n)
 		return err
@@ -128,11 +130,7 @@ func cmdKeys(a *app, pos []string) error {
 			return err
 		}
 		if a.g.json {
-			items := make([]jsonv.Value, len(keys))
-			for i, k := range keys {
-				items[i] = jsonv.String(k)
-			}
-			return a.writeJSON(jsonv.Array(items...))
+			return a.writeJSON(jsonArrayOfStrings(keys))
 		}
 		for _, k := range keys {
 			if _, err := fmt.Fprintln(a.stdout, k); err != nil {
@@ -216,51 +214,50 @@ func cmdLLMKey(a *app, pos []string) error {
 		return err
 	}
 	if a.g.json {
-		return a.writeJSON(jsonv.String(key))
+		return a.writeJSON(jsonString(key))
 	}
 	_, err = fmt.Fprintln(a.stdout, key)
 	return err
 }
 
-// llmRequest builds the request object: --options, then --extra's
-// members, then the named flags, with the number types the key needs
-// (max_tokens an integer, temperature and top_p floats). Without flags,
+// llmRequest builds the request object the guest's llm-key takes: the
+// members of --options, then of --extra, then the named flags (a later
+// member replaces an earlier one of the same name), with the number types
+// the key needs (max_tokens an integer, temperature and top_p floats). The
+// guest reads the fields and canonicalizes the values; without flags,
 // --options is passed as given (nil when absent).
 func (a *app) llmRequest() ([]byte, error) {
 	v, given := &a.llm, a.flags.given
-	var ms []jsonv.Member
+	anyFlag := given["extra"] || given["provider"] || given["model"] || given["max-tokens"] || given["temperature"] || given["top-p"]
+	if !anyFlag {
+		if a.g.options == "" {
+			return nil, nil
+		}
+		return []byte(a.g.options), nil
+	}
+	members := map[string][]byte{}
 	if a.g.options != "" {
-		base, err := jsonv.Parse([]byte(a.g.options))
-		if err != nil {
-			return nil, usagef("--options is not valid JSON: %v", err)
+		if err := jsonMembers(a.g.options, members); err != nil {
+			return nil, usagef("--options must be a JSON object to combine with request flags: %v", err)
 		}
-		if base.Kind() != jsonv.KindObject {
-			if given["extra"] || given["provider"] || given["model"] || given["max-tokens"] || given["temperature"] || given["top-p"] {
-				return nil, usagef("--options must be a JSON object to combine with request flags")
-			}
-			return []byte(a.g.options), nil
-		}
-		ms = append(ms, base.Members()...)
 	}
 	if given["extra"] {
-		extra, err := jsonv.Parse([]byte(v.extra))
-		if err != nil || extra.Kind() != jsonv.KindObject {
-			return nil, usagef("--extra must be a JSON object")
+		if err := jsonMembers(v.extra, members); err != nil {
+			return nil, usagef("--extra must be a JSON object: %v", err)
 		}
-		ms = append(ms, extra.Members()...)
 	}
 	if given["provider"] {
-		ms = append(ms, jsonv.Member{Key: "provider", Value: jsonv.String(v.provider)})
+		members["provider"] = jsonString(v.provider)
 	}
 	if given["model"] {
-		ms = append(ms, jsonv.Member{Key: "model", Value: jsonv.String(v.model)})
+		members["model"] = jsonString(v.model)
 	}
 	if given["max-tokens"] {
 		n, err := strconv.ParseInt(v.maxTokens, 10, 64)
 		if err != nil {
 			return nil, usagef("flag --max-tokens must be an integer; got %q", v.maxTokens)
 		}
-		ms = append(ms, jsonv.Member{Key: "max_tokens", Value: jsonv.Int(n)})
+		members["max_tokens"] = strconv.AppendInt(nil, n, 10)
 	}
 	for _, f := range []struct{ flag, field, text string }{
 		{"temperature", "temperature", v.temperature},
@@ -270,13 +267,29 @@ func (a *app) llmRequest() ([]byte, error) {
 			continue
 		}
 		x, err := strconv.ParseFloat(strings.TrimSpace(f.text), 64)
-		if err != nil {
+		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
 			return nil, usagef("flag --%s must be a number; got %q", f.flag, f.text)
 		}
-		ms = append(ms, jsonv.Member{Key: f.field, Value: jsonv.Float(x)})
+		members[f.field] = jsonFloat(x)
 	}
-	if ms == nil && a.g.options == "" {
-		return nil, nil
+	kv := make([]any, 0, 2*len(members))
+	for k, m := range members {
+		kv = append(kv, k, m)
 	}
-	return jsonv.Object(ms...).AppendCompact(nil), nil
+	return jsonObject(kv...), nil
+}
+
+// jsonMembers adds the members of the JSON object text to members.
+func jsonMembers(text string, members map[string][]byte) error {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(text), &obj); err != nil {
+		return err
+	}
+	if obj == nil {
+		return errors.New("got null")
+	}
+	for k, m := range obj {
+		members[k] = m
+	}
+	return nil
 }

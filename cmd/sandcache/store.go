@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sandcache/sandcache/guest/jsonv"
 	"github.com/sandcache/sandcache/sdk"
 )
 
@@ -234,7 +233,7 @@ func (a *app) resolveOptions(c *sdk.Cache) (sdk.Options, error) {
 		} else {
 			// Beyond what a time.Duration holds: let the guest keep the
 			// exact value, as it does for an option dictionary.
-			dict := append(jsonv.AppendString([]byte(`{"ttl":`), a.g.ttl), '}')
+			dict := append(appendJSONString([]byte(`{"ttl":`), a.g.ttl), '}')
 			p, err := c.ParseOptions(a.ctx, dict)
 			if err != nil {
 				return o, err
@@ -268,7 +267,7 @@ func (a *app) resolveOptions(c *sdk.Cache) (sdk.Options, error) {
 // backendOf asks the guest which backend a --backend name means: its
 // option parser holds the names and aliases, and the original's error text.
 func (a *app) backendOf(c *sdk.Cache, name string) (sdk.Backend, error) {
-	p, err := c.ParseOptions(a.ctx, append(jsonv.AppendString([]byte(`{"backend":`), name), '}'))
+	p, err := c.ParseOptions(a.ctx, append(appendJSONString([]byte(`{"backend":`), name), '}'))
 	if err != nil {
 		return 0, err
 	}

@@ -1,5 +1,5 @@
 // The schema objects a sandcache database may hold: what the guest creates
-// (guest/cache/sqlschema.go, `schemaDDL`, copied here statement for
+// (internal/guest/cache/sqlschema.go, `schemaDDL`, copied here statement for
 // statement; test/sandbox.test.mjs checks that a database the real guest made
 // holds exactly these) and what Harn's original creates (the same table and
 // LRU index, byte for byte). The `sql` capability refuses to open a file that

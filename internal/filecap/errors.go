@@ -5,7 +5,7 @@ import (
 	"io/fs"
 	"os"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 // errMissing reports that a folder on the way does not exist (or is not a

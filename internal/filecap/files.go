@@ -3,7 +3,7 @@ package filecap
 import (
 	"os"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 // Files implements capability.Files on a granted folder. It is safe for

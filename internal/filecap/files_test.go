@@ -11,10 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/captest"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 // newFiles grants a fresh folder and returns it with its Files.
+// wantCode is package captest's assertion.
+var wantCode = captest.WantCode
+
 func newFiles(t testing.TB) (*Files, string) {
 	t.Helper()
 	dir := t.TempDir()
@@ -24,16 +28,6 @@ func newFiles(t testing.TB) (*Files, string) {
 	}
 	t.Cleanup(func() { f.Close() })
 	return f, dir
-}
-
-func wantCode(t *testing.T, what string, err error, code capability.Code) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("%s: no error; want %v", what, code)
-	}
-	if _, ok := err.(*capability.Error); !ok || capability.CodeOf(err) != code {
-		t.Fatalf("%s: %T %v; want code %v", what, err, err, code)
-	}
 }
 
 func TestOpenMissingFolder(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 // folder is a folder inside the granted folder, opened without following any

@@ -3,7 +3,7 @@ package filecap
 import (
 	"io/fs"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 // checkKind accepts only what a file of the cache may be: a regular file

@@ -7,7 +7,7 @@ import (
 	"os"
 	"slices"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 // Read returns the whole file at path; ok is false when it (or a folder on

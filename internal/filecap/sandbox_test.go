@@ -3,7 +3,6 @@
 package filecap
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -12,52 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/captest"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
-// outside is a folder next to the granted one, with a canary file whose
-// bytes, mtime and siblings must survive anything done through the grant.
-type outside struct {
-	dir, canary string
-	data        []byte
-	mtime       time.Time
-}
-
-func newOutside(t *testing.T, parent string) *outside {
-	t.Helper()
-	o := &outside{dir: filepath.Join(parent, "outside"), data: []byte("canary, do not touch")}
-	if err := os.MkdirAll(o.dir, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	o.canary = filepath.Join(o.dir, "canary.json")
-	if err := os.WriteFile(o.canary, o.data, 0o666); err != nil {
-		t.Fatal(err)
-	}
-	o.mtime = time.Now().Add(-time.Hour).Truncate(time.Second)
-	if err := os.Chtimes(o.canary, o.mtime, o.mtime); err != nil {
-		t.Fatal(err)
-	}
-	return o
-}
-
-func (o *outside) check(t *testing.T, after string) {
-	t.Helper()
-	data, err := os.ReadFile(o.canary)
-	if err != nil || !bytes.Equal(data, o.data) {
-		t.Fatalf("after %s: canary is %q, %v", after, data, err)
-	}
-	fi, err := os.Stat(o.canary)
-	if err != nil || !fi.ModTime().Equal(o.mtime) {
-		t.Fatalf("after %s: canary mtime changed: %v, %v", after, fi.ModTime(), err)
-	}
-	ents, _ := os.ReadDir(o.dir)
-	if len(ents) != 1 {
-		var names []string
-		for _, e := range ents {
-			names = append(names, e.Name())
-		}
-		t.Fatalf("after %s: outside folder holds %q", after, names)
-	}
+// newOutside is <parent>/outside holding a canary file (package canary).
+func newOutside(t *testing.T, parent string) *captest.Outside {
+	return captest.NewOutside(t, parent, "canary.json", []byte("canary, do not touch"))
 }
 
 func TestSymlinksAreNeverFollowed(t *testing.T) {
@@ -75,10 +35,10 @@ func TestSymlinksAreNeverFollowed(t *testing.T) {
 	links := map[string]string{
 		// files pointing out, relative and absolute
 		"files/ns/rel-file.json": "../../../outside/canary.json",
-		"files/ns/abs-file.json": o.canary,
+		"files/ns/abs-file.json": o.Canary,
 		// folders pointing out, relative and absolute
 		"files/rel-dir": "../../outside",
-		"files/abs-dir": o.dir,
+		"files/abs-dir": o.Dir,
 		// symlinks that stay inside the grant are refused too
 		"files/ns/in-file.json": "real.json",
 		"files/in-dir":          "ns",
@@ -90,7 +50,7 @@ func TestSymlinksAreNeverFollowed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	o.check(t, "setup")
+	o.Check(t, "setup")
 
 	fileLinks := []string{"files/ns/rel-file.json", "files/ns/abs-file.json", "files/ns/in-file.json", "files/ns/new.json"}
 	dirLinks := []string{"files/rel-dir", "files/abs-dir", "files/in-dir"}
@@ -104,7 +64,7 @@ func TestSymlinksAreNeverFollowed(t *testing.T) {
 		if capability.CodeOf(err) != capability.NotPermitted {
 			t.Errorf("%s: %v; want not-permitted", what, err)
 		}
-		o.check(t, what)
+		o.Check(t, what)
 	}
 	for _, p := range append(slices.Clone(fileLinks), throughDirs...) {
 		_, _, err := f.Read(p)
@@ -112,9 +72,9 @@ func TestSymlinksAreNeverFollowed(t *testing.T) {
 		notPermitted("WriteAtomic "+p, f.WriteAtomic(p, []byte("pwned")))
 		_, err = f.Remove(p)
 		notPermitted("Remove "+p, err)
-		_, err = f.Replace(p, o.data, []byte("pwned"))
+		_, err = f.Replace(p, o.Data, []byte("pwned"))
 		notPermitted("Replace "+p, err)
-		_, err = f.Replace(p, o.data, nil)
+		_, err = f.Replace(p, o.Data, nil)
 		notPermitted("Replace-remove "+p, err)
 	}
 	for _, d := range dirLinks {
@@ -136,7 +96,7 @@ func TestSymlinksAreNeverFollowed(t *testing.T) {
 	if existed, err := f.RemoveDir("files"); !existed || err != nil {
 		t.Fatalf("RemoveDir files = %v, %v", existed, err)
 	}
-	o.check(t, "RemoveDir files")
+	o.Check(t, "RemoveDir files")
 	if _, err := os.Lstat(filepath.Join(grant, "files")); !os.IsNotExist(err) {
 		t.Fatalf("files still there: %v", err)
 	}
@@ -166,7 +126,7 @@ func TestGrantedFolderBehindSymlink(t *testing.T) {
 // plantSpecial plants, at rel in grant, a file of the given kind: "fifo",
 // "socket", "device" (needs root), "hardlink" (to the outside canary) or "symlink" (to it). It
 // skips the test when the system cannot make one.
-func plantSpecial(t *testing.T, grant, rel, kind string, o *outside) {
+func plantSpecial(t *testing.T, grant, rel, kind string, o *captest.Outside) {
 	t.Helper()
 	p := filepath.Join(grant, filepath.FromSlash(rel))
 	if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
@@ -181,9 +141,9 @@ func plantSpecial(t *testing.T, grant, rel, kind string, o *outside) {
 	case "device": // /dev/zero's numbers (1, 5): reading it never ends
 		err = syscall.Mknod(p, syscall.S_IFCHR|0o666, 1<<8|5)
 	case "hardlink":
-		err = os.Link(o.canary, p)
+		err = os.Link(o.Canary, p)
 	case "symlink":
-		err = os.Symlink(o.canary, p)
+		err = os.Symlink(o.Canary, p)
 	}
 	if err != nil {
 		t.Skipf("cannot plant a %s here: %v", kind, err)
@@ -221,7 +181,7 @@ func TestSpecialFilesAreRefused(t *testing.T) {
 				if capability.CodeOf(err) != capability.NotPermitted {
 					t.Errorf("%s of a %s: %v; want not-permitted", what, kind, err)
 				}
-				o.check(t, what)
+				o.Check(t, what)
 			}
 			within(t, "Read", func() {
 				data, ok, err := f.Read(rel)
@@ -231,9 +191,9 @@ func TestSpecialFilesAreRefused(t *testing.T) {
 				}
 			})
 			within(t, "Replace", func() {
-				_, err := f.Replace(rel, o.data, []byte("pwned"))
+				_, err := f.Replace(rel, o.Data, []byte("pwned"))
 				notPermitted("Replace", err)
-				_, err = f.Replace(rel, o.data, nil)
+				_, err = f.Replace(rel, o.Data, nil)
 				notPermitted("Replace-remove", err)
 			})
 			within(t, "WriteAtomic", func() { notPermitted("WriteAtomic", f.WriteAtomic(rel, []byte("pwned"))) })
@@ -258,7 +218,7 @@ func TestSpecialFilesAreRefused(t *testing.T) {
 					t.Errorf("RemoveDir = %v, %v", existed, err)
 				}
 			})
-			o.check(t, "RemoveDir")
+			o.Check(t, "RemoveDir")
 		})
 	}
 }
@@ -274,7 +234,7 @@ func TestStaleHardLinkedTempIsKept(t *testing.T) {
 	plantSpecial(t, grant, tmp, "hardlink", o)
 	old := time.Now().Add(-time.Hour)
 	os.Chtimes(filepath.Join(grant, tmp), old, old)
-	os.Chtimes(o.canary, o.mtime, o.mtime)
+	os.Chtimes(o.Canary, o.MTime, o.MTime)
 	f, err := Open(grant)
 	if err != nil {
 		t.Fatal(err)
@@ -283,7 +243,7 @@ func TestStaleHardLinkedTempIsKept(t *testing.T) {
 	if n, err := f.CleanStaleTemps("", time.Minute); n != 0 || err != nil {
 		t.Fatalf("CleanStaleTemps = %d, %v", n, err)
 	}
-	o.check(t, "CleanStaleTemps")
+	o.Check(t, "CleanStaleTemps")
 }
 
 func TestSparseHugeFileIsNotAllocated(t *testing.T) {
@@ -336,7 +296,7 @@ func TestSpecialFileAsFolder(t *testing.T) {
 				_, err = f.Remove("files/ns/a.json")
 				wantCode(t, "Remove", err, capability.NotPermitted)
 			})
-			o.check(t, kind)
+			o.Check(t, kind)
 		})
 	}
 }

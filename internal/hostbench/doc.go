@@ -1,11 +1,11 @@
 // Package hostbench measures sandcache's cost: every cache operation run
 // through the sandbox (guest.wasm under wazero, host.Sandbox) and through
 // the same cache logic compiled natively into the process (package
-// guest/cache over the host's own capability implementations, sqlcap and
+// internal/guest/cache over the host's own capability implementations, sqlcap and
 // filecap, with the same SQLite settings), side by side on equal stores.
 //
 // `sandcache bench` (cmd/sandcache) and the Go benchmarks of package host
-// (`go test ./host -bench .`) both run on it. It is internal so that the
+// (`go test ./internal/host -bench .`) both run on it. It is internal so that the
 // native copy of the cache logic is linked only into the bench command
 // (and the host's benchmarks), never into a program that imports sdk:
 //
@@ -26,5 +26,5 @@
 //   - MeasureInstances measures instantiation time, guest linear memory and
 //     resident memory per guest instance.
 //
-// Profiling a case: see the comment at the top of host/bench_test.go.
+// Profiling a case: see the comment at the top of internal/host/bench_test.go.
 package hostbench

@@ -10,12 +10,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sandcache/sandcache/guest/cache"
-	"github.com/sandcache/sandcache/guest/capability"
-	"github.com/sandcache/sandcache/guest/llmkey"
-	"github.com/sandcache/sandcache/guest/options"
-	"github.com/sandcache/sandcache/host"
 	"github.com/sandcache/sandcache/internal/filecap"
+	"github.com/sandcache/sandcache/internal/guest/cache"
+	"github.com/sandcache/sandcache/internal/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/llmkey"
+	"github.com/sandcache/sandcache/internal/guest/options"
+	"github.com/sandcache/sandcache/internal/host"
 	"github.com/sandcache/sandcache/internal/sqlcap"
 )
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/internal/host"
 )
 
 // Every op on every backend, both sides, with parallel callers, a count

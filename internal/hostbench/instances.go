@@ -16,7 +16,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 
-	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/internal/host"
 )
 
 // Instances is what one guest instance costs.

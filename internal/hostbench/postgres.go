@@ -3,15 +3,15 @@ package hostbench
 import (
 	"context"
 
-	"github.com/sandcache/sandcache/guest/capability"
-	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/internal/guest/capability"
+	"github.com/sandcache/sandcache/internal/host"
 	"github.com/sandcache/sandcache/internal/pgcap"
 )
 
 // The postgres backend: both sides run on one server given by a DSN. The
 // sandboxed side is a host.Sandbox configured WithPostgres (the guest's
 // statements cross the wasm boundary, then pgx); the native side runs the
-// same guest/cache statements compiled into this process, straight
+// same internal/guest/cache statements compiled into this process, straight
 // through pgcap and pgx, with a pool of connections as large. The two
 // sides use different namespaces of the same schema (the native ones end
 // in nativeNSSuffix), so neither evicts the other's entries.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sandcache/sandcache/host"
+	"github.com/sandcache/sandcache/internal/host"
 )
 
 // Config selects what Suite measures.

@@ -6,12 +6,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sandcache/sandcache/guest/cache"
-	"github.com/sandcache/sandcache/guest/capability"
-	"github.com/sandcache/sandcache/guest/llmkey"
-	"github.com/sandcache/sandcache/guest/options"
-	"github.com/sandcache/sandcache/host"
 	"github.com/sandcache/sandcache/internal/filecap"
+	"github.com/sandcache/sandcache/internal/guest/cache"
+	"github.com/sandcache/sandcache/internal/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/llmkey"
+	"github.com/sandcache/sandcache/internal/guest/options"
+	"github.com/sandcache/sandcache/internal/host"
 	"github.com/sandcache/sandcache/internal/pgcap"
 	"github.com/sandcache/sandcache/internal/sqlcap"
 )
@@ -24,7 +24,7 @@ const (
 	// Sandboxed runs guest.wasm under wazero through host.Sandbox, with its
 	// pool of instances and the capabilities crossing the boundary.
 	Sandboxed Side = iota
-	// Native runs the same cache logic (package guest/cache) compiled into
+	// Native runs the same cache logic (package internal/guest/cache) compiled into
 	// this process, over the same capability implementations (sqlcap,
 	// filecap) and SQLite settings, with a pool of engines standing in for
 	// the pool of instances.

@@ -3,7 +3,7 @@ package pgcap
 import (
 	"strconv"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 // cellAt returns column index (0-based) of h's current row.

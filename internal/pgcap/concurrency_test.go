@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sandcache/sandcache/guest/cache"
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/cache"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 	"github.com/sandcache/sandcache/tests/pgserver"
 )
 

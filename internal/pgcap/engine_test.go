@@ -7,9 +7,9 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/sandcache/sandcache/guest/cache"
-	"github.com/sandcache/sandcache/guest/capability"
-	"github.com/sandcache/sandcache/guest/options"
+	"github.com/sandcache/sandcache/internal/guest/cache"
+	"github.com/sandcache/sandcache/internal/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/options"
 	"github.com/sandcache/sandcache/internal/sqlcap"
 )
 

@@ -5,12 +5,19 @@ import (
 	"os"
 	"testing"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/captest"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 	"github.com/sandcache/sandcache/tests/pgserver"
 )
 
 // The tests run against a real server: SANDCACHE_TEST_DSN's, or one
 // pgserver starts (installing PostgreSQL when missing).
+// must and wantCode are package captest's assertions.
+var (
+	must     = captest.Must
+	wantCode = captest.WantCode
+)
+
 func TestMain(m *testing.M) { os.Exit(pgserver.Main(m)) }
 
 func newCap(t testing.TB, dsn string, cfg Config) *Capability {
@@ -33,23 +40,6 @@ func newSession(t testing.TB, c *Capability) *Session {
 // session returns a Session on the tests' server, as the confined role.
 func session(t testing.TB) *Session {
 	return newSession(t, newCap(t, pgserver.DSN(), NewConfig()))
-}
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func wantCode(t testing.TB, what string, err error, code capability.Code) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("%s: no error; want %v", what, code)
-	}
-	if _, ok := err.(*capability.Error); !ok || capability.CodeOf(err) != code {
-		t.Fatalf("%s: %T %v (code %v); want code %v", what, err, err, capability.CodeOf(err), code)
-	}
 }
 
 func open(t testing.TB, s *Session) capability.DB {

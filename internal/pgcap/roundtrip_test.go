@@ -3,7 +3,7 @@ package pgcap
 import (
 	"testing"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 // counting counts the statements run (each Step here runs one: the

@@ -3,7 +3,7 @@ package pgcap
 import (
 	"strings"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 // screened is what screening learnt about a statement.

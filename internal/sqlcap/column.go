@@ -3,7 +3,7 @@ package sqlcap
 import (
 	"github.com/ncruces/go-sqlite3"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 // column returns the statement of h when index (0-based) is a column of

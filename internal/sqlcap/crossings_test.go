@@ -3,8 +3,8 @@ package sqlcap
 import (
 	"testing"
 
-	"github.com/sandcache/sandcache/guest/cache"
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/cache"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 // counting counts the capability calls the cache engine makes: each is

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sandcache/sandcache/guest/cache"
-	"github.com/sandcache/sandcache/guest/options"
+	"github.com/sandcache/sandcache/internal/guest/cache"
+	"github.com/sandcache/sandcache/internal/guest/options"
 )
 
 // Benchmarks of the cache engine compiled natively over this capability
@@ -20,7 +20,7 @@ import (
 // user+system CPU time per operation, which a loaded machine disturbs
 // less than wall time.
 //
-//	go test ./host/internal/sqlcap -run '^$' -bench Engine -benchtime 3000x -count 5
+//	go test ./internal/sqlcap -run '^$' -bench Engine -benchtime 3000x -count 5
 
 func BenchmarkEngineGetHit(b *testing.B) {
 	for _, entries := range []int{1000, 100000} {

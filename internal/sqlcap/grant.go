@@ -10,8 +10,8 @@ import (
 	"github.com/ncruces/go-sqlite3/vfs"
 	"github.com/ncruces/go-sqlite3/vfs/memdb"
 
-	"github.com/sandcache/sandcache/guest/capability"
 	"github.com/sandcache/sandcache/internal/filecap"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 // Grant is a folder granted to a cache for SQL databases, plus the cache's

@@ -15,10 +15,11 @@ import (
 	"github.com/ncruces/go-sqlite3"
 	"github.com/ncruces/go-sqlite3/vfs"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/captest"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
-// guestSchema is every statement guest/cache/sqlschema.go runs to make its
+// guestSchema is every statement internal/guest/cache/sqlschema.go runs to make its
 // schema (the authorizer must allow each).
 var guestSchema = []string{
 	"BEGIN IMMEDIATE",
@@ -48,7 +49,7 @@ const guestInsert = "INSERT OR REPLACE INTO cache_entries " +
 
 // hostile is a granted folder next to an outside folder with a canary.
 type hostile struct {
-	o   *outside
+	o   *captest.Outside
 	dir string
 	g   *Grant
 	s   *Session
@@ -101,9 +102,9 @@ func TestHostileStatementsDenied(t *testing.T) {
 	for _, q := range guestSchema {
 		must(t, h.s.Exec(mem, q))
 	}
-	abs := filepath.Join(h.o.dir, "x.db")
+	abs := filepath.Join(h.o.Dir, "x.db")
 	attacks := []string{
-		"ATTACH DATABASE '" + h.o.canary + "' AS o",
+		"ATTACH DATABASE '" + h.o.Canary + "' AS o",
 		"ATTACH DATABASE '" + abs + "' AS o",
 		"ATTACH '../outside/x.db' AS o",
 		"ATTACH 'file:" + abs + "?mode=rwc' AS o",
@@ -119,7 +120,7 @@ func TestHostileStatementsDenied(t *testing.T) {
 		"PRAGMA writable_schema=ON",
 		"PRAGMA journal_mode=OFF",
 		"PRAGMA trusted_schema=ON",
-		"PRAGMA temp_store_directory='" + h.o.dir + "'",
+		"PRAGMA temp_store_directory='" + h.o.Dir + "'",
 		"CREATE VIEW v AS SELECT 1",
 		"CREATE TEMP TABLE t (x)",
 		"CREATE TABLE other (x)",
@@ -153,7 +154,7 @@ func TestHostileStatementsDenied(t *testing.T) {
 			h.noHostPath(t, q, err)
 		}
 	}
-	h.o.check(t, "hostile statements")
+	h.o.Check(t, "hostile statements")
 	if ents, _ := os.ReadDir(h.dir); len(ents) > 3 {
 		t.Errorf("granted folder holds extra files: %v", ents)
 	}
@@ -196,7 +197,7 @@ func TestPlantedSchemaObjects(t *testing.T) {
 			}
 			_, err = h.s.Open("mem", true) // the memory database is unaffected
 			must(t, err)
-			h.o.check(t, object)
+			h.o.Check(t, object)
 		})
 	}
 	// A file made by the original (its table and index only) opens.
@@ -232,7 +233,7 @@ func TestLoopingTriggerEndsAtDeadline(t *testing.T) {
 	s2 := newSession(t, h.g)
 	_, err = s2.Open("cache.sqlite", false)
 	wantCode(t, "open with the looping trigger", err, capability.Corrupt)
-	h.o.check(t, "looping trigger")
+	h.o.Check(t, "looping trigger")
 }
 
 // plant replaces name in the grant by kind, pointing outside for links.
@@ -248,9 +249,9 @@ func (h *hostile) plant(t *testing.T, name, kind string) {
 		must(t, err)
 		t.Cleanup(func() { l.Close() })
 	case "hardlink":
-		must(t, os.Link(h.o.canary, p))
+		must(t, os.Link(h.o.Canary, p))
 	case "symlink":
-		must(t, os.Symlink(h.o.canary, p))
+		must(t, os.Symlink(h.o.Canary, p))
 	case "folder":
 		must(t, os.Mkdir(p, 0o777))
 	}
@@ -279,7 +280,7 @@ func TestPlantedFiles(t *testing.T) {
 				}
 				wantCode(t, kind+" as cache.sqlite"+suffix, err, capability.NotPermitted)
 				h.noHostPath(t, kind, err)
-				h.o.check(t, kind)
+				h.o.Check(t, kind)
 			})
 		}
 	}
@@ -391,7 +392,7 @@ func TestCaps(t *testing.T) {
 		}
 		h.s.Reset(sts[2])
 		must(t, h.s.Exec(dbs[1], "COMMIT"))
-		h.o.check(t, "connection reuse")
+		h.o.Check(t, "connection reuse")
 	})
 }
 
@@ -419,5 +420,5 @@ func TestOddNamesStayInside(t *testing.T) {
 			t.Errorf("%q: not created where named: %v", name, err)
 		}
 	}
-	h.o.check(t, "odd names")
+	h.o.Check(t, "odd names")
 }

@@ -11,8 +11,8 @@ import (
 	"github.com/ncruces/go-sqlite3"
 	_ "github.com/ncruces/go-sqlite3/vfs/memdb" // registers the "memdb" VFS
 
-	"github.com/sandcache/sandcache/guest/capability"
 	"github.com/sandcache/sandcache/internal/filecap"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 // Open opens the database name, a path relative to the granted folder

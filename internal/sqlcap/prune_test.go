@@ -3,12 +3,12 @@ package sqlcap
 import (
 	"testing"
 
-	"github.com/sandcache/sandcache/guest/cache"
+	"github.com/sandcache/sandcache/internal/guest/cache"
 )
 
 // TestPutPrunesExpiredThenLRU: a put removes the namespace's expired
 // entries, then its least recently used beyond max entries, and reports
-// each count (guest/cache qPrune, one statement).
+// each count (internal/guest/cache qPrune, one statement).
 func TestPutPrunesExpiredThenLRU(t *testing.T) {
 	r := newStampRig(t)
 	e := r.engine()

@@ -3,53 +3,18 @@
 package sqlcap
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/captest"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
-// outside is a folder next to the granted one holding a canary database
-// file; nothing done through the grant may touch the folder or the canary.
-type outside struct {
-	dir, canary string
-	data        []byte
-	mtime       time.Time
-}
-
-func newOutside(t *testing.T, parent string) *outside {
-	t.Helper()
-	o := &outside{dir: filepath.Join(parent, "outside"), data: []byte("canary, not a database")}
-	os.MkdirAll(o.dir, 0o777)
-	o.canary = filepath.Join(o.dir, "cache.sqlite")
-	must(t, os.WriteFile(o.canary, o.data, 0o666))
-	o.mtime = time.Now().Add(-time.Hour).Truncate(time.Second)
-	must(t, os.Chtimes(o.canary, o.mtime, o.mtime))
-	return o
-}
-
-func (o *outside) check(t *testing.T, after string) {
-	t.Helper()
-	data, err := os.ReadFile(o.canary)
-	if err != nil || !bytes.Equal(data, o.data) {
-		t.Fatalf("after %s: canary is %q, %v", after, data, err)
-	}
-	fi, err := os.Stat(o.canary)
-	if err != nil || !fi.ModTime().Equal(o.mtime) {
-		t.Fatalf("after %s: canary mtime changed", after)
-	}
-	ents, _ := os.ReadDir(o.dir)
-	if len(ents) != 1 {
-		var names []string
-		for _, e := range ents {
-			names = append(names, e.Name())
-		}
-		t.Fatalf("after %s: outside folder holds %q", after, names)
-	}
+// newOutside is <parent>/outside holding a canary file (package canary).
+func newOutside(t *testing.T, parent string) *captest.Outside {
+	return captest.NewOutside(t, parent, "cache.sqlite", []byte("canary, not a database"))
 }
 
 func TestPathEscapes(t *testing.T) {
@@ -60,15 +25,15 @@ func TestPathEscapes(t *testing.T) {
 	os.Mkdir(filepath.Join(grantDir, "inner"), 0o777)
 	links := map[string]string{
 		"rel-dir":          "../outside",
-		"abs-dir":          o.dir,
+		"abs-dir":          o.Dir,
 		"in-dir":           "inner",
 		"rel-file.sqlite":  "../outside/cache.sqlite",
-		"abs-file.sqlite":  o.canary,
+		"abs-file.sqlite":  o.Canary,
 		"dangling.sqlite":  "../outside/new.sqlite",
 		"in-file.sqlite":   "inner/real.sqlite",
 		"inner/deep-dir":   "../../outside",
 		"inner/up.sqlite":  "../../outside/cache.sqlite",
-		"inner/abs.sqlite": o.canary,
+		"inner/abs.sqlite": o.Canary,
 	}
 	for name, target := range links {
 		must(t, os.Symlink(target, filepath.Join(grantDir, filepath.FromSlash(name))))
@@ -79,7 +44,7 @@ func TestPathEscapes(t *testing.T) {
 	s := newSession(t, g)
 
 	for _, name := range []string{
-		"../outside/cache.sqlite", o.canary, "/etc/passwd", "a/../../outside/cache.sqlite", "./cache.sqlite",
+		"../outside/cache.sqlite", o.Canary, "/etc/passwd", "a/../../outside/cache.sqlite", "./cache.sqlite",
 		"rel-dir/cache.sqlite", "abs-dir/cache.sqlite", "in-dir/x.sqlite", "rel-dir/new/x.sqlite",
 		"inner/deep-dir/cache.sqlite", "inner/deep-dir/new.sqlite",
 		"rel-file.sqlite", "abs-file.sqlite", "dangling.sqlite", "in-file.sqlite", "inner/up.sqlite", "inner/abs.sqlite",
@@ -89,7 +54,7 @@ func TestPathEscapes(t *testing.T) {
 		if strings.Contains(err.Error(), grantDir) || strings.Contains(err.Error(), g.Dir()) {
 			t.Errorf("Open %s: message names the host path: %v", name, err)
 		}
-		o.check(t, "Open "+name)
+		o.Check(t, "Open "+name)
 	}
 	_, err = s.Open("a\x00b", false)
 	wantCode(t, "Open NUL", err, capability.InvalidArgument)
@@ -106,7 +71,7 @@ func TestCompanionFileSymlinks(t *testing.T) {
 			o := newOutside(t, parent)
 			grantDir := filepath.Join(parent, "grant")
 			os.Mkdir(grantDir, 0o777)
-			must(t, os.Symlink(o.canary, filepath.Join(grantDir, "db.sqlite"+suffix)))
+			must(t, os.Symlink(o.Canary, filepath.Join(grantDir, "db.sqlite"+suffix)))
 			g, err := NewGrant(grantDir)
 			must(t, err)
 			defer g.Close()
@@ -123,7 +88,7 @@ func TestCompanionFileSymlinks(t *testing.T) {
 				t.Logf("%s: %v", suffix, err)
 			}
 			s.CloseAll()
-			o.check(t, suffix)
+			o.Check(t, suffix)
 		})
 	}
 }
@@ -142,16 +107,16 @@ func TestSymlinkedFolderSwappedIn(t *testing.T) {
 	db := open(t, s, "sub/cache.sqlite")
 	s.Close(db)
 	must(t, os.RemoveAll(filepath.Join(grantDir, "sub")))
-	must(t, os.Symlink(o.dir, filepath.Join(grantDir, "sub")))
+	must(t, os.Symlink(o.Dir, filepath.Join(grantDir, "sub")))
 	_, err = s.Open("sub/cache.sqlite", false)
 	wantCode(t, "Open through folder symlink", err, capability.NotPermitted)
 	_, err = s.openFile(&conn{name: "sub/cache.sqlite", label: `"sub/cache.sqlite"`})
 	wantCode(t, "open through swapped-in folder symlink", err, capability.NotPermitted)
-	o.check(t, "swapped folder")
+	o.Check(t, "swapped folder")
 	// Same for the file itself.
 	must(t, os.Remove(filepath.Join(grantDir, "sub")))
-	must(t, os.Symlink(o.canary, filepath.Join(grantDir, "file.sqlite")))
+	must(t, os.Symlink(o.Canary, filepath.Join(grantDir, "file.sqlite")))
 	_, err = s.openFile(&conn{name: "file.sqlite", label: `"file.sqlite"`})
 	wantCode(t, "open swapped-in file symlink", err, capability.NotPermitted)
-	o.check(t, "swapped file")
+	o.Check(t, "swapped file")
 }

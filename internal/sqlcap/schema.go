@@ -3,12 +3,12 @@ package sqlcap
 import (
 	"github.com/ncruces/go-sqlite3"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 // knownObjects are the schema objects a cache file may hold, by name, with
 // their type, table and SQL text as SQLite stores it: the original's
-// (Harn's) table and index, and sandcache's (guest/cache/sqlschema.go).
+// (Harn's) table and index, and sandcache's (internal/guest/cache/sqlschema.go).
 // Anything else (a planted trigger or view, or a known name with other
 // SQL) makes Open fail with Corrupt.
 var knownObjects = map[string]schemaObject{

@@ -13,7 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/captest"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 func newGrant(t testing.TB) *Grant {
@@ -45,23 +46,6 @@ func newSession(t testing.TB, g *Grant) *Session {
 	return s
 }
 
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func wantCode(t testing.TB, what string, err error, code capability.Code) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("%s: no error; want %v", what, code)
-	}
-	if _, ok := err.(*capability.Error); !ok || capability.CodeOf(err) != code {
-		t.Fatalf("%s: %T %v (code %v); want code %v", what, err, err, capability.CodeOf(err), code)
-	}
-}
-
 func open(t testing.TB, s *Session, name string) capability.DB {
 	t.Helper()
 	db, err := s.Open(name, false)
@@ -87,6 +71,12 @@ func queryText(t testing.TB, s *Session, db capability.DB, sql string) string {
 	}
 	return s.ColumnText(st, 0)
 }
+
+// must and wantCode are package captest's assertions.
+var (
+	must     = captest.Must
+	wantCode = captest.WantCode
+)
 
 func TestDialect(t *testing.T) {
 	if d := NewSession(newGrant(t)).Dialect(); d != "sqlite" {

@@ -4,12 +4,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sandcache/sandcache/guest/cache"
-	"github.com/sandcache/sandcache/guest/capability"
-	"github.com/sandcache/sandcache/guest/options"
+	"github.com/sandcache/sandcache/internal/guest/cache"
+	"github.com/sandcache/sandcache/internal/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/options"
 )
 
-// The cache engine's deferred LRU stamps (guest/cache/sqlstamps.go) over
+// The cache engine's deferred LRU stamps (internal/guest/cache/sqlstamps.go) over
 // real connections: two Sessions on one grant stand for two instances or
 // processes.
 

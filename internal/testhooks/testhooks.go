@@ -11,7 +11,7 @@ import (
 	"context"
 	"sync"
 
-	"github.com/sandcache/sandcache/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
 type guestKey struct{}

@@ -6,7 +6,7 @@
  * the handle. Its init:
  *
  *   - sqlite3_set_authorizer: exactly the statement kinds the guest's cache
- *     needs (guest/cache/sqlschema.go): SELECT, INSERT/UPDATE/DELETE and reads
+ *     needs (internal/guest/cache/sqlschema.go): SELECT, INSERT/UPDATE/DELETE and reads
  *     on sandcache's tables (and reads of sqlite_master), BEGIN/COMMIT/
  *     ROLLBACK, CREATE/DROP of sandcache's own schema objects, and the
  *     functions count, max, coalesce, substr, length. Everything else (every

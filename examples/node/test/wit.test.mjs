@@ -1,7 +1,7 @@
 // WIT conformance of guest.wasm and of the generated canonical-ABI tables
 // (generated/sandcache_abi.mjs, written by internal/cmd/witgen from
 // wit/sandcache.wit, the same source and layouts as the Go host's
-// host/internal/witabi), checked against wasm-tools and jco, an
+// internal/witabi), checked against wasm-tools and jco, an
 // implementation of the canonical ABI that is not ours:
 //
 // 1. the WIT is valid for wasm-tools (jco's componentEmbed, dummy module);
@@ -201,11 +201,11 @@ test('jco componentEmbed + componentNew (WASI preview1 reactor adapter)', async 
   t.diagnostic(`component: ${component.length} bytes`);
 });
 
-// The Go host's generated glue (host/internal/witabi/witabi_gen.go) carries
+// The Go host's generated glue (internal/witabi/witabi_gen.go) carries
 // its layouts as data too (TypeLayouts, ResultLayouts): they must be the
 // JS tables', which the probe above checks against jco. Read from the
 // generated Go source (a fixed, machine-written form).
-const GO_GLUE = path.join(REPO, 'host/internal/witabi/witabi_gen.go');
+const GO_GLUE = path.join(REPO, 'internal/witabi/witabi_gen.go');
 
 function goLayouts(src, varName) {
   const start = src.indexOf(`var ${varName} = map[string]Layout{`);

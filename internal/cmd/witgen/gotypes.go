@@ -175,6 +175,14 @@ func writeTypes(w *bytes.Buffer, m *model) {
 			}
 			w.WriteString(")\n\n")
 			fmt.Fprintf(w, "// %sCount is the number of cases of %s.\nconst %sCount = %d\n\n", name, name, name, len(k.Cases))
+			fmt.Fprintf(w, "// %sNames are the WIT names of the cases of %s, in order.\nvar %sNames = [%sCount]string{", name, name, name, name)
+			for i, c := range k.Cases {
+				if i > 0 {
+					w.WriteString(", ")
+				}
+				fmt.Fprintf(w, "%q", c.Name)
+			}
+			w.WriteString("}\n\n")
 		}
 	}
 }

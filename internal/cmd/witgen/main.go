@@ -26,7 +26,7 @@ import (
 // Outputs, relative to the repository root.
 const (
 	guestOut = "guest/witabi_gen.go"
-	hostOut  = "host/internal/witabi/witabi_gen.go"
+	hostOut  = "internal/witabi/witabi_gen.go"
 	jsOut    = "examples/node/generated/sandcache_abi.mjs"
 )
 
