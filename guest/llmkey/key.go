@@ -33,7 +33,7 @@ func Key(prompt, system, request []byte) (string, error) {
 
 // KeyOf returns "sha256:" + hex(sha256(Canonical(identity))).
 func KeyOf(identity jsonv.Value) string {
-	sum := sha256.Sum256(Canonical(identity))
+	sum := sum256(Canonical(identity))
 	var out [len(keyPrefix) + 2*sha256.Size]byte
 	copy(out[:], keyPrefix)
 	hex.Encode(out[len(keyPrefix):], sum[:])
