@@ -1366,3 +1366,21 @@ func (ClockImport) NowMs() int64 {
 	v := wasmimportClockNowMs()
 	return int64(v)
 }
+
+// DigestImport calls imported interface sandcache:cache/digest@0.1.0; the zero value is ready.
+type DigestImport struct{}
+
+//go:wasmimport sandcache:cache/digest@0.1.0 sha256
+func wasmimportDigestSha256(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
+
+// The SHA-256 digest (32 bytes) of `data`.
+func (DigestImport) Sha256(data []byte) []byte {
+	wasmimportDigestSha256(unsafe.Pointer(unsafe.SliceData(data)), uint32(len(data)), unsafe.Pointer(&importRet))
+	ret := importRet.bytes()
+	p1, n2 := binary.LittleEndian.Uint32(ret[0:]), binary.LittleEndian.Uint32(ret[0+4:])
+	l3, ok := takeBytes(p1, n2)
+	if !ok {
+		panic(badPointer("sha256 result", p1, n2))
+	}
+	return l3
+}

@@ -83,6 +83,7 @@ exit status: 0 success, 1 miss (get, delete), 2 error or bad usage.
 `
 
 func main() {
+	tuneGCForOneShot(os.Args[1:])
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

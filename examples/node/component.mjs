@@ -15,7 +15,7 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 import { SandCacheError, CapError, ERROR_CODES } from './abi.mjs';
 import { SqlSession, openDatabase } from './sql.mjs';
 import { Files } from './files.mjs';
-import { DEFAULT_WASM, clockImports } from './sandcache.mjs';
+import { DEFAULT_WASM, clockImports, sha256 } from './sandcache.mjs';
 import { normalizeOptions } from './options.mjs';
 import { enums } from './generated/sandcache_abi.mjs';
 import { withAdapterRealloc, ARENA_END_PAGES } from './adapter-realloc.mjs';
@@ -113,6 +113,8 @@ export async function openComponentCache(dir, { outDir, clock = null } = {}) {
   const imports = new WASIShim({ sandbox: { preopens: {}, env: {}, args: ['sandcache'], enableNetwork: false } }).getImportObject();
   // The cache's clock: the WIT's `clock` import (milliseconds, s64).
   imports['sandcache:cache/clock'] = { nowMs: clockImports(clock)['now-ms'] };
+  // Hashes computed natively: the WIT's `digest` import.
+  imports['sandcache:cache/digest'] = { sha256 };
   imports['sandcache:cache/sql'] = liftedSql(sql);
   imports['sandcache:cache/files'] = liftedFiles(files);
   imports['sandcache:cache/types'] = {};

@@ -12,6 +12,7 @@
 // is generated from the same source.
 
 import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import v8 from 'node:v8';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +53,7 @@ const CACHE = iface(WIT_EXPORTS, 'cache');
 const SQL = iface(WIT_IMPORTS, 'sql');
 const FILES = iface(WIT_IMPORTS, 'files');
 const CLOCK = iface(WIT_IMPORTS, 'clock');
+const DIGEST = iface(WIT_IMPORTS, 'digest');
 const S64_MIN = -(1n << 63n);
 const S64_MAX = (1n << 63n) - 1n;
 const MAX_KEY_BYTES = 64 << 10; // the Go host's defaults
@@ -181,6 +183,8 @@ export class GuestCache {
       [FILES]: this.#onlyFromExport(filesImports(() => mem, this.files, this.gate)),
       // the cache's time: the `clock` import (the guest reads no WASI clock for it)
       [CLOCK]: this.#onlyFromExport(clockImports(this.clock)),
+      // hashes computed natively (the LLM key's SHA-256)
+      [DIGEST]: this.#onlyFromExport(digestImports(() => mem)),
     });
     const ex = instance.exports;
     mem = new GuestMemory(ex.memory, ex.cabi_realloc);
@@ -428,6 +432,23 @@ export function clockImports(clock) {
       return ms;
     },
   });
+}
+
+/**
+ * `digest`: SHA-256 by node:crypto over a bounds-checked view of the guest's
+ * memory (its input is bounded by the guest's memory limit); the 32-byte
+ * digest is copied into the guest through cabi_realloc.
+ */
+function digestImports(getMem) {
+  const at = (name) => offsetOf(WIT_IMPORTS[DIGEST][name].retArea, '');
+  return checkImports(DIGEST, {
+    sha256: (p, n, ret) => getMem().putBytes(ret + at('sha256'), sha256(getMem().read(p, n))),
+  });
+}
+
+/** The SHA-256 digest of bytes, as a Uint8Array (the lifted `digest.sha256`). */
+export function sha256(bytes) {
+  return new Uint8Array(createHash('sha256').update(bytes).digest());
 }
 
 function filesImports(getMem, files, gate) {

@@ -25,7 +25,7 @@ import (
 // sqlcap.NewGrant(dir, cfg.sqlLimits()).
 func (c Config) sqlLimits() sqlcap.Limits { return c.sqlCaps.Normalized() }
 
-// instantiateCapabilities registers the sql, files and clock imports in rt.
+// instantiateCapabilities registers the sql, files, clock and digest imports in rt.
 func instantiateCapabilities(ctx context.Context, rt wazero.Runtime) error {
 	if _, err := witabi.RegisterSQL(rt.NewHostModuleBuilder(witabi.SQLModule), func(ctx context.Context, _ api.Module) (witabi.SQL, *witabi.Instance) {
 		in := instanceFrom(ctx)
@@ -39,9 +39,14 @@ func instantiateCapabilities(ctx context.Context, rt wazero.Runtime) error {
 	}).Instantiate(ctx); err != nil {
 		return err
 	}
-	_, err := witabi.RegisterClock(rt.NewHostModuleBuilder(witabi.ClockModule), func(ctx context.Context, _ api.Module) (witabi.Clock, *witabi.Instance) {
+	if _, err := witabi.RegisterClock(rt.NewHostModuleBuilder(witabi.ClockModule), func(ctx context.Context, _ api.Module) (witabi.Clock, *witabi.Instance) {
 		in := instanceFrom(ctx)
 		return clockImpl{in}, in.abi
+	}).Instantiate(ctx); err != nil {
+		return err
+	}
+	_, err := witabi.RegisterDigest(rt.NewHostModuleBuilder(witabi.DigestModule), func(ctx context.Context, _ api.Module) (witabi.Digest, *witabi.Instance) {
+		return digestImpl{}, instanceFrom(ctx).abi
 	}).Instantiate(ctx)
 	return err
 }

@@ -63,7 +63,7 @@ func engineFor(ctx context.Context, cfg Config, guest []byte) (*engine, error) {
 		}
 		rc = rc.WithCompilationCache(cache)
 	}
-	instrumented, err := instrument(guest)
+	instrumented, err := instrumentCached(cfg.compileCacheDir, guest)
 	if err != nil {
 		return nil, fmt.Errorf("sandcache: %w", err)
 	}

@@ -3,6 +3,7 @@ package witabi
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"os"
 	"sort"
 	"strings"
@@ -144,6 +145,14 @@ func (noSQL) Changes(context.Context, uint32) int64                     { return
 func (noSQL) Reset(context.Context, uint32) *Error                      { return nil }
 func (noSQL) Finalize(context.Context, uint32)                          {}
 
+// sha256Digest is the digest import, as the hosts implement it.
+type sha256Digest struct{}
+
+func (sha256Digest) Sha256(_ context.Context, data []byte) []byte {
+	sum := sha256.Sum256(data)
+	return sum[:]
+}
+
 // fixedClock is a clock import that always returns the same time.
 type fixedClock int64
 
@@ -171,6 +180,9 @@ func instantiate(t *testing.T, files Files) (api.Module, *CacheExports) {
 		t.Fatal(err)
 	}
 	if _, err := RegisterClock(rt.NewHostModuleBuilder(ClockModule), func(context.Context, api.Module) (Clock, *Instance) { return fixedClock(1_000), g }).Instantiate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RegisterDigest(rt.NewHostModuleBuilder(DigestModule), func(context.Context, api.Module) (Digest, *Instance) { return sha256Digest{}, g }).Instantiate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	mod, err := rt.InstantiateWithConfig(ctx, wasm, wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize"))

@@ -670,6 +670,9 @@ var ResultLayouts = map[string]Layout{
 		{"err.code", 4, "enum"},
 		{"err.message", 8, "string"},
 	}},
+	"sandcache:cache/digest@0.1.0#sha256": {Size: 8, Align: 4, Fields: []Field{
+		{"", 0, "list"},
+	}},
 	"sandcache:cache/cache@0.1.0#get": {Size: 20, Align: 4, Fields: []Field{
 		{"tag", 0, "tag"},
 		{"ok.value.tag", 4, "tag"},
@@ -1989,5 +1992,45 @@ func RegisterClock(b wazero.HostModuleBuilder, impl func(ctx context.Context, m 
 		v := h.NowMs(ctx)
 		s[0] = uint64(v)
 	}), []api.ValueType{}, []api.ValueType{api.ValueTypeI64}).Export("now-ms")
+	return b
+}
+
+// DigestModule is the core module name of imported interface sandcache:cache/digest@0.1.0.
+const DigestModule = "sandcache:cache/digest@0.1.0"
+
+// Digest is what the host implements for imported interface sandcache:cache/digest@0.1.0.
+// A panic in a method fails the guest call that made it.
+type Digest interface {
+	// The SHA-256 digest (32 bytes) of `data`.
+	Sha256(ctx context.Context, data []byte) []byte
+}
+
+// RegisterDigest defines the functions of sandcache:cache/digest@0.1.0 on b, a builder for module
+// DigestModule. impl returns the implementation serving the calling module.
+// and the Instance of that module (from Bind...Exports).
+// Strings and lists the guest passes are views of its memory, valid during
+// the call only: the implementation copies what it keeps.
+// Arguments the guest passes out of bounds, a call from cabi_realloc or
+// cabi_post_*, and failures to lower a result panic with an error wrapping
+// ErrABI: wazero fails the guest call with it.
+func RegisterDigest(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) (Digest, *Instance)) wazero.HostModuleBuilder {
+	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+		h, g := impl(ctx, m)
+		g.enter()
+		rd := reader{mem: g.mem}
+		a1 := rd.viewBytes(uint32(s[0]), uint32(s[1]), "sha256 argument data")
+		if rd.err != nil {
+			panic(rd.err)
+		}
+		wr := writer{ctx: ctx, g: g}
+		area := make([]byte, 8)
+		v := h.Sha256(ctx, a1)
+		binary.LittleEndian.PutUint32(area[0:], wr.data(v, "", 1))
+		binary.LittleEndian.PutUint32(area[0+4:], uint32(len(v)))
+		wr.put(uint32(s[2]), area)
+		if wr.err != nil {
+			panic(wr.err)
+		}
+	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("sha256")
 	return b
 }

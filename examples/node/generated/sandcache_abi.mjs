@@ -9,6 +9,9 @@ export const imports = Object.freeze({
   "sandcache:cache/clock@0.1.0": {
     "now-ms": {"name":"now-ms","params":[],"result":"s64","core":{"params":[],"results":["i64"]}},
   },
+  "sandcache:cache/digest@0.1.0": {
+    "sha256": {"name":"sha256","params":[{"name":"data","type":"list<u8>","flat":["i32","i32"]}],"result":"list<u8>","core":{"params":["i32","i32","i32"],"results":[]},"retArea":{"size":8,"align":4,"fields":{"":{"offset":0,"kind":"list"}}}},
+  },
   "sandcache:cache/files@0.1.0": {
     "list": {"name":"list","params":[{"name":"path","type":"string","flat":["i32","i32"]}],"result":"result<list<string>, error>","core":{"params":["i32","i32","i32"],"results":[]},"retArea":{"size":16,"align":4,"fields":{"err.code":{"offset":4,"kind":"enum"},"err.message":{"offset":8,"kind":"string"},"ok":{"offset":4,"kind":"list"},"tag":{"offset":0,"kind":"tag"}}}},
     "read": {"name":"read","params":[{"name":"path","type":"string","flat":["i32","i32"]}],"result":"result<option<list<u8>>, error>","core":{"params":["i32","i32","i32"],"results":[]},"retArea":{"size":16,"align":4,"fields":{"err.code":{"offset":4,"kind":"enum"},"err.message":{"offset":8,"kind":"string"},"ok.some":{"offset":8,"kind":"list"},"ok.tag":{"offset":4,"kind":"tag"},"tag":{"offset":0,"kind":"tag"}}}},
