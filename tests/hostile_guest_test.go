@@ -356,7 +356,13 @@ func TestHostileLoops(t *testing.T) {
 			_, err := get(context.Background(), sb2, "signal-loop")
 			callErr <- err
 		}()
-		<-entered
+		select {
+		case <-entered:
+		case err := <-callErr: // the guest never reached its loop
+			t.Fatalf("signal-loop returned before looping: %v", err)
+		case <-time.After(30 * time.Second):
+			t.Fatal("signal-loop never reached its loop")
+		}
 		// While the guest loops (no deadline), the rest of the process
 		// runs, garbage collection included: a stop-the-world that waited
 		// for the looping goroutine would never end.
