@@ -160,7 +160,7 @@ func startBlockedGet(ctx context.Context, t *testing.T) (sb *host.Sandbox, o hos
 	if err != nil {
 		t.Fatal(err)
 	}
-	o = host.DefaultOptions()
+	o = host.Options{}
 	o.Backend = host.FS
 	entered, release = make(chan struct{}), make(chan struct{})
 	var armed, blocked atomic.Bool

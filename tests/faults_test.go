@@ -50,7 +50,7 @@ func TestFaults(t *testing.T) {
 	// What must survive every fault: a few entries per backend.
 	kept := map[string]string{"keep1": `{"v":1}`, "keep2": `[1,2.0,"x"]`, "🔑": `"ü"`}
 	opt := func(b host.Backend) host.Options {
-		o := host.DefaultOptions()
+		o := host.Options{}
 		o.Backend = b
 		o.TTLMillis = uint64(time.Hour / time.Millisecond)
 		return o
@@ -636,7 +636,7 @@ func TestContextDeadline(t *testing.T) {
 func TestFSDeleteRacingHit(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	o := host.DefaultOptions()
+	o := host.Options{}
 	o.Backend = host.FS
 	other, err := host.Open(ctx, dir, host.NewConfig().WithPoolSize(1))
 	if err != nil {

@@ -80,7 +80,7 @@ func newArena(t *testing.T) *arena {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sb.Put(ctx, "secret", []byte(`"canary"`), host.DefaultOptions()); err != nil {
+	if _, err := sb.Put(ctx, "secret", []byte(`"canary"`), host.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	sb.Close()
@@ -178,7 +178,7 @@ func (a *arena) start(t *testing.T) (*host.Sandbox, func()) {
 
 // get runs the attacker's get with key as the attack.
 func get(ctx context.Context, sb *host.Sandbox, key string) (host.Lookup, error) {
-	return sb.Get(ctx, key, host.DefaultOptions())
+	return sb.Get(ctx, key, host.Options{})
 }
 
 // checkAlive checks that the Sandbox still serves a call (on a fresh
@@ -224,12 +224,12 @@ func TestHostileResults(t *testing.T) {
 		{"error code 99", func() error { _, err := get(ctx, sb, "bad-code"); return err }},
 		{"option discriminant 2", func() error { _, err := get(ctx, sb, "bad-hit"); return err }},
 		{"bool 3 (expired)", func() error { _, err := get(ctx, sb, "bad-expired"); return err }},
-		{"bool 5 (delete)", func() error { _, err := sb.Delete(ctx, "bad-bool", host.DefaultOptions()); return err }},
-		{"keys: 2^31 elements", func() error { _, err := sb.Keys(ctx, "huge", host.DefaultOptions()); return err }},
-		{"keys: 2^20 elements aliasing 1 MiB", func() error { _, err := sb.Keys(ctx, "alias", host.DefaultOptions()); return err }},
-		{"keys: array out of range", func() error { _, err := sb.Keys(ctx, "arr-oob", host.DefaultOptions()); return err }},
-		{"keys: element out of range", func() error { _, err := sb.Keys(ctx, "elem-oob", host.DefaultOptions()); return err }},
-		{"keys: element not UTF-8", func() error { _, err := sb.Keys(ctx, "elem-utf8", host.DefaultOptions()); return err }},
+		{"bool 5 (delete)", func() error { _, err := sb.Delete(ctx, "bad-bool", host.Options{}); return err }},
+		{"keys: 2^31 elements", func() error { _, err := sb.Keys(ctx, "huge", host.Options{}); return err }},
+		{"keys: 2^20 elements aliasing 1 MiB", func() error { _, err := sb.Keys(ctx, "alias", host.Options{}); return err }},
+		{"keys: array out of range", func() error { _, err := sb.Keys(ctx, "arr-oob", host.Options{}); return err }},
+		{"keys: element out of range", func() error { _, err := sb.Keys(ctx, "elem-oob", host.Options{}); return err }},
+		{"keys: element not UTF-8", func() error { _, err := sb.Keys(ctx, "elem-utf8", host.Options{}); return err }},
 		{"llm-key not UTF-8", func() error { _, err := sb.LLMKey(ctx, []byte(`"utf8"`), nil, nil); return err }},
 		{"llm-key out of range", func() error { _, err := sb.LLMKey(ctx, []byte(`"oob"`), nil, nil); return err }},
 		{"options: backend 9", func() error { _, err := sb.ParseOptions(ctx, []byte(`"bad-backend"`)); return err }},
@@ -497,7 +497,7 @@ func TestHostileSignature(t *testing.T) {
 	}
 	defer sb.Close()
 	for range 2 { // and again: nothing was kept
-		_, err = sb.Get(ctx, "k", host.DefaultOptions())
+		_, err = sb.Get(ctx, "k", host.Options{})
 		wantKind(t, "get on a module with a bad signature", err, host.ErrGuestFault)
 		if err == nil || !strings.Contains(err.Error(), "sandcache:cache/cache@0.1.0#get") {
 			t.Errorf("the error does not name the export: %v", err)

@@ -124,7 +124,7 @@ func fsPutter(b *testing.B, side, dir string, max uint32) func(key string) error
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { sb.Close() })
-		o := DefaultOptions()
+		o := Options{}
 		o.Backend, o.Namespace, o.MaxEntries, o.TTLMillis = FS, "bench", int64(max), 3_600_000
 		return func(key string) error {
 			_, err := sb.Put(ctx, key, fsBenchValue, o)
@@ -165,7 +165,7 @@ func BenchmarkFSPutScaleParallel(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer sb.Close()
-			o := DefaultOptions()
+			o := Options{}
 			o.Backend, o.Namespace, o.MaxEntries, o.TTLMillis = FS, "bench", int64(n), 3_600_000
 			var next atomic.Int64
 			put := func() {

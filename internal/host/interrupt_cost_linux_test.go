@@ -29,16 +29,16 @@ func BenchmarkInterruptCost(b *testing.B) {
 		run     func(sb *Sandbox, i int) error
 	}{
 		{"get-hit/sqlite", SQLite, func(sb *Sandbox, i int) error {
-			o := DefaultOptions()
+			o := Options{}
 			_, err := sb.Get(ctx, fmt.Sprint("k", i%200), o)
 			return err
 		}},
 		{"get-miss/sqlite", SQLite, func(sb *Sandbox, i int) error {
-			_, err := sb.Get(ctx, "absent", DefaultOptions())
+			_, err := sb.Get(ctx, "absent", Options{})
 			return err
 		}},
 		{"put/mem", Mem, func(sb *Sandbox, i int) error {
-			o := DefaultOptions()
+			o := Options{}
 			o.Backend = Mem
 			_, err := sb.Put(ctx, fmt.Sprint("k", i%400), []byte(`{"n":1,"text":"some value"}`), o)
 			return err
@@ -76,7 +76,7 @@ func BenchmarkInterruptCost(b *testing.B) {
 		}
 		defer sb.Close()
 		for k := range 200 {
-			if _, err := sb.Put(ctx, fmt.Sprint("k", k), []byte(`{"n":1,"text":"some value"}`), DefaultOptions()); err != nil {
+			if _, err := sb.Put(ctx, fmt.Sprint("k", k), []byte(`{"n":1,"text":"some value"}`), Options{}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -51,10 +51,6 @@ const (
 	SetMaxEntries
 )
 
-// DefaultOptions returns Options that give nothing: the guest's defaults
-// (sqlite at its default path, namespace "default", 600 s, 256 entries).
-func DefaultOptions() Options { return Options{} }
-
 // abi lowers o to the WIT record.
 func (o Options) abi() witabi.Options {
 	return witabi.Options{

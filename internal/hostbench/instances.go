@@ -80,7 +80,7 @@ func MeasureInstances(ctx context.Context, tmp string, count, samples int) (Inst
 		return res, err
 	}
 	defer sb.Close()
-	o := host.DefaultOptions()
+	o := host.Options{}
 	if _, err := sb.Put(ctx, "k", Value, o); err != nil { // one instance, the database open
 		return res, err
 	}
