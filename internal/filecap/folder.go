@@ -186,3 +186,41 @@ func EnsureFolders(root *os.Root, parts []string) error {
 	d.close()
 	return nil
 }
+
+// openExisting opens the existing folder parts, with its write lock when
+// locked (openLocked) or else as openFolder does; a missing folder gives nil
+// and no error.
+func (f *Files) openExisting(parts []string, locked bool) (*folder, error) {
+	open := openFolder
+	if locked {
+		open = openLocked
+	}
+	d, err := open(f.root, parts, false)
+	if err == errMissing {
+		return nil, nil
+	}
+	return d, err
+}
+
+// splitFolder splits the folder path dir like SplitPath; "" is the granted
+// folder (no parts).
+func splitFolder(dir string) ([]string, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	return SplitPath(dir)
+}
+
+// eachEntryOf calls fn for each entry of folder d (dir is its relative path
+// for errors), as eachEntry does.
+func eachEntryOf(d *folder, dir string, fn func(name string, isDir bool)) error {
+	file, err := d.root.Open(".")
+	if err != nil {
+		return ioErr("list", dir, err)
+	}
+	defer file.Close()
+	if err := eachEntry(d, file, fn); err != nil {
+		return ioErr("list", dir, err)
+	}
+	return nil
+}

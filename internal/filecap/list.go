@@ -23,29 +23,18 @@ const StaleTempAge = 10 * time.Minute
 // Only a folder that holds temp files pays for it (one lstat each); a
 // failure to remove one is ignored.
 func (f *Files) List(path string) ([]string, error) {
-	var parts []string
-	if path != "" {
-		var err error
-		if parts, err = SplitPath(path); err != nil {
-			return nil, err
-		}
-	}
-	d, err := openFolder(f.root, parts, false)
-	if err == errMissing {
-		return nil, nil
-	}
+	parts, err := splitFolder(path)
 	if err != nil {
 		return nil, err
 	}
-	defer d.close()
-	dir, err := d.root.Open(".")
-	if err != nil {
-		return nil, ioErr("list", path, err)
+	d, err := f.openExisting(parts, false)
+	if d == nil {
+		return nil, err
 	}
-	defer dir.Close()
+	defer d.close()
 	names := []string{}
 	var temps []string
-	if err := eachEntry(d, dir, func(name string, isDir bool) {
+	if err := eachEntryOf(d, path, func(name string, isDir bool) {
 		switch {
 		case isDir:
 			names = append(names, name+"/")
@@ -55,7 +44,7 @@ func (f *Files) List(path string) ([]string, error) {
 			names = append(names, name)
 		}
 	}); err != nil {
-		return nil, ioErr("list", path, err)
+		return nil, err
 	}
 	if len(temps) > 0 {
 		removeStale(d, temps, time.Now().Add(-StaleTempAge))

@@ -20,11 +20,8 @@ func (f *Files) Read(path string) (data []byte, ok bool, err error) {
 	if err != nil {
 		return nil, false, err
 	}
-	d, err := openFolder(f.root, parts[:len(parts)-1], false)
-	if err == errMissing {
-		return nil, false, nil
-	}
-	if err != nil {
+	d, err := f.openExisting(parts[:len(parts)-1], false)
+	if d == nil {
 		return nil, false, err
 	}
 	defer d.close()

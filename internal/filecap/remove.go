@@ -15,11 +15,8 @@ func (f *Files) Remove(path string) (existed bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	d, err := openLocked(f.root, parts[:len(parts)-1], false)
-	if err == errMissing {
-		return false, nil
-	}
-	if err != nil {
+	d, err := f.openExisting(parts[:len(parts)-1], true)
+	if d == nil {
 		return false, err
 	}
 	defer d.close()

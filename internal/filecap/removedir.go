@@ -11,19 +11,13 @@ func (f *Files) RemoveDir(path string) (existed bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	parent, err := openLocked(f.root, parts[:len(parts)-1], false)
-	if err == errMissing {
-		return false, nil
-	}
-	if err != nil {
+	parent, err := f.openExisting(parts[:len(parts)-1], true)
+	if parent == nil {
 		return false, err
 	}
 	defer parent.close()
-	d, err := openLocked(f.root, parts, false)
-	if err == errMissing {
-		return false, nil
-	}
-	if err != nil {
+	d, err := f.openExisting(parts, true)
+	if d == nil {
 		return false, err
 	}
 	defer d.close()

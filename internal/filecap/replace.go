@@ -18,11 +18,8 @@ func (f *Files) Replace(path string, expected, data []byte) (swapped bool, err e
 			return false, err
 		}
 	}
-	d, err := openLocked(f.root, parts[:len(parts)-1], false)
-	if err == errMissing {
-		return false, nil
-	}
-	if err != nil {
+	d, err := f.openExisting(parts[:len(parts)-1], true)
+	if d == nil {
 		return false, err
 	}
 	defer d.close()

@@ -9,33 +9,23 @@ import "time"
 // are young and left alone. List does the same with StaleTempAge for the
 // folders it lists.
 func (f *Files) CleanStaleTemps(dir string, olderThan time.Duration) (removed int, err error) {
-	var parts []string
-	if dir != "" {
-		if parts, err = SplitPath(dir); err != nil {
-			return 0, err
-		}
-	}
-	d, err := openFolder(f.root, parts, false)
-	if err == errMissing {
-		return 0, nil
-	}
+	parts, err := splitFolder(dir)
 	if err != nil {
 		return 0, err
 	}
-	defer d.close()
-	file, err := d.root.Open(".")
-	if err != nil {
-		return 0, ioErr("list", dir, err)
+	d, err := f.openExisting(parts, false)
+	if d == nil {
+		return 0, err
 	}
-	defer file.Close()
+	defer d.close()
 	cutoff := time.Now().Add(-olderThan)
 	var temps []string
-	if err := eachEntry(d, file, func(name string, isDir bool) {
+	if err := eachEntryOf(d, dir, func(name string, isDir bool) {
 		if !isDir && IsTempName(name) {
 			temps = append(temps, name)
 		}
 	}); err != nil {
-		return 0, ioErr("list", dir, err)
+		return 0, err
 	}
 	return removeStale(d, temps, cutoff)
 }
