@@ -166,23 +166,36 @@ func ownedBytes(s string) []byte {
 	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
+// invokeValue is invoke for an export that returns a value: the value, or
+// the zero T with the error.
+func invokeValue[T any](ctx context.Context, sb *Sandbox, op string, call func(ctx context.Context, x *witabi.CacheExports) (T, *witabi.Error, error)) (T, error) {
+	var v T
+	err := sb.invoke(ctx, op, func(ctx context.Context, x *witabi.CacheExports) (gerr *witabi.Error, err error) {
+		v, gerr, err = call(ctx, x)
+		return gerr, err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
+}
+
 // Get looks key up; a hit refreshes its LRU position.
 func (sb *Sandbox) Get(ctx context.Context, key string, o Options) (Lookup, error) {
 	const op = "get"
 	if err := sb.checkKey(op, key); err != nil {
 		return Lookup{}, err
 	}
-	var l Lookup
-	err := sb.invoke(ctx, op, func(ctx context.Context, x *witabi.CacheExports) (*witabi.Error, error) {
-		v, gerr, err := x.Get(ctx, key, o.abi())
-		if v.Value.Some {
-			l = Lookup{Value: ownedBytes(v.Value.Value), Hit: true}
-		}
-		l.Expired = v.Expired
-		return gerr, err
+	v, err := invokeValue(ctx, sb, op, func(ctx context.Context, x *witabi.CacheExports) (witabi.Lookup, *witabi.Error, error) {
+		return x.Get(ctx, key, o.abi())
 	})
 	if err != nil {
 		return Lookup{}, err
+	}
+	l := Lookup{Expired: v.Expired}
+	if v.Value.Some {
+		l.Value, l.Hit = ownedBytes(v.Value.Value), true
 	}
 	return l, nil
 }
@@ -196,17 +209,10 @@ func (sb *Sandbox) Put(ctx context.Context, key string, value []byte, o Options)
 	if len(value) > sb.maxValue {
 		return PutOutcome{}, newError(op, ErrInvalidArgument, fmt.Sprintf("value is %d bytes; the limit is %d", len(value), sb.maxValue), nil)
 	}
-	var out PutOutcome
-	err := sb.invoke(ctx, op, func(ctx context.Context, x *witabi.CacheExports) (*witabi.Error, error) {
+	return invokeValue(ctx, sb, op, func(ctx context.Context, x *witabi.CacheExports) (PutOutcome, *witabi.Error, error) {
 		// The glue copies value into the guest before returning: a view.
-		v, gerr, err := x.Put(ctx, key, unsafe.String(unsafe.SliceData(value), len(value)), o.abi())
-		out = v
-		return gerr, err
+		return x.Put(ctx, key, unsafe.String(unsafe.SliceData(value), len(value)), o.abi())
 	})
-	if err != nil {
-		return PutOutcome{}, err
-	}
-	return out, nil
 }
 
 // Delete removes key and reports whether a live entry existed.
@@ -215,12 +221,9 @@ func (sb *Sandbox) Delete(ctx context.Context, key string, o Options) (bool, err
 	if err := sb.checkKey(op, key); err != nil {
 		return false, err
 	}
-	var existed bool
-	err := sb.invoke(ctx, op, func(ctx context.Context, x *witabi.CacheExports) (gerr *witabi.Error, err error) {
-		existed, gerr, err = x.Delete(ctx, key, o.abi())
-		return gerr, err
+	return invokeValue(ctx, sb, op, func(ctx context.Context, x *witabi.CacheExports) (bool, *witabi.Error, error) {
+		return x.Delete(ctx, key, o.abi())
 	})
-	return existed && err == nil, err
 }
 
 // Clear removes every entry of the namespace.
@@ -232,29 +235,16 @@ func (sb *Sandbox) Clear(ctx context.Context, o Options) error {
 
 // Stats counts the namespace's entries.
 func (sb *Sandbox) Stats(ctx context.Context, o Options) (StoreStats, error) {
-	var s StoreStats
-	err := sb.invoke(ctx, "stats", func(ctx context.Context, x *witabi.CacheExports) (*witabi.Error, error) {
-		v, gerr, err := x.Stats(ctx, o.abi())
-		s = v
-		return gerr, err
+	return invokeValue(ctx, sb, "stats", func(ctx context.Context, x *witabi.CacheExports) (StoreStats, *witabi.Error, error) {
+		return x.Stats(ctx, o.abi())
 	})
-	if err != nil {
-		return StoreStats{}, err
-	}
-	return s, nil
 }
 
 // Purge removes expired entries of every namespace of the store.
 func (sb *Sandbox) Purge(ctx context.Context, o Options) (uint64, error) {
-	var n uint64
-	err := sb.invoke(ctx, "purge", func(ctx context.Context, x *witabi.CacheExports) (gerr *witabi.Error, err error) {
-		n, gerr, err = x.Purge(ctx, o.abi())
-		return gerr, err
+	return invokeValue(ctx, sb, "purge", func(ctx context.Context, x *witabi.CacheExports) (uint64, *witabi.Error, error) {
+		return x.Purge(ctx, o.abi())
 	})
-	if err != nil {
-		return 0, err
-	}
-	return n, nil
 }
 
 // Keys lists the live keys of the namespace that start with prefix, sorted.
@@ -263,15 +253,9 @@ func (sb *Sandbox) Keys(ctx context.Context, prefix string, o Options) ([]string
 	if err := sb.checkKey(op, prefix); err != nil && prefix != "" {
 		return nil, err
 	}
-	var keys []string
-	err := sb.invoke(ctx, op, func(ctx context.Context, x *witabi.CacheExports) (gerr *witabi.Error, err error) {
-		keys, gerr, err = x.Keys(ctx, prefix, o.abi())
-		return gerr, err
+	return invokeValue(ctx, sb, op, func(ctx context.Context, x *witabi.CacheExports) ([]string, *witabi.Error, error) {
+		return x.Keys(ctx, prefix, o.abi())
 	})
-	if err != nil {
-		return nil, err
-	}
-	return keys, nil
 }
 
 // LLMKey returns the canonical LLM cache key "sha256:<hex>" (docs/SPEC.md §7).
@@ -286,42 +270,27 @@ func (sb *Sandbox) LLMKey(ctx context.Context, prompt, system, request []byte) (
 	if request == nil {
 		request = []byte("null")
 	}
-	var key string
-	err := sb.invoke(ctx, op, func(ctx context.Context, x *witabi.CacheExports) (gerr *witabi.Error, err error) {
-		key, gerr, err = x.LLMKey(ctx, string(prompt), witabi.Option[string]{Some: system != nil, Value: string(system)}, string(request))
-		return gerr, err
+	return invokeValue(ctx, sb, op, func(ctx context.Context, x *witabi.CacheExports) (string, *witabi.Error, error) {
+		return x.LLMKey(ctx, string(prompt), witabi.Option[string]{Some: system != nil, Value: string(system)}, string(request))
 	})
-	if err != nil {
-		return "", err
-	}
-	return key, nil
 }
 
 // ParseOptions parses a Harn option dictionary (JSON text) into Options,
 // with the original's error texts (docs/SPEC.md §2.1).
 func (sb *Sandbox) ParseOptions(ctx context.Context, dict []byte) (Options, error) {
-	var o Options
-	err := sb.invoke(ctx, "parse-options", func(ctx context.Context, x *witabi.CacheExports) (*witabi.Error, error) {
-		v, gerr, err := x.ParseOptions(ctx, string(dict))
-		o = liftOptions(v)
-		return gerr, err
+	v, err := invokeValue(ctx, sb, "parse-options", func(ctx context.Context, x *witabi.CacheExports) (witabi.Options, *witabi.Error, error) {
+		return x.ParseOptions(ctx, string(dict))
 	})
 	if err != nil {
 		return Options{}, err
 	}
-	return o, nil
+	return liftOptions(v), nil
 }
 
 // ParseDuration parses a duration ("1.5h", "500ms", "10") into whole
 // seconds (docs/SPEC.md §3).
 func (sb *Sandbox) ParseDuration(ctx context.Context, text string) (uint64, error) {
-	var secs uint64
-	err := sb.invoke(ctx, "parse-duration", func(ctx context.Context, x *witabi.CacheExports) (gerr *witabi.Error, err error) {
-		secs, gerr, err = x.ParseDuration(ctx, text)
-		return gerr, err
+	return invokeValue(ctx, sb, "parse-duration", func(ctx context.Context, x *witabi.CacheExports) (uint64, *witabi.Error, error) {
+		return x.ParseDuration(ctx, text)
 	})
-	if err != nil {
-		return 0, err
-	}
-	return secs, nil
 }

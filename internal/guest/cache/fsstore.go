@@ -116,36 +116,62 @@ func (s *fsStore) read(path string) (data []byte, r record.Record, ok, bad bool,
 // maxRetries bounds the compare-and-swap loops that meet concurrent writers.
 const maxRetries = 8
 
-func (s *fsStore) get(ns, key string, now int64) (Lookup, error) {
+// entry is the record file of one key: its namespace, file name and path,
+// and the namespace's index (nil when there is none yet).
+type entry struct {
+	ns, name, path string
+	idx            *nsIndex
+}
+
+func (s *fsStore) entryOf(ns, key string) entry {
 	name := entryName(key)
-	path := s.dir(ns) + "/" + name
-	idx := s.index[ns]
+	return entry{ns: ns, name: name, path: s.dir(ns) + "/" + name, idx: s.index[ns]}
+}
+
+// readEntry reads e's record file as read does; a missing one is dropped
+// from the index.
+func (s *fsStore) readEntry(e entry) (data []byte, r record.Record, ok, bad bool, err error) {
+	data, r, ok, bad, err = s.read(e.path)
+	if err == nil && !ok && e.idx != nil {
+		e.idx.drop(e.name)
+	}
+	return data, r, ok, bad, err
+}
+
+// removeRead removes e's record file if it still holds data (a
+// compare-and-swap), drops it from the index and notifies the other stores;
+// swapped is false when the file changed meanwhile.
+func (s *fsStore) removeRead(e entry, data []byte) (swapped bool, err error) {
+	swapped, err = s.files.Replace(e.path, data, nil)
+	if err != nil || !swapped {
+		return false, fsErr(err)
+	}
+	if e.idx != nil {
+		e.idx.drop(e.name)
+	}
+	if _, _, err := s.notify(e.ns); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+func (s *fsStore) get(ns, key string, now int64) (Lookup, error) {
+	e := s.entryOf(ns, key)
+	name, path, idx := e.name, e.path, e.idx
 	for range maxRetries {
-		data, r, ok, bad, err := s.read(path)
-		if err != nil {
+		data, r, ok, bad, err := s.readEntry(e)
+		if err != nil || !ok {
 			return Lookup{}, err
-		}
-		if !ok {
-			if idx != nil {
-				idx.drop(name)
-			}
-			return Lookup{}, nil
 		}
 		if bad || r.Key != key || r.Expired(now) {
 			// A record that does not parse, holds another key or has
 			// expired is removed, but only if nobody replaced it meanwhile.
-			swapped, err := s.files.Replace(path, data, nil)
+			swapped, err := s.removeRead(e, data)
 			if err != nil {
-				return Lookup{}, fsErr(err)
+				return Lookup{}, err
 			}
 			if !swapped {
 				continue // changed meanwhile: look at the new one
-			}
-			if idx != nil {
-				idx.drop(name)
-			}
-			if _, _, err := s.notify(ns); err != nil {
-				return Lookup{}, err
 			}
 			return Lookup{Expired: !bad && r.Key == key}, nil
 		}
@@ -395,39 +421,22 @@ func (s *fsStore) evict(ns string, idx *nsIndex, now int64, maxEntries int) (Put
 }
 
 func (s *fsStore) delete(ns, key string, now int64) (bool, error) {
-	name := entryName(key)
-	path := s.dir(ns) + "/" + name
-	idx := s.index[ns]
+	e := s.entryOf(ns, key)
 	for range maxRetries {
-		data, r, ok, bad, err := s.read(path)
+		data, r, ok, bad, err := s.readEntry(e)
+		if err != nil || !ok || bad {
+			return false, err // missing, or not a record: left alone
+		}
+		swapped, err := s.removeRead(e, data)
 		if err != nil {
 			return false, err
-		}
-		if !ok {
-			if idx != nil {
-				idx.drop(name)
-			}
-			return false, nil
-		}
-		if bad {
-			return false, nil // not a record: left alone
-		}
-		swapped, err := s.files.Replace(path, data, nil)
-		if err != nil {
-			return false, fsErr(err)
 		}
 		if !swapped {
 			continue // replaced meanwhile: delete the new one
 		}
-		if idx != nil {
-			idx.drop(name)
-		}
-		if _, _, err := s.notify(ns); err != nil {
-			return false, err
-		}
 		return r.Key == key && !r.Expired(now), nil
 	}
-	return false, capability.Errorf(capability.IO, "cache fs: %s keeps changing", path)
+	return false, capability.Errorf(capability.IO, "cache fs: %s keeps changing", e.path)
 }
 
 // clear removes the namespace's records. The original removes the whole
