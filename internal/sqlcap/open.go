@@ -148,24 +148,21 @@ func (s *Session) park(c *conn) {
 
 // openMemory connects to the grant's shared in-memory database.
 func (s *Session) openMemory(c *conn) (*sqlite3.Conn, error) {
-	sc, err := sqlite3.OpenFlags("file:"+s.g.MemoryName()+"?vfs=memdb",
+	return s.openURI(c, "file:"+s.g.MemoryName()+"?vfs=memdb",
 		sqlite3.OPEN_READWRITE|sqlite3.OPEN_CREATE|sqlite3.OPEN_URI)
-	if err != nil {
-		return nil, s.connErr(c, err)
-	}
-	if err := s.configure(sc, c); err != nil {
-		sc.Close()
-		return nil, s.connErr(c, err)
-	}
-	return sc, nil
 }
 
 // openFile opens (creating) the database file of c inside the grant,
 // through the grant's VFS (see grantVFS), which refuses symlinks, hard
 // links and files that are not regular, and never blocks.
 func (s *Session) openFile(c *conn) (*sqlite3.Conn, error) {
-	sc, err := sqlite3.OpenFlags(s.fileURI(c.name),
+	return s.openURI(c, s.fileURI(c.name),
 		sqlite3.OPEN_READWRITE|sqlite3.OPEN_CREATE|sqlite3.OPEN_NOFOLLOW|sqlite3.OPEN_URI)
+}
+
+// openURI opens the database at uri with flags for c and configures it.
+func (s *Session) openURI(c *conn, uri string, flags sqlite3.OpenFlag) (*sqlite3.Conn, error) {
+	sc, err := sqlite3.OpenFlags(uri, flags)
 	if err != nil {
 		return nil, s.connErr(c, err)
 	}

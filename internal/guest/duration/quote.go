@@ -19,29 +19,22 @@ func Quote(s string) string {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
-		switch r {
-		case 0:
-			b = append(b, '\\', '0')
-		case '\t':
-			b = append(b, '\\', 't')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\\', '"':
-			b = append(b, '\\', byte(r))
-		default:
-			if rustEscapes(r) {
-				b = append(b, '\\', 'u', '{')
-				b = strconv.AppendUint(b, uint64(r), 16)
-				b = append(b, '}')
-			} else {
-				b = utf8.AppendRune(b, r)
-			}
+		if e, ok := rustShortEscapes[r]; ok {
+			b = append(b, '\\', e)
+		} else if rustEscapes(r) {
+			b = append(b, '\\', 'u', '{')
+			b = strconv.AppendUint(b, uint64(r), 16)
+			b = append(b, '}')
+		} else {
+			b = utf8.AppendRune(b, r)
 		}
 	}
 	return string(append(b, '"'))
 }
+
+// rustShortEscapes maps the characters Rust's {:?} escapes with a
+// backslash to the character written after it.
+var rustShortEscapes = map[rune]byte{0: '0', '\t': 't', '\r': 'r', '\n': 'n', '\\': '\\', '"': '"'}
 
 // rustEscapes reports whether Rust's {:?} writes r (not one of the
 // backslash-escaped characters) as \u{hex}.

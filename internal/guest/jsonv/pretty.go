@@ -14,37 +14,36 @@ const Indent = "  "
 func (v Value) AppendPretty(dst []byte, level int) []byte {
 	switch v.kind {
 	case KindArray:
-		if len(v.items) == 0 {
-			return append(dst, '[', ']')
-		}
-		dst = append(dst, '[')
-		for i, item := range v.items {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = AppendNewline(dst, level+1)
-			dst = item.AppendPretty(dst, level+1)
-		}
-		dst = AppendNewline(dst, level)
-		return append(dst, ']')
+		return appendPrettyContainer(dst, '[', ']', len(v.items), level, func(dst []byte, i int) []byte {
+			return v.items[i].AppendPretty(dst, level+1)
+		})
 	case KindObject:
-		if len(v.members) == 0 {
-			return append(dst, '{', '}')
-		}
-		dst = append(dst, '{')
-		for i, m := range v.members {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = AppendNewline(dst, level+1)
-			dst = AppendString(dst, m.Key)
+		return appendPrettyContainer(dst, '{', '}', len(v.members), level, func(dst []byte, i int) []byte {
+			dst = AppendString(dst, v.members[i].Key)
 			dst = append(dst, ':', ' ')
-			dst = m.Value.AppendPretty(dst, level+1)
-		}
-		dst = AppendNewline(dst, level)
-		return append(dst, '}')
+			return v.members[i].Value.AppendPretty(dst, level+1)
+		})
 	}
 	return v.appendScalar(dst)
+}
+
+// appendPrettyContainer appends a pretty array or object of n elements
+// between open and close at level, each element written by elem on its own
+// line; an empty one as open and close alone.
+func appendPrettyContainer(dst []byte, open, close byte, n, level int, elem func(dst []byte, i int) []byte) []byte {
+	if n == 0 {
+		return append(dst, open, close)
+	}
+	dst = append(dst, open)
+	for i := range n {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = AppendNewline(dst, level+1)
+		dst = elem(dst, i)
+	}
+	dst = AppendNewline(dst, level)
+	return append(dst, close)
 }
 
 // AppendNewline appends a newline and level times Indent, for writers that

@@ -5,6 +5,11 @@ import "unicode/utf8"
 // hexDigits are the lower-case digits serde_json uses in \u00xx escapes.
 const hexDigits = "0123456789abcdef"
 
+// shortEscapes maps the ASCII bytes serde_json escapes in a short form to
+// the letter written after the backslash; the other bytes below 0x20 are
+// written as \u00xx.
+var shortEscapes = [utf8.RuneSelf]byte{'"': '"', '\\': '\\', '\b': 'b', '\t': 't', '\n': 'n', '\f': 'f', '\r': 'r'}
+
 // AppendString appends s as a JSON string literal, escaped exactly as
 // serde_json escapes: `"` and `\` with a backslash; \b \t \n \f \r in their
 // short forms; other bytes below 0x20 as \u00xx (lower-case hex). Everything
@@ -33,20 +38,9 @@ func AppendString(dst []byte, s string) []byte {
 			continue
 		}
 		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\b':
-			dst = append(dst, '\\', 'b')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\f':
-			dst = append(dst, '\\', 'f')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		default:
+		if e := shortEscapes[c]; e != 0 {
+			dst = append(dst, '\\', e)
+		} else {
 			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
 		}
 		i++
