@@ -25,12 +25,11 @@ func main() {
 
 // run asks the same question twice and prints where each answer came from.
 func run(ctx context.Context, dir string, w io.Writer) error {
-	c, err := sdk.Open(ctx, sdk.NewConfig().WithDir(dir))
+	m, err := openMemo(ctx, dir, fakeModel)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	m := &memo{cache: c, model: fakeModel}
+	defer m.close()
 	for i := 1; i <= 2; i++ {
 		start := time.Now()
 		answer, hit, err := m.complete(ctx, "What is a sandbox?")
@@ -52,6 +51,18 @@ type memo struct {
 	cache *sdk.Cache
 	model func(ctx context.Context, prompt string) (string, error)
 }
+
+// openMemo opens the cache granted only dir for a memo of model.
+func openMemo(ctx context.Context, dir string, model func(ctx context.Context, prompt string) (string, error)) (*memo, error) {
+	c, err := sdk.Open(ctx, sdk.NewConfig().WithDir(dir))
+	if err != nil {
+		return nil, err
+	}
+	return &memo{cache: c, model: model}, nil
+}
+
+// close closes the memo's cache.
+func (m *memo) close() error { return m.cache.Close() }
 
 // complete returns the model's answer to prompt and whether it came from
 // the cache.

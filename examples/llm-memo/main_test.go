@@ -5,8 +5,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-
-	"github.com/sandcache/sandcache/sdk"
 )
 
 func TestMemo(t *testing.T) {
@@ -29,16 +27,15 @@ func TestMemo(t *testing.T) {
 
 func TestModelCalledOnce(t *testing.T) {
 	ctx := context.Background()
-	c, err := sdk.Open(ctx, sdk.NewConfig().WithDir(t.TempDir()))
+	calls := 0
+	m, err := openMemo(ctx, t.TempDir(), func(ctx context.Context, prompt string) (string, error) {
+		calls++
+		return "answer to " + prompt, nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	calls := 0
-	m := &memo{cache: c, model: func(ctx context.Context, prompt string) (string, error) {
-		calls++
-		return "answer to " + prompt, nil
-	}}
+	defer m.close()
 	for i, want := range []bool{false, true, true} {
 		answer, hit, err := m.complete(ctx, "q")
 		if err != nil || hit != want || answer != "answer to q" {
