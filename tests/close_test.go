@@ -20,9 +20,7 @@ import (
 // panics, every call after Close fails with ErrClosed, and no goroutine or
 // file descriptor is left.
 func TestCloseWhileCalling(t *testing.T) {
-	warmEngine(t, sdk.NewConfig())
-	done := leakCheck(t, 0)
-	defer done()
+	defer warmLeakCheck(t)()
 	ctx := context.Background()
 	rounds := scale(3, 1, 10)
 	var calls, closedErrs atomic.Int64
@@ -115,9 +113,7 @@ func checkClosed(t *testing.T, c *sdk.Cache, b sdk.Backend) {
 // before the call has finished, and the call must not fail because the
 // cache's folder was released under it.
 func TestConcurrentClose(t *testing.T) {
-	warmEngine(t, sdk.NewConfig())
-	done := leakCheck(t, 0)
-	defer done()
+	defer warmLeakCheck(t)()
 	ctx := context.Background()
 	sb, o, entered, release, callDone := startBlockedGet(ctx, t)
 	select {
@@ -203,9 +199,7 @@ func (f *blockingFiles) Read(path string) ([]byte, bool, error) {
 // with ErrClosed as soon as it leaves the capability, and Close returns
 // then, without waiting for a caller-side deadline (there is none).
 func TestCloseInterruptsAfterGrace(t *testing.T) {
-	warmEngine(t, sdk.NewConfig())
-	done := leakCheck(t, 0)
-	defer done()
+	defer warmLeakCheck(t)()
 	ctx := context.Background()
 	sb, _, entered, release, callDone := startBlockedGet(ctx, t)
 	<-entered

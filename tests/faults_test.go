@@ -30,9 +30,7 @@ import (
 // replaces the instance; the next call succeeds; nothing stored is
 // damaged; no goroutine or file descriptor is left behind.
 func TestFaults(t *testing.T) {
-	warmEngine(t, sdk.NewConfig())
-	done := leakCheck(t, 0)
-	defer done()
+	defer warmLeakCheck(t)()
 
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -520,9 +518,7 @@ func TestLimits(t *testing.T) {
 // (BEGIN IMMEDIATE), each fail that call promptly with ErrGuestFault; the
 // next call succeeds and the store is intact.
 func TestContextDeadline(t *testing.T) {
-	warmEngine(t, sdk.NewConfig())
-	done := leakCheck(t, 0)
-	defer done()
+	defer warmLeakCheck(t)()
 	ctx := context.Background()
 	dir := t.TempDir()
 	c, err := sdk.Open(ctx, sdk.NewConfig().WithDir(dir))

@@ -101,9 +101,6 @@ func (tc fbCase) wantOf(op string) string {
 	return tc.want
 }
 
-// fbOps are the operations tried, in this order.
-var fbOps = []string{"get", "keys", "stats", "purge", "delete", "put", "get-again", "clear"}
-
 func fbCases() []fbCase {
 	entry := cache.EntryFileName("k")
 	var cases []fbCase
@@ -180,7 +177,7 @@ func TestFolderSandboxSDK(t *testing.T) {
 			}
 			defer c.Close()
 			o := []sdk.Option{sdk.WithBackend(sdk.FS), sdk.InNamespace("ns")}
-			for _, op := range fbOps {
+			for _, op := range sbxOps {
 				got, detail := fbRun(t, c, op, o)
 				if want := tc.wantOf(op); got != want {
 					t.Errorf("%s: %s (%s); want %s", op, got, detail, want)
@@ -202,45 +199,16 @@ func fbRun(t *testing.T, c *sdk.Cache, op string, o []sdk.Option) (outcome, deta
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		var err error
-		found := false
-		switch op {
-		case "get", "get-again":
-			var v []byte
-			v, found, err = c.Get(ctx, "k", o...)
-			if found {
-				detail = string(v)
-				if string(v) != `"mine"` {
-					t.Errorf("%s returned %s: not the value this test put", op, v)
-				}
+		r, err := sbxCall(ctx, t, c, op, "k", o)
+		found := r.found
+		if found && op != "delete" {
+			detail = string(r.value)
+			if string(r.value) != `"mine"` {
+				t.Errorf("%s returned %s: not the value this test put", op, r.value)
 			}
-		case "keys":
-			var keys []string
-			keys, err = c.Keys(ctx, "", o...)
-			if len(keys) > 0 && err == nil {
-				detail = strings.Join(keys, ",")
-			}
-		case "stats":
-			var st sdk.Stats
-			st, err = c.Stats(ctx, o...)
-			if st.Entries+st.Expired > 0 {
-				t.Errorf("stats counted planted entries: %+v", st)
-			}
-		case "purge":
-			var n uint64
-			n, err = c.Purge(ctx, o...)
-			if n > 0 {
-				t.Errorf("purge removed %d entries", n)
-			}
-		case "delete":
-			found, err = c.Delete(ctx, "k", o...)
-			if found {
-				t.Errorf("delete found an entry")
-			}
-		case "put":
-			err = c.Put(ctx, "k", []byte(`"mine"`), o...)
-		case "clear":
-			err = c.Clear(ctx, o...)
+		}
+		if len(r.keys) > 0 && err == nil {
+			detail = strings.Join(r.keys, ",")
 		}
 		outcome = sbxOutcome(err)
 		if err != nil {

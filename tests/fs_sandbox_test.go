@@ -249,6 +249,51 @@ var sbxSkipped = map[string]string{"keys": "ok", "stats": "ok", "purge": "ok", "
 // sbxOps are the operations tried, in this order.
 var sbxOps = []string{"get", "keys", "stats", "purge", "delete", "put", "get-again", "clear"}
 
+// sbxResult is what one of sbxOps returned besides its error.
+type sbxResult struct {
+	value []byte   // get's value
+	found bool     // get hit; delete found an entry
+	keys  []string // keys' listing
+}
+
+// sbxCall runs op, one of sbxOps, on c with key and the options o (put
+// stores "mine"). Nothing a sandbox test plants may count as an entry: it
+// fails t when stats counts one, purge removes one or delete finds one.
+func sbxCall(ctx context.Context, t *testing.T, c *sdk.Cache, op, key string, o []sdk.Option) (sbxResult, error) {
+	var r sbxResult
+	var err error
+	switch op {
+	case "get", "get-again":
+		r.value, r.found, err = c.Get(ctx, key, o...)
+	case "keys":
+		r.keys, err = c.Keys(ctx, "", o...)
+	case "stats":
+		var st sdk.Stats
+		st, err = c.Stats(ctx, o...)
+		if st.Entries+st.Expired > 0 {
+			t.Errorf("stats counted entries the test did not put: %+v", st)
+		}
+	case "purge":
+		var n uint64
+		n, err = c.Purge(ctx, o...)
+		if n > 0 {
+			t.Errorf("purge removed %d entries", n)
+		}
+	case "delete":
+		r.found, err = c.Delete(ctx, key, o...)
+		if r.found {
+			t.Errorf("delete found an entry")
+		}
+	case "put":
+		err = c.Put(ctx, key, []byte(`"mine"`), o...)
+	case "clear":
+		err = c.Clear(ctx, o...)
+	default:
+		t.Errorf("unknown operation %q", op)
+	}
+	return r, err
+}
+
 // sbxMakeDB makes the SQLite database of the granted folder dir.
 func sbxMakeDB(t *testing.T, dir string) {
 	t.Helper()
@@ -408,45 +453,18 @@ func TestFSSandboxEscapes(t *testing.T) {
 							t.Fatalf("%s panicked: %v", op, r)
 						}
 					}()
-					switch op {
-					case "get", "get-again":
-						var v []byte
-						var hit bool
-						v, hit, err = c.Get(ctx, key, o...)
+					var r sbxResult
+					r, err = sbxCall(ctx, t, c, op, key, o)
+					if v, hit := r.value, r.found; op == "get" || op == "get-again" {
 						if hit && string(v) == sbxSecret {
 							t.Errorf("%s read the outside record: %s", op, v)
 						}
 						if op == "get-again" && putOK && (err != nil || !hit || string(v) != `"mine"`) {
 							t.Errorf("get after a successful put: %s %v %v", v, hit, err)
 						}
-					case "keys":
-						var keys []string
-						keys, err = c.Keys(ctx, "", o...)
-						if len(keys) > 0 {
-							t.Errorf("keys listed %q", keys)
-						}
-					case "stats":
-						var st sdk.Stats
-						st, err = c.Stats(ctx, o...)
-						if st.Entries+st.Expired > 0 {
-							t.Errorf("stats counted outside entries: %+v", st)
-						}
-					case "purge":
-						var n uint64
-						n, err = c.Purge(ctx, o...)
-						if n > 0 {
-							t.Errorf("purge removed %d entries", n)
-						}
-					case "delete":
-						var existed bool
-						existed, err = c.Delete(ctx, key, o...)
-						if existed {
-							t.Errorf("delete found an entry")
-						}
-					case "put":
-						err = c.Put(ctx, key, []byte(`"mine"`), o...)
-					case "clear":
-						err = c.Clear(ctx, o...)
+					}
+					if len(r.keys) > 0 {
+						t.Errorf("keys listed %q", r.keys)
 					}
 				}()
 				want := tc.wantOf(op)

@@ -229,6 +229,15 @@ func fsCheck(t testing.TB, root string) (records map[string]record.Record, temps
 	return records, temps
 }
 
+// warmLeakCheck warms the engine (warmEngine: its one-time goroutines and
+// files exist before the count) and starts leakCheck with no slack; defer the
+// function it returns.
+func warmLeakCheck(t testing.TB) func() {
+	t.Helper()
+	warmEngine(t, sdk.NewConfig())
+	return leakCheck(t, 0)
+}
+
 // leakCheck snapshots the goroutines and open file descriptors; the
 // returned function fails the test when, after letting things settle, more
 // of either are left than slack allows.

@@ -23,45 +23,14 @@
 // arena exists Go's heap can take at most the usual cap more, and can never
 // reach the arena (see README, "The component path").
 
+import { readU32, sleb, uleb } from './leb128.mjs';
+
 /** Where the adapter's arena starts (1 GiB) and its size (4 MiB). */
 export const ARENA_BASE = 1 << 30;
 export const ARENA_BYTES = 4 << 20; // the adapter takes 64 KiB of state and a stack
 const PAGE = 65536;
 /** The memory size, in pages, once the arena exists. */
 export const ARENA_END_PAGES = (ARENA_BASE + ARENA_BYTES) / PAGE;
-
-function uleb(n) {
-  const out = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
-function sleb(n) {
-  const out = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) return [...out, b];
-    out.push(b | 0x80);
-  }
-}
-
-/** Reads a LEB128 u32 at b[p]; returns [value, next p]. */
-function readU32(b, p) {
-  let r = 0;
-  let s = 0;
-  let x;
-  do {
-    x = b[p++];
-    r |= (x & 0x7f) << s;
-    s += 7;
-  } while (x & 0x80);
-  return [r >>> 0, p];
-}
 
 /** Splits a module into its sections: [{id, body}]. */
 function sections(b) {

@@ -7,32 +7,14 @@
 // 128 MiB).
 
 import { SandCacheError } from './abi.mjs';
+import { readU32 as readLEB, uleb } from './leb128.mjs';
 
 /** The default cap, in 64 KiB pages (the Go host's DefaultMemoryPages). */
 export const DEFAULT_MEMORY_PAGES = 2048;
 
+/** readU32 with memlimit's error for a bad number. */
 function readU32(b, p) {
-  let r = 0;
-  let shift = 0;
-  let x;
-  do {
-    if (p >= b.length || shift > 28) throw new SandCacheError('invalid-argument', 'guest module: bad LEB128 number');
-    x = b[p++];
-    r |= (x & 0x7f) << shift;
-    shift += 7;
-  } while (x & 0x80);
-  return [r >>> 0, p];
-}
-
-function u32Bytes(v) {
-  const out = [];
-  do {
-    let x = v & 0x7f;
-    v >>>= 7;
-    if (v) x |= 0x80;
-    out.push(x);
-  } while (v);
-  return out;
+  return readLEB(b, p, () => new SandCacheError('invalid-argument', 'guest module: bad LEB128 number'));
 }
 
 /**
@@ -55,7 +37,7 @@ export function limitMemory(bytes, maxPages = DEFAULT_MEMORY_PAGES) {
       let n;
       let q;
       [n, q] = readU32(b, p);
-      const body = [...u32Bytes(n)];
+      const body = [...uleb(n)];
       for (let i = 0; i < n; i++) {
         const flags = b[q++];
         if (flags > 1) throw new SandCacheError('invalid-argument', `guest module: memory limits flags ${flags} (shared or 64-bit memory) are not supported`);
@@ -64,9 +46,9 @@ export function limitMemory(bytes, maxPages = DEFAULT_MEMORY_PAGES) {
         [min, q] = readU32(b, q);
         if (flags === 1) [max, q] = readU32(b, q);
         if (min > maxPages) throw new SandCacheError('invalid-argument', `guest module: its memory starts at ${min} pages; the limit is ${maxPages}`);
-        body.push(1, ...u32Bytes(min), ...u32Bytes(Math.min(max, maxPages)));
+        body.push(1, ...uleb(min), ...uleb(Math.min(max, maxPages)));
       }
-      const section = [5, ...u32Bytes(body.length), ...body];
+      const section = [5, ...uleb(body.length), ...body];
       const out = new Uint8Array(start + section.length + (b.length - end));
       out.set(b.subarray(0, start));
       out.set(section, start);

@@ -12,29 +12,11 @@
 // the lifted value differs from the value written.
 
 import { enums } from '../generated/sandcache_abi.mjs';
+import { sleb, uleb } from '../leb128.mjs';
 
 const enc = new TextEncoder();
 const VAL = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c };
 
-function uleb(n) {
-  const out = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
-function sleb(n) {
-  const out = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) return [...out, b];
-    out.push(b | 0x80);
-  }
-}
 const vec = (items) => [...uleb(items.length), ...items.flat()];
 const str = (s) => vec([...enc.encode(s)].map((b) => [b]));
 const section = (id, body) => [id, ...uleb(body.length), ...body];

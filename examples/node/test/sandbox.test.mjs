@@ -327,8 +327,12 @@ async function exitsWithin(cache, ms) {
  * the memory connection, 's' a three-way join of cache_entries), returning
  * the import's result<_, error> as its own; 'l' loops forever without
  * calling anything, 'r' loops forever calling the ATTACH (an error each time).
+ * Its ATTACH names outside.db and its VACUUM INTO copy.db in the folder of
+ * canary c.
  */
-async function hostileModule(outsideDb, copyDb) {
+async function hostileModule(c) {
+  const outsideDb = path.join(c.dir, 'outside.db');
+  const copyDb = path.join(c.dir, 'copy.db');
   const q = (s) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
   const attach = `ATTACH DATABASE '${outsideDb}' AS o`;
   const vacuum = `VACUUM INTO '${copyDb}'`;
@@ -378,12 +382,17 @@ async function hostileModule(outsideDb, copyDb) {
   return await parseWat(wat);
 }
 
+/** A SandCache on dir running hostileModule(c), closed after t. */
+async function hostileCache(t, c, dir, timeoutMs) {
+  const cache = new SandCache(dir, { wasm: await hostileModule(c), timeoutMs });
+  t.after(() => cache.close());
+  return cache;
+}
+
 test('hostile guest: ATTACH, VACUUM INTO and PRAGMA database_list through the real sql import are not-permitted', async (t) => {
   const c = canary(t);
-  const wasm = await hostileModule(path.join(c.dir, 'outside.db'), path.join(c.dir, 'copy.db'));
   const dir = tempDir(t);
-  const cache = new SandCache(dir, { wasm, timeoutMs: 5_000 });
-  t.after(() => cache.close());
+  const cache = await hostileCache(t, c, dir, 5_000);
   for (const key of ['attach', 'vacuum', 'pragma', 'memory-attach']) {
     assert.throws(() => cache.get(key), (e) => e.code === 'not-permitted' && !e.message.includes(dir) && !e.message.includes(c.dir.split('/').at(-1)) || assert.fail(`${key}: ${e.code} ${e.message}`), key);
   }
@@ -393,10 +402,8 @@ test('hostile guest: ATTACH, VACUUM INTO and PRAGMA database_list through the re
 
 test('hostile guest: a guest that loops ends at its deadline, the instance is discarded and the next call works', async (t) => {
   const c = canary(t);
-  const wasm = await hostileModule(path.join(c.dir, 'outside.db'), path.join(c.dir, 'copy.db'));
   // 1 s: long enough for the next call to open its database on a loaded machine
-  const cache = new SandCache(tempDir(t), { wasm, timeoutMs: 1_000 });
-  t.after(() => cache.close());
+  const cache = await hostileCache(t, c, tempDir(t), 1_000);
   const t0 = performance.now();
   assert.throws(() => cache.get('loop'), (e) => e.code === 'timeout');
   assert.ok(performance.now() - t0 < 3_000, 'the call did not end within 2 s of its 1 s deadline');
@@ -412,9 +419,7 @@ test('hostile guest: a statement that runs past the deadline is interrupted and 
   const ins = raw.prepare("INSERT INTO cache_entries VALUES ('n', ?, '1', 0, NULL, 0)");
   raw.transaction(() => { for (let i = 0; i < 3000; i++) ins.run(`k${i}`); })();
   raw.close();
-  const wasm = await hostileModule(path.join(c.dir, 'outside.db'), path.join(c.dir, 'copy.db'));
-  const cache = new SandCache(dir, { wasm, timeoutMs: 300 });
-  t.after(() => cache.close());
+  const cache = await hostileCache(t, c, dir, 300);
   const t0 = performance.now();
   assert.throws(() => cache.get('slow'), (e) => e.code === 'timeout'); // 2.7e10 rows to count
   assert.ok(performance.now() - t0 < 2_000, 'the call did not end within 2 s of its 300 ms deadline');
@@ -426,9 +431,7 @@ test('hostile guest: a statement that runs past the deadline is interrupted and 
 
 test('hostile guest: a guest that loops on capability calls ends at its deadline, the process alive', async (t) => {
   const c = canary(t);
-  const wasm = await hostileModule(path.join(c.dir, 'outside.db'), path.join(c.dir, 'copy.db'));
-  const cache = new SandCache(tempDir(t), { wasm, timeoutMs: 200 });
-  t.after(() => cache.close());
+  const cache = await hostileCache(t, c, tempDir(t), 200);
   for (let i = 0; i < 5; i++) { // termination lands at a different point of the loop each time
     const t0 = performance.now();
     assert.throws(() => cache.get('repeat'), (e) => e.code === 'timeout');
@@ -441,7 +444,7 @@ test('hostile guest: a guest that loops on capability calls ends at its deadline
 test('cli: --timeout ends a looping guest with exit 2', async (t) => {
   const c = canary(t);
   const wasmFile = path.join(tempDir(t), 'hostile.wasm');
-  fs.writeFileSync(wasmFile, await hostileModule(path.join(c.dir, 'outside.db'), path.join(c.dir, 'copy.db')));
+  fs.writeFileSync(wasmFile, await hostileModule(c));
   const cli = path.join(REPO, 'examples/node/cli.mjs');
   const t0 = performance.now();
   let r;
