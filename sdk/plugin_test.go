@@ -24,6 +24,35 @@ func pluginTestConfig(t *testing.T, dir string) sdk.PluginConfig {
 	return sdk.NewPluginConfig(sdk.NewConfig().WithDir(dir).WithCompilationCacheDir(pluginTestCompileDir))
 }
 
+// compilePlugin compiles plugins/testdata/NAME.wasm through
+// InstantiatePluginImports(cfg) in a runtime of its own (with WASI, and
+// pluginTestCompiled as its compilation cache); done closes the imports and
+// the runtime.
+func compilePlugin(ctx context.Context, t *testing.T, cfg sdk.PluginConfig, name string) (rt wazero.Runtime, cm wazero.CompiledModule, done func()) {
+	t.Helper()
+	wasm, err := os.ReadFile("../plugins/testdata/" + name + ".wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt = wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(pluginTestCompiled))
+	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+	p, err := sdk.InstantiatePluginImports(ctx, rt, cfg)
+	if err != nil {
+		rt.Close(ctx)
+		t.Fatal(err)
+	}
+	done = func() {
+		p.Close()
+		rt.Close(ctx)
+	}
+	cm, err = p.CompilePlugin(ctx, wasm)
+	if err != nil {
+		done()
+		t.Fatal(err)
+	}
+	return rt, cm, done
+}
+
 // runNotes runs plugins/testdata/notes.wasm (written only against
 // wasi:keyvalue) through InstantiatePluginImports with args, in its own
 // runtime, and returns its stdout, stderr and error.
@@ -33,26 +62,12 @@ func runNotes(t *testing.T, cfg sdk.PluginConfig, args ...string) (string, strin
 		// A Go plugin and the sandcache guest per run: minutes under -race.
 		t.Skip("runs the Go plugin notes.wasm: skipped with -short")
 	}
-	wasm, err := os.ReadFile("../plugins/testdata/notes.wasm")
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(pluginTestCompiled))
-	defer rt.Close(ctx)
-	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
-	p, err := sdk.InstantiatePluginImports(ctx, rt, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	cm, err := p.CompilePlugin(ctx, wasm)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rt, cm, done := compilePlugin(ctx, t, cfg, "notes")
+	defer done()
 	var out, errOut bytes.Buffer
-	_, err = rt.InstantiateModule(ctx, cm, wazero.NewModuleConfig().WithArgs(append([]string{"notes"}, args...)...).WithStdout(&out).WithStderr(&errOut))
+	_, err := rt.InstantiateModule(ctx, cm, wazero.NewModuleConfig().WithArgs(append([]string{"notes"}, args...)...).WithStdout(&out).WithStderr(&errOut))
 	return out.String(), errOut.String(), err
 }
 
@@ -166,27 +181,13 @@ func TestPluginCallDeadline(t *testing.T) {
 // its context's deadline; the grant is usable by the next run.
 func TestPluginLoopEndsAtDeadline(t *testing.T) {
 	cfg := pluginTestConfig(t, t.TempDir())
-	wasm, err := os.ReadFile("../plugins/testdata/counter.wasm")
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	rt := wazero.NewRuntime(ctx)
-	defer rt.Close(ctx)
-	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
-	p, err := sdk.InstantiatePluginImports(ctx, rt, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	cm, err := p.CompilePlugin(ctx, wasm)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rt, cm, done := compilePlugin(ctx, t, cfg, "counter")
+	defer done()
 	runCtx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err = rt.InstantiateModule(runCtx, cm, wazero.NewModuleConfig().WithArgs("counter", "loop"))
+	_, err := rt.InstantiateModule(runCtx, cm, wazero.NewModuleConfig().WithArgs("counter", "loop"))
 	if err == nil || !strings.Contains(err.Error(), "deadline") {
 		t.Fatalf("looping plugin: %v", err)
 	}

@@ -159,14 +159,10 @@ func TestPostgresVectors(t *testing.T) {
 			continue
 		}
 		replayed++
-		if out != v.Stdout || exit != v.Exit {
-			t.Errorf("%s: got %s (exit %d), want %s (exit %d)", v.ID, out, exit, v.Stdout, v.Exit)
-		}
+		v.CheckOutput(t, out, exit)
 		if v.DB != nil {
 			dbChecks++
-			if got, want := pgRows(t, dsn), normalizeRows(v.DB); !reflect.DeepEqual(got, want) {
-				t.Errorf("%s: rows\n got  %v\n want %v", v.ID, got, want)
-			}
+			v.CheckRows(t, pgRows(t, dsn), normalizeRows(v.DB))
 		}
 	}
 	if replayed < 60 || dbChecks < 10 {

@@ -3,7 +3,6 @@ package pgcap
 import (
 	"errors"
 	"fmt"
-	"reflect"
 	"strconv"
 	"testing"
 	"time"
@@ -54,14 +53,10 @@ func TestVectorsOnPostgres(t *testing.T) {
 			continue
 		}
 		replayed++
-		if out != v.Stdout || exit != v.Exit {
-			t.Errorf("%s: got %s (exit %d), want %s (exit %d)", v.ID, out, exit, v.Stdout, v.Exit)
-		}
+		v.CheckOutput(t, out, exit)
 		if v.DB != nil {
 			dbChecks++
-			if got, want := allRows(t, s), normalize(v.DB); !reflect.DeepEqual(got, want) {
-				t.Errorf("%s: rows\n got  %v\n want %v", v.ID, got, want)
-			}
+			v.CheckRows(t, allRows(t, s), normalize(v.DB))
 		}
 	}
 	if replayed < 30 || dbChecks == 0 {

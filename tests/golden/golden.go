@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"os"
+	"reflect"
 	"testing"
 )
 
@@ -45,4 +46,44 @@ func Load(t testing.TB, path string) []Case {
 		t.Fatal(err)
 	}
 	return cases
+}
+
+// LoadCommand returns the cases of the file at path whose command is cmd,
+// in order; it fails the test when there are fewer than min of them.
+func LoadCommand(t testing.TB, path, cmd string, min int) []Case {
+	t.Helper()
+	var cases []Case
+	for _, c := range Load(t, path) {
+		if c.Cmd[0] == cmd {
+			cases = append(cases, c)
+		}
+	}
+	if len(cases) < min {
+		t.Errorf("only %d %s cases in %s, want at least %d", len(cases), cmd, path, min)
+	}
+	return cases
+}
+
+// ErrorOutput is what the original prints for an error with err's text:
+// {"error":"..."}.
+func ErrorOutput(err error) string {
+	b, _ := json.Marshal(map[string]string{"error": err.Error()})
+	return string(b)
+}
+
+// CheckOutput fails the test when out and exit are not what c recorded.
+func (c Case) CheckOutput(t testing.TB, out string, exit int) {
+	t.Helper()
+	if out != c.Stdout || exit != c.Exit {
+		t.Errorf("%s: got %s (exit %d), want %s (exit %d)", c.ID, out, exit, c.Stdout, c.Exit)
+	}
+}
+
+// CheckRows fails the test when the rows got differ from want, the rows c
+// recorded (c.DB) as the caller's store represents them.
+func (c Case) CheckRows(t testing.TB, got, want [][]any) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s: rows\n got  %v\n want %v", c.ID, got, want)
+	}
 }

@@ -1,7 +1,6 @@
 package duration
 
 import (
-	"encoding/json"
 	"github.com/sandcache/sandcache/tests/golden"
 	"strconv"
 	"testing"
@@ -141,26 +140,15 @@ func TestParse(t *testing.T) {
 // TestGoldenVectors replays every "duration" case recorded from the
 // original.
 func TestGoldenVectors(t *testing.T) {
-	seen := 0
-	for _, c := range golden.Load(t, "../../../tests/testdata/harn-golden.jsonl") {
-		if c.Cmd[0] != "duration" {
-			continue
-		}
-		seen++
+	for _, c := range golden.LoadCommand(t, "../../../tests/testdata/harn-golden.jsonl", "duration", 20) {
 		n, err := Parse(c.Cmd[1])
-		var got string
+		got := strconv.FormatUint(n, 10)
 		if err != nil {
-			b, _ := json.Marshal(map[string]string{"error": err.Error()})
-			got = string(b)
-		} else {
-			got = strconv.FormatUint(n, 10)
+			got = golden.ErrorOutput(err)
 		}
 		if got != c.Stdout {
 			t.Errorf("%s: got %s, want %s", c.ID, got, c.Stdout)
 		}
-	}
-	if seen < 20 {
-		t.Errorf("only %d duration vectors", seen)
 	}
 }
 

@@ -160,29 +160,19 @@ func TestKeyOfFormat(t *testing.T) {
 
 // TestGoldenVectors replays every llm-key case recorded from the original.
 func TestGoldenVectors(t *testing.T) {
-	seen := 0
-	for _, c := range golden.Load(t, "../../../tests/testdata/harn-golden.jsonl") {
-		if c.Cmd[0] != "llm-key" {
-			continue
-		}
-		seen++
+	for _, c := range golden.LoadCommand(t, "../../../tests/testdata/harn-golden.jsonl", "llm-key", 15) {
 		args := make([][]byte, 3)
 		for i, a := range c.Cmd[1:] {
 			args[i] = []byte(a)
 		}
 		key, err := Key(args[0], args[1], args[2])
-		var got []byte
+		got, _ := json.Marshal(key)
 		if err != nil {
-			got, _ = json.Marshal(map[string]string{"error": err.Error()})
-		} else {
-			got, _ = json.Marshal(key)
+			got = []byte(golden.ErrorOutput(err))
 		}
 		if string(got) != c.Stdout {
 			t.Errorf("%s: got %s, want %s", c.ID, got, c.Stdout)
 		}
-	}
-	if seen < 15 {
-		t.Errorf("only %d llm-key vectors", seen)
 	}
 }
 
