@@ -276,15 +276,8 @@ func TestPostgresRestart(t *testing.T) {
 	if err := c.Put(bg, "before", []byte(`"acknowledged"`), ns); err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	restarted := false
-	defer func() {
-		if !restarted {
-			srv.Restart(bg)
-		}
-	}()
+	restart := outage(t, srv.Stop, func() error { return srv.Restart(bg) })
+	defer restart()
 	for i, call := range []func(ctx context.Context) error{
 		func(ctx context.Context) error { _, _, err := c.Get(ctx, "before", ns); return err },
 		func(ctx context.Context) error { return c.Put(ctx, "during", []byte("1"), ns) },
@@ -304,10 +297,9 @@ func TestPostgresRestart(t *testing.T) {
 			t.Logf("server stopped: %v", err)
 		}
 	}
-	if err := srv.Restart(bg); err != nil {
+	if err := restart(); err != nil {
 		t.Fatal(err)
 	}
-	restarted = true
 	// Connections the pool held across the restart may fail one call
 	// each (ErrIO); then calls succeed.
 	var v []byte
@@ -437,15 +429,8 @@ func TestPostgresUnresponsive(t *testing.T) {
 	if err := c.Put(bg, "k", []byte("1")); err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.Freeze(); err != nil {
-		t.Fatal(err)
-	}
-	thawed := false
-	defer func() {
-		if !thawed {
-			srv.Thaw()
-		}
-	}()
+	thaw := outage(t, srv.Freeze, srv.Thaw)
+	defer thaw()
 	ctx, cancel := context.WithTimeout(bg, 500*time.Millisecond)
 	start := time.Now()
 	_, _, err := c.Get(ctx, "k")
@@ -458,10 +443,9 @@ func TestPostgresUnresponsive(t *testing.T) {
 		t.Fatalf("get from a frozen server returned after %v, deadline 500 ms", took)
 	}
 	t.Logf("frozen server: %v after %v", err, took.Round(time.Millisecond))
-	if err := srv.Thaw(); err != nil {
+	if err := thaw(); err != nil {
 		t.Fatal(err)
 	}
-	thawed = true
 	for attempt := 0; ; attempt++ {
 		v, hit, err := c.Get(bg, "k")
 		if err == nil {
@@ -527,5 +511,24 @@ func TestPostgresBesideLocal(t *testing.T) {
 	}
 	if rows := pgRows(t, dsn); len(rows) != 1 || rows[0][2] != "20" {
 		t.Fatalf("the server holds %v; want the postgres entry only", rows)
+	}
+}
+
+// outage takes the server down with stop (Stop, Freeze) and returns end,
+// which brings it back with resume (Restart, Thaw) the first time it is
+// called and does nothing after: call it where the outage ends, and defer it
+// so that a test that ends early leaves the server up.
+func outage(t *testing.T, stop, resume func() error) (end func() error) {
+	t.Helper()
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	ended := false
+	return func() error {
+		if ended {
+			return nil
+		}
+		ended = true
+		return resume()
 	}
 }
