@@ -170,12 +170,7 @@ func TestFolderSandboxSDK(t *testing.T) {
 				}
 				w.check(t, "aging")
 			}
-			c, err := sdk.Open(context.Background(), sdk.NewConfig().WithDir(w.grant).WithPoolSize(1).
-				WithCompilationCacheDir(sharedCompileDir()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			c := openCache(t, w.grant, sdk.NewConfig().WithPoolSize(1).WithCompilationCacheDir(sharedCompileDir()))
 			o := []sdk.Option{sdk.WithBackend(sdk.FS), sdk.InNamespace("ns")}
 			for _, op := range sbxOps {
 				got, detail := fbRun(t, c, op, o)
@@ -231,12 +226,7 @@ func fbRun(t *testing.T, c *sdk.Cache, op string, o []sdk.Option) (outcome, deta
 func TestFolderSandboxSparseMemory(t *testing.T) {
 	w := newSbxWorld(t)
 	fbPlant(t, w, "files/ns/"+cache.EntryFileName("k"), "sparse")
-	c, err := sdk.Open(context.Background(), sdk.NewConfig().WithDir(w.grant).WithPoolSize(1).
-		WithCompilationCacheDir(sharedCompileDir()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := openCache(t, w.grant, sdk.NewConfig().WithPoolSize(1).WithCompilationCacheDir(sharedCompileDir()))
 	o := []sdk.Option{sdk.WithBackend(sdk.FS), sdk.InNamespace("ns")}
 	// Warm up: the instance exists and has run the fs store.
 	if _, _, err := c.Get(context.Background(), "k", sdk.WithBackend(sdk.FS), sdk.InNamespace("other")); err != nil {

@@ -431,11 +431,7 @@ func TestFSSandboxEscapes(t *testing.T) {
 				tc.plant(t, w)
 			}
 			w.check(t, "planting")
-			c, err := sdk.Open(ctx, sdk.NewConfig().WithDir(w.grant).WithPoolSize(1))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			c := openCache(t, w.grant, sdk.NewConfig().WithPoolSize(1))
 			ns, key, path := tc.ns, tc.key, strings.ReplaceAll(tc.path, "/PARENT", w.parent)
 			if ns == "" {
 				ns = "ns"

@@ -153,6 +153,15 @@ func FuzzBoundary(f *testing.F) {
 
 // --- differential checks against the original (the oracle) ---
 
+// oracleSetup is what an oracle comparison needs: the original's binary
+// (oracle), a cache on a fresh folder and a generator seeded with seed1,
+// seed2.
+func oracleSetup(t *testing.T, seed1, seed2 uint64) (bin string, c *sdk.Cache, r *rand.Rand) {
+	t.Helper()
+	bin = oracle(t)
+	return bin, openCache(t, t.TempDir(), sdk.NewConfig()), rand.New(rand.NewPCG(seed1, seed2))
+}
+
 // oracle returns the harncache binary named by SANDCACHE_ORACLE, or skips.
 // Build it with: cp -r /work/shared/oracle /tmp/oracle && /tmp/oracle/check.sh
 // (the binary is /tmp/oracle/target/release/harncache).
@@ -227,10 +236,8 @@ func genDuration(r *rand.Rand) string {
 // parse_duration_seconds on generated texts: the same seconds or the same
 // error text.
 func TestOracleDuration(t *testing.T) {
-	bin := oracle(t)
-	c := openCache(t, t.TempDir(), sdk.NewConfig())
+	bin, c, r := oracleSetup(t, 1, 2)
 	ctx := context.Background()
-	r := rand.New(rand.NewPCG(1, 2))
 	n := scale(3000, 300, 20000)
 	agree := 0
 	seen := map[string]bool{}
@@ -455,10 +462,8 @@ func genString(r *rand.Rand) string {
 // original's on generated JSON, with an explicit provider and model (the
 // oracle's ground-truth configuration).
 func TestOracleCanonicalJSON(t *testing.T) {
-	bin := oracle(t)
-	c := openCache(t, t.TempDir(), sdk.NewConfig())
+	bin, c, r := oracleSetup(t, 5, 6)
 	ctx := context.Background()
-	r := rand.New(rand.NewPCG(5, 6))
 	n := scale(2000, 200, 20000)
 	const opts = `{"provider":"anthropic","model":"claude-sonnet-4-20250514"}`
 	agree, oracleRefused, floatParse := 0, 0, 0

@@ -48,19 +48,9 @@ const (
 // longRun reports whether SANDCACHE_LONG=1 asks for the long variants.
 func longRun() bool { return os.Getenv("SANDCACHE_LONG") == "1" }
 
-// scale picks a count for the normal run, -short and SANDCACHE_LONG=1.
-func scale(normal, short, long int) int {
-	switch {
-	case longRun():
-		return long
-	case testing.Short():
-		return short
-	}
-	return normal
-}
-
-// scaleDuration is scale for durations.
-func scaleDuration(normal, short, long time.Duration) time.Duration {
+// scale picks a count or a duration for the normal run, -short and
+// SANDCACHE_LONG=1.
+func scale[T int | time.Duration](normal, short, long T) T {
 	switch {
 	case longRun():
 		return long

@@ -35,28 +35,38 @@ import (
 // the SQLite file must pass PRAGMA integrity_check.
 func TestMultiProcess(t *testing.T) {
 	const procs = 8
-	durable := scaleDuration(2*time.Second, 600*time.Millisecond, 15*time.Second)
-	bound := scaleDuration(time.Second, 400*time.Millisecond, 8*time.Second)
 	warmCompileCache(t)
 	var totalOps, totalPuts int
 	for _, b := range []sdk.Backend{sdk.SQLite, sdk.FS} {
 		t.Run(backendName(b), func(t *testing.T) {
 			dir := t.TempDir()
-			for _, phase := range []struct {
-				name string
-				d    time.Duration
-				max  int
-			}{{"durable", durable, 100000}, {"bound", bound, 20}} {
-				t.Run(phase.name, func(t *testing.T) {
-					ops, puts := runContention(t, dir, b, procs, phase.name, phase.d, phase.max, "")
-					totalOps += ops
-					totalPuts += puts
-				})
-			}
+			ops, puts := contentionPhases(t, dir, b, procs, "")
+			totalOps += ops
+			totalPuts += puts
 			checkStoreIntegrity(t, dir, b)
 		})
 	}
 	t.Logf("%d processes × 2 goroutines: %d operations in all (%d acknowledged puts), zero errors", procs, totalOps, totalPuts)
+}
+
+// contentionPhases runs runContention's two phases one after the other on
+// backend b in dir, each as a subtest: durable, then bound (see
+// TestMultiProcess). It returns the operations and acknowledged puts of
+// both.
+func contentionPhases(t *testing.T, dir string, b sdk.Backend, procs int, dsn string) (ops, puts int) {
+	durable := scale(2*time.Second, 600*time.Millisecond, 15*time.Second)
+	bound := scale(time.Second, 400*time.Millisecond, 8*time.Second)
+	for _, phase := range []struct {
+		name string
+		d    time.Duration
+		max  int
+	}{{"durable", durable, 100000}, {"bound", bound, 20}} {
+		t.Run(phase.name, func(t *testing.T) {
+			o, p := runContention(t, dir, b, procs, phase.name, phase.d, phase.max, dsn)
+			ops, puts = ops+o, puts+p
+		})
+	}
+	return ops, puts
 }
 
 // contendArgs are a contend helper's arguments.

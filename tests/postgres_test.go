@@ -178,22 +178,9 @@ func TestPostgresVectors(t *testing.T) {
 // at most 20 once quiet).
 func TestPostgresMultiProcess(t *testing.T) {
 	const procs = 8
-	durable := scaleDuration(2*time.Second, 600*time.Millisecond, 15*time.Second)
-	bound := scaleDuration(time.Second, 400*time.Millisecond, 8*time.Second)
 	dsn := pgDSN(t)
 	warmCompileCache(t)
-	dir := t.TempDir()
-	var ops, puts int
-	for _, phase := range []struct {
-		name string
-		d    time.Duration
-		max  int
-	}{{"durable", durable, 100000}, {"bound", bound, 20}} {
-		t.Run(phase.name, func(t *testing.T) {
-			o, p := runContention(t, dir, sdk.Postgres, procs, phase.name, phase.d, phase.max, dsn)
-			ops, puts = ops+o, puts+p
-		})
-	}
+	ops, puts := contentionPhases(t, t.TempDir(), sdk.Postgres, procs, dsn)
 	t.Logf("%d processes × 2 goroutines on postgres: %d operations (%d acknowledged puts), zero errors", procs, ops, puts)
 }
 
