@@ -58,3 +58,16 @@ func (o *Outside) Check(t testing.TB, after string) {
 		t.Fatalf("after %s: outside folder holds %q", after, names)
 	}
 }
+
+// NewGrant makes a fresh parent folder holding grant, an empty folder to
+// grant, and next to it the outside of NewOutside, with one canary file name
+// holding data. It returns the grant's path and the outside.
+func NewGrant(t testing.TB, name string, data []byte) (string, *Outside) {
+	t.Helper()
+	parent := t.TempDir()
+	grant := filepath.Join(parent, "grant")
+	if err := os.Mkdir(grant, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	return grant, NewOutside(t, parent, name, data)
+}

@@ -15,15 +15,14 @@ import (
 	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
-// newOutside is <parent>/outside holding a canary file (package canary).
-func newOutside(t *testing.T, parent string) *captest.Outside {
-	return captest.NewOutside(t, parent, "canary.json", []byte("canary, do not touch"))
+// grantBeside is a fresh folder to grant, next to an outside folder holding a
+// canary file (captest.NewGrant).
+func grantBeside(t *testing.T) (string, *captest.Outside) {
+	return captest.NewGrant(t, "canary.json", []byte("canary, do not touch"))
 }
 
 func TestSymlinksAreNeverFollowed(t *testing.T) {
-	parent := t.TempDir()
-	o := newOutside(t, parent)
-	grant := filepath.Join(parent, "grant")
+	grant, o := grantBeside(t)
 	os.MkdirAll(filepath.Join(grant, "files", "ns"), 0o777)
 	os.WriteFile(filepath.Join(grant, "files", "ns", "real.json"), []byte("real"), 0o666)
 	f, err := Open(grant)
@@ -150,25 +149,16 @@ func plantSpecial(t *testing.T, grant, rel, kind string, o *captest.Outside) {
 	}
 }
 
-// within runs fn and fails the test if it has not returned after 5 s.
+// within is captest.Within with a bound of 5 s.
 func within(t *testing.T, what string, fn func()) {
 	t.Helper()
-	done := make(chan struct{})
-	go func() { defer close(done); fn() }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatalf("%s blocked", what)
-	}
+	captest.Within(t, what, 5*time.Second, fn)
 }
 
 func TestSpecialFilesAreRefused(t *testing.T) {
 	for _, kind := range []string{"fifo", "socket", "device", "hardlink", "symlink"} {
 		t.Run(kind, func(t *testing.T) {
-			parent := t.TempDir()
-			o := newOutside(t, parent)
-			grant := filepath.Join(parent, "grant")
-			os.Mkdir(grant, 0o777)
+			grant, o := grantBeside(t)
 			const rel = "files/ns/0000000000000000000000000000000000000000000000000000000000000000.json"
 			plantSpecial(t, grant, rel, kind, o)
 			f, err := Open(grant, WithSizeLimit(1<<20))
@@ -226,10 +216,7 @@ func TestSpecialFilesAreRefused(t *testing.T) {
 func TestStaleHardLinkedTempIsKept(t *testing.T) {
 	// A temp-named hard link to the outside, old enough to be stale: the
 	// clean-up leaves it alone (it is not a file of the cache).
-	parent := t.TempDir()
-	o := newOutside(t, parent)
-	grant := filepath.Join(parent, "grant")
-	os.Mkdir(grant, 0o777)
+	grant, o := grantBeside(t)
 	tmp := ".a.json.0123456789abcdef.tmp"
 	plantSpecial(t, grant, tmp, "hardlink", o)
 	old := time.Now().Add(-time.Hour)
@@ -277,10 +264,7 @@ func TestSparseHugeFileIsNotAllocated(t *testing.T) {
 func TestSpecialFileAsFolder(t *testing.T) {
 	for _, kind := range []string{"fifo", "socket", "device"} {
 		t.Run(kind, func(t *testing.T) {
-			parent := t.TempDir()
-			o := newOutside(t, parent)
-			grant := filepath.Join(parent, "grant")
-			os.Mkdir(grant, 0o777)
+			grant, o := grantBeside(t)
 			plantSpecial(t, grant, "files/ns", kind, o)
 			f, err := Open(grant)
 			if err != nil {

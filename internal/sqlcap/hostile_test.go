@@ -56,9 +56,8 @@ type hostile struct {
 }
 
 func newHostile(t *testing.T, lim ...Limits) *hostile {
-	parent := t.TempDir()
-	h := &hostile{o: newOutside(t, parent), dir: filepath.Join(parent, "grant")}
-	must(t, os.Mkdir(h.dir, 0o777))
+	h := &hostile{}
+	h.dir, h.o = grantBeside(t)
 	g, err := NewGrant(h.dir, lim...)
 	must(t, err)
 	t.Cleanup(func() { g.Close() })

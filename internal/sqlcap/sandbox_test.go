@@ -12,16 +12,14 @@ import (
 	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
-// newOutside is <parent>/outside holding a canary file (package canary).
-func newOutside(t *testing.T, parent string) *captest.Outside {
-	return captest.NewOutside(t, parent, "cache.sqlite", []byte("canary, not a database"))
+// grantBeside is a fresh folder to grant, next to an outside folder holding a
+// canary file (captest.NewGrant).
+func grantBeside(t *testing.T) (string, *captest.Outside) {
+	return captest.NewGrant(t, "cache.sqlite", []byte("canary, not a database"))
 }
 
 func TestPathEscapes(t *testing.T) {
-	parent := t.TempDir()
-	o := newOutside(t, parent)
-	grantDir := filepath.Join(parent, "grant")
-	os.Mkdir(grantDir, 0o777)
+	grantDir, o := grantBeside(t)
 	os.Mkdir(filepath.Join(grantDir, "inner"), 0o777)
 	links := map[string]string{
 		"rel-dir":          "../outside",
@@ -67,10 +65,7 @@ func TestCompanionFileSymlinks(t *testing.T) {
 	// followed: go-sqlite3 opens them with O_NOFOLLOW.
 	for _, suffix := range []string{"-wal", "-shm", "-journal"} {
 		t.Run(suffix, func(t *testing.T) {
-			parent := t.TempDir()
-			o := newOutside(t, parent)
-			grantDir := filepath.Join(parent, "grant")
-			os.Mkdir(grantDir, 0o777)
+			grantDir, o := grantBeside(t)
 			must(t, os.Symlink(o.Canary, filepath.Join(grantDir, "db.sqlite"+suffix)))
 			g, err := NewGrant(grantDir)
 			must(t, err)
@@ -96,10 +91,7 @@ func TestCompanionFileSymlinks(t *testing.T) {
 func TestSymlinkedFolderSwappedIn(t *testing.T) {
 	// Even when a folder is replaced by a symlink after Open's own checks,
 	// the grant's VFS refuses (it opens every component with O_NOFOLLOW). Simulate the race by skipping Open's checks.
-	parent := t.TempDir()
-	o := newOutside(t, parent)
-	grantDir := filepath.Join(parent, "grant")
-	os.Mkdir(grantDir, 0o777)
+	grantDir, o := grantBeside(t)
 	g, err := NewGrant(grantDir)
 	must(t, err)
 	defer g.Close()

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sandcache/sandcache/internal/captest"
 	"github.com/sandcache/sandcache/internal/guest/cache"
 	"github.com/sandcache/sandcache/internal/guest/capability"
 	"github.com/sandcache/sandcache/internal/guest/options"
@@ -82,17 +83,11 @@ func (r *stampRig) lock() *locker {
 func (l *locker) exec(t *testing.T, sql string) { t.Helper(); must(t, l.s.Exec(l.db, sql)) }
 func (l *locker) unlock(t *testing.T)           { t.Helper(); l.exec(t, "COMMIT") }
 
-// within runs f and fails when it does not return within a generous bound
-// (a hit that waited for the lock would take BusyTimeout).
-func within(t *testing.T, what string, f func()) {
+// within is captest.Within with a generous bound that still tells a wait
+// for the lock apart (a hit that waited would take BusyTimeout).
+func within(t *testing.T, what string, fn func()) {
 	t.Helper()
-	done := make(chan struct{})
-	go func() { defer close(done); f() }()
-	select {
-	case <-done:
-	case <-time.After(BusyTimeout / 2):
-		t.Fatalf("%s waited for the lock", what)
-	}
+	captest.Within(t, what, BusyTimeout/2, fn)
 }
 
 func TestStampsWriteThroughWithoutContention(t *testing.T) {
