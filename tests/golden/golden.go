@@ -71,19 +71,20 @@ func ErrorOutput(err error) string {
 	return string(b)
 }
 
-// CheckOutput fails the test when out and exit are not what c recorded.
-func (c Case) CheckOutput(t testing.TB, out string, exit int) {
+// Check fails the test when out and exit are not what c recorded and, when
+// c recorded rows (c.DB), when the rows rows returns differ: got, read from
+// the store, and want, c.DB as that store represents it. It reports whether
+// it compared rows.
+func (c Case) Check(t testing.TB, out string, exit int, rows func() (got, want [][]any)) (checkedRows bool) {
 	t.Helper()
 	if out != c.Stdout || exit != c.Exit {
 		t.Errorf("%s: got %s (exit %d), want %s (exit %d)", c.ID, out, exit, c.Stdout, c.Exit)
 	}
-}
-
-// CheckRows fails the test when the rows got differ from want, the rows c
-// recorded (c.DB) as the caller's store represents them.
-func (c Case) CheckRows(t testing.TB, got, want [][]any) {
-	t.Helper()
-	if !reflect.DeepEqual(got, want) {
+	if c.DB == nil {
+		return false
+	}
+	if got, want := rows(); !reflect.DeepEqual(got, want) {
 		t.Errorf("%s: rows\n got  %v\n want %v", c.ID, got, want)
 	}
+	return true
 }
