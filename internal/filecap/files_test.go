@@ -155,23 +155,26 @@ func TestReadAllBounded(t *testing.T) {
 	}
 }
 
+// wantExisted calls remove (Remove or RemoveDir) on path and fails the test
+// unless it succeeds with existed == want; what names the call.
+func wantExisted(t *testing.T, what string, remove func(string) (bool, error), path string, want bool) {
+	t.Helper()
+	if existed, err := remove(path); existed != want || err != nil {
+		t.Fatalf("%s %q = %v, %v; want %v", what, path, existed, err, want)
+	}
+}
+
 func TestRemove(t *testing.T) {
 	f, _ := newFiles(t)
-	if existed, err := f.Remove("ns/a"); existed || err != nil {
-		t.Fatalf("Remove missing = %v, %v", existed, err)
-	}
+	wantExisted(t, "Remove missing", f.Remove, "ns/a", false)
 	if err := f.WriteAtomic("ns/a", []byte("x")); err != nil {
 		t.Fatal(err)
 	}
-	if existed, err := f.Remove("ns/a"); !existed || err != nil {
-		t.Fatalf("Remove = %v, %v", existed, err)
-	}
+	wantExisted(t, "Remove", f.Remove, "ns/a", true)
 	if _, ok, _ := f.Read("ns/a"); ok {
 		t.Fatal("still there")
 	}
-	if existed, err := f.Remove("ns/a"); existed || err != nil {
-		t.Fatalf("Remove again = %v, %v", existed, err)
-	}
+	wantExisted(t, "Remove again", f.Remove, "ns/a", false)
 	_, err := f.Remove("ns")
 	wantCode(t, "Remove folder", err, capability.IO)
 	_, err = f.Remove("")
@@ -372,26 +375,20 @@ func TestListMany(t *testing.T) {
 
 func TestRemoveDir(t *testing.T) {
 	f, dir := newFiles(t)
-	if existed, err := f.RemoveDir("ns"); existed || err != nil {
-		t.Fatalf("RemoveDir missing = %v, %v", existed, err)
-	}
+	wantExisted(t, "RemoveDir missing", f.RemoveDir, "ns", false)
 	for _, p := range []string{"ns/a", "ns/b", "ns/sub/c", "other/d"} {
 		if err := f.WriteAtomic(p, []byte(p)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if existed, err := f.RemoveDir("ns"); !existed || err != nil {
-		t.Fatalf("RemoveDir = %v, %v", existed, err)
-	}
+	wantExisted(t, "RemoveDir", f.RemoveDir, "ns", true)
 	if _, err := os.Lstat(filepath.Join(dir, "ns")); !os.IsNotExist(err) {
 		t.Fatalf("ns still there: %v", err)
 	}
 	if _, ok, _ := f.Read("other/d"); !ok {
 		t.Fatal("RemoveDir removed a sibling")
 	}
-	if existed, err := f.RemoveDir("other/d"); existed || err != nil {
-		t.Fatalf("RemoveDir of a file = %v, %v", existed, err)
-	}
+	wantExisted(t, "RemoveDir of a file", f.RemoveDir, "other/d", false)
 	_, err := f.RemoveDir("")
 	wantCode(t, "RemoveDir of the granted folder", err, capability.InvalidArgument)
 	_, err = f.RemoveDir("..")

@@ -72,6 +72,15 @@ func queryText(t testing.TB, s *Session, db capability.DB, sql string) string {
 	return s.ColumnText(st, 0)
 }
 
+// wantText fails the test, and goes on, unless the first column of sql's
+// first row reads want.
+func wantText(t testing.TB, s *Session, db capability.DB, sql, want string) {
+	t.Helper()
+	if v := queryText(t, s, db, sql); v != want {
+		t.Errorf("%s = %q, want %q", sql, v, want)
+	}
+}
+
 // must and wantCode are package captest's assertions.
 var (
 	must     = captest.Must
@@ -183,13 +192,9 @@ func TestRoundTrip(t *testing.T) {
 		t.Error("column before step gave a value")
 	}
 	// Conversions follow SQLite.
-	if v := queryText(t, s, db, "SELECT 12"); v != "12" {
-		t.Errorf("text of 12 = %q", v)
-	}
+	wantText(t, s, db, "SELECT 12", "12")
 	// NULL-bound row.
-	if v := queryText(t, s, db, "SELECT count(*) FROM t WHERE i IS NULL AND k = 99"); v != "1" {
-		t.Errorf("null row count %q", v)
-	}
+	wantText(t, s, db, "SELECT count(*) FROM t WHERE i IS NULL AND k = 99", "1")
 }
 
 func TestBindErrors(t *testing.T) {
@@ -204,12 +209,8 @@ func TestBindErrors(t *testing.T) {
 func TestPragmas(t *testing.T) {
 	s := newSession(t, newGrant(t))
 	db := open(t, s, "cache.sqlite")
-	if v := queryText(t, s, db, "PRAGMA journal_mode"); v != "wal" {
-		t.Errorf("journal_mode = %q", v)
-	}
-	if v := queryText(t, s, db, "PRAGMA synchronous"); v != "1" {
-		t.Errorf("synchronous = %q (1 is NORMAL)", v)
-	}
+	wantText(t, s, db, "PRAGMA journal_mode", "wal")
+	wantText(t, s, db, "PRAGMA synchronous", "1")
 }
 
 func TestOpenIsIdempotentAndCloseCounts(t *testing.T) {
