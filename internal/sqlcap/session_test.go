@@ -210,7 +210,7 @@ func TestPragmas(t *testing.T) {
 	s := newSession(t, newGrant(t))
 	db := open(t, s, "cache.sqlite")
 	wantText(t, s, db, "PRAGMA journal_mode", "wal")
-	wantText(t, s, db, "PRAGMA synchronous", "1")
+	wantText(t, s, db, "PRAGMA synchronous", "1") // NORMAL
 }
 
 func TestOpenIsIdempotentAndCloseCounts(t *testing.T) {
