@@ -202,6 +202,18 @@ func (f *Files) openExisting(parts []string, locked bool) (*folder, error) {
 	return d, err
 }
 
+// openParent splits path (SplitPath) and opens the existing folder that
+// holds it, as openExisting does; d is nil when path is invalid (err says
+// why) or that folder does not exist (no error). parts are path's
+// components.
+func (f *Files) openParent(path string, locked bool) (d *folder, parts []string, err error) {
+	if parts, err = SplitPath(path); err != nil {
+		return nil, nil, err
+	}
+	d, err = f.openExisting(parts[:len(parts)-1], locked)
+	return d, parts, err
+}
+
 // splitFolder splits the folder path dir like SplitPath; "" is the granted
 // folder (no parts).
 func splitFolder(dir string) ([]string, error) {

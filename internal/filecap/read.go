@@ -16,11 +16,7 @@ import (
 // FIFO, socket or device, a hard link); a folder fails with IO, a file over
 // the size limit with Corrupt (see [WithSizeLimit]).
 func (f *Files) Read(path string) (data []byte, ok bool, err error) {
-	parts, err := SplitPath(path)
-	if err != nil {
-		return nil, false, err
-	}
-	d, err := f.openExisting(parts[:len(parts)-1], false)
+	d, parts, err := f.openParent(path, false)
 	if d == nil {
 		return nil, false, err
 	}

@@ -11,11 +11,7 @@ import (
 // removes files only: a folder fails with IO, a symlink or anything but a
 // regular file with one link with NotPermitted (see checkKind).
 func (f *Files) Remove(path string) (existed bool, err error) {
-	parts, err := SplitPath(path)
-	if err != nil {
-		return false, err
-	}
-	d, err := f.openExisting(parts[:len(parts)-1], true)
+	d, parts, err := f.openParent(path, true)
 	if d == nil {
 		return false, err
 	}

@@ -7,11 +7,7 @@ package filecap
 // the folder are held while it is removed, so a concurrent WriteAtomic into
 // it either lands before the removal or recreates the folder afterwards.
 func (f *Files) RemoveDir(path string) (existed bool, err error) {
-	parts, err := SplitPath(path)
-	if err != nil {
-		return false, err
-	}
-	parent, err := f.openExisting(parts[:len(parts)-1], true)
+	parent, parts, err := f.openParent(path, true)
 	if parent == nil {
 		return false, err
 	}
