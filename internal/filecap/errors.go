@@ -20,9 +20,11 @@ var errRaced = errors.New("files: folder changed while being opened")
 // while a write was about to use it, a file replaced while it was opened).
 const maxAttempts = 64
 
-// cause strips the path wrappers of an os error, whose paths may be
-// absolute, and returns the underlying error (usually a syscall.Errno).
-func cause(err error) error {
+// Cause strips the path wrappers of an os error (fs.PathError,
+// os.LinkError, os.SyscallError), whose paths may be absolute, and returns
+// the underlying error (usually a syscall.Errno), fit for a message the
+// guest sees.
+func Cause(err error) error {
 	for {
 		var pe *fs.PathError
 		var le *os.LinkError
@@ -42,7 +44,7 @@ func cause(err error) error {
 
 // ioErr builds the IO error of operation op on the relative path rel.
 func ioErr(op, rel string, err error) error {
-	return capability.Errorf(capability.IO, "files: cannot %s %s: %v", op, quoted(rel), cause(err))
+	return capability.Errorf(capability.IO, "files: cannot %s %s: %v", op, quoted(rel), Cause(err))
 }
 
 // symlinkErr is the error for a symlink met on the way to rel.

@@ -43,7 +43,7 @@ func New(root *os.Root, opts ...Option) *Files {
 func Open(dir string, opts ...Option) (*Files, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
-		return nil, capability.Errorf(capability.IO, "files: cannot open the granted folder: %v", cause(err))
+		return nil, capability.Errorf(capability.IO, "files: cannot open the granted folder: %v", Cause(err))
 	}
 	return New(root, opts...), nil
 }

@@ -2,7 +2,6 @@ package sqlcap
 
 import (
 	"errors"
-	"io/fs"
 	"os"
 	"strings"
 
@@ -10,23 +9,6 @@ import (
 
 	"github.com/sandcache/sandcache/internal/guest/capability"
 )
-
-// cause strips the path wrappers of an os error, whose paths may be
-// absolute.
-func cause(err error) error {
-	for {
-		var pe *fs.PathError
-		var le *os.LinkError
-		switch {
-		case errors.As(err, &pe):
-			err = pe.Err
-		case errors.As(err, &le):
-			err = le.Err
-		default:
-			return err
-		}
-	}
-}
 
 // codeOf classifies an SQLite error (see Session.Step) and returns a hint
 // that starts the message.

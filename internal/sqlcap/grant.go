@@ -97,16 +97,16 @@ func NewGrant(dir string, lim ...Limits) (*Grant, error) {
 		abs, err = filepath.EvalSymlinks(abs)
 	}
 	if err != nil {
-		return nil, capability.Errorf(capability.IO, "sql: cannot resolve the granted folder: %v", cause(err))
+		return nil, capability.Errorf(capability.IO, "sql: cannot resolve the granted folder: %v", filecap.Cause(err))
 	}
 	root, err := os.OpenRoot(abs)
 	if err != nil {
-		return nil, capability.Errorf(capability.IO, "sql: cannot open the granted folder: %v", cause(err))
+		return nil, capability.Errorf(capability.IO, "sql: cannot open the granted folder: %v", filecap.Cause(err))
 	}
 	dirF, err := os.Open(abs)
 	if err != nil {
 		root.Close()
-		return nil, capability.Errorf(capability.IO, "sql: cannot open the granted folder: %v", cause(err))
+		return nil, capability.Errorf(capability.IO, "sql: cannot open the granted folder: %v", filecap.Cause(err))
 	}
 	g := &Grant{root: root, dir: abs, dirF: dirF, dirFD: int(dirF.Fd()),
 		vfs: "sandcache-" + rand.Text(), memory: "sandcache-" + rand.Text(), limits: DefaultLimits()}

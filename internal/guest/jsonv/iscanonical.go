@@ -57,38 +57,22 @@ func (c *canonChecker) word(w string) bool {
 }
 
 func (c *canonChecker) array(depth int) bool {
-	if depth > MaxDepth {
-		return false
-	}
-	c.i++ // [
-	if c.i < len(c.s) && c.s[c.i] == ']' {
-		c.i++
-		return true
+	if empty, ok := c.open(depth, ']'); empty || !ok {
+		return ok
 	}
 	for {
-		if !c.value(depth) || c.i >= len(c.s) {
+		if !c.value(depth) {
 			return false
 		}
-		switch c.s[c.i] {
-		case ',':
-			c.i++
-		case ']':
-			c.i++
-			return true
-		default:
-			return false
+		if end, ok := c.next(']'); end || !ok {
+			return ok
 		}
 	}
 }
 
 func (c *canonChecker) object(depth int) bool {
-	if depth > MaxDepth {
-		return false
-	}
-	c.i++ // {
-	if c.i < len(c.s) && c.s[c.i] == '}' {
-		c.i++
-		return true
+	if empty, ok := c.open(depth, '}'); empty || !ok {
+		return ok
 	}
 	var prev []byte
 	for {
@@ -109,19 +93,46 @@ func (c *canonChecker) object(depth int) bool {
 			return false
 		}
 		c.i++
-		if !c.value(depth) || c.i >= len(c.s) {
+		if !c.value(depth) {
 			return false
 		}
-		switch c.s[c.i] {
-		case ',':
-			c.i++
-		case '}':
-			c.i++
-			return true
-		default:
-			return false
+		if end, ok := c.next('}'); end || !ok {
+			return ok
 		}
 	}
+}
+
+// open reads the opening bracket of a container at c.i, nested depth deep;
+// empty is true when close follows at once (the container is read). ok is
+// false past MaxDepth.
+func (c *canonChecker) open(depth int, close byte) (empty, ok bool) {
+	if depth > MaxDepth {
+		return false, false
+	}
+	c.i++ // [ or {
+	if c.i < len(c.s) && c.s[c.i] == close {
+		c.i++
+		return true, true
+	}
+	return false, true
+}
+
+// next reads what follows an element of a container: ',' (another element
+// follows) or close (end is true: the container is read). ok is false for
+// anything else or the end of the text.
+func (c *canonChecker) next(close byte) (end, ok bool) {
+	if c.i >= len(c.s) {
+		return false, false
+	}
+	switch c.s[c.i] {
+	case ',':
+		c.i++
+		return false, true
+	case close:
+		c.i++
+		return true, true
+	}
+	return false, false
 }
 
 // str checks a string at c.i and returns its raw content (between quotes).
