@@ -201,20 +201,27 @@ const (
 	sigKeys   = "cache keys(prefix, options?)"
 )
 
+// onStore resolves src and runs op on the store it names; op's error goes
+// through fail (a corrupt store is dropped).
+func onStore[T any](e *Engine, src options.Source, op func(r resolved) (T, error)) (T, error) {
+	var zero T
+	r, err := e.resolve(src)
+	if err != nil {
+		return zero, err
+	}
+	v, err := op(r)
+	if err != nil {
+		return zero, e.fail(r, err)
+	}
+	return v, nil
+}
+
 // Get looks key up; a hit refreshes its LRU position.
 func (e *Engine) Get(key string, o options.Source) (Lookup, error) {
 	if err := checkKey(key, sigGet); err != nil {
 		return Lookup{}, err
 	}
-	r, err := e.resolve(o)
-	if err != nil {
-		return Lookup{}, err
-	}
-	l, err := r.store.get(r.ns, key, e.now())
-	if err != nil {
-		return Lookup{}, e.fail(r, err)
-	}
-	return l, nil
+	return onStore(e, o, func(r resolved) (Lookup, error) { return r.store.get(r.ns, key, e.now()) })
 }
 
 // Put stores value (JSON text) under key, then removes the namespace's
@@ -255,53 +262,23 @@ func (e *Engine) Delete(key string, o options.Source) (bool, error) {
 	if err := checkKey(key, sigDelete); err != nil {
 		return false, err
 	}
-	r, err := e.resolve(o)
-	if err != nil {
-		return false, err
-	}
-	ok, err := r.store.delete(r.ns, key, e.now())
-	if err != nil {
-		return false, e.fail(r, err)
-	}
-	return ok, nil
+	return onStore(e, o, func(r resolved) (bool, error) { return r.store.delete(r.ns, key, e.now()) })
 }
 
 // Clear removes every entry of the namespace.
 func (e *Engine) Clear(o options.Source) error {
-	r, err := e.resolve(o)
-	if err != nil {
-		return err
-	}
-	if err := r.store.clear(r.ns); err != nil {
-		return e.fail(r, err)
-	}
-	return nil
+	_, err := onStore(e, o, func(r resolved) (struct{}, error) { return struct{}{}, r.store.clear(r.ns) })
+	return err
 }
 
 // Stats counts the namespace's entries.
 func (e *Engine) Stats(o options.Source) (Stats, error) {
-	r, err := e.resolve(o)
-	if err != nil {
-		return Stats{}, err
-	}
-	s, err := r.store.stats(r.ns, e.now())
-	if err != nil {
-		return Stats{}, e.fail(r, err)
-	}
-	return s, nil
+	return onStore(e, o, func(r resolved) (Stats, error) { return r.store.stats(r.ns, e.now()) })
 }
 
 // Purge removes the expired entries of every namespace of the store.
 func (e *Engine) Purge(o options.Source) (uint64, error) {
-	r, err := e.resolve(o)
-	if err != nil {
-		return 0, err
-	}
-	n, err := r.store.purge(e.now())
-	if err != nil {
-		return 0, e.fail(r, err)
-	}
-	return n, nil
+	return onStore(e, o, func(r resolved) (uint64, error) { return r.store.purge(e.now()) })
 }
 
 // Keys lists the live keys of the namespace that start with prefix, sorted.
@@ -309,13 +286,9 @@ func (e *Engine) Keys(prefix string, o options.Source) ([]string, error) {
 	if !utf8.ValidString(prefix) {
 		return nil, capability.Errorf(capability.InvalidArgument, "%s: prefix must be valid UTF-8", sigKeys)
 	}
-	r, err := e.resolve(o)
+	k, err := onStore(e, o, func(r resolved) ([]string, error) { return r.store.keys(r.ns, prefix, e.now()) })
 	if err != nil {
 		return nil, err
-	}
-	k, err := r.store.keys(r.ns, prefix, e.now())
-	if err != nil {
-		return nil, e.fail(r, err)
 	}
 	// A planted or damaged store may hold a key that is not UTF-8; the
 	// result type is a list of strings, so that is the store's fault.
