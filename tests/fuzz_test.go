@@ -17,6 +17,7 @@ import (
 
 	"github.com/ncruces/go-sqlite3"
 
+	"github.com/sandcache/sandcache/internal/guest/cache"
 	"github.com/sandcache/sandcache/internal/guest/jsonv"
 	"github.com/sandcache/sandcache/internal/guest/record"
 	"github.com/sandcache/sandcache/internal/host"
@@ -387,7 +388,7 @@ func oracleStored(t *testing.T, dir string, b host.Backend) (string, uint64, boo
 		}
 		return st.ColumnText(0), uint64(st.ColumnInt64(2) - st.ColumnInt64(1)), true
 	case host.FS:
-		matches, _ := filepath.Glob(filepath.Join(dir, "state/cache/llm/*", entryFile("k")))
+		matches, _ := filepath.Glob(filepath.Join(dir, "state/cache/llm/*", cache.EntryFileName("k")))
 		if len(matches) != 1 {
 			return "", 0, false
 		}

@@ -149,25 +149,6 @@ func jsonEqual(a, b []byte) bool {
 	return jsonv.Equal(va, vb)
 }
 
-// entryFile is the fs backend's file name of key (docs/SPEC.md §6).
-func entryFile(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(sum[:]) + ".json"
-}
-
-// isEntryName reports whether name is <64 lower-case hex>.json.
-func isEntryName(name string) bool {
-	if len(name) != 69 || !strings.HasSuffix(name, ".json") {
-		return false
-	}
-	for _, c := range []byte(name[:64]) {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
 // isTempName reports whether name looks like a temp file of an atomic
 // write: ".<name>.<16 hex>.tmp".
 func isTempName(name string) bool {
@@ -196,7 +177,7 @@ func fsCheck(t testing.TB, root string) (records map[string]record.Record, temps
 		switch {
 		case isTempName(name):
 			temps = append(temps, rel)
-		case isEntryName(name):
+		case cache.IsEntryFileName(name):
 			data, err := os.ReadFile(p)
 			if err != nil {
 				return err
@@ -206,8 +187,8 @@ func fsCheck(t testing.TB, root string) (records map[string]record.Record, temps
 				t.Errorf("fs record %s does not parse (torn?): %v\n%q", rel, err, data)
 				return nil
 			}
-			if entryFile(r.Key) != name {
-				t.Errorf("fs record %s holds key %q, whose file would be %s", rel, r.Key, entryFile(r.Key))
+			if cache.EntryFileName(r.Key) != name {
+				t.Errorf("fs record %s holds key %q, whose file would be %s", rel, r.Key, cache.EntryFileName(r.Key))
 			}
 			records[rel] = r
 		}

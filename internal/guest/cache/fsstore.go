@@ -71,6 +71,10 @@ func entryName(key string) string {
 	return hex.EncodeToString(sum[:]) + ".json"
 }
 
+// IsEntryFileName reports whether name is the form of EntryFileName: <64
+// lower-case hex>.json.
+func IsEntryFileName(name string) bool { return isEntryName(name) }
+
 // isEntryName reports whether name is <64 lower-case hex>.json.
 func isEntryName(name string) bool {
 	if len(name) != 69 || !strings.HasSuffix(name, ".json") {
