@@ -3,8 +3,6 @@ package tests
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sandcache/sandcache/internal/guest/cache"
 	"github.com/sandcache/sandcache/internal/guest/jsonv"
 	"github.com/sandcache/sandcache/internal/guest/record"
 	"github.com/sandcache/sandcache/sdk"
