@@ -278,6 +278,20 @@ func injectedErr(method string) error {
 	return capability.Errorf(capability.IO, "injected failure of %s", method)
 }
 
+// faultOr is a double's method that returns (T, error): the injected
+// failure of method or its garbage result when the injector draws one for
+// this call, else what real returns.
+func faultOr[T any](f *injector, method string, garbage T, real func() (T, error)) (T, error) {
+	switch f.hit(method) {
+	case "error":
+		var zero T
+		return zero, injectedErr(method)
+	case "garbage":
+		return garbage, nil
+	}
+	return real()
+}
+
 // faultySQL is a capability.SQL double over the real session.
 type faultySQL struct {
 	capability.SQL
@@ -285,13 +299,7 @@ type faultySQL struct {
 }
 
 func (s *faultySQL) Open(name string, memory bool) (capability.DB, error) {
-	switch s.f.hit("Open") {
-	case "error":
-		return 0, injectedErr("Open")
-	case "garbage":
-		return 4242, nil
-	}
-	return s.SQL.Open(name, memory)
+	return faultOr(s.f, "Open", 4242, func() (capability.DB, error) { return s.SQL.Open(name, memory) })
 }
 
 func (s *faultySQL) Exec(db capability.DB, sql string) error {
@@ -302,13 +310,7 @@ func (s *faultySQL) Exec(db capability.DB, sql string) error {
 }
 
 func (s *faultySQL) Prepare(db capability.DB, sql string) (capability.Stmt, error) {
-	switch s.f.hit("Prepare") {
-	case "error":
-		return 0, injectedErr("Prepare")
-	case "garbage":
-		return 0xdeadbeef, nil
-	}
-	return s.SQL.Prepare(db, sql)
+	return faultOr(s.f, "Prepare", 0xdeadbeef, func() (capability.Stmt, error) { return s.SQL.Prepare(db, sql) })
 }
 
 func (s *faultySQL) BindText(st capability.Stmt, i uint32, v string) error {
@@ -326,13 +328,7 @@ func (s *faultySQL) BindInt(st capability.Stmt, i uint32, v int64) error {
 }
 
 func (s *faultySQL) Step(st capability.Stmt) (bool, error) {
-	switch s.f.hit("Step") {
-	case "error":
-		return false, injectedErr("Step")
-	case "garbage": // claims a row that is not there
-		return true, nil
-	}
-	return s.SQL.Step(st)
+	return faultOr(s.f, "Step", true, func() (bool, error) { return s.SQL.Step(st) }) // claims a row that is not there
 }
 
 func (s *faultySQL) Reset(st capability.Stmt) error {
@@ -409,23 +405,11 @@ func (s *faultyFiles) WriteAtomic(path string, data []byte) error {
 }
 
 func (s *faultyFiles) Remove(path string) (bool, error) {
-	switch s.f.hit("Remove") {
-	case "error":
-		return false, injectedErr("Remove")
-	case "garbage":
-		return true, nil
-	}
-	return s.Files.Remove(path)
+	return faultOr(s.f, "Remove", true, func() (bool, error) { return s.Files.Remove(path) })
 }
 
 func (s *faultyFiles) Replace(path string, expected, data []byte) (bool, error) {
-	switch s.f.hit("Replace") {
-	case "error":
-		return false, injectedErr("Replace")
-	case "garbage": // claims a swap it did not make
-		return true, nil
-	}
-	return s.Files.Replace(path, expected, data)
+	return faultOr(s.f, "Replace", true, func() (bool, error) { return s.Files.Replace(path, expected, data) }) // claims a swap it did not make
 }
 
 func (s *faultyFiles) List(path string) ([]string, error) {
@@ -445,13 +429,7 @@ func (s *faultyFiles) List(path string) ([]string, error) {
 }
 
 func (s *faultyFiles) RemoveDir(path string) (bool, error) {
-	switch s.f.hit("RemoveDir") {
-	case "error":
-		return false, injectedErr("RemoveDir")
-	case "garbage":
-		return true, nil
-	}
-	return s.Files.RemoveDir(path)
+	return faultOr(s.f, "RemoveDir", true, func() (bool, error) { return s.Files.RemoveDir(path) })
 }
 
 // TestLimits: values and keys beyond the configured limits fail with
