@@ -13,8 +13,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/ncruces/go-sqlite3"
-
 	"github.com/sandcache/sandcache/internal/guest/jsonv"
 	"github.com/sandcache/sandcache/sdk"
 )
@@ -746,20 +744,9 @@ func (s *sim) checkStored() {
 	}
 	switch s.backend {
 	case sdk.SQLite:
-		conn, err := sqlite3.Open("file:" + filepath.Join(s.dir, "cache.sqlite") + "?mode=ro")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		st, _, err := conn.Prepare("SELECT namespace, cache_key, value_json, created_at_ms, expires_at_ms, last_accessed_ms FROM cache_entries")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for st.Step() {
-			put(st.ColumnText(0), st.ColumnText(1), row{st.ColumnText(2), st.ColumnInt64(3), st.ColumnInt64(4), st.ColumnInt64(5)})
-		}
-		if err := st.Close(); err != nil {
-			t.Fatal(err)
+		for _, r := range dbRows(t, filepath.Join(s.dir, "cache.sqlite")) {
+			exp, _ := r[4].(int64) // NULL (no expiry) reads 0
+			put(r[0].(string), r[1].(string), row{r[2].(string), r[3].(int64), exp, r[5].(int64)})
 		}
 	case sdk.FS:
 		records, temps := fsCheck(t, filepath.Join(s.dir, "files"))
