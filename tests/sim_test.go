@@ -124,6 +124,18 @@ const (
 var opNames = [...]string{"get", "put", "delete", "clear", "purge", "stats", "keys"}
 
 // simOp is one generated operation.
+// simShare is an operation's share of the mix: drawn when a percentile is
+// below below (and not below the previous share's).
+type simShare struct {
+	kind  opKind
+	below int
+}
+
+// simOpMix is the operation mix, by percentile: 33 % gets, 33 % puts, 8 %
+// deletes, 7 % keys, 9 % stats, 5 % purges, 5 % clears (two thirds of which
+// become gets).
+var simOpMix = []simShare{{opGet, 33}, {opPut, 66}, {opDelete, 74}, {opKeys, 81}, {opStats, 90}, {opPurge, 95}, {opClear, 100}}
+
 type simOp struct {
 	now    int64 // the clock during the op
 	handle int   // which Cache handle runs it
@@ -458,24 +470,10 @@ func (s *sim) next(i int) simOp {
 		now -= 1 + r.Int64N(30)
 	}
 	o := simOp{now: now, handle: r.IntN(len(s.caches)), ns: simNamespaces[r.IntN(len(simNamespaces))]}
-	switch p := r.IntN(100); {
-	case p < 33:
+	p := r.IntN(100)
+	o.kind = simOpMix[slices.IndexFunc(simOpMix, func(m simShare) bool { return p < m.below })].kind
+	if o.kind == opClear && r.IntN(3) != 0 { // clears are rare: keep namespaces full
 		o.kind = opGet
-	case p < 66:
-		o.kind = opPut
-	case p < 74:
-		o.kind = opDelete
-	case p < 81:
-		o.kind = opKeys
-	case p < 90:
-		o.kind = opStats
-	case p < 95:
-		o.kind = opPurge
-	default:
-		o.kind = opClear
-		if r.IntN(3) != 0 { // clears are rare: keep namespaces full
-			o.kind = opGet
-		}
 	}
 	o.key = simKeys[r.IntN(len(simKeys))]
 	if o.kind == opGet || o.kind == opDelete || (o.kind == opPut && r.IntN(3) == 0) {
