@@ -334,31 +334,19 @@ func TestFSSharedWithOriginal(t *testing.T) {
 func TestFSHitRaceTwoCaches(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	open := func() *sdk.Cache {
-		c, err := sdk.Open(ctx, sdk.NewConfig().WithDir(dir).WithPoolSize(2))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		return c
-	}
-	writer, reader := open(), open()
+	cfg := sdk.NewConfig().WithPoolSize(2)
+	writer, reader := openCache(t, dir, cfg), openCache(t, dir, cfg)
 	o := []sdk.Option{sdk.WithBackend(sdk.FS), sdk.InNamespace("race")}
 	if err := writer.Put(ctx, "k", []byte("0"), o...); err != nil {
 		t.Fatal(err)
 	}
 	var acked atomic.Int64
-	stop := make(chan struct{})
+	var stop atomic.Bool
 	var wg sync.WaitGroup
 	var hits, stale atomic.Int64
 	for range 2 {
 		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
+			for !stop.Load() {
 				floor := acked.Load()
 				v, hit, err := reader.Get(ctx, "k", o...)
 				if err != nil {
@@ -378,11 +366,7 @@ func TestFSHitRaceTwoCaches(t *testing.T) {
 			}
 		})
 	}
-	d := time.Second
-	if testing.Short() {
-		d = 300 * time.Millisecond
-	}
-	deadline := time.Now().Add(d)
+	deadline := time.Now().Add(scale(time.Second, 300*time.Millisecond, time.Second))
 	i := int64(0)
 	for time.Now().Before(deadline) {
 		i++
@@ -391,7 +375,7 @@ func TestFSHitRaceTwoCaches(t *testing.T) {
 		}
 		acked.Store(i)
 	}
-	close(stop)
+	stop.Store(true)
 	wg.Wait()
 	v, hit, err := writer.Get(ctx, "k", o...)
 	if err != nil || !hit || string(v) != strconv.FormatInt(i, 10) {

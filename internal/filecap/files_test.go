@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -400,16 +401,11 @@ func TestRemoveDirWhileWriting(t *testing.T) {
 	// removal or recreate the folder; none fails.
 	f, _ := newFiles(t)
 	var wg sync.WaitGroup
-	stop := make(chan struct{})
+	var stop atomic.Bool
 	defer wg.Wait()
-	defer close(stop)
+	defer stop.Store(true)
 	wg.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
+		for !stop.Load() {
 			if _, err := f.RemoveDir("ns"); err != nil {
 				t.Error(err)
 				return
