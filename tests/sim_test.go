@@ -821,16 +821,22 @@ func (s *sim) checkFSOrder() {
 	}
 }
 
+// twoHandles opens two caches on one fresh folder (two processes, in
+// effect) with one fake clock.
+func twoHandles(t *testing.T) (a, b *sdk.Cache, clock *fakeClock) {
+	dir := t.TempDir()
+	clock = newFakeClock(1_700_000_000_000)
+	cfg := sdk.NewConfig().WithClock(clock.Now)
+	return openCache(t, dir, cfg), openCache(t, dir, cfg), clock
+}
+
 // TestFSStaleIndexEviction: two handles on one fs root (two processes, in
 // effect), taking turns. Handle B indexes a and b; handle A then refreshes
 // a with a hit; B puts c with max_entries 2. By SPEC the least recently
 // used is b, so b goes and a, c stay. (An index that keeps a's old stamp
 // picks a, finds it changed, skips it and evicts nothing: 3 entries.)
 func TestFSStaleIndexEviction(t *testing.T) {
-	dir := t.TempDir()
-	clock := newFakeClock(1_700_000_000_000)
-	cfg := sdk.NewConfig().WithClock(clock.Now)
-	a, b := openCache(t, dir, cfg), openCache(t, dir, cfg)
+	a, b, clock := twoHandles(t)
 	ctx := context.Background()
 	o := []sdk.Option{sdk.WithBackend(sdk.FS), sdk.MaxEntries(2), sdk.TTL(time.Hour)}
 	must := func(err error) {
@@ -864,10 +870,7 @@ func TestFSStaleIndexEviction(t *testing.T) {
 // not live, and B's purge must remove it. (An index that keeps the old
 // expiry gets both wrong.)
 func TestFSStaleIndexPurgeStats(t *testing.T) {
-	dir := t.TempDir()
-	clock := newFakeClock(1_700_000_000_000)
-	cfg := sdk.NewConfig().WithClock(clock.Now)
-	a, b := openCache(t, dir, cfg), openCache(t, dir, cfg)
+	a, b, clock := twoHandles(t)
 	ctx := context.Background()
 	o := []sdk.Option{sdk.WithBackend(sdk.FS)}
 	if err := a.Put(ctx, "k", []byte("1"), append(o, sdk.TTL(time.Hour))...); err != nil {
