@@ -165,6 +165,14 @@ func wantExisted(t *testing.T, what string, remove func(string) (bool, error), p
 	}
 }
 
+// wantRefused calls remove (Remove or RemoveDir) on path and fails the test
+// unless it fails with code.
+func wantRefused(t *testing.T, what string, remove func(string) (bool, error), path string, code capability.Code) {
+	t.Helper()
+	_, err := remove(path)
+	wantCode(t, what, err, code)
+}
+
 func TestRemove(t *testing.T) {
 	f, _ := newFiles(t)
 	wantExisted(t, "Remove missing", f.Remove, "ns/a", false)
@@ -176,10 +184,8 @@ func TestRemove(t *testing.T) {
 		t.Fatal("still there")
 	}
 	wantExisted(t, "Remove again", f.Remove, "ns/a", false)
-	_, err := f.Remove("ns")
-	wantCode(t, "Remove folder", err, capability.IO)
-	_, err = f.Remove("")
-	wantCode(t, "Remove empty path", err, capability.InvalidArgument)
+	wantRefused(t, "Remove folder", f.Remove, "ns", capability.IO)
+	wantRefused(t, "Remove empty path", f.Remove, "", capability.InvalidArgument)
 }
 
 func TestReplace(t *testing.T) {
@@ -390,10 +396,8 @@ func TestRemoveDir(t *testing.T) {
 		t.Fatal("RemoveDir removed a sibling")
 	}
 	wantExisted(t, "RemoveDir of a file", f.RemoveDir, "other/d", false)
-	_, err := f.RemoveDir("")
-	wantCode(t, "RemoveDir of the granted folder", err, capability.InvalidArgument)
-	_, err = f.RemoveDir("..")
-	wantCode(t, "RemoveDir ..", err, capability.NotPermitted)
+	wantRefused(t, "RemoveDir of the granted folder", f.RemoveDir, "", capability.InvalidArgument)
+	wantRefused(t, "RemoveDir ..", f.RemoveDir, "..", capability.NotPermitted)
 }
 
 func TestRemoveDirWhileWriting(t *testing.T) {
