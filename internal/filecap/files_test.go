@@ -23,12 +23,28 @@ var wantCode = captest.WantCode
 func newFiles(t testing.TB) (*Files, string) {
 	t.Helper()
 	dir := t.TempDir()
-	f, err := Open(dir)
+	return openFiles(t, dir), dir
+}
+
+// openFiles opens Files on dir with opts and closes them when the test
+// ends.
+func openFiles(t testing.TB, dir string, opts ...Option) *Files {
+	t.Helper()
+	f, err := Open(dir, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	return f, dir
+	return f
+}
+
+// mustWrite writes data to path with WriteAtomic and fails the test on an
+// error.
+func mustWrite(t testing.TB, f *Files, path string, data []byte) {
+	t.Helper()
+	if err := f.WriteAtomic(path, data); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestOpenMissingFolder(t *testing.T) {
@@ -41,29 +57,21 @@ func TestReadWrite(t *testing.T) {
 	if data, ok, err := f.Read("files/ns/a.json"); data != nil || ok || err != nil {
 		t.Fatalf("Read missing = %q, %v, %v", data, ok, err)
 	}
-	if err := f.WriteAtomic("files/ns/a.json", []byte(`{"a":1}`)); err != nil {
-		t.Fatal(err)
-	}
+	mustWrite(t, f, "files/ns/a.json", []byte(`{"a":1}`))
 	data, ok, err := f.Read("files/ns/a.json")
 	if string(data) != `{"a":1}` || !ok || err != nil {
 		t.Fatalf("Read = %q, %v, %v", data, ok, err)
 	}
-	if err := f.WriteAtomic("files/ns/a.json", []byte(`2`)); err != nil {
-		t.Fatal(err)
-	}
+	mustWrite(t, f, "files/ns/a.json", []byte(`2`))
 	if data, _, _ := f.Read("files/ns/a.json"); string(data) != "2" {
 		t.Fatalf("after overwrite Read = %q", data)
 	}
-	if err := f.WriteAtomic("empty", nil); err != nil {
-		t.Fatal(err)
-	}
+	mustWrite(t, f, "empty", nil)
 	if data, ok, err := f.Read("empty"); data == nil || len(data) != 0 || !ok || err != nil {
 		t.Fatalf("Read empty = %#v, %v, %v", data, ok, err)
 	}
 	big := bytes.Repeat([]byte("0123456789"), 100_000)
-	if err := f.WriteAtomic("big", big); err != nil {
-		t.Fatal(err)
-	}
+	mustWrite(t, f, "big", big)
 	if data, _, _ := f.Read("big"); !bytes.Equal(data, big) {
 		t.Fatalf("big read back %d bytes", len(data))
 	}
@@ -99,23 +107,17 @@ func TestReadWrite(t *testing.T) {
 
 func TestSizeLimit(t *testing.T) {
 	dir := t.TempDir()
-	f, err := Open(dir, WithSizeLimit(10))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := openFiles(t, dir, WithSizeLimit(10))
 	// Writes over the limit are refused, so every file written reads back.
 	wantCode(t, "WriteAtomic over limit", f.WriteAtomic("a", make([]byte, 11)), capability.InvalidArgument)
 	if _, err := os.Lstat(filepath.Join(dir, "a")); !os.IsNotExist(err) {
 		t.Fatalf("refused write left a file: %v", err)
 	}
-	if err := f.WriteAtomic("a", make([]byte, 10)); err != nil {
-		t.Fatal(err)
-	}
+	mustWrite(t, f, "a", make([]byte, 10))
 	if data, ok, err := f.Read("a"); len(data) != 10 || !ok || err != nil {
 		t.Fatalf("Read at limit = %d, %v, %v", len(data), ok, err)
 	}
-	_, err = f.Replace("a", make([]byte, 10), make([]byte, 11))
+	_, err := f.Replace("a", make([]byte, 10), make([]byte, 11))
 	wantCode(t, "Replace over limit", err, capability.InvalidArgument)
 	// A file put there by someone else, over the limit: Corrupt, not a miss.
 	if err := os.WriteFile(filepath.Join(dir, "a"), make([]byte, 11), 0o666); err != nil {
@@ -176,9 +178,7 @@ func wantRefused(t *testing.T, what string, remove func(string) (bool, error), p
 func TestRemove(t *testing.T) {
 	f, _ := newFiles(t)
 	wantExisted(t, "Remove missing", f.Remove, "ns/a", false)
-	if err := f.WriteAtomic("ns/a", []byte("x")); err != nil {
-		t.Fatal(err)
-	}
+	mustWrite(t, f, "ns/a", []byte("x"))
 	wantExisted(t, "Remove", f.Remove, "ns/a", true)
 	if _, ok, _ := f.Read("ns/a"); ok {
 		t.Fatal("still there")
@@ -196,9 +196,7 @@ func TestReplace(t *testing.T) {
 	if _, ok, _ := f.Read("ns/a"); ok {
 		t.Fatal("Replace created the file")
 	}
-	if err := f.WriteAtomic("ns/a", []byte("v1")); err != nil {
-		t.Fatal(err)
-	}
+	mustWrite(t, f, "ns/a", []byte("v1"))
 	if ok, err := f.Replace("ns/a", []byte("v0"), []byte("v2")); ok || err != nil {
 		t.Fatalf("Replace stale = %v, %v", ok, err)
 	}
@@ -230,14 +228,8 @@ func TestReplaceIsAtomic(t *testing.T) {
 	// through two Files on the same folder (separate descriptors, as two
 	// processes would have): no increment may be lost.
 	f1, dir := newFiles(t)
-	f2, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f2.Close()
-	if err := f1.WriteAtomic("ns/counter", []byte("0")); err != nil {
-		t.Fatal(err)
-	}
+	f2 := openFiles(t, dir)
+	mustWrite(t, f1, "ns/counter", []byte("0"))
 	const workers, each = 8, 25
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
@@ -282,9 +274,7 @@ func TestReadersNeverSeePartialWrites(t *testing.T) {
 	f, _ := newFiles(t)
 	a := bytes.Repeat([]byte("a"), 256<<10)
 	b := bytes.Repeat([]byte("b"), 128<<10)
-	if err := f.WriteAtomic("ns/x", a); err != nil {
-		t.Fatal(err)
-	}
+	mustWrite(t, f, "ns/x", a)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -324,13 +314,9 @@ func TestList(t *testing.T) {
 		t.Fatalf("List missing = %v, %v", names, err)
 	}
 	for _, n := range []string{"b.json", "a.json", "c"} {
-		if err := f.WriteAtomic("ns/"+n, []byte(n)); err != nil {
-			t.Fatal(err)
-		}
+		mustWrite(t, f, "ns/"+n, []byte(n))
 	}
-	if err := f.WriteAtomic("ns/sub/d.json", []byte("d")); err != nil {
-		t.Fatal(err)
-	}
+	mustWrite(t, f, "ns/sub/d.json", []byte("d"))
 	nsDir := filepath.Join(dir, "ns")
 	os.Symlink("a.json", filepath.Join(nsDir, "link.json"))
 	os.WriteFile(filepath.Join(nsDir, tempName("e.json")), []byte("partial"), 0o666)
@@ -384,9 +370,7 @@ func TestRemoveDir(t *testing.T) {
 	f, dir := newFiles(t)
 	wantExisted(t, "RemoveDir missing", f.RemoveDir, "ns", false)
 	for _, p := range []string{"ns/a", "ns/b", "ns/sub/c", "other/d"} {
-		if err := f.WriteAtomic(p, []byte(p)); err != nil {
-			t.Fatal(err)
-		}
+		mustWrite(t, f, p, []byte(p))
 	}
 	wantExisted(t, "RemoveDir", f.RemoveDir, "ns", true)
 	if _, err := os.Lstat(filepath.Join(dir, "ns")); !os.IsNotExist(err) {
@@ -417,17 +401,13 @@ func TestRemoveDirWhileWriting(t *testing.T) {
 		}
 	})
 	for i := range 300 {
-		if err := f.WriteAtomic(fmt.Sprintf("ns/%d", i%7), []byte("x")); err != nil {
-			t.Fatal(err)
-		}
+		mustWrite(t, f, fmt.Sprintf("ns/%d", i%7), []byte("x"))
 	}
 }
 
 func TestCleanStaleTemps(t *testing.T) {
 	f, dir := newFiles(t)
-	if err := f.WriteAtomic("ns/a.json", []byte("a")); err != nil {
-		t.Fatal(err)
-	}
+	mustWrite(t, f, "ns/a.json", []byte("a"))
 	ns := filepath.Join(dir, "ns")
 	old, young := tempName("a.json"), tempName("b.json")
 	for _, n := range []string{old, young, ".notatemp.tmp"} {

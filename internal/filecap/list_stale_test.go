@@ -15,9 +15,7 @@ import (
 // symlinks and folders that look like temp files stay.
 func TestListRemovesStaleTemps(t *testing.T) {
 	f, dir := newFiles(t)
-	if err := f.WriteAtomic("ns/a.json", []byte("a")); err != nil {
-		t.Fatal(err)
-	}
+	mustWrite(t, f, "ns/a.json", []byte("a"))
 	ns := filepath.Join(dir, "ns")
 	outside := filepath.Join(t.TempDir(), "target")
 	if err := os.WriteFile(outside, []byte("outside"), 0o666); err != nil {

@@ -25,11 +25,7 @@ func TestSymlinksAreNeverFollowed(t *testing.T) {
 	grant, o := grantBeside(t)
 	os.MkdirAll(filepath.Join(grant, "files", "ns"), 0o777)
 	os.WriteFile(filepath.Join(grant, "files", "ns", "real.json"), []byte("real"), 0o666)
-	f, err := Open(grant)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := openFiles(t, grant)
 
 	links := map[string]string{
 		// files pointing out, relative and absolute
@@ -109,14 +105,8 @@ func TestGrantedFolderBehindSymlink(t *testing.T) {
 	os.Mkdir(real, 0o777)
 	link := filepath.Join(parent, "link")
 	os.Symlink(real, link)
-	f, err := Open(link)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := f.WriteAtomic("a/b", []byte("x")); err != nil {
-		t.Fatal(err)
-	}
+	f := openFiles(t, link)
+	mustWrite(t, f, "a/b", []byte("x"))
 	if data, ok, err := f.Read("a/b"); string(data) != "x" || !ok || err != nil {
 		t.Fatalf("Read = %q, %v, %v", data, ok, err)
 	}
@@ -161,11 +151,7 @@ func TestSpecialFilesAreRefused(t *testing.T) {
 			grant, o := grantBeside(t)
 			const rel = "files/ns/0000000000000000000000000000000000000000000000000000000000000000.json"
 			plantSpecial(t, grant, rel, kind, o)
-			f, err := Open(grant, WithSizeLimit(1<<20))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
+			f := openFiles(t, grant, WithSizeLimit(1<<20))
 			notPermitted := func(what string, err error) {
 				t.Helper()
 				if capability.CodeOf(err) != capability.NotPermitted {
@@ -222,11 +208,7 @@ func TestStaleHardLinkedTempIsKept(t *testing.T) {
 	old := time.Now().Add(-time.Hour)
 	os.Chtimes(filepath.Join(grant, tmp), old, old)
 	os.Chtimes(o.Canary, o.MTime, o.MTime)
-	f, err := Open(grant)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := openFiles(t, grant)
 	if n, err := f.CleanStaleTemps("", time.Minute); n != 0 || err != nil {
 		t.Fatalf("CleanStaleTemps = %d, %v", n, err)
 	}
@@ -235,11 +217,7 @@ func TestStaleHardLinkedTempIsKept(t *testing.T) {
 
 func TestSparseHugeFileIsNotAllocated(t *testing.T) {
 	dir := t.TempDir()
-	f, err := Open(dir, WithSizeLimit(1<<20))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := openFiles(t, dir, WithSizeLimit(1<<20))
 	p := filepath.Join(dir, "huge.json")
 	file, err := os.Create(p)
 	if err != nil {
@@ -266,11 +244,7 @@ func TestSpecialFileAsFolder(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			grant, o := grantBeside(t)
 			plantSpecial(t, grant, "files/ns", kind, o)
-			f, err := Open(grant)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
+			f := openFiles(t, grant)
 			within(t, "calls", func() {
 				_, _, err := f.Read("files/ns/a.json")
 				wantCode(t, "Read", err, capability.NotPermitted)
