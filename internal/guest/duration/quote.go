@@ -19,8 +19,8 @@ func Quote(s string) string {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
-		if e, ok := rustShortEscapes[r]; ok {
-			b = append(b, '\\', e)
+		if r < utf8.RuneSelf && rustShortEscapes[r] != 0 {
+			b = append(b, '\\', rustShortEscapes[r])
 		} else if rustEscapes(r) {
 			b = append(b, '\\', 'u', '{')
 			b = strconv.AppendUint(b, uint64(r), 16)
@@ -32,9 +32,9 @@ func Quote(s string) string {
 	return string(append(b, '"'))
 }
 
-// rustShortEscapes maps the characters Rust's {:?} escapes with a
-// backslash to the character written after it.
-var rustShortEscapes = map[rune]byte{0: '0', '\t': 't', '\r': 'r', '\n': 'n', '\\': '\\', '"': '"'}
+// rustShortEscapes maps the ASCII characters Rust's {:?} escapes with a
+// backslash to the character written after it (0 for the others).
+var rustShortEscapes = [utf8.RuneSelf]byte{0: '0', '\t': 't', '\r': 'r', '\n': 'n', '\\': '\\', '"': '"'}
 
 // rustEscapes reports whether Rust's {:?} writes r (not one of the
 // backslash-escaped characters) as \u{hex}.
