@@ -31,17 +31,15 @@ type benchValues struct {
 
 func benchFlags(a *app, fs *flagSet) {
 	v := &a.bench
-	fs.strs(map[string]*string{
-		"runs":     &v.runs,
-		"ops":      &v.ops,
-		"duration": &v.duration,
-		"backends": &v.backends,
-		"entries":  &v.entries,
-		"callers":  &v.callers,
-		"against":  &v.against,
-	})
+	fs.str("runs", &v.runs)
+	fs.str("ops", &v.ops)
+	fs.str("duration", &v.duration)
+	fs.str("backends", &v.backends)
+	fs.str("entries", &v.entries)
+	fs.str("callers", &v.callers)
 	fs.boolean("quick", &v.quick)
 	fs.boolean("full", &v.full)
+	fs.str("against", &v.against)
 }
 
 // benchPlan is bench's flags, checked.

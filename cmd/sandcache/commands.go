@@ -184,14 +184,12 @@ type llmValues struct {
 
 func llmFlags(a *app, fs *flagSet) {
 	v := &a.llm
-	fs.strs(map[string]*string{
-		"provider":    &v.provider,
-		"model":       &v.model,
-		"max-tokens":  &v.maxTokens,
-		"temperature": &v.temperature,
-		"top-p":       &v.topP,
-		"extra":       &v.extra,
-	})
+	fs.str("provider", &v.provider)
+	fs.str("model", &v.model)
+	fs.str("max-tokens", &v.maxTokens)
+	fs.str("temperature", &v.temperature)
+	fs.str("top-p", &v.topP)
+	fs.str("extra", &v.extra)
 }
 
 func cmdLLMKey(a *app, pos []string) error {

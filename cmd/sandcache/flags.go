@@ -38,13 +38,6 @@ func (fs *flagSet) str(name string, dst *string) {
 	fs.defs[name] = &flagDef{set: func(v string) error { *dst = v; return nil }}
 }
 
-// strs defines the string flags of flags, each with where its value goes.
-func (fs *flagSet) strs(flags map[string]*string) {
-	for name, dst := range flags {
-		fs.str(name, dst)
-	}
-}
-
 func (fs *flagSet) boolean(name string, dst *bool) {
 	fs.defs[name] = &flagDef{isBool: true, set: func(v string) error {
 		switch v {

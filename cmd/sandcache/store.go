@@ -27,18 +27,16 @@ type globals struct {
 }
 
 func (g *globals) register(fs *flagSet) {
-	fs.strs(map[string]*string{
-		"dir":         &g.dir,
-		"backend":     &g.backend,
-		"path":        &g.path,
-		"namespace":   &g.namespace,
-		"ttl":         &g.ttl,
-		"max-entries": &g.maxEntries,
-		"options":     &g.options,
-		"timeout":     &g.timeout,
-		"dsn":         &g.dsn,
-	})
+	fs.str("dir", &g.dir)
+	fs.str("backend", &g.backend)
+	fs.str("path", &g.path)
+	fs.str("namespace", &g.namespace)
+	fs.str("ttl", &g.ttl)
+	fs.str("max-entries", &g.maxEntries)
+	fs.str("options", &g.options)
 	fs.boolean("json", &g.json)
+	fs.str("timeout", &g.timeout)
+	fs.str("dsn", &g.dsn)
 }
 
 // check validates what can be checked without the cache.
