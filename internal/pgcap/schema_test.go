@@ -9,15 +9,24 @@ import (
 	"github.com/sandcache/sandcache/tests/pgserver"
 )
 
-// Machines meeting an empty schema at once all create it, none fails;
-// a schema of a newer version is refused, not misread.
-func TestSchemaCreatedOnceUnderConcurrency(t *testing.T) {
+// freshSchema is the DSN of a fresh, empty schema named name, with a
+// confined role, on the shared test server; it skips the test when the
+// server is SANDCACHE_TEST_DSN's (no admin DSN to make one).
+func freshSchema(t *testing.T, name string) string {
+	t.Helper()
 	srv := pgserver.Shared()
 	if srv == nil {
 		t.Skip("needs a server of its own for a fresh schema (SANDCACHE_TEST_DSN is set)")
 	}
-	dsn, err := srv.NewConfined(bg, "sandcache_schema_test")
+	dsn, err := srv.NewConfined(bg, name)
 	must(t, err)
+	return dsn
+}
+
+// Machines meeting an empty schema at once all create it, none fails;
+// a schema of a newer version is refused, not misread.
+func TestSchemaCreatedOnceUnderConcurrency(t *testing.T) {
+	dsn := freshSchema(t, "sandcache_schema_test")
 	const n = 6
 	var wg sync.WaitGroup
 	errs := make([]error, n)
@@ -59,17 +68,12 @@ func TestSchemaCreatedOnceUnderConcurrency(t *testing.T) {
 
 // Tables dropped under a running cache are created again by its next call.
 func TestSchemaRecreatedAfterDrop(t *testing.T) {
-	srv := pgserver.Shared()
-	if srv == nil {
-		t.Skip("needs a server of its own for a fresh schema (SANDCACHE_TEST_DSN is set)")
-	}
-	dsn, err := srv.NewConfined(bg, "sandcache_drop_test")
-	must(t, err)
+	dsn := freshSchema(t, "sandcache_drop_test")
 	s := newSession(t, newCap(t, dsn, NewConfig()))
 	e := cache.New(s, nil, func() int64 { return 1000 })
 	defer e.Close()
 	o := opts("ns", 60_000, 10)
-	_, err = e.Put("k", []byte(`1`), o)
+	_, err := e.Put("k", []byte(`1`), o)
 	must(t, err)
 	db := open(t, s)
 	must(t, s.Exec(db, "DROP TABLE cache_entries, sandcache_namespaces, sandcache_schema"))

@@ -12,7 +12,6 @@ import (
 	"github.com/sandcache/sandcache/internal/guest/jsonv"
 	"github.com/sandcache/sandcache/internal/guest/options"
 	"github.com/sandcache/sandcache/tests/golden"
-	"github.com/sandcache/sandcache/tests/pgserver"
 )
 
 // Every recorded store case that is not for the fs backend gives the
@@ -20,12 +19,7 @@ import (
 // through the guest's engine in a fresh schema. (llm-key and duration
 // cases do not touch a store.)
 func TestVectorsOnPostgres(t *testing.T) {
-	srv := pgserver.Shared()
-	if srv == nil {
-		t.Skip("needs a server of its own for a fresh schema (SANDCACHE_TEST_DSN is set)")
-	}
-	dsn, err := srv.NewConfined(bg, "sandcache_vectors")
-	must(t, err)
+	dsn := freshSchema(t, "sandcache_vectors")
 	s := newSession(t, newCap(t, dsn, NewConfig()))
 	var now int64
 	realClock := false
@@ -45,6 +39,7 @@ func TestVectorsOnPostgres(t *testing.T) {
 		ms, ok := v.Env["HARNCACHE_NOW_MS"]
 		realClock = !ok
 		if ok {
+			var err error
 			now, err = strconv.ParseInt(ms, 10, 64)
 			must(t, err)
 		}
