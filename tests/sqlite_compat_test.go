@@ -2,6 +2,7 @@ package tests
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -39,37 +40,49 @@ func originalConn(t *testing.T, path string) *sqlite3.Conn {
 	return c
 }
 
-func originalPutRow(t *testing.T, c *sqlite3.Conn, ns, key, value string, created int64, expires any, last int64) {
+// originalStmt prepares sql on c and binds args to ?1, ?2...: a string as
+// text, an int64 as an integer, nil as NULL. Close it after use.
+func originalStmt(t *testing.T, c *sqlite3.Conn, sql string, args ...any) *sqlite3.Stmt {
 	t.Helper()
-	st, _, err := c.Prepare(originalPut)
+	st, _, err := c.Prepare(sql)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	st.BindText(1, ns)
-	st.BindText(2, key)
-	st.BindText(3, value)
-	st.BindInt64(4, created)
-	if e, ok := expires.(int64); ok {
-		st.BindInt64(5, e)
-	} else {
-		st.BindNull(5)
+	for i, a := range args {
+		switch a := a.(type) {
+		case string:
+			err = st.BindText(i+1, a)
+		case int64:
+			err = st.BindInt64(i+1, a)
+		case nil:
+			err = st.BindNull(i + 1)
+		default:
+			err = fmt.Errorf("cannot bind a %T", a)
+		}
+		if err != nil {
+			st.Close()
+			t.Fatalf("argument %d of %s: %v", i+1, sql, err)
+		}
 	}
-	st.BindInt64(6, last)
+	return st
+}
+
+// originalPutRow stores a row with the original's INSERT; expires is an
+// int64 or nil (no expiry).
+func originalPutRow(t *testing.T, c *sqlite3.Conn, ns, key, value string, created int64, expires any, last int64) {
+	t.Helper()
+	st := originalStmt(t, c, originalPut, ns, key, value, created, expires, last)
+	defer st.Close()
 	if err := st.Exec(); err != nil {
 		t.Fatal(err)
 	}
 }
 
+// originalGetRow reads a row's value with the original's SELECT.
 func originalGetRow(t *testing.T, c *sqlite3.Conn, ns, key string) (string, bool) {
 	t.Helper()
-	st, _, err := c.Prepare(originalGet)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := originalStmt(t, c, originalGet, ns, key)
 	defer st.Close()
-	st.BindText(1, ns)
-	st.BindText(2, key)
 	if !st.Step() {
 		return "", false
 	}
