@@ -11,10 +11,7 @@ import (
 // call; a damaged, oversized or non-regular file is recomputed (and
 // replaced), never used; no folder means no cache.
 func TestInstrumentCached(t *testing.T) {
-	want, err := instrument(guestWasm)
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := instrumentedGuest(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, instrumentedName(guestWasm))
 	check := func(what string) {

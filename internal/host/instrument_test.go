@@ -11,12 +11,19 @@ import (
 	"github.com/tetratelabs/wazero/api"
 )
 
-// TestInstrumentGuest instruments the embedded guest and compiles it.
-func TestInstrumentGuest(t *testing.T) {
+// instrumentedGuest is the embedded guest instrumented.
+func instrumentedGuest(t *testing.T) []byte {
+	t.Helper()
 	out, err := instrument(guestWasm)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return out
+}
+
+// TestInstrumentGuest instruments the embedded guest and compiles it.
+func TestInstrumentGuest(t *testing.T) {
+	out := instrumentedGuest(t)
 	ctx := context.Background()
 	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler().WithCoreFeatures(api.CoreFeaturesV2))
 	defer rt.Close(ctx)
