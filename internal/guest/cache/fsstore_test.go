@@ -28,9 +28,7 @@ func fsOpts(max uint32) options.Options {
 func TestFSPutGetLayout(t *testing.T) {
 	now := int64(1000)
 	e, files := fsEngine(t, &now)
-	if _, err := e.Put("fkey", []byte(`{"s":"é<>&","a":[1,2]}`), fsOpts(2)); err != nil {
-		t.Fatal(err)
-	}
+	mustPut(t, e, "fkey", []byte(`{"s":"é<>&","a":[1,2]}`), fsOpts(2))
 	want := "{\n  \"key\": \"fkey\",\n  \"value\": {\n    \"a\": [\n      1,\n      2\n    ],\n    \"s\": \"é<>&\"\n  },\n  \"created_at_ms\": 1000,\n  \"expires_at_ms\": 601000,\n  \"last_accessed_ms\": 1000\n}"
 	got := string(files.files["root/ns/8e60f2eeb1805b82b46bf6e2f2ea91a8671a57d17403e09d754c3157601fdda8.json"])
 	if got != want {
@@ -50,9 +48,7 @@ func TestFSEvictionTouchesOnlyRecords(t *testing.T) {
 	files.files["root/ns/"+foreignName] = []byte("not a record")
 	for i, k := range []string{"a", "b", "c"} {
 		now = int64(1000 + i)
-		if _, err := e.Put(k, []byte(`1`), fsOpts(2)); err != nil {
-			t.Fatal(err)
-		}
+		mustPut(t, e, k, []byte(`1`), fsOpts(2))
 	}
 	if string(files.files["root/ns/notes.txt"]) != "keep me" {
 		t.Fatal("eviction removed a file that is not a record")
@@ -82,17 +78,13 @@ var foreignName = strings.Repeat("f", 64) + ".json"
 func TestFSHitDoesNotOverwriteNewerRecord(t *testing.T) {
 	now := int64(1000)
 	e, files := fsEngine(t, &now)
-	if _, err := e.Put("k", []byte(`"old"`), fsOpts(10)); err != nil {
-		t.Fatal(err)
-	}
+	mustPut(t, e, "k", []byte(`"old"`), fsOpts(10))
 	other, _ := fsEngine(t, &now)
 	other.files = files
 	// While the hit is in flight, another writer puts a newer value.
 	files.beforeReplace = func(string) {
 		now = 1001
-		if _, err := other.Put("k", []byte(`"new"`), fsOpts(10)); err != nil {
-			t.Fatal(err)
-		}
+		mustPut(t, other, "k", []byte(`"new"`), fsOpts(10))
 	}
 	now = 1000
 	l, err := e.Get("k", fsOpts(10))
@@ -107,6 +99,21 @@ func TestFSHitDoesNotOverwriteNewerRecord(t *testing.T) {
 
 // fsShared returns n engines over one in-memory folder with one clock, as n
 // processes sharing a cache folder.
+// mustPut puts value under key through e and fails the test on an error.
+func mustPut(t *testing.T, e *Engine, key string, value []byte, o options.Options) {
+	t.Helper()
+	if _, err := e.Put(key, value, o); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fsPair is two engines (two stores) over one fs root, and their options
+// with max entries max.
+func fsPair(now *int64, max uint32) (a, b *Engine, files *memFiles, o options.Options) {
+	es, files := fsShared(2, now)
+	return es[0], es[1], files, fsOpts(max)
+}
+
 func fsShared(n int, now *int64) ([]*Engine, *memFiles) {
 	files := newMemFiles()
 	es := make([]*Engine, n)
@@ -134,9 +141,7 @@ func TestFSLargeNamespaceSkipsListing(t *testing.T) {
 	put := func(k string) {
 		t.Helper()
 		now++
-		if _, err := e.Put(k, []byte(`1`), o); err != nil {
-			t.Fatal(err)
-		}
+		mustPut(t, e, k, []byte(`1`), o)
 	}
 	for i := range tokenEnter + 10 {
 		put(fmt.Sprintf("k%d", i))
@@ -198,9 +203,7 @@ func TestFSSharedFolderModel(t *testing.T) {
 		k := fmt.Sprintf("k%d", rng.IntN(2*maxEntries))
 		switch r := rng.IntN(10); {
 		case r < 6:
-			if _, err := e.Put(k, []byte(`1`), o); err != nil {
-				t.Fatal(err)
-			}
+			mustPut(t, e, k, []byte(`1`), o)
 			puts++
 			last[k] = now
 			if len(last) > maxEntries {
@@ -257,9 +260,7 @@ func TestFSTokenBackoff(t *testing.T) {
 	o := fsOpts(100_000)
 	for i := range 600 {
 		now++
-		if _, err := es[i%2].Put(fmt.Sprintf("k%d", i), []byte(`1`), o); err != nil {
-			t.Fatal(err)
-		}
+		mustPut(t, es[i%2], fmt.Sprintf("k%d", i), []byte(`1`), o)
 	}
 	tokens := 0
 	for p, n := range files.writes {
@@ -280,14 +281,10 @@ func TestFSTokenBackoff(t *testing.T) {
 // B's index still ranks a first.
 func TestFSStaleVictimReranked(t *testing.T) {
 	now := int64(1000)
-	es, files := fsShared(2, &now)
-	a, b := es[0], es[1]
-	o := fsOpts(2)
+	a, b, files, o := fsPair(&now, 2)
 	for _, k := range []string{"a", "b"} {
 		now++
-		if _, err := a.Put(k, []byte(`1`), o); err != nil {
-			t.Fatal(err)
-		}
+		mustPut(t, a, k, []byte(`1`), o)
 	}
 	now++
 	if _, err := b.Stats(o); err != nil {
@@ -313,19 +310,11 @@ func TestFSStaleVictimReranked(t *testing.T) {
 // recent (docs/SPEC.md §4) and must be the one kept.
 func TestFSSameMillisecondAcrossStores(t *testing.T) {
 	now := int64(1000)
-	es, files := fsShared(2, &now)
-	a, b := es[0], es[1]
-	o := fsOpts(1)
-	if _, err := b.Put("old", []byte(`1`), o); err != nil { // B indexes the namespace
-		t.Fatal(err)
-	}
+	a, b, files, o := fsPair(&now, 1)
+	mustPut(t, b, "old", []byte(`1`), o) // B indexes the namespace
 	now = 2000
-	if _, err := a.Put("x", []byte(`1`), o); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.Put("y", []byte(`2`), o); err != nil {
-		t.Fatal(err)
-	}
+	mustPut(t, a, "x", []byte(`1`), o)
+	mustPut(t, b, "y", []byte(`2`), o)
 	got := recordNames(files, "ns")
 	if len(got) != 1 || !got[entryName("y")] {
 		t.Fatalf("records %v; want only y", got)
