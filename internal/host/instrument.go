@@ -523,13 +523,13 @@ func (r *rewriter) instructions(out, code []byte, tmp uint32) ([]byte, bool, err
 				d.u32()
 			}
 			out = append(out, d.b[start:d.p]...)
-		case op == 0x10:
+		case op == 0x10 || op == 0xD2: // call, ref.func: a function index to renumber
 			f := d.u32()
 			if f >= r.funcs {
 				return nil, false, fmt.Errorf("%w: function %d does not exist", errMalformed, f)
 			}
 			out = appendU32(append(out, op), r.fn(f))
-		case op == 0x11:
+		case op == 0x11 || (op >= 0x28 && op <= 0x3E): // call_indirect; loads and stores (memarg)
 			d.u32()
 			d.u32()
 			out = append(out, d.b[start:d.p]...)
@@ -542,10 +542,6 @@ func (r *rewriter) instructions(out, code []byte, tmp uint32) ([]byte, bool, err
 			if g >= r.globals {
 				return nil, false, fmt.Errorf("%w: global %d does not exist", errMalformed, g)
 			}
-			out = append(out, d.b[start:d.p]...)
-		case op >= 0x28 && op <= 0x3E:
-			d.u32()
-			d.u32()
 			out = append(out, d.b[start:d.p]...)
 		case op == 0x41:
 			d.s32()
@@ -562,12 +558,6 @@ func (r *rewriter) instructions(out, code []byte, tmp uint32) ([]byte, bool, err
 		case op == 0xD0:
 			d.byte()
 			out = append(out, d.b[start:d.p]...)
-		case op == 0xD2:
-			f := d.u32()
-			if f >= r.funcs {
-				return nil, false, fmt.Errorf("%w: function %d does not exist", errMalformed, f)
-			}
-			out = appendU32(append(out, op), r.fn(f))
 		case op == 0xFC:
 			sub := d.u32()
 			switch {
