@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/sandcache/sandcache/tests/golden"
+	"github.com/sandcache/sandcache/tests/lrumodel"
 	"maps"
 	"os"
 	"os/exec"
@@ -440,15 +441,7 @@ func TestFSLargeNamespaceTwoCaches(t *testing.T) {
 				t.Fatal(err)
 			}
 			last[k] = now.Load()
-			for len(last) > maxEntries {
-				oldest := ""
-				for k2, l := range last {
-					if oldest == "" || l < last[oldest] {
-						oldest = k2
-					}
-				}
-				delete(last, oldest)
-			}
+			lrumodel.Evict(last, maxEntries)
 		}
 		names, err := filepath.Glob(filepath.Join(nsDir, "*.json"))
 		if err != nil {

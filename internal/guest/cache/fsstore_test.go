@@ -8,6 +8,7 @@ import (
 
 	"github.com/sandcache/sandcache/internal/guest/options"
 	"github.com/sandcache/sandcache/internal/guest/record"
+	"github.com/sandcache/sandcache/tests/lrumodel"
 )
 
 func fsEngine(t *testing.T, now *int64) (*Engine, *memFiles) {
@@ -206,15 +207,7 @@ func TestFSSharedFolderModel(t *testing.T) {
 			mustPut(t, e, k, []byte(`1`), o)
 			puts++
 			last[k] = now
-			if len(last) > maxEntries {
-				oldest := ""
-				for k2, l := range last {
-					if oldest == "" || l < last[oldest] {
-						oldest = k2
-					}
-				}
-				delete(last, oldest)
-			}
+			lrumodel.Evict(last, maxEntries)
 		case r < 9:
 			l, err := e.Get(k, o)
 			if err != nil {
