@@ -122,20 +122,14 @@ func (f *Fixture) Run(t Timer, side Side, op Op, callers int, lim Limit) (int64,
 		fn = func(i int64) error {
 			key := f.mainKeys[(i*int64(f.stride))%n]
 			hit, err := s.t.get(key, &f.main)
-			if err == nil && !hit {
-				err = fmt.Errorf("get-hit of %q missed", key)
-			}
-			return err
+			return expectFound(hit, true, err, "get-hit of %q missed", key)
 		}
 	case GetMiss:
 		cursor = &s.miss
 		fn = func(i int64) error {
 			key := f.missKeys[i%int64(len(f.missKeys))]
 			hit, err := s.t.get(key, &f.main)
-			if err == nil && hit {
-				err = fmt.Errorf("get-miss of %q hit", key)
-			}
-			return err
+			return expectFound(hit, false, err, "get-miss of %q hit", key)
 		}
 	case Put:
 		cursor = &s.putAt
@@ -150,10 +144,7 @@ func (f *Fixture) Run(t Timer, side Side, op Op, callers int, lim Limit) (int64,
 		fn = func(i int64) error {
 			key := f.mainKeys[i%n]
 			existed, err := s.t.del(key, &f.main)
-			if err == nil && !existed {
-				err = fmt.Errorf("delete of %q found no entry", key)
-			}
-			return err
+			return expectFound(existed, true, err, "delete of %q found no entry", key)
 		}
 	case LLMKey:
 		cursor = &s.llmAt
@@ -348,4 +339,13 @@ func (f *Fixture) Measure(side Side, op Op, callers int, lim Limit) (Sample, err
 		AllocsPerOp: float64(allocs) / float64(n),
 		BytesPerOp:  float64(bytes) / float64(n),
 	}, nil
+}
+
+// expectFound is err or, when the call succeeded but found is not want, an
+// error made of format and key.
+func expectFound(found, want bool, err error, format, key string) error {
+	if err == nil && found != want {
+		return fmt.Errorf(format, key)
+	}
+	return err
 }
