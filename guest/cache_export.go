@@ -36,16 +36,23 @@ func bytesOf(s string) []byte {
 	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
+// given holds the options of the call in progress: the engine gets a
+// pointer to it, which (unlike a Given value in an interface) allocates
+// nothing, and which its memo recognises when a call repeats the last
+// call's options.
+var given options.Given
+
 // engineOptions converts the WIT options record: what the caller gave,
 // resolved by the engine once the call's arguments are checked.
-func engineOptions(o Options) options.Given {
-	return options.Given{
+func engineOptions(o Options) *options.Given {
+	given = options.Given{
 		Backend: options.Backend(o.Backend.Value), HasBackend: o.Backend.Some,
 		Namespace: o.Namespace, Path: o.Path,
 		TTLMillis: o.TTLMs.Value, HasTTL: o.TTLMs.Some,
 		MaxEntries: o.MaxEntries.Value, HasMax: o.MaxEntries.Some,
 		Dict: bytesOf(o.Dict),
 	}
+	return &given
 }
 
 func (cacheExport) Get(key string, opts Options) (Lookup, *Error) {

@@ -273,13 +273,13 @@ func (f *Fixture) prewarm(ctx context.Context) error {
 			return err
 		}
 		engines = append(engines, e)
-		if _, err := e.e.Get(f.missKeys[0], f.main.n); err != nil {
+		if _, err := e.e.Get(f.missKeys[0], &f.main.n); err != nil {
 			return fmt.Errorf("hostbench: prewarm native %v: %w", f.Backend, err)
 		}
 		if f.Entries > 0 {
 			k := f.putKeys[(int64(f.Entries)+nt.putAt)%int64(2*f.Entries)]
 			nt.putAt++
-			if _, err := e.e.Put(k, Value, f.put.n); err != nil {
+			if _, err := e.e.Put(k, Value, &f.put.n); err != nil {
 				return fmt.Errorf("hostbench: prewarm native %v: %w", f.Backend, err)
 			}
 		}
@@ -328,7 +328,7 @@ func fillNative(ctx context.Context, grant *sqlcap.Grant, files *filecap.Files, 
 	e := cache.New(sql, &fillFiles{Files: files, dir: dir}, nowMillis)
 	defer e.Close()
 	err := f.fill(ctx, func(key string, value []byte, o *nsOpts) (uint32, error) {
-		out, err := e.Put(key, value, o.n)
+		out, err := e.Put(key, value, &o.n)
 		return out.Evicted, err
 	})
 	if err == nil {

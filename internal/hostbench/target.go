@@ -43,16 +43,18 @@ func (s Side) String() string {
 }
 
 // nsOpts are one namespace's options in both sides' types, made once so
-// that no side pays a conversion per call.
+// that no side pays a conversion per call. The native side passes what the
+// guest's export glue passes the engine: the options as given, by pointer.
 type nsOpts struct {
 	h host.Options
-	n options.Options
+	n options.Given
 }
 
 func makeOpts(b host.Backend, ns string, maxEntries int) nsOpts {
 	h := host.Options{Backend: b, Namespace: ns, TTLMillis: benchTTL, MaxEntries: int64(maxEntries)}
-	return nsOpts{h: h, n: options.Options{
-		Backend: options.Backend(b), Namespace: ns, TTLMillis: benchTTL, MaxEntries: uint32(maxEntries),
+	return nsOpts{h: h, n: options.Given{
+		Backend: options.Backend(b), HasBackend: true, Namespace: ns,
+		TTLMillis: benchTTL, HasTTL: true, MaxEntries: int64(maxEntries), HasMax: true,
 	}}
 }
 
@@ -207,7 +209,7 @@ func (t *nativeTarget) get(key string, o *nsOpts) (bool, error) {
 		return false, err
 	}
 	defer t.release(e)
-	l, err := e.e.Get(key, o.n)
+	l, err := e.e.Get(key, &o.n)
 	return l.Hit, err
 }
 
@@ -217,7 +219,7 @@ func (t *nativeTarget) put(key string, value []byte, o *nsOpts) (uint32, error) 
 		return 0, err
 	}
 	defer t.release(e)
-	out, err := e.e.Put(key, value, o.n)
+	out, err := e.e.Put(key, value, &o.n)
 	return out.Evicted, err
 }
 
@@ -227,7 +229,7 @@ func (t *nativeTarget) del(key string, o *nsOpts) (bool, error) {
 		return false, err
 	}
 	defer t.release(e)
-	return e.e.Delete(key, o.n)
+	return e.e.Delete(key, &o.n)
 }
 
 // llmKey is pure computation: the guest export calls exactly this.

@@ -60,6 +60,7 @@ type Engine struct {
 	files  capability.Files
 	now    func() int64
 	stores map[storeID]store
+	memo   memo
 }
 
 type storeID struct {
@@ -75,6 +76,7 @@ func New(sql capability.SQL, files capability.Files, now func() int64) *Engine {
 
 // Close releases every store the engine opened.
 func (e *Engine) Close() {
+	e.memo.forget()
 	for id, s := range e.stores {
 		if c, ok := s.(interface{ close() }); ok {
 			c.close()
@@ -94,11 +96,25 @@ type resolved struct {
 // resolve resolves the call's options (after its arguments were checked)
 // and opens their store.
 func (e *Engine) resolve(src options.Source) (resolved, error) {
+	if r, ok := e.memo.get(src); ok {
+		return r, nil
+	}
 	o, err := src.Resolve()
 	if err != nil {
 		return resolved{}, invalid(err)
 	}
-	return e.open(o)
+	return e.openFor(src, o)
+}
+
+// openFor opens the store of o, the options src resolved to, and
+// remembers that in the memo.
+func (e *Engine) openFor(src options.Source, o options.Options) (resolved, error) {
+	r, err := e.open(o)
+	if err != nil {
+		return resolved{}, err
+	}
+	e.memo.set(src, r)
+	return r, nil
 }
 
 // open opens the store of complete options.
@@ -171,6 +187,7 @@ func (e *Engine) fail(r resolved, err error) error {
 				c.close()
 			}
 			delete(e.stores, r.id)
+			e.memo.forget()
 		}
 	}
 	return err
@@ -231,7 +248,11 @@ func (e *Engine) Put(key string, value []byte, src options.Source) (PutOutcome, 
 		return PutOutcome{}, err
 	}
 	// The value is an argument: its error comes before an option error.
-	o, oerr := src.Resolve()
+	r, memoized := e.memo.get(src)
+	o, oerr := r.opts, error(nil)
+	if !memoized {
+		o, oerr = src.Resolve()
+	}
 	// Text already in canonical form (what sandcache and the original
 	// store) needs no tree, unless the fs backend must pretty-print it.
 	var v jsonv.Value
@@ -246,9 +267,11 @@ func (e *Engine) Put(key string, value []byte, src options.Source) (PutOutcome, 
 	if oerr != nil {
 		return PutOutcome{}, invalid(oerr)
 	}
-	r, err := e.open(o)
-	if err != nil {
-		return PutOutcome{}, err
+	if !memoized {
+		var err error
+		if r, err = e.openFor(src, o); err != nil {
+			return PutOutcome{}, err
+		}
 	}
 	out, err := r.store.put(r.ns, key, v, compact, e.now(), r.opts.TTLMillis, r.opts.MaxEntries)
 	if err != nil {
