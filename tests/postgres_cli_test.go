@@ -101,6 +101,14 @@ func TestPostgresCLI(t *testing.T) {
 		t.Fatalf("machine B get: exit %d %q %s", code, out, stderr)
 	}
 
+	// The backend named by an alias or by --options reaches the server too.
+	for _, sel := range [][]string{{"--backend", "pg"}, {"--backend", "PostgreSQL"}, {"--options", `{"backend":"postgres"}`}} {
+		code, out, stderr, _ := machineB.run(append(append([]string{"--dir", t.TempDir()}, sel...), "get", "shared", "--json")...)
+		if code != 0 || out != `{"hit":true,"value":{"from":"A"}}`+"\n" {
+			t.Errorf("%q: exit %d %q %s", sel, code, out, stderr)
+		}
+	}
+
 	// Errors: exit 2 with a message, within --timeout.
 	for _, tc := range []struct {
 		name string
@@ -109,6 +117,8 @@ func TestPostgresCLI(t *testing.T) {
 		want string
 	}{
 		{"missing DSN", []string{"--backend", "postgres", "get", "k"}, nil, "needs --dsn"},
+		{"missing DSN, alias", []string{"--backend", "pg", "get", "k"}, nil, "needs --dsn"},
+		{"missing DSN, --options", []string{"--options", `{"backend":"postgresql"}`, "get", "k"}, nil, "needs --dsn"},
 		{"bad DSN", []string{"--backend", "postgres", "--dsn", "postgres://u@[::1", "get", "k"}, nil, "bad DSN"},
 		{"bad DSN from the environment", []string{"--backend", "postgres", "get", "k"}, []string{"SANDCACHE_DSN=postgres://u@[::1"}, "bad DSN"},
 		{"nobody listening", []string{"--backend", "postgres", "--dsn", "host=" + t.TempDir() + " user=x dbname=x", "--timeout", "2s", "put", "k", "1"}, nil, "cannot reach the server"},

@@ -116,6 +116,7 @@ type app struct {
 	bench      benchValues
 
 	clockFn func() time.Time // replaces the clock (demo); nil: real or SANDCACHE_NOW_MS
+	server  bool             // lend the server: the options name postgres by an alias or in --options
 }
 
 // command is one subcommand: it registers its flags, then runs on its

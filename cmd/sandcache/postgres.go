@@ -34,12 +34,25 @@ func (g *globals) checkServer() error {
 	return nil
 }
 
-// withServer lends the cache the server when --backend postgres is given.
+// withServer lends the cache the server when the backend is postgres:
+// --backend postgres, or (a.server) another name the guest resolved to it.
 func (a *app) withServer(cfg sdk.Config) sdk.Config {
-	if !a.g.wantsServer() {
+	if !a.g.wantsServer() && !a.server {
 		return cfg
 	}
 	return cfg.WithPostgres(a.g.dsnOrEnv())
+}
+
+// reopenWithServer reopens c with the server lent, when the guest resolved
+// the options to the postgres backend under a name (an alias such as "pg",
+// or --options) that wantsServer does not know: the guest holds the names.
+func (a *app) reopenWithServer(c *sdk.Cache) (*sdk.Cache, error) {
+	c.Close()
+	if a.g.dsnOrEnv() == "" {
+		return nil, usagef("the postgres backend needs --dsn URL (or $%s)", envDSN)
+	}
+	a.server = true
+	return a.open(c.Dir())
 }
 
 // benchServer completes a bench plan that measures postgres: the server

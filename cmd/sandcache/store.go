@@ -184,6 +184,10 @@ func (a *app) openStore() (*sdk.Cache, sdk.Options, error) {
 			}
 		}
 	}
+	if backend == sdk.Postgres && !a.g.wantsServer() {
+		c, err = a.reopenWithServer(c)
+		return c, o, err
+	}
 	if path == "" || backend == sdk.Mem || backend == sdk.Postgres {
 		return c, o, nil
 	}
