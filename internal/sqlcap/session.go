@@ -53,6 +53,8 @@ type conn struct {
 	lastUse uint64
 	changes int64  // Changes() when c was closed
 	denied  string // why the authorizer last denied a statement
+	// checkpointed is c's TotalChanges at its last checkpoint (checkpoint.go).
+	checkpointed int64
 }
 
 // stmt is a prepared statement of a Session. s is nil while its connection

@@ -193,6 +193,7 @@ func (s *Session) Reset(h capability.Stmt) (err error) {
 	defer s.recoverOOM(e.db.label, &err)
 	e.ncols, e.bound = 0, false
 	_ = e.s.Reset()
+	e.db.afterReset()
 	return s.connErr(e.db, e.s.ClearBindings())
 }
 
