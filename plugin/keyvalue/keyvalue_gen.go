@@ -6,10 +6,10 @@ package keyvalue
 
 import (
 	"encoding/binary"
-	"fmt"
 	"math"
-	"runtime"
-	"unsafe"
+
+	"github.com/sandcache/sandcache/internal/cabi"
+	"github.com/sandcache/sandcache/internal/cabi/guestrt"
 )
 
 var (
@@ -17,126 +17,17 @@ var (
 	le = binary.LittleEndian
 )
 
+// abi lifts and lowers the values of one import call.
+type abi = guestrt.Call
+
 // Option is a WIT option<T>: Value is meaningful only when Some.
-type Option[T any] struct {
-	Some  bool
-	Value T
-}
+type Option[T any] = cabi.Option[T]
 
 // Some returns an option holding v.
-func Some[T any](v T) Option[T] { return Option[T]{Some: true, Value: v} }
+func Some[T any](v T) Option[T] { return cabi.Some(v) }
 
 // Tuple2 is a WIT tuple<A, B>.
-type Tuple2[A, B any] struct {
-	F0 A
-	F1 B
-}
-
-func b2u(b bool) uint8 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// pair lays out a (pointer, length) pair as it is in memory, so that a flat
-// string or list argument lifts like one in a return area.
-func pair(p, n uint64) []byte {
-	b := make([]byte, 8)
-	le.PutUint32(b, uint32(p))
-	le.PutUint32(b[4:], uint32(n))
-	return b
-}
-
-// pin is a buffer handed out by cabi_realloc, by address.
-type pin struct {
-	at  uint32
-	buf []byte
-}
-
-// pins holds the buffers the host allocated during the current import
-// call; nothing else in Go refers to them until the call's results are
-// lifted, so they are pinned here against the GC.
-var pins []pin
-
-// cabiRealloc is the canonical ABI allocator, through which the host
-// returns strings and lists. A plugin built with this package must not
-// export another cabi_realloc.
-//
-//go:wasmexport cabi_realloc
-func cabiRealloc(oldPtr, oldSize, align, newSize uint32) uint32 {
-	size := max(newSize, align, 1)
-	buf := make([]byte, size)
-	for i := range pins {
-		if oldPtr != 0 && pins[i].at == oldPtr {
-			copy(buf, pins[i].buf[:min(oldSize, uint32(len(pins[i].buf)))])
-		}
-	}
-	p := addr(buf)
-	pins = append(pins, pin{p, buf})
-	return p
-}
-
-// addr is the linear-memory address of b's first byte.
-func addr(b []byte) uint32 {
-	return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(b))))
-}
-
-// abi lifts and lowers values for one import call.
-type abi struct {
-	keep []any
-}
-
-// deref returns n elements of size bytes at p, which must lie in a buffer
-// the host allocated through cabi_realloc during this call.
-func (a *abi) deref(p, n, size uint32) []byte {
-	if n == 0 {
-		return []byte{}
-	}
-	total := uint64(n) * uint64(size)
-	for _, pn := range pins {
-		if p >= pn.at && uint64(p)+total <= uint64(pn.at)+uint64(len(pn.buf)) {
-			off := p - pn.at
-			return pn.buf[off : off+uint32(total) : off+uint32(total)]
-		}
-	}
-	panic(fmt.Sprintf("keyvalue: the host returned %d bytes at %#x, which it did not allocate", total, p))
-}
-
-// tag checks a case index from the host.
-func (a *abi) tag(v, n uint32) uint32 {
-	if v >= n {
-		panic(fmt.Sprintf("keyvalue: the host returned case %d of %d", v, n))
-	}
-	return v
-}
-
-// putBytes passes b to the host in place.
-func (a *abi) putBytes(b []byte, align uint32) uint32 {
-	a.keep = append(a.keep, b)
-	return addr(b)
-}
-
-// putString passes s to the host in place.
-func (a *abi) putString(s string) uint32 {
-	a.keep = append(a.keep, s)
-	return uint32(uintptr(unsafe.Pointer(unsafe.StringData(s))))
-}
-
-// area returns a zeroed return area of n bytes (8-aligned).
-func (a *abi) area(n int) []byte {
-	b := make([]byte, max(n, 8))
-	a.keep = append(a.keep, b)
-	return b
-}
-
-// done ends the call: the host's buffers are unpinned (the lifted values
-// that alias them keep them alive) and the arguments may be collected.
-func (a *abi) done() {
-	runtime.KeepAlive(a.keep)
-	clear(pins)
-	pins = pins[:0]
-}
+type Tuple2[A, B any] = cabi.Tuple2[A, B]
 
 // The set of errors which may be raised by functions in this package
 type Error struct {
@@ -244,16 +135,9 @@ func wasmimportStoreOpen(p0 uint32, p1 uint32, p2 uint32)
 // `error::no-such-store` will be raised if the `identifier` is not recognized.
 func Open(identifier string) (Bucket, *Error) {
 	a := &abi{}
-	area := a.area(16)
-	wasmimportStoreOpen(a.putString(identifier), uint32(len(identifier)), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return *new(Bucket), &e
-	}
-	v := liftBucket(a, area, 4)
-	a.done()
-	return v, nil
+	area := a.Area(16)
+	wasmimportStoreOpen(a.PutString(identifier), uint32(len(identifier)), guestrt.Addr(area))
+	return guestrt.CallResult(a, area, 4, liftBucket, liftError)
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [method]bucket.get
@@ -268,16 +152,9 @@ func wasmimportStoreBucketGet(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 // If any other error occurs, it returns an `Err(error)`.
 func (self Bucket) Get(key string) (Option[[]byte], *Error) {
 	a := &abi{}
-	area := a.area(16)
-	wasmimportStoreBucketGet(uint32(self), a.putString(key), uint32(len(key)), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return *new(Option[[]byte]), &e
-	}
-	v := liftOptionOfListOfU8(a, area, 4)
-	a.done()
-	return v, nil
+	area := a.Area(16)
+	wasmimportStoreBucketGet(uint32(self), a.PutString(key), uint32(len(key)), guestrt.Addr(area))
+	return guestrt.CallResult(a, area, 4, liftOptionOfListOfU8, liftError)
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [method]bucket.set
@@ -291,15 +168,10 @@ func wasmimportStoreBucketSet(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uin
 // If any other error occurs, it returns an `Err(error)`.
 func (self Bucket) Set(key string, value []byte) *Error {
 	a := &abi{}
-	area := a.area(16)
-	wasmimportStoreBucketSet(uint32(self), a.putString(key), uint32(len(key)), a.putBytes(value, 1), uint32(len(value)), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return &e
-	}
-	a.done()
-	return nil
+	area := a.Area(16)
+	wasmimportStoreBucketSet(uint32(self), a.PutString(key), uint32(len(key)), a.PutBytes(value, 1), uint32(len(value)), guestrt.Addr(area))
+	_, e := guestrt.CallResult(a, area, 4, guestrt.LiftNone, liftError)
+	return e
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [method]bucket.delete
@@ -312,15 +184,10 @@ func wasmimportStoreBucketDelete(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 // If any other error occurs, it returns an `Err(error)`.
 func (self Bucket) Delete(key string) *Error {
 	a := &abi{}
-	area := a.area(16)
-	wasmimportStoreBucketDelete(uint32(self), a.putString(key), uint32(len(key)), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return &e
-	}
-	a.done()
-	return nil
+	area := a.Area(16)
+	wasmimportStoreBucketDelete(uint32(self), a.PutString(key), uint32(len(key)), guestrt.Addr(area))
+	_, e := guestrt.CallResult(a, area, 4, guestrt.LiftNone, liftError)
+	return e
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [method]bucket.exists
@@ -334,16 +201,9 @@ func wasmimportStoreBucketExists(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 // If any other error occurs, it returns an `Err(error)`.
 func (self Bucket) Exists(key string) (bool, *Error) {
 	a := &abi{}
-	area := a.area(16)
-	wasmimportStoreBucketExists(uint32(self), a.putString(key), uint32(len(key)), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return *new(bool), &e
-	}
-	v := liftBool(a, area, 4)
-	a.done()
-	return v, nil
+	area := a.Area(16)
+	wasmimportStoreBucketExists(uint32(self), a.PutString(key), uint32(len(key)), guestrt.Addr(area))
+	return guestrt.CallResult(a, area, 4, liftBool, liftError)
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [method]bucket.list-keys
@@ -367,16 +227,9 @@ func wasmimportStoreBucketListKeys(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p
 // If any error occurs, it returns an `Err(error)`.
 func (self Bucket) ListKeys(cursor Option[string]) (KeyResponse, *Error) {
 	a := &abi{}
-	area := a.area(24)
-	wasmimportStoreBucketListKeys(uint32(self), uint32(b2u(cursor.Some)), a.putString(cursor.Value), uint32(len(cursor.Value)), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return *new(KeyResponse), &e
-	}
-	v := liftKeyResponse(a, area, 4)
-	a.done()
-	return v, nil
+	area := a.Area(24)
+	wasmimportStoreBucketListKeys(uint32(self), uint32(cabi.B2U(cursor.Some)), a.PutString(cursor.Value), uint32(len(cursor.Value)), guestrt.Addr(area))
+	return guestrt.CallResult(a, area, 4, liftKeyResponse, liftError)
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [resource-drop]bucket
@@ -394,16 +247,9 @@ func wasmimportAtomicsCasNew(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 // (transactions, versions, etc) as desired.
 func CasNew(bucket Bucket, key string) (Cas, *Error) {
 	a := &abi{}
-	area := a.area(16)
-	wasmimportAtomicsCasNew(uint32(bucket), a.putString(key), uint32(len(key)), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return *new(Cas), &e
-	}
-	v := liftCas(a, area, 4)
-	a.done()
-	return v, nil
+	area := a.Area(16)
+	wasmimportAtomicsCasNew(uint32(bucket), a.PutString(key), uint32(len(key)), guestrt.Addr(area))
+	return guestrt.CallResult(a, area, 4, liftCas, liftError)
 }
 
 //go:wasmimport wasi:keyvalue/atomics@0.2.0-draft2 [method]cas.current
@@ -413,16 +259,9 @@ func wasmimportAtomicsCasCurrent(p0 uint32, p1 uint32)
 // that is needed to ensure the atomicity of the operation
 func (self Cas) Current() (Option[[]byte], *Error) {
 	a := &abi{}
-	area := a.area(16)
-	wasmimportAtomicsCasCurrent(uint32(self), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return *new(Option[[]byte]), &e
-	}
-	v := liftOptionOfListOfU8(a, area, 4)
-	a.done()
-	return v, nil
+	area := a.Area(16)
+	wasmimportAtomicsCasCurrent(uint32(self), guestrt.Addr(area))
+	return guestrt.CallResult(a, area, 4, liftOptionOfListOfU8, liftError)
 }
 
 //go:wasmimport wasi:keyvalue/atomics@0.2.0-draft2 increment
@@ -437,16 +276,9 @@ func wasmimportAtomicsIncrement(p0 uint32, p1 uint32, p2 uint32, p3 uint64, p4 u
 // If any other error occurs, it returns an `Err(error)`.
 func Increment(bucket Bucket, key string, delta int64) (int64, *Error) {
 	a := &abi{}
-	area := a.area(24)
-	wasmimportAtomicsIncrement(uint32(bucket), a.putString(key), uint32(len(key)), uint64(delta), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 8)
-		a.done()
-		return *new(int64), &e
-	}
-	v := liftS64(a, area, 8)
-	a.done()
-	return v, nil
+	area := a.Area(24)
+	wasmimportAtomicsIncrement(uint32(bucket), a.PutString(key), uint32(len(key)), uint64(delta), guestrt.Addr(area))
+	return guestrt.CallResult(a, area, 8, liftS64, liftError)
 }
 
 //go:wasmimport wasi:keyvalue/atomics@0.2.0-draft2 swap
@@ -456,15 +288,10 @@ func wasmimportAtomicsSwap(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 // the CAS operation failed.
 func Swap(cas Cas, value []byte) *CasError {
 	a := &abi{}
-	area := a.area(20)
-	wasmimportAtomicsSwap(uint32(cas), a.putBytes(value, 1), uint32(len(value)), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftCasError(a, area, 4)
-		a.done()
-		return &e
-	}
-	a.done()
-	return nil
+	area := a.Area(20)
+	wasmimportAtomicsSwap(uint32(cas), a.PutBytes(value, 1), uint32(len(value)), guestrt.Addr(area))
+	_, e := guestrt.CallResult(a, area, 4, guestrt.LiftNone, liftCasError)
+	return e
 }
 
 //go:wasmimport wasi:keyvalue/atomics@0.2.0-draft2 [resource-drop]cas
@@ -489,16 +316,9 @@ func wasmimportBatchGetMany(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 // If any other error occurs, it returns an `Err(error)`.
 func GetMany(bucket Bucket, keys []string) ([]Option[Tuple2[string, []byte]], *Error) {
 	a := &abi{}
-	area := a.area(16)
-	wasmimportBatchGetMany(uint32(bucket), a.putBytes(encodeStrings(a, keys), 4), uint32(len(keys)), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return *new([]Option[Tuple2[string, []byte]]), &e
-	}
-	v := liftListOfOptionOfTupleOfStringAndListOfU8(a, area, 4)
-	a.done()
-	return v, nil
+	area := a.Area(16)
+	wasmimportBatchGetMany(uint32(bucket), a.PutBytes(encodeStrings(a, keys), 4), uint32(len(keys)), guestrt.Addr(area))
+	return guestrt.CallResult(a, area, 4, liftListOfOptionOfTupleOfStringAndListOfU8, liftError)
 }
 
 //go:wasmimport wasi:keyvalue/batch@0.2.0-draft2 set-many
@@ -519,15 +339,10 @@ func wasmimportBatchSetMany(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 // Other concurrent operations may also be able to see the partial results.
 func SetMany(bucket Bucket, keyValues []Tuple2[string, []byte]) *Error {
 	a := &abi{}
-	area := a.area(16)
-	wasmimportBatchSetMany(uint32(bucket), a.putBytes(encodeTupleOfStringAndListOfU8s(a, keyValues), 4), uint32(len(keyValues)), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return &e
-	}
-	a.done()
-	return nil
+	area := a.Area(16)
+	wasmimportBatchSetMany(uint32(bucket), a.PutBytes(encodeTupleOfStringAndListOfU8s(a, keyValues), 4), uint32(len(keyValues)), guestrt.Addr(area))
+	_, e := guestrt.CallResult(a, area, 4, guestrt.LiftNone, liftError)
+	return e
 }
 
 //go:wasmimport wasi:keyvalue/batch@0.2.0-draft2 delete-many
@@ -548,15 +363,10 @@ func wasmimportBatchDeleteMany(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 // Other concurrent operations may also be able to see the partial results.
 func DeleteMany(bucket Bucket, keys []string) *Error {
 	a := &abi{}
-	area := a.area(16)
-	wasmimportBatchDeleteMany(uint32(bucket), a.putBytes(encodeStrings(a, keys), 4), uint32(len(keys)), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return &e
-	}
-	a.done()
-	return nil
+	area := a.Area(16)
+	wasmimportBatchDeleteMany(uint32(bucket), a.PutBytes(encodeStrings(a, keys), 4), uint32(len(keys)), guestrt.Addr(area))
+	_, e := guestrt.CallResult(a, area, 4, guestrt.LiftNone, liftError)
+	return e
 }
 
 //go:wasmimport sandcache:plugin/cache@0.1.0 set-with-ttl
@@ -566,15 +376,10 @@ func wasmimportCacheSetWithTTL(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 ui
 // the put (0: the plugin's default time to live).
 func SetWithTTL(bucket Bucket, key string, value []byte, ttlMs uint64) *Error {
 	a := &abi{}
-	area := a.area(16)
-	wasmimportCacheSetWithTTL(uint32(bucket), a.putString(key), uint32(len(key)), a.putBytes(value, 1), uint32(len(value)), uint64(ttlMs), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return &e
-	}
-	a.done()
-	return nil
+	area := a.Area(16)
+	wasmimportCacheSetWithTTL(uint32(bucket), a.PutString(key), uint32(len(key)), a.PutBytes(value, 1), uint32(len(value)), uint64(ttlMs), guestrt.Addr(area))
+	_, e := guestrt.CallResult(a, area, 4, guestrt.LiftNone, liftError)
+	return e
 }
 
 //go:wasmimport sandcache:plugin/cache@0.1.0 llm-key
@@ -585,16 +390,9 @@ func wasmimportCacheLLMKey(p0 uint32, p1 uint32, p2 uint32)
 // the key is the same as the SDK's and Harn's for that call.
 func LLMKey(request string) (string, *Error) {
 	a := &abi{}
-	area := a.area(16)
-	wasmimportCacheLLMKey(a.putString(request), uint32(len(request)), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return *new(string), &e
-	}
-	v := liftString(a, area, 4)
-	a.done()
-	return v, nil
+	area := a.Area(16)
+	wasmimportCacheLLMKey(a.PutString(request), uint32(len(request)), guestrt.Addr(area))
+	return guestrt.CallResult(a, area, 4, liftString, liftError)
 }
 
 //go:wasmimport sandcache:plugin/cache@0.1.0 stats
@@ -603,24 +401,21 @@ func wasmimportCacheStats(p0 uint32, p1 uint32)
 // Statistics of a bucket and the plugin's byte quota.
 func Stats(bucket Bucket) (BucketStats, *Error) {
 	a := &abi{}
-	area := a.area(48)
-	wasmimportCacheStats(uint32(bucket), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 8)
-		a.done()
-		return *new(BucketStats), &e
-	}
-	v := liftBucketStats(a, area, 8)
-	a.done()
-	return v, nil
+	area := a.Area(48)
+	wasmimportCacheStats(uint32(bucket), guestrt.Addr(area))
+	return guestrt.CallResult(a, area, 8, liftBucketStats, liftError)
+}
+
+func liftBucket(a *abi, b []byte, off uint32) Bucket {
+	return Bucket(le.Uint32(b[off:]))
 }
 
 func liftString(a *abi, b []byte, off uint32) string {
-	return string(a.deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), 1))
+	return string(a.Deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), 1))
 }
 
 func liftError(a *abi, b []byte, off uint32) Error {
-	v := Error{Case: ErrorCase(a.tag(uint32(b[off]), 3))}
+	v := Error{Case: ErrorCase(a.Tag(uint32(b[off]), 3))}
 	switch v.Case {
 	case 2:
 		v.Other = liftString(a, b, off+4)
@@ -628,16 +423,12 @@ func liftError(a *abi, b []byte, off uint32) Error {
 	return v
 }
 
-func liftBucket(a *abi, b []byte, off uint32) Bucket {
-	return Bucket(le.Uint32(b[off:]))
-}
-
 func liftListOfU8(a *abi, b []byte, off uint32) []byte {
-	return a.deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), 1)
+	return a.Deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), 1)
 }
 
 func liftOptionOfListOfU8(a *abi, b []byte, off uint32) Option[[]byte] {
-	if a.tag(uint32(b[off]), 2) == 1 {
+	if a.Tag(uint32(b[off]), 2) == 1 {
 		return Option[[]byte]{Some: true, Value: liftListOfU8(a, b, off+4)}
 	}
 	return Option[[]byte]{}
@@ -648,7 +439,7 @@ func liftBool(a *abi, b []byte, off uint32) bool {
 }
 
 func liftListOfString(a *abi, b []byte, off uint32) []string {
-	el := a.deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), 8)
+	el := a.Deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), 8)
 	v := make([]string, len(el)/8)
 	for i := range v {
 		v[i] = liftString(a, el, uint32(i)*8)
@@ -657,7 +448,7 @@ func liftListOfString(a *abi, b []byte, off uint32) []string {
 }
 
 func liftOptionOfString(a *abi, b []byte, off uint32) Option[string] {
-	if a.tag(uint32(b[off]), 2) == 1 {
+	if a.Tag(uint32(b[off]), 2) == 1 {
 		return Option[string]{Some: true, Value: liftString(a, b, off+4)}
 	}
 	return Option[string]{}
@@ -676,7 +467,7 @@ func liftS64(a *abi, b []byte, off uint32) int64 {
 }
 
 func liftCasError(a *abi, b []byte, off uint32) CasError {
-	v := CasError{Case: CasErrorCase(a.tag(uint32(b[off]), 2))}
+	v := CasError{Case: CasErrorCase(a.Tag(uint32(b[off]), 2))}
 	switch v.Case {
 	case 0:
 		v.StoreError = liftError(a, b, off+4)
@@ -687,7 +478,7 @@ func liftCasError(a *abi, b []byte, off uint32) CasError {
 }
 
 func lowerString(a *abi, b []byte, off uint32, v string) {
-	le.PutUint32(b[off:], a.putString(v))
+	le.PutUint32(b[off:], a.PutString(v))
 	le.PutUint32(b[off+4:], uint32(len(v)))
 }
 
@@ -704,14 +495,14 @@ func liftTupleOfStringAndListOfU8(a *abi, b []byte, off uint32) Tuple2[string, [
 }
 
 func liftOptionOfTupleOfStringAndListOfU8(a *abi, b []byte, off uint32) Option[Tuple2[string, []byte]] {
-	if a.tag(uint32(b[off]), 2) == 1 {
+	if a.Tag(uint32(b[off]), 2) == 1 {
 		return Option[Tuple2[string, []byte]]{Some: true, Value: liftTupleOfStringAndListOfU8(a, b, off+4)}
 	}
 	return Option[Tuple2[string, []byte]]{}
 }
 
 func liftListOfOptionOfTupleOfStringAndListOfU8(a *abi, b []byte, off uint32) []Option[Tuple2[string, []byte]] {
-	el := a.deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), 20)
+	el := a.Deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), 20)
 	v := make([]Option[Tuple2[string, []byte]], len(el)/20)
 	for i := range v {
 		v[i] = liftOptionOfTupleOfStringAndListOfU8(a, el, uint32(i)*20)
@@ -720,7 +511,7 @@ func liftListOfOptionOfTupleOfStringAndListOfU8(a *abi, b []byte, off uint32) []
 }
 
 func lowerListOfU8(a *abi, b []byte, off uint32, v []byte) {
-	le.PutUint32(b[off:], a.putBytes(v, 1))
+	le.PutUint32(b[off:], a.PutBytes(v, 1))
 	le.PutUint32(b[off+4:], uint32(len(v)))
 }
 

@@ -27,6 +27,7 @@ import (
 const (
 	guestOut = "guest/witabi_gen.go"
 	hostOut  = "internal/witabi/witabi_gen.go"
+	typesOut = "internal/witypes/witypes_gen.go"
 	jsOut    = "examples/node/generated/sandcache_abi.mjs"
 )
 
@@ -103,6 +104,9 @@ func generateFrom(res *wit.Resolve) (out map[string][]byte, err error) {
 	}
 	out = map[string][]byte{}
 	if out[guestOut], err = genGuest(m); err != nil {
+		return nil, err
+	}
+	if out[typesOut], err = genTypes(m); err != nil {
 		return nil, err
 	}
 	if out[hostOut], err = genHost(m); err != nil {

@@ -14,37 +14,17 @@ import (
 //	func lowerX(a *abi, b []byte, off uint32, v T)    // into a memory area
 //
 // b holds the value's bytes (a return area, a list's elements); strings
-// and lists in it are addresses that a.deref turns into bytes and that
-// a.put allocates. Areas are sized by the WIT, so indexing b never fails;
+// and lists in it are addresses that a.Deref turns into bytes and that
+// a.PutString and a.PutBytes allocate (abi is hostrt.Call on the host,
+// guestrt.Call in the guest). Areas are sized by the WIT, so indexing b never fails;
 // what comes from the other side (addresses, lengths, tags) is checked by
 // the abi, whose first failure is sticky.
 type codec struct {
-	m    *pluginModel
-	out  bytes.Buffer
-	done map[string]bool
+	m *pluginModel
+	helpers
 }
 
-func newCodec(m *pluginModel) *codec { return &codec{m: m, done: map[string]bool{}} }
-
-func discRead(n int, b, off string) string {
-	switch wit.Discriminant(n).Size() {
-	case 1:
-		return "uint32(" + b + "[" + off + "])"
-	case 2:
-		return "uint32(le.Uint16(" + b + "[" + off + ":]))"
-	}
-	return "le.Uint32(" + b + "[" + off + ":])"
-}
-
-func discWrite(n int, b, off, v string) string {
-	switch wit.Discriminant(n).Size() {
-	case 1:
-		return b + "[" + off + "] = uint8(" + v + ")"
-	case 2:
-		return "le.PutUint16(" + b + "[" + off + ":], uint16(" + v + "))"
-	}
-	return "le.PutUint32(" + b + "[" + off + ":], uint32(" + v + "))"
-}
+func newCodec(m *pluginModel) *codec { return &codec{m: m, helpers: helpers{done: map[string]bool{}}} }
 
 // lift returns the name of t's lift function, emitting it if needed.
 func (c *codec) lift(t wit.Type) string {
@@ -74,7 +54,7 @@ func (c *codec) lift(t wit.Type) string {
 	case wit.F64:
 		w.WriteString("return math.Float64frombits(le.Uint64(b[off:]))\n")
 	case wit.String:
-		w.WriteString("return string(a.deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), 1))\n")
+		w.WriteString("return string(a.Deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), 1))\n")
 	default:
 		c.liftDef(&w, t, T)
 	}
@@ -88,18 +68,18 @@ func (c *codec) liftDef(w *bytes.Buffer, t wit.Type, T string) {
 	case *wit.Resource, *wit.Own, *wit.Borrow:
 		fmt.Fprintf(w, "return %s(le.Uint32(b[off:]))\n", T)
 	case *wit.Enum:
-		fmt.Fprintf(w, "return %s(a.tag(%s, %d))\n", T, discRead(len(k.Cases), "b", "off"), len(k.Cases))
+		fmt.Fprintf(w, "return %s(a.Tag(%s, %d))\n", T, discRead(len(k.Cases), "b", "off"), len(k.Cases))
 	case *wit.List:
 		if _, ok := root(k.Type).(wit.U8); ok {
-			w.WriteString("return a.deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), 1)\n")
+			w.WriteString("return a.Deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), 1)\n")
 			return
 		}
 		size := k.Type.Size()
-		fmt.Fprintf(w, "el := a.deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), %d)\n", size)
+		fmt.Fprintf(w, "el := a.Deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), %d)\n", size)
 		fmt.Fprintf(w, "v := make(%s, len(el)/%d)\n", T, size)
 		fmt.Fprintf(w, "for i := range v {\nv[i] = %s(a, el, uint32(i)*%d)\n}\nreturn v\n", c.lift(k.Type), size)
 	case *wit.Option:
-		fmt.Fprintf(w, "if a.tag(uint32(b[off]), 2) == 1 {\nreturn %s{Some: true, Value: %s(a, b, off+%d)}\n}\nreturn %s{}\n",
+		fmt.Fprintf(w, "if a.Tag(uint32(b[off]), 2) == 1 {\nreturn %s{Some: true, Value: %s(a, b, off+%d)}\n}\nreturn %s{}\n",
 			T, c.lift(k.Type), payloadOffset(variantTypes(k)), T)
 	case *wit.Record:
 		var fs []string
@@ -115,7 +95,7 @@ func (c *codec) liftDef(w *bytes.Buffer, t wit.Type, T string) {
 		fmt.Fprintf(w, "return %s{%s}\n", T, strings.Join(fs, ", "))
 	case *wit.Variant:
 		n, types, off := variantShape(k)
-		fmt.Fprintf(w, "v := %s{Case: %sCase(a.tag(%s, %d))}\n", T, T, discRead(n, "b", "off"), n)
+		fmt.Fprintf(w, "v := %s{Case: %sCase(a.Tag(%s, %d))}\n", T, T, discRead(n, "b", "off"), n)
 		w.WriteString("switch v.Case {\n")
 		for j, cs := range k.Cases {
 			if types[j] == nil {
@@ -141,7 +121,7 @@ func (c *codec) lower(t wit.Type) string {
 	fmt.Fprintf(&w, "func %s(a *abi, b []byte, off uint32, v %s) {\n", name, T)
 	switch root(t).(type) {
 	case wit.Bool:
-		w.WriteString("b[off] = b2u(v)\n")
+		w.WriteString("b[off] = cabi.B2U(v)\n")
 	case wit.U8, wit.S8:
 		w.WriteString("b[off] = uint8(v)\n")
 	case wit.U16, wit.S16:
@@ -155,7 +135,7 @@ func (c *codec) lower(t wit.Type) string {
 	case wit.F64:
 		w.WriteString("le.PutUint64(b[off:], math.Float64bits(v))\n")
 	case wit.String:
-		w.WriteString("le.PutUint32(b[off:], a.putString(v))\nle.PutUint32(b[off+4:], uint32(len(v)))\n")
+		w.WriteString("le.PutUint32(b[off:], a.PutString(v))\nle.PutUint32(b[off+4:], uint32(len(v)))\n")
 	default:
 		c.lowerDef(&w, t, T)
 	}
@@ -188,10 +168,10 @@ func (c *codec) lowerDef(w *bytes.Buffer, t wit.Type, T string) {
 		fmt.Fprintf(w, "%s\n", discWrite(len(k.Cases), "b", "off", "v"))
 	case *wit.List:
 		if _, ok := root(k.Type).(wit.U8); ok {
-			w.WriteString("le.PutUint32(b[off:], a.putBytes(v, 1))\nle.PutUint32(b[off+4:], uint32(len(v)))\n")
+			w.WriteString("le.PutUint32(b[off:], a.PutBytes(v, 1))\nle.PutUint32(b[off+4:], uint32(len(v)))\n")
 			return
 		}
-		fmt.Fprintf(w, "le.PutUint32(b[off:], a.putBytes(%s(a, v), %d))\nle.PutUint32(b[off+4:], uint32(len(v)))\n", c.encode(k), k.Type.Align())
+		fmt.Fprintf(w, "le.PutUint32(b[off:], a.PutBytes(%s(a, v), %d))\nle.PutUint32(b[off+4:], uint32(len(v)))\n", c.encode(k), k.Type.Align())
 	case *wit.Option:
 		fmt.Fprintf(w, "if !v.Some {\nb[off] = 0\nreturn\n}\nb[off] = 1\n%s(a, b, off+%d, v.Value)\n", c.lower(k.Type), payloadOffset(variantTypes(k)))
 	case *wit.Record:
@@ -253,20 +233,9 @@ func writeNamedTypes(w *bytes.Buffer, m *pluginModel, handleDoc string) {
 		docComment(w, "", td.Docs, name+" is WIT type "+*td.Name+".")
 		switch k := td.Kind.(type) {
 		case *wit.Record:
-			fmt.Fprintf(w, "type %s struct {\n", name)
-			for _, f := range k.Fields {
-				docComment(w, "\t", f.Docs, goName(f.Name)+" is field "+f.Name+".")
-				fmt.Fprintf(w, "\t%s %s\n", goName(f.Name), m.goType(f.Type))
-			}
-			w.WriteString("}\n\n")
+			writeStruct(w, name, k, m.goType)
 		case *wit.Enum:
-			fmt.Fprintf(w, "type %s %s\n\n", name, mustGoType(wit.Discriminant(len(k.Cases))))
-			fmt.Fprintf(w, "// Cases of %s.\nconst (\n", name)
-			for i, cs := range k.Cases {
-				docComment(w, "\t", cs.Docs, name+goName(cs.Name)+" is case "+cs.Name+".")
-				fmt.Fprintf(w, "\t%s%s %s = %d\n", name, goName(cs.Name), name, i)
-			}
-			w.WriteString(")\n\n")
+			writeEnum(w, name, k)
 		case *wit.Variant:
 			fmt.Fprintf(w, "type %s struct {\n\t// Case says which case this is; only that case's field is meaningful.\n\tCase %sCase\n", name, name)
 			for _, cs := range k.Cases {
@@ -278,16 +247,9 @@ func writeNamedTypes(w *bytes.Buffer, m *pluginModel, handleDoc string) {
 			}
 			w.WriteString("}\n\n")
 			fmt.Fprintf(w, "// %sCase is a case of %s.\ntype %sCase %s\n\n", name, name, name, mustGoType(wit.Discriminant(len(k.Cases))))
-			fmt.Fprintf(w, "// Cases of %s.\nconst (\n", name)
-			for i, cs := range k.Cases {
-				docComment(w, "\t", cs.Docs, name+goName(cs.Name)+" is case "+cs.Name+".")
-				fmt.Fprintf(w, "\t%s%s %sCase = %d\n", name, goName(cs.Name), name, i)
-			}
-			w.WriteString(")\n\n")
+			writeCases(w, name, name+"Case", variantCases(k))
 			fmt.Fprintf(w, "// %sCaseNames are the WIT names of the cases of %s.\nvar %sCaseNames = [...]string{", name, name, name)
-			for _, cs := range k.Cases {
-				fmt.Fprintf(w, "%q, ", cs.Name)
-			}
+			writeQuoted(w, variantCases(k))
 			w.WriteString("}\n\n")
 		case *wit.Resource:
 			fmt.Fprintf(w, "%stype %s uint32\n\n", handleDoc, name)

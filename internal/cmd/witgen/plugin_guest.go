@@ -15,10 +15,10 @@ func genPluginGuest(m *pluginModel) ([]byte, error) {
 	var w bytes.Buffer
 	w.WriteString(header)
 	w.WriteString("//go:build wasip1\n\npackage keyvalue\n\n")
-	w.WriteString("import (\n\t\"encoding/binary\"\n\t\"fmt\"\n\t\"math\"\n\t\"runtime\"\n\t\"unsafe\"\n)\n\n")
-	w.WriteString("var (\n\t_ = math.Float64bits\n\tle = binary.LittleEndian\n)\n\n")
-	w.WriteString(pluginCommonRuntime)
-	w.WriteString(pluginGuestRuntime)
+	w.WriteString("import (\n\t\"encoding/binary\"\n\t\"math\"\n\n\t\"github.com/sandcache/sandcache/internal/cabi\"\n\t\"github.com/sandcache/sandcache/internal/cabi/guestrt\"\n)\n\n")
+	w.WriteString("var (\n\t_  = math.Float64bits\n\tle = binary.LittleEndian\n)\n\n")
+	w.WriteString("// abi lifts and lowers the values of one import call.\ntype abi = guestrt.Call\n\n")
+	writePluginGenerics(&w)
 	writeNamedTypes(&w, m, "")
 	c := newCodec(m)
 	for _, i := range m.ifaces {
@@ -36,31 +36,11 @@ func genPluginGuest(m *pluginModel) ([]byte, error) {
 	return formatGo(w.Bytes())
 }
 
-func guestCoreGo(core string) string {
-	switch core {
-	case "i64":
-		return "uint64"
-	case "f32":
-		return "float32"
-	case "f64":
-		return "float64"
-	}
-	return "uint32"
-}
-
 func pluginGuestFunc(w *bytes.Buffer, c *codec, i *pluginIface, f *wit.Function) {
 	m := c.m
 	imp := "wasmimport" + i.goName + goFuncName(f)
-	params, results := pluginCoreSig(f)
-	var ps []string
-	for k, p := range params {
-		ps = append(ps, fmt.Sprintf("p%d %s", k, guestCoreGo(p)))
-	}
-	res := ""
-	if len(results) == 1 {
-		res = " " + guestCoreGo(results[0])
-	}
-	fmt.Fprintf(w, "//go:wasmimport %s %s\nfunc %s(%s)%s\n\n", i.qname, f.Name, imp, strings.Join(ps, ", "), res)
+	ps, res := flatSignature(f, wit.Imported, "")
+	fmt.Fprintf(w, "//go:wasmimport %s %s\nfunc %s(%s)%s\n\n", i.qname, f.Name, imp, ps, res)
 
 	// The wrapper: methods on the handle, statics and freestanding functions
 	// at package level.
@@ -80,34 +60,42 @@ func pluginGuestFunc(w *bytes.Buffer, c *codec, i *pluginIface, f *wit.Function)
 	}
 	docComment(w, "", f.Docs, name+" is "+f.Name+".")
 	fmt.Fprintf(w, "func %s%s(%s) %s {\n", recv, name, strings.Join(gps, ", "), m.resultList(f))
-	w.WriteString("a := &abi{}\n")
+	cl := &cg{w: w}
+	cl.line("a := &abi{}")
 	var args []string
 	for _, p := range f.Params {
 		args = append(args, c.lowerFlat(p.Type, goIdent(p.Name))...)
 	}
 	okT, errT, isRes := pluginResult(f)
 	r, _ := result(f)
+	call := func() string { return fmt.Sprintf("%s(%s)", imp, strings.Join(args, ", ")) }
 	switch {
 	case r == nil:
-		fmt.Fprintf(w, "%s(%s)\na.done()\n", imp, strings.Join(args, ", "))
+		cl.line("%s", call())
+		cl.line("a.Done()")
 	case len(r.Flat()) == 1 && !isRes:
-		fmt.Fprintf(w, "v := %s(%s)\na.done()\nreturn %s(v)\n", imp, strings.Join(args, ", "), m.goType(okT))
-	default:
-		fmt.Fprintf(w, "area := a.area(%d)\n", r.Size())
-		args = append(args, "addr(area)")
-		fmt.Fprintf(w, "%s(%s)\n", imp, strings.Join(args, ", "))
-		if !isRes {
-			fmt.Fprintf(w, "v := %s(a, area, 0)\na.done()\nreturn v\n", c.lift(r))
-			break
-		}
-		off := resultShape(okT, errT)
-		fmt.Fprintf(w, "if a.tag(uint32(area[0]), 2) == 1 {\ne := %s(a, area, %d)\na.done()\n", c.lift(errT), off)
+		cl.line("defer a.Done()")
+		cl.line("return %s(%s)", m.goType(okT), call())
+	case isRes:
+		cl.line("area := a.Area(%d)", r.Size())
+		args = append(args, "guestrt.Addr(area)")
+		cl.line("%s", call())
+		okLift := "guestrt.LiftNone"
 		if okT != nil {
-			fmt.Fprintf(w, "return *new(%s), &e\n}\n", m.goType(okT))
-			fmt.Fprintf(w, "v := %s(a, area, %d)\na.done()\nreturn v, nil\n", c.lift(okT), off)
-		} else {
-			w.WriteString("return &e\n}\na.done()\nreturn nil\n")
+			okLift = c.lift(okT)
 		}
+		if okT != nil {
+			cl.line("return guestrt.CallResult(a, area, %d, %s, %s)", resultShape(okT, errT), okLift, c.lift(errT))
+		} else {
+			cl.line("_, e := guestrt.CallResult(a, area, %d, %s, %s)", resultShape(okT, errT), okLift, c.lift(errT))
+			cl.line("return e")
+		}
+	default:
+		cl.line("area := a.Area(%d)", r.Size())
+		args = append(args, "guestrt.Addr(area)")
+		cl.line("%s", call())
+		cl.line("defer a.Done()")
+		cl.line("return %s(a, area, 0)", c.lift(r))
 	}
 	w.WriteString("}\n\n")
 }
@@ -116,7 +104,7 @@ func pluginGuestFunc(w *bytes.Buffer, c *codec, i *pluginIface, f *wit.Function)
 func (c *codec) lowerFlat(t wit.Type, v string) []string {
 	switch root(t).(type) {
 	case wit.Bool:
-		return []string{"uint32(b2u(" + v + "))"}
+		return []string{"uint32(cabi.B2U(" + v + "))"}
 	case wit.U8, wit.U16, wit.U32, wit.S8, wit.S16, wit.S32:
 		return []string{"uint32(" + v + ")"}
 	case wit.U64, wit.S64:
@@ -124,18 +112,18 @@ func (c *codec) lowerFlat(t wit.Type, v string) []string {
 	case wit.F32, wit.F64:
 		return []string{v}
 	case wit.String:
-		return []string{"a.putString(" + v + ")", "uint32(len(" + v + "))"}
+		return []string{"a.PutString(" + v + ")", "uint32(len(" + v + "))"}
 	}
 	switch k := kindOf(t).(type) {
 	case *wit.Own, *wit.Borrow, *wit.Resource, *wit.Enum:
 		return []string{"uint32(" + v + ")"}
 	case *wit.List:
 		if _, ok := root(k.Type).(wit.U8); ok {
-			return []string{"a.putBytes(" + v + ", 1)", "uint32(len(" + v + "))"}
+			return []string{"a.PutBytes(" + v + ", 1)", "uint32(len(" + v + "))"}
 		}
-		return []string{fmt.Sprintf("a.putBytes(%s(a, %s), %d)", c.encode(k), v, k.Type.Align()), "uint32(len(" + v + "))"}
+		return []string{fmt.Sprintf("a.PutBytes(%s(a, %s), %d)", c.encode(k), v, k.Type.Align()), "uint32(len(" + v + "))"}
 	case *wit.Option:
-		return append([]string{"uint32(b2u(" + v + ".Some))"}, c.lowerFlat(k.Type, v+".Value")...)
+		return append([]string{"uint32(cabi.B2U(" + v + ".Some))"}, c.lowerFlat(k.Type, v+".Value")...)
 	case *wit.Record:
 		var out []string
 		for _, f := range k.Fields {

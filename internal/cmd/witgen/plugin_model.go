@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"path/filepath"
-	"strings"
 
 	"go.bytecodealliance.org/wit"
 )
@@ -166,30 +165,7 @@ func (m *pluginModel) goType(t wit.Type) string {
 
 // typeID is a Go identifier fragment naming t, for lift/lower functions.
 func (m *pluginModel) typeID(t wit.Type) string {
-	switch root(t).(type) {
-	case wit.Bool, wit.U8, wit.U16, wit.U32, wit.U64, wit.S8, wit.S16, wit.S32, wit.S64, wit.F32, wit.F64, wit.String:
-		return goName(scalarKind(t))
-	}
-	td := root(t).(*wit.TypeDef)
-	switch k := td.Kind.(type) {
-	case *wit.Record, *wit.Variant, *wit.Enum, *wit.Resource:
-		return m.names[td]
-	case *wit.Own:
-		return m.typeID(k.Type)
-	case *wit.Borrow:
-		return m.typeID(k.Type)
-	case *wit.List:
-		return "ListOf" + m.typeID(k.Type)
-	case *wit.Option:
-		return "OptionOf" + m.typeID(k.Type)
-	case *wit.Tuple:
-		var s []string
-		for _, e := range k.Types {
-			s = append(s, m.typeID(e))
-		}
-		return "TupleOf" + strings.Join(s, "And")
-	}
-	panic(fmt.Sprintf("WIT type %s is not supported in plugin glue", t.TypeName()))
+	return typeID(t, func(td *wit.TypeDef) string { return m.names[td] })
 }
 
 // goFuncName names a function in Go: freestanding "GetMany", method
@@ -218,27 +194,3 @@ func pluginResult(f *wit.Function) (okT, errT wit.Type, isRes bool) {
 	return r, nil, false
 }
 
-// pluginCoreType names a flat type as a core wasm value type.
-func pluginCoreType(t wit.Type) string {
-	switch t.(type) {
-	case wit.U64, wit.S64:
-		return "i64"
-	case wit.F32:
-		return "f32"
-	case wit.F64:
-		return "f64"
-	}
-	return "i32"
-}
-
-// pluginCoreSig is f's core signature as an import.
-func pluginCoreSig(f *wit.Function) (params, results []string) {
-	cf := f.CoreFunction(wit.Imported)
-	for _, p := range cf.Params {
-		params = append(params, pluginCoreType(p.Type))
-	}
-	for _, r := range cf.Results {
-		results = append(results, pluginCoreType(r.Type))
-	}
-	return params, results
-}
