@@ -193,4 +193,3 @@ func pluginResult(f *wit.Function) (okT, errT wit.Type, isRes bool) {
 	}
 	return r, nil, false
 }
-
