@@ -9,14 +9,16 @@ import (
 	"math"
 	"unsafe"
 
+	"github.com/sandcache/sandcache/internal/cabi"
 	"github.com/sandcache/sandcache/internal/cabi/guestrt"
 	"github.com/sandcache/sandcache/internal/witypes"
 )
 
 var (
-	_  = math.Float64bits
-	_  unsafe.Pointer
-	le = binary.LittleEndian
+	_ = math.Float64bits
+	_ unsafe.Pointer
+	_ cabi.Reader
+	_ = binary.LittleEndian
 )
 
 var (
@@ -64,13 +66,13 @@ type CacheExports interface {
 
 //go:wasmexport sandcache:cache/cache@0.1.0#get
 func wasmexportCacheGet(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint64, p10 uint32, p11 uint64, p12 uint32, p13 uint32) uint32 {
-	l := guestrt.Begin(exportRet)
-	a0, a1 := l.String(p0, p1, "argument key"), liftFlatOptions(l, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13)
+	l, w := guestrt.Begin(exportRet)
+	a0, a1 := l.StringArg(p0, p1, "argument key"), liftFlatOptions(l, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13)
 	if l.Bad != "" {
 		return exportFaultError(4, l.Bad)
 	}
 	v, e := cacheExports.Get(a0, a1)
-	return guestrt.StoreResult(exportRet, 4, lowerLookup, lowerError, v, e)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, 4, witypes.LowerLookup[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#get
@@ -78,13 +80,13 @@ func wasmpostCacheGet(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#put
 func wasmexportCachePut(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint32, p10 uint32, p11 uint64, p12 uint32, p13 uint64, p14 uint32, p15 uint32) uint32 {
-	l := guestrt.Begin(exportRet)
-	a0, a1, a2 := l.String(p0, p1, "argument key"), l.String(p2, p3, "argument value"), liftFlatOptions(l, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15)
+	l, w := guestrt.Begin(exportRet)
+	a0, a1, a2 := l.StringArg(p0, p1, "argument key"), l.StringArg(p2, p3, "argument value"), liftFlatOptions(l, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15)
 	if l.Bad != "" {
 		return exportFaultError(4, l.Bad)
 	}
 	v, e := cacheExports.Put(a0, a1, a2)
-	return guestrt.StoreResult(exportRet, 4, lowerPutOutcome, lowerError, v, e)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, 4, witypes.LowerPutOutcome[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#put
@@ -92,13 +94,13 @@ func wasmpostCachePut(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#delete
 func wasmexportCacheDelete(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint64, p10 uint32, p11 uint64, p12 uint32, p13 uint32) uint32 {
-	l := guestrt.Begin(exportRet)
-	a0, a1 := l.String(p0, p1, "argument key"), liftFlatOptions(l, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13)
+	l, w := guestrt.Begin(exportRet)
+	a0, a1 := l.StringArg(p0, p1, "argument key"), liftFlatOptions(l, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13)
 	if l.Bad != "" {
 		return exportFaultError(4, l.Bad)
 	}
 	v, e := cacheExports.Delete(a0, a1)
-	return guestrt.StoreResult(exportRet, 4, guestrt.LowerBool, lowerError, v, e)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, 4, cabi.LowerBool[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#delete
@@ -106,12 +108,12 @@ func wasmpostCacheDelete(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#clear
 func wasmexportCacheClear(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32, p9 uint64, p10 uint32, p11 uint32) uint32 {
-	l := guestrt.Begin(exportRet)
+	l, w := guestrt.Begin(exportRet)
 	a0 := liftFlatOptions(l, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11)
 	if l.Bad != "" {
 		return exportFaultError(4, l.Bad)
 	}
-	return guestrt.StoreResult(exportRet, 4, guestrt.LowerUnit, lowerError, struct{}{}, cacheExports.Clear(a0))
+	return guestrt.Done(cabi.LowerResult(w, exportRet, 4, cabi.LowerUnit[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], struct{}{}, cacheExports.Clear(a0)))
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#clear
@@ -119,13 +121,13 @@ func wasmpostCacheClear(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#stats
 func wasmexportCacheStats(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32, p9 uint64, p10 uint32, p11 uint32) uint32 {
-	l := guestrt.Begin(exportRet)
+	l, w := guestrt.Begin(exportRet)
 	a0 := liftFlatOptions(l, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11)
 	if l.Bad != "" {
 		return exportFaultError(8, l.Bad)
 	}
 	v, e := cacheExports.Stats(a0)
-	return guestrt.StoreResult(exportRet, 8, lowerStoreStats, lowerError, v, e)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, 8, witypes.LowerStoreStats[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#stats
@@ -133,13 +135,13 @@ func wasmpostCacheStats(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#purge
 func wasmexportCachePurge(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32, p9 uint64, p10 uint32, p11 uint32) uint32 {
-	l := guestrt.Begin(exportRet)
+	l, w := guestrt.Begin(exportRet)
 	a0 := liftFlatOptions(l, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11)
 	if l.Bad != "" {
 		return exportFaultError(8, l.Bad)
 	}
 	v, e := cacheExports.Purge(a0)
-	return guestrt.StoreResult(exportRet, 8, guestrt.LowerU64, lowerError, v, e)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, 8, cabi.LowerU64[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#purge
@@ -147,13 +149,13 @@ func wasmpostCachePurge(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#keys
 func wasmexportCacheKeys(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint64, p10 uint32, p11 uint64, p12 uint32, p13 uint32) uint32 {
-	l := guestrt.Begin(exportRet)
-	a0, a1 := l.String(p0, p1, "argument prefix"), liftFlatOptions(l, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13)
+	l, w := guestrt.Begin(exportRet)
+	a0, a1 := l.StringArg(p0, p1, "argument prefix"), liftFlatOptions(l, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13)
 	if l.Bad != "" {
 		return exportFaultError(4, l.Bad)
 	}
 	v, e := cacheExports.Keys(a0, a1)
-	return guestrt.StoreResult(exportRet, 4, lowerListOfString, lowerError, v, e)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, 4, witypes.LowerListOfString[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#keys
@@ -161,13 +163,13 @@ func wasmpostCacheKeys(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#llm-key
 func wasmexportCacheLLMKey(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32) uint32 {
-	l := guestrt.Begin(exportRet)
-	a0, a1, a2 := l.String(p0, p1, "argument prompt"), liftFlatOptionOfString(l, p2, p3, p4), l.String(p5, p6, "argument request")
+	l, w := guestrt.Begin(exportRet)
+	a0, a1, a2 := l.StringArg(p0, p1, "argument prompt"), liftFlatOptionOfString(l, p2, p3, p4), l.StringArg(p5, p6, "argument request")
 	if l.Bad != "" {
 		return exportFaultError(4, l.Bad)
 	}
 	v, e := cacheExports.LLMKey(a0, a1, a2)
-	return guestrt.StoreResult(exportRet, 4, guestrt.LowerString, lowerError, v, e)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, 4, cabi.LowerString[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#llm-key
@@ -175,13 +177,13 @@ func wasmpostCacheLLMKey(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#parse-options
 func wasmexportCacheParseOptions(p0 uint32, p1 uint32) uint32 {
-	l := guestrt.Begin(exportRet)
-	a0 := l.String(p0, p1, "argument dict")
+	l, w := guestrt.Begin(exportRet)
+	a0 := l.StringArg(p0, p1, "argument dict")
 	if l.Bad != "" {
 		return exportFaultError(8, l.Bad)
 	}
 	v, e := cacheExports.ParseOptions(a0)
-	return guestrt.StoreResult(exportRet, 8, lowerOptions, lowerError, v, e)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, 8, witypes.LowerOptions[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#parse-options
@@ -189,13 +191,13 @@ func wasmpostCacheParseOptions(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#parse-duration
 func wasmexportCacheParseDuration(p0 uint32, p1 uint32) uint32 {
-	l := guestrt.Begin(exportRet)
-	a0 := l.String(p0, p1, "argument text")
+	l, w := guestrt.Begin(exportRet)
+	a0 := l.StringArg(p0, p1, "argument text")
 	if l.Bad != "" {
 		return exportFaultError(8, l.Bad)
 	}
 	v, e := cacheExports.ParseDuration(a0)
-	return guestrt.StoreResult(exportRet, 8, guestrt.LowerU64, lowerError, v, e)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, 8, cabi.LowerU64[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#parse-duration
@@ -203,11 +205,11 @@ func wasmpostCacheParseDuration(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#flush
 func wasmexportCacheFlush() uint32 {
-	l := guestrt.Begin(exportRet)
+	l, w := guestrt.Begin(exportRet)
 	if l.Bad != "" {
 		return exportFaultError(4, l.Bad)
 	}
-	return guestrt.StoreResult(exportRet, 4, guestrt.LowerUnit, lowerError, struct{}{}, cacheExports.Flush())
+	return guestrt.Done(cabi.LowerResult(w, exportRet, 4, cabi.LowerUnit[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], struct{}{}, cacheExports.Flush()))
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#flush
@@ -221,9 +223,9 @@ func wasmimportSQLDialect(p0 unsafe.Pointer)
 
 // The SQL dialect the host speaks ("sqlite").
 func (SQLImport) Dialect() string {
-	wasmimportSQLDialect(guestrt.AreaPtr(importRet))
+	wasmimportSQLDialect(guestrt.BytesPtr(importRet))
 	l := guestrt.NewLifter()
-	v := guestrt.LiftString(l, importRet, 0)
+	v := cabi.LiftString[*guestrt.Lifter](l, importRet, 0)
 	if l.Bad != "" {
 		panic(l.Bad)
 	}
@@ -237,9 +239,9 @@ func wasmimportSQLOpen(p0 unsafe.Pointer, p1 uint32, p2 uint32, p3 unsafe.Pointe
 // granted folder; with `memory`, the host's in-memory database for this
 // cache (name is then only a label).
 func (SQLImport) Open(name string, memory bool) (uint32, *witypes.Error) {
-	wasmimportSQLOpen(guestrt.StringPtr(name), uint32(len(name)), guestrt.B2U(memory), guestrt.AreaPtr(importRet))
+	wasmimportSQLOpen(guestrt.StringPtr(name), uint32(len(name)), guestrt.B2U(memory), guestrt.BytesPtr(importRet))
 	l := guestrt.NewLifter()
-	v, e := guestrt.LiftResult(l, importRet, 0, 4, guestrt.LiftU32, liftError)
+	v, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftU32[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
 	return v, importFaultError(l, e)
 }
 
@@ -252,9 +254,9 @@ func wasmimportSQLOpenServer(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 // not-permitted when the host lends no server. Its handles are
 // used with the functions below like any other.
 func (SQLImport) OpenServer(name string) (uint32, *witypes.Error) {
-	wasmimportSQLOpenServer(guestrt.StringPtr(name), uint32(len(name)), guestrt.AreaPtr(importRet))
+	wasmimportSQLOpenServer(guestrt.StringPtr(name), uint32(len(name)), guestrt.BytesPtr(importRet))
 	l := guestrt.NewLifter()
-	v, e := guestrt.LiftResult(l, importRet, 0, 4, guestrt.LiftU32, liftError)
+	v, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftU32[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
 	return v, importFaultError(l, e)
 }
 
@@ -271,9 +273,9 @@ func wasmimportSQLExec(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointe
 
 // Runs one or more statements with no parameters and no result rows.
 func (SQLImport) Exec(d uint32, sql string) *witypes.Error {
-	wasmimportSQLExec(uint32(d), guestrt.StringPtr(sql), uint32(len(sql)), guestrt.AreaPtr(importRet))
+	wasmimportSQLExec(uint32(d), guestrt.StringPtr(sql), uint32(len(sql)), guestrt.BytesPtr(importRet))
 	l := guestrt.NewLifter()
-	_, e := guestrt.LiftResult(l, importRet, 0, 4, guestrt.LiftUnit, liftError)
+	_, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
 	return importFaultError(l, e)
 }
 
@@ -282,9 +284,9 @@ func wasmimportSQLPrepare(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Poi
 
 // Prepares one statement.
 func (SQLImport) Prepare(d uint32, sql string) (uint32, *witypes.Error) {
-	wasmimportSQLPrepare(uint32(d), guestrt.StringPtr(sql), uint32(len(sql)), guestrt.AreaPtr(importRet))
+	wasmimportSQLPrepare(uint32(d), guestrt.StringPtr(sql), uint32(len(sql)), guestrt.BytesPtr(importRet))
 	l := guestrt.NewLifter()
-	v, e := guestrt.LiftResult(l, importRet, 0, 4, guestrt.LiftU32, liftError)
+	v, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftU32[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
 	return v, importFaultError(l, e)
 }
 
@@ -293,9 +295,9 @@ func wasmimportSQLBindNull(p0 uint32, p1 uint32, p2 unsafe.Pointer)
 
 // Binds parameter `index` (1-based) to NULL.
 func (SQLImport) BindNull(s uint32, index uint32) *witypes.Error {
-	wasmimportSQLBindNull(uint32(s), uint32(index), guestrt.AreaPtr(importRet))
+	wasmimportSQLBindNull(uint32(s), uint32(index), guestrt.BytesPtr(importRet))
 	l := guestrt.NewLifter()
-	_, e := guestrt.LiftResult(l, importRet, 0, 4, guestrt.LiftUnit, liftError)
+	_, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
 	return importFaultError(l, e)
 }
 
@@ -304,9 +306,9 @@ func wasmimportSQLBindInt(p0 uint32, p1 uint32, p2 uint64, p3 unsafe.Pointer)
 
 // Binds an integer.
 func (SQLImport) BindInt(s uint32, index uint32, value int64) *witypes.Error {
-	wasmimportSQLBindInt(uint32(s), uint32(index), uint64(value), guestrt.AreaPtr(importRet))
+	wasmimportSQLBindInt(uint32(s), uint32(index), uint64(value), guestrt.BytesPtr(importRet))
 	l := guestrt.NewLifter()
-	_, e := guestrt.LiftResult(l, importRet, 0, 4, guestrt.LiftUnit, liftError)
+	_, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
 	return importFaultError(l, e)
 }
 
@@ -315,9 +317,9 @@ func wasmimportSQLBindFloat(p0 uint32, p1 uint32, p2 float64, p3 unsafe.Pointer)
 
 // Binds a float.
 func (SQLImport) BindFloat(s uint32, index uint32, value float64) *witypes.Error {
-	wasmimportSQLBindFloat(uint32(s), uint32(index), value, guestrt.AreaPtr(importRet))
+	wasmimportSQLBindFloat(uint32(s), uint32(index), value, guestrt.BytesPtr(importRet))
 	l := guestrt.NewLifter()
-	_, e := guestrt.LiftResult(l, importRet, 0, 4, guestrt.LiftUnit, liftError)
+	_, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
 	return importFaultError(l, e)
 }
 
@@ -326,9 +328,9 @@ func wasmimportSQLBindText(p0 uint32, p1 uint32, p2 unsafe.Pointer, p3 uint32, p
 
 // Binds text.
 func (SQLImport) BindText(s uint32, index uint32, value string) *witypes.Error {
-	wasmimportSQLBindText(uint32(s), uint32(index), guestrt.StringPtr(value), uint32(len(value)), guestrt.AreaPtr(importRet))
+	wasmimportSQLBindText(uint32(s), uint32(index), guestrt.StringPtr(value), uint32(len(value)), guestrt.BytesPtr(importRet))
 	l := guestrt.NewLifter()
-	_, e := guestrt.LiftResult(l, importRet, 0, 4, guestrt.LiftUnit, liftError)
+	_, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
 	return importFaultError(l, e)
 }
 
@@ -337,9 +339,9 @@ func wasmimportSQLBindBlob(p0 uint32, p1 uint32, p2 unsafe.Pointer, p3 uint32, p
 
 // Binds a blob.
 func (SQLImport) BindBlob(s uint32, index uint32, value []byte) *witypes.Error {
-	wasmimportSQLBindBlob(uint32(s), uint32(index), guestrt.BytesPtr(value), uint32(len(value)), guestrt.AreaPtr(importRet))
+	wasmimportSQLBindBlob(uint32(s), uint32(index), guestrt.BytesPtr(value), uint32(len(value)), guestrt.BytesPtr(importRet))
 	l := guestrt.NewLifter()
-	_, e := guestrt.LiftResult(l, importRet, 0, 4, guestrt.LiftUnit, liftError)
+	_, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
 	return importFaultError(l, e)
 }
 
@@ -348,9 +350,9 @@ func wasmimportSQLStep(p0 uint32, p1 unsafe.Pointer)
 
 // Advances: true when a row is available, false when done.
 func (SQLImport) Step(s uint32) (bool, *witypes.Error) {
-	wasmimportSQLStep(uint32(s), guestrt.AreaPtr(importRet))
+	wasmimportSQLStep(uint32(s), guestrt.BytesPtr(importRet))
 	l := guestrt.NewLifter()
-	v, e := guestrt.LiftResult(l, importRet, 0, 4, guestrt.LiftBool, liftError)
+	v, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftBool[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
 	return v, importFaultError(l, e)
 }
 
@@ -391,9 +393,9 @@ func wasmimportSQLColumnText(p0 uint32, p1 uint32, p2 unsafe.Pointer)
 
 // Column as text.
 func (SQLImport) ColumnText(s uint32, index uint32) string {
-	wasmimportSQLColumnText(uint32(s), uint32(index), guestrt.AreaPtr(importRet))
+	wasmimportSQLColumnText(uint32(s), uint32(index), guestrt.BytesPtr(importRet))
 	l := guestrt.NewLifter()
-	v := guestrt.LiftString(l, importRet, 0)
+	v := cabi.LiftString[*guestrt.Lifter](l, importRet, 0)
 	if l.Bad != "" {
 		panic(l.Bad)
 	}
@@ -405,9 +407,9 @@ func wasmimportSQLColumnBlob(p0 uint32, p1 uint32, p2 unsafe.Pointer)
 
 // Column as a blob.
 func (SQLImport) ColumnBlob(s uint32, index uint32) []byte {
-	wasmimportSQLColumnBlob(uint32(s), uint32(index), guestrt.AreaPtr(importRet))
+	wasmimportSQLColumnBlob(uint32(s), uint32(index), guestrt.BytesPtr(importRet))
 	l := guestrt.NewLifter()
-	v := guestrt.LiftBytes(l, importRet, 0)
+	v := cabi.LiftBytes[*guestrt.Lifter](l, importRet, 0)
 	if l.Bad != "" {
 		panic(l.Bad)
 	}
@@ -427,9 +429,9 @@ func wasmimportSQLReset(p0 uint32, p1 unsafe.Pointer)
 
 // Resets a statement and clears its bindings so it can run again.
 func (SQLImport) Reset(s uint32) *witypes.Error {
-	wasmimportSQLReset(uint32(s), guestrt.AreaPtr(importRet))
+	wasmimportSQLReset(uint32(s), guestrt.BytesPtr(importRet))
 	l := guestrt.NewLifter()
-	_, e := guestrt.LiftResult(l, importRet, 0, 4, guestrt.LiftUnit, liftError)
+	_, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
 	return importFaultError(l, e)
 }
 
@@ -449,9 +451,9 @@ func wasmimportFilesRead(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 
 // Reads a whole file; none when it does not exist.
 func (FilesImport) Read(path string) (witypes.Option[[]byte], *witypes.Error) {
-	wasmimportFilesRead(guestrt.StringPtr(path), uint32(len(path)), guestrt.AreaPtr(importRet))
+	wasmimportFilesRead(guestrt.StringPtr(path), uint32(len(path)), guestrt.BytesPtr(importRet))
 	l := guestrt.NewLifter()
-	v, e := guestrt.LiftResult(l, importRet, 0, 4, liftOptionOfListOfU8, liftError)
+	v, e := cabi.LiftResult(l, importRet, 0, 4, witypes.LiftOptionOfListOfU8[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
 	return v, importFaultError(l, e)
 }
 
@@ -461,9 +463,9 @@ func wasmimportFilesWriteAtomic(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer,
 // Writes a whole file atomically (temp file, fsync, rename, fsync folder),
 // creating parent folders.
 func (FilesImport) WriteAtomic(path string, data []byte) *witypes.Error {
-	wasmimportFilesWriteAtomic(guestrt.StringPtr(path), uint32(len(path)), guestrt.BytesPtr(data), uint32(len(data)), guestrt.AreaPtr(importRet))
+	wasmimportFilesWriteAtomic(guestrt.StringPtr(path), uint32(len(path)), guestrt.BytesPtr(data), uint32(len(data)), guestrt.BytesPtr(importRet))
 	l := guestrt.NewLifter()
-	_, e := guestrt.LiftResult(l, importRet, 0, 4, guestrt.LiftUnit, liftError)
+	_, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
 	return importFaultError(l, e)
 }
 
@@ -472,9 +474,9 @@ func wasmimportFilesRemove(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 
 // Removes a file; false when it did not exist.
 func (FilesImport) Remove(path string) (bool, *witypes.Error) {
-	wasmimportFilesRemove(guestrt.StringPtr(path), uint32(len(path)), guestrt.AreaPtr(importRet))
+	wasmimportFilesRemove(guestrt.StringPtr(path), uint32(len(path)), guestrt.BytesPtr(importRet))
 	l := guestrt.NewLifter()
-	v, e := guestrt.LiftResult(l, importRet, 0, 4, guestrt.LiftBool, liftError)
+	v, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftBool[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
 	return v, importFaultError(l, e)
 }
 
@@ -486,9 +488,9 @@ func wasmimportFilesReplace(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer, p3 
 // returns true; returns false when it changed or is gone. Every write of
 // the host to that folder takes the same lock, across processes.
 func (FilesImport) Replace(path string, expected []byte, data witypes.Option[[]byte]) (bool, *witypes.Error) {
-	wasmimportFilesReplace(guestrt.StringPtr(path), uint32(len(path)), guestrt.BytesPtr(expected), uint32(len(expected)), guestrt.B2U(data.Some), guestrt.BytesPtr(data.Value), uint32(len(data.Value)), guestrt.AreaPtr(importRet))
+	wasmimportFilesReplace(guestrt.StringPtr(path), uint32(len(path)), guestrt.BytesPtr(expected), uint32(len(expected)), guestrt.B2U(data.Some), guestrt.BytesPtr(data.Value), uint32(len(data.Value)), guestrt.BytesPtr(importRet))
 	l := guestrt.NewLifter()
-	v, e := guestrt.LiftResult(l, importRet, 0, 4, guestrt.LiftBool, liftError)
+	v, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftBool[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
 	return v, importFaultError(l, e)
 }
 
@@ -499,9 +501,9 @@ func wasmimportFilesList(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 // trailing "/" (no symlinks or other kinds, no order); empty when the
 // folder does not exist.
 func (FilesImport) List(path string) ([]string, *witypes.Error) {
-	wasmimportFilesList(guestrt.StringPtr(path), uint32(len(path)), guestrt.AreaPtr(importRet))
+	wasmimportFilesList(guestrt.StringPtr(path), uint32(len(path)), guestrt.BytesPtr(importRet))
 	l := guestrt.NewLifter()
-	v, e := guestrt.LiftResult(l, importRet, 0, 4, liftListOfString, liftError)
+	v, e := cabi.LiftResult(l, importRet, 0, 4, witypes.LiftListOfString[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
 	return v, importFaultError(l, e)
 }
 
@@ -510,9 +512,9 @@ func wasmimportFilesRemoveDir(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 
 // Removes a folder and everything in it; false when it did not exist.
 func (FilesImport) RemoveDir(path string) (bool, *witypes.Error) {
-	wasmimportFilesRemoveDir(guestrt.StringPtr(path), uint32(len(path)), guestrt.AreaPtr(importRet))
+	wasmimportFilesRemoveDir(guestrt.StringPtr(path), uint32(len(path)), guestrt.BytesPtr(importRet))
 	l := guestrt.NewLifter()
-	v, e := guestrt.LiftResult(l, importRet, 0, 4, guestrt.LiftBool, liftError)
+	v, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftBool[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
 	return v, importFaultError(l, e)
 }
 
@@ -536,9 +538,9 @@ func wasmimportDigestSha256(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 
 // The SHA-256 digest (32 bytes) of `data`.
 func (DigestImport) Sha256(data []byte) []byte {
-	wasmimportDigestSha256(guestrt.BytesPtr(data), uint32(len(data)), guestrt.AreaPtr(importRet))
+	wasmimportDigestSha256(guestrt.BytesPtr(data), uint32(len(data)), guestrt.BytesPtr(importRet))
 	l := guestrt.NewLifter()
-	v := guestrt.LiftBytes(l, importRet, 0)
+	v := cabi.LiftBytes[*guestrt.Lifter](l, importRet, 0)
 	if l.Bad != "" {
 		panic(l.Bad)
 	}
@@ -567,87 +569,23 @@ func liftFlatOptionOfS64(l *guestrt.Lifter, p0 uint32, p1 uint64) witypes.Option
 }
 
 func liftFlatOptions(l *guestrt.Lifter, p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32, p9 uint64, p10 uint32, p11 uint32) witypes.Options {
-	return witypes.Options{Backend: liftFlatOptionOfBackend(l, p0, p1), Namespace: l.String(p2, p3, "argument options.namespace"), Path: l.String(p4, p5, "argument options.path"), TTLMs: liftFlatOptionOfU64(l, p6, p7), MaxEntries: liftFlatOptionOfS64(l, p8, p9), Dict: l.String(p10, p11, "argument options.dict")}
-}
-
-func lowerErrorCode(b []byte, off uint32, v witypes.ErrorCode) {
-	b[off] = uint8(v)
-}
-
-func lowerError(b []byte, off uint32, v witypes.Error) {
-	lowerErrorCode(b, off+0, v.Code)
-	guestrt.LowerString(b, off+4, v.Message)
+	return witypes.Options{Backend: liftFlatOptionOfBackend(l, p0, p1), Namespace: l.StringArg(p2, p3, "argument options.namespace"), Path: l.StringArg(p4, p5, "argument options.path"), TTLMs: liftFlatOptionOfU64(l, p6, p7), MaxEntries: liftFlatOptionOfS64(l, p8, p9), Dict: l.StringArg(p10, p11, "argument options.dict")}
 }
 
 // exportFaultError returns the error the hand-written liftFaultError makes of
 // a lifting failure (an argument not in a cabi_realloc buffer).
 func exportFaultError(off uint32, detail string) uint32 {
+	w := guestrt.Out()
 	exportRet[0] = 1
-	lowerError(exportRet, off, liftFaultError(detail))
+	witypes.LowerError[*guestrt.Exporter](w, exportRet, off, liftFaultError(detail))
 	return guestrt.Done(exportRet)
-}
-
-func lowerOptionOfString(b []byte, off uint32, v witypes.Option[string]) {
-	guestrt.LowerOption(b, off, 4, v, guestrt.LowerString)
-}
-
-func lowerLookup(b []byte, off uint32, v witypes.Lookup) {
-	lowerOptionOfString(b, off+0, v.Value)
-	guestrt.LowerBool(b, off+12, v.Expired)
-}
-
-func lowerPutOutcome(b []byte, off uint32, v witypes.PutOutcome) {
-	guestrt.LowerU32(b, off+0, v.Expired)
-	guestrt.LowerU32(b, off+4, v.Evicted)
-}
-
-func lowerStoreStats(b []byte, off uint32, v witypes.StoreStats) {
-	guestrt.LowerU64(b, off+0, v.Entries)
-	guestrt.LowerU64(b, off+8, v.Expired)
-}
-
-func lowerListOfString(b []byte, off uint32, v []string) {
-	guestrt.LowerList(b, off, 8, v, guestrt.LowerString)
 }
 
 func liftFlatOptionOfString(l *guestrt.Lifter, p0 uint32, p1 uint32, p2 uint32) witypes.Option[string] {
 	if p0 == 0 {
 		return witypes.Option[string]{}
 	}
-	return witypes.Option[string]{Some: true, Value: l.String(p1, p2, "option")}
-}
-
-func lowerBackend(b []byte, off uint32, v witypes.Backend) {
-	b[off] = uint8(v)
-}
-
-func lowerOptionOfBackend(b []byte, off uint32, v witypes.Option[witypes.Backend]) {
-	guestrt.LowerOption(b, off, 1, v, lowerBackend)
-}
-
-func lowerOptionOfU64(b []byte, off uint32, v witypes.Option[uint64]) {
-	guestrt.LowerOption(b, off, 8, v, guestrt.LowerU64)
-}
-
-func lowerOptionOfS64(b []byte, off uint32, v witypes.Option[int64]) {
-	guestrt.LowerOption(b, off, 8, v, guestrt.LowerS64)
-}
-
-func lowerOptions(b []byte, off uint32, v witypes.Options) {
-	lowerOptionOfBackend(b, off+0, v.Backend)
-	guestrt.LowerString(b, off+4, v.Namespace)
-	guestrt.LowerString(b, off+12, v.Path)
-	lowerOptionOfU64(b, off+24, v.TTLMs)
-	lowerOptionOfS64(b, off+40, v.MaxEntries)
-	guestrt.LowerString(b, off+56, v.Dict)
-}
-
-func liftErrorCode(l *guestrt.Lifter, b []byte, off uint32) witypes.ErrorCode {
-	return witypes.ErrorCode(uint32(b[off]))
-}
-
-func liftError(l *guestrt.Lifter, b []byte, off uint32) witypes.Error {
-	return witypes.Error{Code: liftErrorCode(l, b, off+0), Message: guestrt.LiftString(l, b, off+4)}
+	return witypes.Option[string]{Some: true, Value: l.StringArg(p1, p2, "option")}
 }
 
 // importFaultError is e, or the error liftFaultError makes of a lifting failure.
@@ -657,12 +595,4 @@ func importFaultError(l *guestrt.Lifter, e *witypes.Error) *witypes.Error {
 	}
 	f := liftFaultError(l.Bad)
 	return &f
-}
-
-func liftOptionOfListOfU8(l *guestrt.Lifter, b []byte, off uint32) witypes.Option[[]byte] {
-	return guestrt.LiftOption(l, b, off, 4, guestrt.LiftBytes)
-}
-
-func liftListOfString(l *guestrt.Lifter, b []byte, off uint32) []string {
-	return guestrt.LiftList(l, b, off, 8, guestrt.LiftString)
 }

@@ -9,25 +9,19 @@ package pluginabi
 
 import (
 	"context"
-	"encoding/binary"
 	"math"
 
 	"github.com/sandcache/sandcache/internal/cabi"
 	"github.com/sandcache/sandcache/internal/cabi/hostrt"
+	"github.com/sandcache/sandcache/plugin/keyvalue"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 )
 
-var (
-	_  = math.Float64bits
-	le = binary.LittleEndian
-)
+var _ = math.Float64bits
 
 // ErrABI reports a plugin that broke the canonical ABI (see hostrt.ErrABI).
 var ErrABI = hostrt.ErrABI
-
-// abi lifts and lowers the values of one host call.
-type abi = hostrt.Call
 
 // Option is a WIT option<T>: Value is meaningful only when Some.
 type Option[T any] = cabi.Option[T]
@@ -38,100 +32,47 @@ func Some[T any](v T) Option[T] { return cabi.Some(v) }
 // Tuple2 is a WIT tuple<A, B>.
 type Tuple2[A, B any] = cabi.Tuple2[A, B]
 
-// The set of errors which may be raised by functions in this package
-type Error struct {
-	// Case says which case this is; only that case's field is meaningful.
-	Case ErrorCase
-	// Some implementation-specific error has occurred (e.g. I/O)
-	Other string
-}
+// The types of world "plugin" are package keyvalue's.
+type (
+	Error        = keyvalue.Error
+	ErrorCase    = keyvalue.ErrorCase
+	KeyResponse  = keyvalue.KeyResponse
+	Bucket       = keyvalue.Bucket
+	Cas          = keyvalue.Cas
+	CasError     = keyvalue.CasError
+	CasErrorCase = keyvalue.CasErrorCase
+	BucketStats  = keyvalue.BucketStats
+)
 
-// ErrorCase is a case of Error.
-type ErrorCase uint8
-
-// Cases of Error.
+// The cases of the variants and enums of world "plugin".
 const (
-	// The host does not recognize the store identifier requested.
-	ErrorNoSuchStore ErrorCase = 0
-	// The requesting component does not have access to the specified store
-	// (which may or may not exist).
-	ErrorAccessDenied ErrorCase = 1
-	// Some implementation-specific error has occurred (e.g. I/O)
-	ErrorOther ErrorCase = 2
+	ErrorNoSuchStore   = keyvalue.ErrorNoSuchStore
+	ErrorAccessDenied  = keyvalue.ErrorAccessDenied
+	ErrorOther         = keyvalue.ErrorOther
+	CasErrorStoreError = keyvalue.CasErrorStoreError
+	CasErrorCasFailed  = keyvalue.CasErrorCasFailed
 )
 
 // ErrorCaseNames are the WIT names of the cases of Error.
-var ErrorCaseNames = [...]string{"no-such-store", "access-denied", "other"}
+var ErrorCaseNames = keyvalue.ErrorCaseNames
+
+// CasErrorCaseNames are the WIT names of the cases of CasError.
+var CasErrorCaseNames = keyvalue.CasErrorCaseNames
+
+// The types of world "plugin-draft" declared alike in world "plugin".
+type (
+	DraftError     = Error
+	DraftErrorCase = ErrorCase
+	DraftBucket    = Bucket
+)
 
 // A response to a `list-keys` operation.
-type KeyResponse struct {
+type DraftKeyResponse struct {
 	// The list of keys returned by the query.
 	Keys []string
 	// The continuation token to use to fetch the next page of keys. If this is `null`, then
 	// there are no more keys to fetch.
-	Cursor Option[string]
-}
-
-// A bucket is a collection of key-value pairs. Each key-value pair is stored as a entry in the
-// bucket, and the bucket itself acts as a collection of all these entries.
-//
-// It is worth noting that the exact terminology for bucket in key-value stores can very
-// depending on the specific implementation. For example:
-//
-// 1. Amazon DynamoDB calls a collection of key-value pairs a table
-// 2. Redis has hashes, sets, and sorted sets as different types of collections
-// 3. Cassandra calls a collection of key-value pairs a column family
-// 4. MongoDB calls a collection of key-value pairs a collection
-// 5. Riak calls a collection of key-value pairs a bucket
-// 6. Memcached calls a collection of key-value pairs a slab
-// 7. Azure Cosmos DB calls a collection of key-value pairs a container
-//
-// In this interface, we use the term `bucket` to refer to a collection of key-value pairs
-type Bucket uint32
-
-// A handle to a CAS (compare-and-swap) operation.
-type Cas uint32
-
-// The error returned by a CAS operation
-type CasError struct {
-	// Case says which case this is; only that case's field is meaningful.
-	Case CasErrorCase
-	// A store error occurred when performing the operation
-	StoreError Error
-	// The CAS operation failed because the value was too old. This returns a new CAS handle
-	// for easy retries. Implementors MUST return a CAS handle that has been updated to the
-	// latest version or transaction.
-	CasFailed Cas
-}
-
-// CasErrorCase is a case of CasError.
-type CasErrorCase uint8
-
-// Cases of CasError.
-const (
-	// A store error occurred when performing the operation
-	CasErrorStoreError CasErrorCase = 0
-	// The CAS operation failed because the value was too old. This returns a new CAS handle
-	// for easy retries. Implementors MUST return a CAS handle that has been updated to the
-	// latest version or transaction.
-	CasErrorCasFailed CasErrorCase = 1
-)
-
-// CasErrorCaseNames are the WIT names of the cases of CasError.
-var CasErrorCaseNames = [...]string{"store-error", "cas-failed"}
-
-// A bucket's entries and the plugin's byte usage.
-type BucketStats struct {
-	// Live entries of the bucket.
-	Entries uint64
-	// Expired entries of the bucket still stored.
-	Expired uint64
-	// Most entries the bucket keeps (least recently used evicted beyond).
-	MaxEntries uint32
-	// Bytes of stored values the plugin uses, all buckets together.
-	BytesUsed uint64
-	// The plugin's byte quota.
-	BytesQuota uint64
+	Cursor Option[uint64]
 }
 
 // StoreModule is the core module name of wasi:keyvalue/store@0.2.0-draft2.
@@ -202,43 +143,43 @@ type Store interface {
 func RegisterStore(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) Store) wazero.HostModuleBuilder {
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
-		a0 := string(a.Deref(uint32(s[0]), uint32(s[1]), 1))
+		a0 := a.String(uint32(s[0]), uint32(s[1]))
 		a.Must()
 		v, e := impl(ctx, m).Open(ctx, a0)
-		hostrt.CallResult(a, uint32(s[2]), 16, 4, lowerBucket, lowerError, v, e)
+		a.Store(uint32(s[2]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerBucket[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("open")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
-		a0, a1 := Bucket(uint32(s[0])), string(a.Deref(uint32(s[1]), uint32(s[2]), 1))
+		a0, a1 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2]))
 		a.Must()
 		v, e := impl(ctx, m).BucketGet(ctx, a0, a1)
-		hostrt.CallResult(a, uint32(s[3]), 16, 4, lowerOptionOfListOfU8, lowerError, v, e)
+		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerOptionOfListOfU8[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.get")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
-		a0, a1, a2 := Bucket(uint32(s[0])), string(a.Deref(uint32(s[1]), uint32(s[2]), 1)), liftListOfU8(a, cabi.Pair(s[3], s[4]), 0)
+		a0, a1, a2 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])), a.Bytes(uint32(s[3]), uint32(s[4]))
 		a.Must()
-		hostrt.CallResult(a, uint32(s[5]), 16, 4, hostrt.LowerNone, lowerError, struct{}{}, impl(ctx, m).BucketSet(ctx, a0, a1, a2))
+		a.Store(uint32(s[5]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).BucketSet(ctx, a0, a1, a2)))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.set")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
-		a0, a1 := Bucket(uint32(s[0])), string(a.Deref(uint32(s[1]), uint32(s[2]), 1))
+		a0, a1 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2]))
 		a.Must()
-		hostrt.CallResult(a, uint32(s[3]), 16, 4, hostrt.LowerNone, lowerError, struct{}{}, impl(ctx, m).BucketDelete(ctx, a0, a1))
+		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).BucketDelete(ctx, a0, a1)))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.delete")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
-		a0, a1 := Bucket(uint32(s[0])), string(a.Deref(uint32(s[1]), uint32(s[2]), 1))
+		a0, a1 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2]))
 		a.Must()
 		v, e := impl(ctx, m).BucketExists(ctx, a0, a1)
-		hostrt.CallResult(a, uint32(s[3]), 16, 4, lowerBool, lowerError, v, e)
+		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerBool[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.exists")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
 		a0, a1 := Bucket(uint32(s[0])), liftFlatOptionOfString(a, s[1:])
 		a.Must()
 		v, e := impl(ctx, m).BucketListKeys(ctx, a0, a1)
-		hostrt.CallResult(a, uint32(s[4]), 24, 4, lowerKeyResponse, lowerError, v, e)
+		a.Store(uint32(s[4]), cabi.LowerResult(a, make([]byte, 24), 4, keyvalue.LowerKeyResponse[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.list-keys")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		impl(ctx, m).BucketDrop(ctx, Bucket(uint32(s[0])))
@@ -280,30 +221,30 @@ type Atomics interface {
 func RegisterAtomics(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) Atomics) wazero.HostModuleBuilder {
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
-		a0, a1 := Bucket(uint32(s[0])), string(a.Deref(uint32(s[1]), uint32(s[2]), 1))
+		a0, a1 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2]))
 		a.Must()
 		v, e := impl(ctx, m).CasNew(ctx, a0, a1)
-		hostrt.CallResult(a, uint32(s[3]), 16, 4, lowerCas, lowerError, v, e)
+		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerCas[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[static]cas.new")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
 		a0 := Cas(uint32(s[0]))
 		a.Must()
 		v, e := impl(ctx, m).CasCurrent(ctx, a0)
-		hostrt.CallResult(a, uint32(s[1]), 16, 4, lowerOptionOfListOfU8, lowerError, v, e)
+		a.Store(uint32(s[1]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerOptionOfListOfU8[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]cas.current")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
-		a0, a1, a2 := Bucket(uint32(s[0])), string(a.Deref(uint32(s[1]), uint32(s[2]), 1)), int64(s[3])
+		a0, a1, a2 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])), int64(s[3])
 		a.Must()
 		v, e := impl(ctx, m).Increment(ctx, a0, a1, a2)
-		hostrt.CallResult(a, uint32(s[4]), 24, 8, lowerS64, lowerError, v, e)
+		a.Store(uint32(s[4]), cabi.LowerResult(a, make([]byte, 24), 8, cabi.LowerS64[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{}).Export("increment")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
-		a0, a1 := Cas(uint32(s[0])), liftListOfU8(a, cabi.Pair(s[1], s[2]), 0)
+		a0, a1 := Cas(uint32(s[0])), a.Bytes(uint32(s[1]), uint32(s[2]))
 		a.Must()
-		hostrt.CallResult(a, uint32(s[3]), 20, 4, hostrt.LowerNone, lowerCasError, struct{}{}, impl(ctx, m).Swap(ctx, a0, a1))
+		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 20), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerCasError[*hostrt.Call], struct{}{}, impl(ctx, m).Swap(ctx, a0, a1)))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("swap")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		impl(ctx, m).CasDrop(ctx, Cas(uint32(s[0])))
@@ -364,22 +305,22 @@ type Batch interface {
 func RegisterBatch(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) Batch) wazero.HostModuleBuilder {
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
-		a0, a1 := Bucket(uint32(s[0])), liftListOfString(a, cabi.Pair(s[1], s[2]), 0)
+		a0, a1 := Bucket(uint32(s[0])), cabi.LiftListAt(a, uint32(s[1]), uint32(s[2]), 8, cabi.LiftString[*hostrt.Call])
 		a.Must()
 		v, e := impl(ctx, m).GetMany(ctx, a0, a1)
-		hostrt.CallResult(a, uint32(s[3]), 16, 4, lowerListOfOptionOfTupleOfStringAndListOfU8, lowerError, v, e)
+		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerListOfOptionOfTupleOfStringAndListOfU8[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("get-many")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
-		a0, a1 := Bucket(uint32(s[0])), liftListOfTupleOfStringAndListOfU8(a, cabi.Pair(s[1], s[2]), 0)
+		a0, a1 := Bucket(uint32(s[0])), cabi.LiftListAt(a, uint32(s[1]), uint32(s[2]), 16, keyvalue.LiftTupleOfStringAndListOfU8[*hostrt.Call])
 		a.Must()
-		hostrt.CallResult(a, uint32(s[3]), 16, 4, hostrt.LowerNone, lowerError, struct{}{}, impl(ctx, m).SetMany(ctx, a0, a1))
+		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).SetMany(ctx, a0, a1)))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("set-many")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
-		a0, a1 := Bucket(uint32(s[0])), liftListOfString(a, cabi.Pair(s[1], s[2]), 0)
+		a0, a1 := Bucket(uint32(s[0])), cabi.LiftListAt(a, uint32(s[1]), uint32(s[2]), 8, cabi.LiftString[*hostrt.Call])
 		a.Must()
-		hostrt.CallResult(a, uint32(s[3]), 16, 4, hostrt.LowerNone, lowerError, struct{}{}, impl(ctx, m).DeleteMany(ctx, a0, a1))
+		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).DeleteMany(ctx, a0, a1)))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("delete-many")
 	return b
 }
@@ -408,77 +349,26 @@ type Cache interface {
 func RegisterCache(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) Cache) wazero.HostModuleBuilder {
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
-		a0, a1, a2, a3 := Bucket(uint32(s[0])), string(a.Deref(uint32(s[1]), uint32(s[2]), 1)), liftListOfU8(a, cabi.Pair(s[3], s[4]), 0), uint64(s[5])
+		a0, a1, a2, a3 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])), a.Bytes(uint32(s[3]), uint32(s[4])), uint64(s[5])
 		a.Must()
-		hostrt.CallResult(a, uint32(s[6]), 16, 4, hostrt.LowerNone, lowerError, struct{}{}, impl(ctx, m).SetWithTTL(ctx, a0, a1, a2, a3))
+		a.Store(uint32(s[6]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).SetWithTTL(ctx, a0, a1, a2, a3)))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{}).Export("set-with-ttl")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
-		a0 := string(a.Deref(uint32(s[0]), uint32(s[1]), 1))
+		a0 := a.String(uint32(s[0]), uint32(s[1]))
 		a.Must()
 		v, e := impl(ctx, m).LLMKey(ctx, a0)
-		hostrt.CallResult(a, uint32(s[2]), 16, 4, lowerString, lowerError, v, e)
+		a.Store(uint32(s[2]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerString[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("llm-key")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
 		a0 := Bucket(uint32(s[0]))
 		a.Must()
 		v, e := impl(ctx, m).Stats(ctx, a0)
-		hostrt.CallResult(a, uint32(s[1]), 48, 8, lowerBucketStats, lowerError, v, e)
+		a.Store(uint32(s[1]), cabi.LowerResult(a, make([]byte, 48), 8, keyvalue.LowerBucketStats[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("stats")
 	return b
 }
-
-// The set of errors which may be raised by functions in this package
-type DraftError struct {
-	// Case says which case this is; only that case's field is meaningful.
-	Case DraftErrorCase
-	// Some implementation-specific error has occurred (e.g. I/O)
-	Other string
-}
-
-// DraftErrorCase is a case of DraftError.
-type DraftErrorCase uint8
-
-// Cases of DraftError.
-const (
-	// The host does not recognize the store identifier requested.
-	DraftErrorNoSuchStore DraftErrorCase = 0
-	// The requesting component does not have access to the specified store
-	// (which may or may not exist).
-	DraftErrorAccessDenied DraftErrorCase = 1
-	// Some implementation-specific error has occurred (e.g. I/O)
-	DraftErrorOther DraftErrorCase = 2
-)
-
-// DraftErrorCaseNames are the WIT names of the cases of DraftError.
-var DraftErrorCaseNames = [...]string{"no-such-store", "access-denied", "other"}
-
-// A response to a `list-keys` operation.
-type DraftKeyResponse struct {
-	// The list of keys returned by the query.
-	Keys []string
-	// The continuation token to use to fetch the next page of keys. If this is `null`, then
-	// there are no more keys to fetch.
-	Cursor Option[uint64]
-}
-
-// A bucket is a collection of key-value pairs. Each key-value pair is stored as a entry in the
-// bucket, and the bucket itself acts as a collection of all these entries.
-//
-// It is worth noting that the exact terminology for bucket in key-value stores can very
-// depending on the specific implementation. For example:
-//
-// 1. Amazon DynamoDB calls a collection of key-value pairs a table
-// 2. Redis has hashes, sets, and sorted sets as different types of collections
-// 3. Cassandra calls a collection of key-value pairs a column family
-// 4. MongoDB calls a collection of key-value pairs a collection
-// 5. Riak calls a collection of key-value pairs a bucket
-// 6. Memcached calls a collection of key-value pairs a slab
-// 7. Azure Cosmos DB calls a collection of key-value pairs a container
-//
-// In this interface, we use the term `bucket` to refer to a collection of key-value pairs
-type DraftBucket uint32
 
 // DraftStoreModule is the core module name of wasi:keyvalue/store@0.2.0-draft.
 const DraftStoreModule = "wasi:keyvalue/store@0.2.0-draft"
@@ -491,7 +381,7 @@ type DraftStore interface {
 	// `identifier` must refer to a bucket provided by the host.
 	//
 	// `error::no-such-store` will be raised if the `identifier` is not recognized.
-	Open(ctx context.Context, identifier string) (DraftBucket, *DraftError)
+	Open(ctx context.Context, identifier string) (Bucket, *Error)
 	// Get the value associated with the specified `key`
 	//
 	// The value is returned as an option. If the key-value pair exists in the
@@ -499,27 +389,27 @@ type DraftStore interface {
 	// store, it returns `Ok(none)`.
 	//
 	// If any other error occurs, it returns an `Err(error)`.
-	BucketGet(ctx context.Context, self DraftBucket, key string) (Option[[]byte], *DraftError)
+	BucketGet(ctx context.Context, self Bucket, key string) (Option[[]byte], *Error)
 	// Set the value associated with the key in the store. If the key already
 	// exists in the store, it overwrites the value.
 	//
 	// If the key does not exist in the store, it creates a new key-value pair.
 	//
 	// If any other error occurs, it returns an `Err(error)`.
-	BucketSet(ctx context.Context, self DraftBucket, key string, value []byte) *DraftError
+	BucketSet(ctx context.Context, self Bucket, key string, value []byte) *Error
 	// Delete the key-value pair associated with the key in the store.
 	//
 	// If the key does not exist in the store, it does nothing.
 	//
 	// If any other error occurs, it returns an `Err(error)`.
-	BucketDelete(ctx context.Context, self DraftBucket, key string) *DraftError
+	BucketDelete(ctx context.Context, self Bucket, key string) *Error
 	// Check if the key exists in the store.
 	//
 	// If the key exists in the store, it returns `Ok(true)`. If the key does
 	// not exist in the store, it returns `Ok(false)`.
 	//
 	// If any other error occurs, it returns an `Err(error)`.
-	BucketExists(ctx context.Context, self DraftBucket, key string) (bool, *DraftError)
+	BucketExists(ctx context.Context, self Bucket, key string) (bool, *Error)
 	// Get all the keys in the store with an optional cursor (for use in pagination). It
 	// returns a list of keys. Please note that for most KeyValue implementations, this is a
 	// can be a very expensive operation and so it should be used judiciously. Implementations
@@ -536,9 +426,9 @@ type DraftStore interface {
 	// MAY show an out-of-date list of keys if there are concurrent writes to the store.
 	//
 	// If any error occurs, it returns an `Err(error)`.
-	BucketListKeys(ctx context.Context, self DraftBucket, cursor Option[uint64]) (DraftKeyResponse, *DraftError)
+	BucketListKeys(ctx context.Context, self Bucket, cursor Option[uint64]) (DraftKeyResponse, *Error)
 	// BucketDrop is [resource-drop]bucket: the plugin no longer uses handle self.
-	BucketDrop(ctx context.Context, self DraftBucket)
+	BucketDrop(ctx context.Context, self Bucket)
 }
 
 // RegisterDraftStore defines the functions of wasi:keyvalue/store@0.2.0-draft on b, a builder for
@@ -548,46 +438,46 @@ type DraftStore interface {
 func RegisterDraftStore(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) DraftStore) wazero.HostModuleBuilder {
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
-		a0 := string(a.Deref(uint32(s[0]), uint32(s[1]), 1))
+		a0 := a.String(uint32(s[0]), uint32(s[1]))
 		a.Must()
 		v, e := impl(ctx, m).Open(ctx, a0)
-		hostrt.CallResult(a, uint32(s[2]), 16, 4, lowerDraftBucket, lowerDraftError, v, e)
+		a.Store(uint32(s[2]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerBucket[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("open")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
-		a0, a1 := DraftBucket(uint32(s[0])), string(a.Deref(uint32(s[1]), uint32(s[2]), 1))
+		a0, a1 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2]))
 		a.Must()
 		v, e := impl(ctx, m).BucketGet(ctx, a0, a1)
-		hostrt.CallResult(a, uint32(s[3]), 16, 4, lowerOptionOfListOfU8, lowerDraftError, v, e)
+		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerOptionOfListOfU8[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.get")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
-		a0, a1, a2 := DraftBucket(uint32(s[0])), string(a.Deref(uint32(s[1]), uint32(s[2]), 1)), liftListOfU8(a, cabi.Pair(s[3], s[4]), 0)
+		a0, a1, a2 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])), a.Bytes(uint32(s[3]), uint32(s[4]))
 		a.Must()
-		hostrt.CallResult(a, uint32(s[5]), 16, 4, hostrt.LowerNone, lowerDraftError, struct{}{}, impl(ctx, m).BucketSet(ctx, a0, a1, a2))
+		a.Store(uint32(s[5]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).BucketSet(ctx, a0, a1, a2)))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.set")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
-		a0, a1 := DraftBucket(uint32(s[0])), string(a.Deref(uint32(s[1]), uint32(s[2]), 1))
+		a0, a1 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2]))
 		a.Must()
-		hostrt.CallResult(a, uint32(s[3]), 16, 4, hostrt.LowerNone, lowerDraftError, struct{}{}, impl(ctx, m).BucketDelete(ctx, a0, a1))
+		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).BucketDelete(ctx, a0, a1)))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.delete")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
-		a0, a1 := DraftBucket(uint32(s[0])), string(a.Deref(uint32(s[1]), uint32(s[2]), 1))
+		a0, a1 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2]))
 		a.Must()
 		v, e := impl(ctx, m).BucketExists(ctx, a0, a1)
-		hostrt.CallResult(a, uint32(s[3]), 16, 4, lowerBool, lowerDraftError, v, e)
+		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerBool[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.exists")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
-		a0, a1 := DraftBucket(uint32(s[0])), liftFlatOptionOfU64(a, s[1:])
+		a0, a1 := Bucket(uint32(s[0])), liftFlatOptionOfU64(a, s[1:])
 		a.Must()
 		v, e := impl(ctx, m).BucketListKeys(ctx, a0, a1)
-		hostrt.CallResult(a, uint32(s[3]), 32, 8, lowerDraftKeyResponse, lowerDraftError, v, e)
+		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 32), 8, LowerDraftKeyResponse[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.list-keys")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		impl(ctx, m).BucketDrop(ctx, DraftBucket(uint32(s[0])))
+		impl(ctx, m).BucketDrop(ctx, Bucket(uint32(s[0])))
 	}), []api.ValueType{api.ValueTypeI32}, nil).Export("[resource-drop]bucket")
 	return b
 }
@@ -605,7 +495,7 @@ type DraftAtomics interface {
 	// to the given delta.
 	//
 	// If any other error occurs, it returns an `Err(error)`.
-	Increment(ctx context.Context, bucket DraftBucket, key string, delta uint64) (uint64, *DraftError)
+	Increment(ctx context.Context, bucket Bucket, key string, delta uint64) (uint64, *Error)
 }
 
 // RegisterDraftAtomics defines the functions of wasi:keyvalue/atomics@0.2.0-draft on b, a builder for
@@ -615,10 +505,10 @@ type DraftAtomics interface {
 func RegisterDraftAtomics(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) DraftAtomics) wazero.HostModuleBuilder {
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
-		a0, a1, a2 := DraftBucket(uint32(s[0])), string(a.Deref(uint32(s[1]), uint32(s[2]), 1)), uint64(s[3])
+		a0, a1, a2 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])), uint64(s[3])
 		a.Must()
 		v, e := impl(ctx, m).Increment(ctx, a0, a1, a2)
-		hostrt.CallResult(a, uint32(s[4]), 24, 8, lowerU64, lowerDraftError, v, e)
+		a.Store(uint32(s[4]), cabi.LowerResult(a, make([]byte, 24), 8, cabi.LowerU64[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{}).Export("increment")
 	return b
 }
@@ -638,7 +528,7 @@ type DraftBatch interface {
 	// MAY show an out-of-date value if there are concurrent writes to the store.
 	//
 	// If any other error occurs, it returns an `Err(error)`.
-	GetMany(ctx context.Context, bucket DraftBucket, keys []string) ([]Option[Tuple2[string, []byte]], *DraftError)
+	GetMany(ctx context.Context, bucket Bucket, keys []string) ([]Option[Tuple2[string, []byte]], *Error)
 	// Set the values associated with the keys in the store. If the key already exists in the
 	// store, it overwrites the value.
 	//
@@ -652,7 +542,7 @@ type DraftBatch interface {
 	// fail.
 	//
 	// Other concurrent operations may also be able to see the partial results.
-	SetMany(ctx context.Context, bucket DraftBucket, keyValues []Tuple2[string, []byte]) *DraftError
+	SetMany(ctx context.Context, bucket Bucket, keyValues []Tuple2[string, []byte]) *Error
 	// Delete the key-value pairs associated with the keys in the store.
 	//
 	// Note that the key-value pairs are not guaranteed to be deleted in the order they are
@@ -666,7 +556,7 @@ type DraftBatch interface {
 	// fail.
 	//
 	// Other concurrent operations may also be able to see the partial results.
-	DeleteMany(ctx context.Context, bucket DraftBucket, keys []string) *DraftError
+	DeleteMany(ctx context.Context, bucket Bucket, keys []string) *Error
 }
 
 // RegisterDraftBatch defines the functions of wasi:keyvalue/batch@0.2.0-draft on b, a builder for
@@ -676,215 +566,52 @@ type DraftBatch interface {
 func RegisterDraftBatch(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) DraftBatch) wazero.HostModuleBuilder {
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
-		a0, a1 := DraftBucket(uint32(s[0])), liftListOfString(a, cabi.Pair(s[1], s[2]), 0)
+		a0, a1 := Bucket(uint32(s[0])), cabi.LiftListAt(a, uint32(s[1]), uint32(s[2]), 8, cabi.LiftString[*hostrt.Call])
 		a.Must()
 		v, e := impl(ctx, m).GetMany(ctx, a0, a1)
-		hostrt.CallResult(a, uint32(s[3]), 16, 4, lowerListOfOptionOfTupleOfStringAndListOfU8, lowerDraftError, v, e)
+		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerListOfOptionOfTupleOfStringAndListOfU8[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("get-many")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
-		a0, a1 := DraftBucket(uint32(s[0])), liftListOfTupleOfStringAndListOfU8(a, cabi.Pair(s[1], s[2]), 0)
+		a0, a1 := Bucket(uint32(s[0])), cabi.LiftListAt(a, uint32(s[1]), uint32(s[2]), 16, keyvalue.LiftTupleOfStringAndListOfU8[*hostrt.Call])
 		a.Must()
-		hostrt.CallResult(a, uint32(s[3]), 16, 4, hostrt.LowerNone, lowerDraftError, struct{}{}, impl(ctx, m).SetMany(ctx, a0, a1))
+		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).SetMany(ctx, a0, a1)))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("set-many")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		a := hostrt.NewCall(ctx, m)
-		a0, a1 := DraftBucket(uint32(s[0])), liftListOfString(a, cabi.Pair(s[1], s[2]), 0)
+		a0, a1 := Bucket(uint32(s[0])), cabi.LiftListAt(a, uint32(s[1]), uint32(s[2]), 8, cabi.LiftString[*hostrt.Call])
 		a.Must()
-		hostrt.CallResult(a, uint32(s[3]), 16, 4, hostrt.LowerNone, lowerDraftError, struct{}{}, impl(ctx, m).DeleteMany(ctx, a0, a1))
+		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).DeleteMany(ctx, a0, a1)))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("delete-many")
 	return b
 }
 
-func lowerBucket(a *abi, b []byte, off uint32, v Bucket) {
-	le.PutUint32(b[off:], uint32(v))
-}
-
-func lowerString(a *abi, b []byte, off uint32, v string) {
-	le.PutUint32(b[off:], a.PutString(v))
-	le.PutUint32(b[off+4:], uint32(len(v)))
-}
-
-func lowerError(a *abi, b []byte, off uint32, v Error) {
-	b[off] = uint8(v.Case)
-	switch v.Case {
-	case 2:
-		lowerString(a, b, off+4, v.Other)
-	}
-}
-
-func lowerListOfU8(a *abi, b []byte, off uint32, v []byte) {
-	le.PutUint32(b[off:], a.PutBytes(v, 1))
-	le.PutUint32(b[off+4:], uint32(len(v)))
-}
-
-func lowerOptionOfListOfU8(a *abi, b []byte, off uint32, v Option[[]byte]) {
-	if !v.Some {
-		b[off] = 0
-		return
-	}
-	b[off] = 1
-	lowerListOfU8(a, b, off+4, v.Value)
-}
-
-func liftListOfU8(a *abi, b []byte, off uint32) []byte {
-	return a.Deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), 1)
-}
-
-func lowerBool(a *abi, b []byte, off uint32, v bool) {
-	b[off] = cabi.B2U(v)
-}
-
-func liftFlatOptionOfString(a *abi, s []uint64) Option[string] {
+func liftFlatOptionOfString(a *hostrt.Call, s []uint64) Option[string] {
 	if a.Tag(uint32(s[0]), 2) == 0 {
 		return Option[string]{}
 	}
-	return Option[string]{Some: true, Value: string(a.Deref(uint32(s[1]), uint32(s[2]), 1))}
+	return Option[string]{Some: true, Value: a.String(uint32(s[1]), uint32(s[2]))}
 }
 
-func encodeStrings(a *abi, v []string) []byte {
-	el := make([]byte, len(v)*8)
-	for i, e := range v {
-		lowerString(a, el, uint32(i)*8, e)
-	}
-	return el
-}
-
-func lowerListOfString(a *abi, b []byte, off uint32, v []string) {
-	le.PutUint32(b[off:], a.PutBytes(encodeStrings(a, v), 4))
-	le.PutUint32(b[off+4:], uint32(len(v)))
-}
-
-func lowerOptionOfString(a *abi, b []byte, off uint32, v Option[string]) {
-	if !v.Some {
-		b[off] = 0
-		return
-	}
-	b[off] = 1
-	lowerString(a, b, off+4, v.Value)
-}
-
-func lowerKeyResponse(a *abi, b []byte, off uint32, v KeyResponse) {
-	lowerListOfString(a, b, off+0, v.Keys)
-	lowerOptionOfString(a, b, off+8, v.Cursor)
-}
-
-func lowerCas(a *abi, b []byte, off uint32, v Cas) {
-	le.PutUint32(b[off:], uint32(v))
-}
-
-func lowerS64(a *abi, b []byte, off uint32, v int64) {
-	le.PutUint64(b[off:], uint64(v))
-}
-
-func lowerCasError(a *abi, b []byte, off uint32, v CasError) {
-	b[off] = uint8(v.Case)
-	switch v.Case {
-	case 0:
-		lowerError(a, b, off+4, v.StoreError)
-	case 1:
-		lowerCas(a, b, off+4, v.CasFailed)
-	}
-}
-
-func liftString(a *abi, b []byte, off uint32) string {
-	return string(a.Deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), 1))
-}
-
-func liftListOfString(a *abi, b []byte, off uint32) []string {
-	el := a.Deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), 8)
-	v := make([]string, len(el)/8)
-	for i := range v {
-		v[i] = liftString(a, el, uint32(i)*8)
-	}
-	return v
-}
-
-func lowerTupleOfStringAndListOfU8(a *abi, b []byte, off uint32, v Tuple2[string, []byte]) {
-	lowerString(a, b, off+0, v.F0)
-	lowerListOfU8(a, b, off+8, v.F1)
-}
-
-func lowerOptionOfTupleOfStringAndListOfU8(a *abi, b []byte, off uint32, v Option[Tuple2[string, []byte]]) {
-	if !v.Some {
-		b[off] = 0
-		return
-	}
-	b[off] = 1
-	lowerTupleOfStringAndListOfU8(a, b, off+4, v.Value)
-}
-
-func encodeOptionOfTupleOfStringAndListOfU8s(a *abi, v []Option[Tuple2[string, []byte]]) []byte {
-	el := make([]byte, len(v)*20)
-	for i, e := range v {
-		lowerOptionOfTupleOfStringAndListOfU8(a, el, uint32(i)*20, e)
-	}
-	return el
-}
-
-func lowerListOfOptionOfTupleOfStringAndListOfU8(a *abi, b []byte, off uint32, v []Option[Tuple2[string, []byte]]) {
-	le.PutUint32(b[off:], a.PutBytes(encodeOptionOfTupleOfStringAndListOfU8s(a, v), 4))
-	le.PutUint32(b[off+4:], uint32(len(v)))
-}
-
-func liftTupleOfStringAndListOfU8(a *abi, b []byte, off uint32) Tuple2[string, []byte] {
-	return Tuple2[string, []byte]{F0: liftString(a, b, off+0), F1: liftListOfU8(a, b, off+8)}
-}
-
-func liftListOfTupleOfStringAndListOfU8(a *abi, b []byte, off uint32) []Tuple2[string, []byte] {
-	el := a.Deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), 16)
-	v := make([]Tuple2[string, []byte], len(el)/16)
-	for i := range v {
-		v[i] = liftTupleOfStringAndListOfU8(a, el, uint32(i)*16)
-	}
-	return v
-}
-
-func lowerU64(a *abi, b []byte, off uint32, v uint64) {
-	le.PutUint64(b[off:], uint64(v))
-}
-
-func lowerU32(a *abi, b []byte, off uint32, v uint32) {
-	le.PutUint32(b[off:], uint32(v))
-}
-
-func lowerBucketStats(a *abi, b []byte, off uint32, v BucketStats) {
-	lowerU64(a, b, off+0, v.Entries)
-	lowerU64(a, b, off+8, v.Expired)
-	lowerU32(a, b, off+16, v.MaxEntries)
-	lowerU64(a, b, off+24, v.BytesUsed)
-	lowerU64(a, b, off+32, v.BytesQuota)
-}
-
-func lowerDraftBucket(a *abi, b []byte, off uint32, v DraftBucket) {
-	le.PutUint32(b[off:], uint32(v))
-}
-
-func lowerDraftError(a *abi, b []byte, off uint32, v DraftError) {
-	b[off] = uint8(v.Case)
-	switch v.Case {
-	case 2:
-		lowerString(a, b, off+4, v.Other)
-	}
-}
-
-func liftFlatOptionOfU64(a *abi, s []uint64) Option[uint64] {
+func liftFlatOptionOfU64(a *hostrt.Call, s []uint64) Option[uint64] {
 	if a.Tag(uint32(s[0]), 2) == 0 {
 		return Option[uint64]{}
 	}
 	return Option[uint64]{Some: true, Value: uint64(s[1])}
 }
 
-func lowerOptionOfU64(a *abi, b []byte, off uint32, v Option[uint64]) {
-	if !v.Some {
-		b[off] = 0
-		return
-	}
-	b[off] = 1
-	lowerU64(a, b, off+8, v.Value)
+// LowerListOfString lowers .
+func LowerListOfString[W cabi.Writer](w W, b []byte, off uint32, v []string) {
+	cabi.LowerList(w, b, off, 8, 4, v, cabi.LowerString[W])
 }
 
-func lowerDraftKeyResponse(a *abi, b []byte, off uint32, v DraftKeyResponse) {
-	lowerListOfString(a, b, off+0, v.Keys)
-	lowerOptionOfU64(a, b, off+8, v.Cursor)
+// LowerOptionOfU64 lowers .
+func LowerOptionOfU64[W cabi.Writer](w W, b []byte, off uint32, v Option[uint64]) {
+	cabi.LowerOption(w, b, off, 8, v, cabi.LowerU64[W])
+}
+
+// LowerDraftKeyResponse lowers key-response.
+func LowerDraftKeyResponse[W cabi.Writer](w W, b []byte, off uint32, v DraftKeyResponse) {
+	LowerListOfString[W](w, b, off+0, v.Keys)
+	LowerOptionOfU64[W](w, b, off+8, v.Cursor)
 }

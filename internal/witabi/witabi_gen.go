@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"math"
 
+	"github.com/sandcache/sandcache/internal/cabi"
 	"github.com/sandcache/sandcache/internal/cabi/hostrt"
 	"github.com/sandcache/sandcache/internal/witypes"
 	"github.com/tetratelabs/wazero"
@@ -17,11 +18,12 @@ import (
 )
 
 var (
-	_  = math.Float64bits
-	_  context.Context
-	_  wazero.HostModuleBuilder
-	_  api.Module
-	le = binary.LittleEndian
+	_ = math.Float64bits
+	_ context.Context
+	_ wazero.HostModuleBuilder
+	_ api.Module
+	_ cabi.Reader
+	_ = binary.LittleEndian
 )
 
 // ErrABI reports a guest that broke the canonical ABI (see hostrt.ErrABI).
@@ -334,49 +336,49 @@ func BindCacheExports(m api.Module) (*CacheExports, error) {
 // Looks up `key`; a hit refreshes its LRU position.
 func (x *CacheExports) Get(ctx context.Context, key string, opts Options) (Lookup, *Error, error) {
 	rd, area := x.Call(ctx, 0, argsStringAndOptions(&x.Exports, ctx, key, opts), 20)
-	v, e := hostrt.LiftResult(rd, area, 0, 4, liftLookup, liftError)
+	v, e := cabi.LiftResult(rd, area, 0, 4, witypes.LiftLookup[*hostrt.Reader], witypes.LiftError[*hostrt.Reader])
 	return v, e, x.Post(ctx, 0, "get result")
 }
 
 // Stores `value` (JSON text) under `key`, then evicts.
 func (x *CacheExports) Put(ctx context.Context, key string, value string, opts Options) (PutOutcome, *Error, error) {
 	rd, area := x.Call(ctx, 1, argsStringAndStringAndOptions(&x.Exports, ctx, key, value, opts), 16)
-	v, e := hostrt.LiftResult(rd, area, 0, 4, liftPutOutcome, liftError)
+	v, e := cabi.LiftResult(rd, area, 0, 4, witypes.LiftPutOutcome[*hostrt.Reader], witypes.LiftError[*hostrt.Reader])
 	return v, e, x.Post(ctx, 1, "put result")
 }
 
 // Removes `key`; true when it existed.
 func (x *CacheExports) Delete(ctx context.Context, key string, opts Options) (bool, *Error, error) {
 	rd, area := x.Call(ctx, 2, argsStringAndOptions(&x.Exports, ctx, key, opts), 16)
-	v, e := hostrt.LiftResult(rd, area, 0, 4, hostrt.LiftBool, liftError)
+	v, e := cabi.LiftResult(rd, area, 0, 4, cabi.LiftBool[*hostrt.Reader], witypes.LiftError[*hostrt.Reader])
 	return v, e, x.Post(ctx, 2, "delete result")
 }
 
 // Removes every entry of the namespace.
 func (x *CacheExports) Clear(ctx context.Context, opts Options) (*Error, error) {
 	rd, area := x.Call(ctx, 3, argsOptions(&x.Exports, ctx, opts), 16)
-	_, e := hostrt.LiftResult(rd, area, 0, 4, hostrt.LiftUnit, liftError)
+	_, e := cabi.LiftResult(rd, area, 0, 4, cabi.LiftUnit[*hostrt.Reader], witypes.LiftError[*hostrt.Reader])
 	return e, x.Post(ctx, 3, "clear result")
 }
 
 // Counts the namespace's entries.
 func (x *CacheExports) Stats(ctx context.Context, opts Options) (StoreStats, *Error, error) {
 	rd, area := x.Call(ctx, 4, argsOptions(&x.Exports, ctx, opts), 24)
-	v, e := hostrt.LiftResult(rd, area, 0, 8, liftStoreStats, liftError)
+	v, e := cabi.LiftResult(rd, area, 0, 8, witypes.LiftStoreStats[*hostrt.Reader], witypes.LiftError[*hostrt.Reader])
 	return v, e, x.Post(ctx, 4, "stats result")
 }
 
 // Removes expired entries of every namespace of the store; returns how many.
 func (x *CacheExports) Purge(ctx context.Context, opts Options) (uint64, *Error, error) {
 	rd, area := x.Call(ctx, 5, argsOptions(&x.Exports, ctx, opts), 24)
-	v, e := hostrt.LiftResult(rd, area, 0, 8, hostrt.LiftU64, liftError)
+	v, e := cabi.LiftResult(rd, area, 0, 8, cabi.LiftU64[*hostrt.Reader], witypes.LiftError[*hostrt.Reader])
 	return v, e, x.Post(ctx, 5, "purge result")
 }
 
 // Keys of the namespace's live entries that start with `prefix`, sorted.
 func (x *CacheExports) Keys(ctx context.Context, prefix string, opts Options) ([]string, *Error, error) {
 	rd, area := x.Call(ctx, 6, argsStringAndOptions(&x.Exports, ctx, prefix, opts), 16)
-	v, e := hostrt.LiftResult(rd, area, 0, 4, liftListOfString, liftError)
+	v, e := cabi.LiftResult(rd, area, 0, 4, witypes.LiftListOfString[*hostrt.Reader], witypes.LiftError[*hostrt.Reader])
 	return v, e, x.Post(ctx, 6, "keys result")
 }
 
@@ -385,7 +387,7 @@ func (x *CacheExports) Keys(ctx context.Context, prefix string, opts Options) ([
 // max_tokens, temperature, top_p and further response-changing fields.
 func (x *CacheExports) LLMKey(ctx context.Context, prompt string, system Option[string], request string) (string, *Error, error) {
 	rd, area := x.Call(ctx, 7, argsStringAndOptionOfStringAndString(&x.Exports, ctx, prompt, system, request), 16)
-	v, e := hostrt.LiftResult(rd, area, 0, 4, hostrt.LiftString, liftError)
+	v, e := cabi.LiftResult(rd, area, 0, 4, cabi.LiftString[*hostrt.Reader], witypes.LiftError[*hostrt.Reader])
 	return v, e, x.Post(ctx, 7, "llm-key result")
 }
 
@@ -394,14 +396,14 @@ func (x *CacheExports) LLMKey(ctx context.Context, prompt string, system Option[
 // dictionary's value or the default); `dict` is empty.
 func (x *CacheExports) ParseOptions(ctx context.Context, dict string) (Options, *Error, error) {
 	rd, area := x.Call(ctx, 8, argsString(&x.Exports, ctx, dict), 72)
-	v, e := hostrt.LiftResult(rd, area, 0, 8, liftOptions, liftError)
+	v, e := cabi.LiftResult(rd, area, 0, 8, witypes.LiftOptions[*hostrt.Reader], witypes.LiftError[*hostrt.Reader])
 	return v, e, x.Post(ctx, 8, "parse-options result")
 }
 
 // Parses a duration ("1.5h", "500ms", "10") into whole seconds.
 func (x *CacheExports) ParseDuration(ctx context.Context, text string) (uint64, *Error, error) {
 	rd, area := x.Call(ctx, 9, argsString(&x.Exports, ctx, text), 24)
-	v, e := hostrt.LiftResult(rd, area, 0, 8, hostrt.LiftU64, liftError)
+	v, e := cabi.LiftResult(rd, area, 0, 8, cabi.LiftU64[*hostrt.Reader], witypes.LiftError[*hostrt.Reader])
 	return v, e, x.Post(ctx, 9, "parse-duration result")
 }
 
@@ -410,7 +412,7 @@ func (x *CacheExports) ParseDuration(ctx context.Context, text string) (uint64, 
 // does this first; hosts call it before they close an instance.
 func (x *CacheExports) Flush(ctx context.Context) (*Error, error) {
 	rd, area := x.Call(ctx, 10, nil, 16)
-	_, e := hostrt.LiftResult(rd, area, 0, 4, hostrt.LiftUnit, liftError)
+	_, e := cabi.LiftResult(rd, area, 0, 4, cabi.LiftUnit[*hostrt.Reader], witypes.LiftError[*hostrt.Reader])
 	return e, x.Post(ctx, 10, "flush result")
 }
 
@@ -482,21 +484,24 @@ func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m ap
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		h, g, rd := hostrt.Enter(ctx, m, impl)
 		rd.Must()
-		hostrt.Store(g.Writer(ctx), uint32(s[0]), 8, hostrt.LowerString, h.Dialect(ctx))
+		wr := g.Writer(ctx)
+		wr.Store(uint32(s[0]), cabi.Lower(wr, wr.Area(8), cabi.LowerString[*hostrt.Writer], h.Dialect(ctx)))
 	}), []api.ValueType{api.ValueTypeI32}, []api.ValueType{}).Export("dialect")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		h, g, rd := hostrt.Enter(ctx, m, impl)
 		a0, a1 := rd.ViewStr(uint32(s[0]), uint32(s[1]), "open argument name"), s[2] != 0
 		rd.Must()
 		v, e := h.Open(ctx, a0, a1)
-		hostrt.StoreResult(g.Writer(ctx), uint32(s[3]), 16, 4, hostrt.LowerU32, lowerError, v, e)
+		wr := g.Writer(ctx)
+		wr.Store(uint32(s[3]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerU32[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("open")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		h, g, rd := hostrt.Enter(ctx, m, impl)
 		a0 := rd.ViewStr(uint32(s[0]), uint32(s[1]), "open-server argument name")
 		rd.Must()
 		v, e := h.OpenServer(ctx, a0)
-		hostrt.StoreResult(g.Writer(ctx), uint32(s[2]), 16, 4, hostrt.LowerU32, lowerError, v, e)
+		wr := g.Writer(ctx)
+		wr.Store(uint32(s[2]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerU32[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("open-server")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		h, _, rd := hostrt.Enter(ctx, m, impl)
@@ -508,51 +513,59 @@ func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m ap
 		h, g, rd := hostrt.Enter(ctx, m, impl)
 		a0, a1 := uint32(s[0]), rd.ViewStr(uint32(s[1]), uint32(s[2]), "exec argument sql")
 		rd.Must()
-		hostrt.StoreResult(g.Writer(ctx), uint32(s[3]), 16, 4, hostrt.LowerUnit, lowerError, struct{}{}, h.Exec(ctx, a0, a1))
+		wr := g.Writer(ctx)
+		wr.Store(uint32(s[3]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerUnit[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], struct{}{}, h.Exec(ctx, a0, a1)))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("exec")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		h, g, rd := hostrt.Enter(ctx, m, impl)
 		a0, a1 := uint32(s[0]), rd.ViewStr(uint32(s[1]), uint32(s[2]), "prepare argument sql")
 		rd.Must()
 		v, e := h.Prepare(ctx, a0, a1)
-		hostrt.StoreResult(g.Writer(ctx), uint32(s[3]), 16, 4, hostrt.LowerU32, lowerError, v, e)
+		wr := g.Writer(ctx)
+		wr.Store(uint32(s[3]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerU32[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("prepare")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		h, g, rd := hostrt.Enter(ctx, m, impl)
 		a0, a1 := uint32(s[0]), uint32(s[1])
 		rd.Must()
-		hostrt.StoreResult(g.Writer(ctx), uint32(s[2]), 16, 4, hostrt.LowerUnit, lowerError, struct{}{}, h.BindNull(ctx, a0, a1))
+		wr := g.Writer(ctx)
+		wr.Store(uint32(s[2]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerUnit[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], struct{}{}, h.BindNull(ctx, a0, a1)))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("bind-null")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		h, g, rd := hostrt.Enter(ctx, m, impl)
 		a0, a1, a2 := uint32(s[0]), uint32(s[1]), int64(s[2])
 		rd.Must()
-		hostrt.StoreResult(g.Writer(ctx), uint32(s[3]), 16, 4, hostrt.LowerUnit, lowerError, struct{}{}, h.BindInt(ctx, a0, a1, a2))
+		wr := g.Writer(ctx)
+		wr.Store(uint32(s[3]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerUnit[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], struct{}{}, h.BindInt(ctx, a0, a1, a2)))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{}).Export("bind-int")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		h, g, rd := hostrt.Enter(ctx, m, impl)
 		a0, a1, a2 := uint32(s[0]), uint32(s[1]), math.Float64frombits(s[2])
 		rd.Must()
-		hostrt.StoreResult(g.Writer(ctx), uint32(s[3]), 16, 4, hostrt.LowerUnit, lowerError, struct{}{}, h.BindFloat(ctx, a0, a1, a2))
+		wr := g.Writer(ctx)
+		wr.Store(uint32(s[3]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerUnit[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], struct{}{}, h.BindFloat(ctx, a0, a1, a2)))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeF64, api.ValueTypeI32}, []api.ValueType{}).Export("bind-float")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		h, g, rd := hostrt.Enter(ctx, m, impl)
 		a0, a1, a2 := uint32(s[0]), uint32(s[1]), rd.ViewStr(uint32(s[2]), uint32(s[3]), "bind-text argument value")
 		rd.Must()
-		hostrt.StoreResult(g.Writer(ctx), uint32(s[4]), 16, 4, hostrt.LowerUnit, lowerError, struct{}{}, h.BindText(ctx, a0, a1, a2))
+		wr := g.Writer(ctx)
+		wr.Store(uint32(s[4]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerUnit[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], struct{}{}, h.BindText(ctx, a0, a1, a2)))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("bind-text")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		h, g, rd := hostrt.Enter(ctx, m, impl)
 		a0, a1, a2 := uint32(s[0]), uint32(s[1]), rd.ViewBytes(uint32(s[2]), uint32(s[3]), "bind-blob argument value")
 		rd.Must()
-		hostrt.StoreResult(g.Writer(ctx), uint32(s[4]), 16, 4, hostrt.LowerUnit, lowerError, struct{}{}, h.BindBlob(ctx, a0, a1, a2))
+		wr := g.Writer(ctx)
+		wr.Store(uint32(s[4]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerUnit[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], struct{}{}, h.BindBlob(ctx, a0, a1, a2)))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("bind-blob")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		h, g, rd := hostrt.Enter(ctx, m, impl)
 		a0 := uint32(s[0])
 		rd.Must()
 		v, e := h.Step(ctx, a0)
-		hostrt.StoreResult(g.Writer(ctx), uint32(s[1]), 16, 4, hostrt.LowerBool, lowerError, v, e)
+		wr := g.Writer(ctx)
+		wr.Store(uint32(s[1]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerBool[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("step")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		h, _, rd := hostrt.Enter(ctx, m, impl)
@@ -582,13 +595,15 @@ func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m ap
 		h, g, rd := hostrt.Enter(ctx, m, impl)
 		a0, a1 := uint32(s[0]), uint32(s[1])
 		rd.Must()
-		hostrt.Store(g.Writer(ctx), uint32(s[2]), 8, hostrt.LowerString, h.ColumnText(ctx, a0, a1))
+		wr := g.Writer(ctx)
+		wr.Store(uint32(s[2]), cabi.Lower(wr, wr.Area(8), cabi.LowerString[*hostrt.Writer], h.ColumnText(ctx, a0, a1)))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("column-text")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		h, g, rd := hostrt.Enter(ctx, m, impl)
 		a0, a1 := uint32(s[0]), uint32(s[1])
 		rd.Must()
-		hostrt.Store(g.Writer(ctx), uint32(s[2]), 8, hostrt.LowerBytes, h.ColumnBlob(ctx, a0, a1))
+		wr := g.Writer(ctx)
+		wr.Store(uint32(s[2]), cabi.Lower(wr, wr.Area(8), cabi.LowerBytes[*hostrt.Writer], h.ColumnBlob(ctx, a0, a1)))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("column-blob")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		h, _, rd := hostrt.Enter(ctx, m, impl)
@@ -600,7 +615,8 @@ func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m ap
 		h, g, rd := hostrt.Enter(ctx, m, impl)
 		a0 := uint32(s[0])
 		rd.Must()
-		hostrt.StoreResult(g.Writer(ctx), uint32(s[1]), 16, 4, hostrt.LowerUnit, lowerError, struct{}{}, h.Reset(ctx, a0))
+		wr := g.Writer(ctx)
+		wr.Store(uint32(s[1]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerUnit[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], struct{}{}, h.Reset(ctx, a0)))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("reset")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		h, _, rd := hostrt.Enter(ctx, m, impl)
@@ -651,41 +667,47 @@ func RegisterFiles(b wazero.HostModuleBuilder, impl func(ctx context.Context, m 
 		a0 := rd.ViewStr(uint32(s[0]), uint32(s[1]), "read argument path")
 		rd.Must()
 		v, e := h.Read(ctx, a0)
-		hostrt.StoreResult(g.Writer(ctx), uint32(s[2]), 16, 4, lowerOptionOfListOfU8, lowerError, v, e)
+		wr := g.Writer(ctx)
+		wr.Store(uint32(s[2]), cabi.LowerResult(wr, wr.Area(16), 4, witypes.LowerOptionOfListOfU8[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("read")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		h, g, rd := hostrt.Enter(ctx, m, impl)
 		a0, a1 := rd.ViewStr(uint32(s[0]), uint32(s[1]), "write-atomic argument path"), rd.ViewBytes(uint32(s[2]), uint32(s[3]), "write-atomic argument data")
 		rd.Must()
-		hostrt.StoreResult(g.Writer(ctx), uint32(s[4]), 16, 4, hostrt.LowerUnit, lowerError, struct{}{}, h.WriteAtomic(ctx, a0, a1))
+		wr := g.Writer(ctx)
+		wr.Store(uint32(s[4]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerUnit[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], struct{}{}, h.WriteAtomic(ctx, a0, a1)))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("write-atomic")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		h, g, rd := hostrt.Enter(ctx, m, impl)
 		a0 := rd.ViewStr(uint32(s[0]), uint32(s[1]), "remove argument path")
 		rd.Must()
 		v, e := h.Remove(ctx, a0)
-		hostrt.StoreResult(g.Writer(ctx), uint32(s[2]), 16, 4, hostrt.LowerBool, lowerError, v, e)
+		wr := g.Writer(ctx)
+		wr.Store(uint32(s[2]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerBool[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("remove")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		h, g, rd := hostrt.Enter(ctx, m, impl)
 		a0, a1, a2 := rd.ViewStr(uint32(s[0]), uint32(s[1]), "replace argument path"), rd.ViewBytes(uint32(s[2]), uint32(s[3]), "replace argument expected"), liftFlatOptionOfListOfU8(rd, s[4:])
 		rd.Must()
 		v, e := h.Replace(ctx, a0, a1, a2)
-		hostrt.StoreResult(g.Writer(ctx), uint32(s[7]), 16, 4, hostrt.LowerBool, lowerError, v, e)
+		wr := g.Writer(ctx)
+		wr.Store(uint32(s[7]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerBool[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("replace")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		h, g, rd := hostrt.Enter(ctx, m, impl)
 		a0 := rd.ViewStr(uint32(s[0]), uint32(s[1]), "list argument path")
 		rd.Must()
 		v, e := h.List(ctx, a0)
-		hostrt.StoreResult(g.Writer(ctx), uint32(s[2]), 16, 4, hostrt.LowerStrings, lowerError, v, e)
+		wr := g.Writer(ctx)
+		wr.Store(uint32(s[2]), cabi.LowerResult(wr, wr.Area(16), 4, witypes.LowerListOfString[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("list")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		h, g, rd := hostrt.Enter(ctx, m, impl)
 		a0 := rd.ViewStr(uint32(s[0]), uint32(s[1]), "remove-dir argument path")
 		rd.Must()
 		v, e := h.RemoveDir(ctx, a0)
-		hostrt.StoreResult(g.Writer(ctx), uint32(s[2]), 16, 4, hostrt.LowerBool, lowerError, v, e)
+		wr := g.Writer(ctx)
+		wr.Store(uint32(s[2]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerBool[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], v, e))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("remove-dir")
 	return b
 }
@@ -741,7 +763,8 @@ func RegisterDigest(b wazero.HostModuleBuilder, impl func(ctx context.Context, m
 		h, g, rd := hostrt.Enter(ctx, m, impl)
 		a0 := rd.ViewBytes(uint32(s[0]), uint32(s[1]), "sha256 argument data")
 		rd.Must()
-		hostrt.Store(g.Writer(ctx), uint32(s[2]), 8, hostrt.LowerBytes, h.Sha256(ctx, a0))
+		wr := g.Writer(ctx)
+		wr.Store(uint32(s[2]), cabi.Lower(wr, wr.Area(8), cabi.LowerBytes[*hostrt.Writer], h.Sha256(ctx, a0)))
 	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("sha256")
 	return b
 }
@@ -777,22 +800,6 @@ func argsStringAndOptions(x *hostrt.Exports, ctx context.Context, a0 string, a1 
 	return err
 }
 
-func liftOptionOfString(rd *hostrt.Reader, b []byte, off uint32) Option[string] {
-	return hostrt.LiftOption(rd, b, off, 4, hostrt.LiftString)
-}
-
-func liftLookup(rd *hostrt.Reader, b []byte, off uint32) Lookup {
-	return Lookup{Value: liftOptionOfString(rd, b, off+0), Expired: hostrt.LiftBool(rd, b, off+12)}
-}
-
-func liftErrorCode(rd *hostrt.Reader, b []byte, off uint32) ErrorCode {
-	return ErrorCode(rd.Tag(uint32(b[off]), 5, "error-code"))
-}
-
-func liftError(rd *hostrt.Reader, b []byte, off uint32) Error {
-	return Error{Code: liftErrorCode(rd, b, off+0), Message: hostrt.LiftString(rd, b, off+4)}
-}
-
 func argsStringAndStringAndOptions(x *hostrt.Exports, ctx context.Context, a0 string, a1 string, a2 Options) error {
 	st, ptrs, err := x.Args(ctx, a0, a1, a2.Namespace, a2.Path, a2.Dict)
 	st[0], st[1] = uint64(ptrs[0]), uint64(len(a0))
@@ -801,22 +808,10 @@ func argsStringAndStringAndOptions(x *hostrt.Exports, ctx context.Context, a0 st
 	return err
 }
 
-func liftPutOutcome(rd *hostrt.Reader, b []byte, off uint32) PutOutcome {
-	return PutOutcome{Expired: hostrt.LiftU32(rd, b, off+0), Evicted: hostrt.LiftU32(rd, b, off+4)}
-}
-
 func argsOptions(x *hostrt.Exports, ctx context.Context, a0 Options) error {
 	st, ptrs, err := x.Args(ctx, a0.Namespace, a0.Path, a0.Dict)
 	lowerFlatOptions(st[0:], ptrs[0:], a0)
 	return err
-}
-
-func liftStoreStats(rd *hostrt.Reader, b []byte, off uint32) StoreStats {
-	return StoreStats{Entries: hostrt.LiftU64(rd, b, off+0), Expired: hostrt.LiftU64(rd, b, off+8)}
-}
-
-func liftListOfString(rd *hostrt.Reader, b []byte, off uint32) []string {
-	return hostrt.LiftList(rd, b, off, 8, hostrt.LiftString)
 }
 
 func lowerFlatOptionOfString(st []uint64, ptrs []uint32, v Option[string]) {
@@ -836,39 +831,6 @@ func argsString(x *hostrt.Exports, ctx context.Context, a0 string) error {
 	st, ptrs, err := x.Args(ctx, a0)
 	st[0], st[1] = uint64(ptrs[0]), uint64(len(a0))
 	return err
-}
-
-func liftBackend(rd *hostrt.Reader, b []byte, off uint32) Backend {
-	return Backend(rd.Tag(uint32(b[off]), 4, "backend"))
-}
-
-func liftOptionOfBackend(rd *hostrt.Reader, b []byte, off uint32) Option[Backend] {
-	return hostrt.LiftOption(rd, b, off, 1, liftBackend)
-}
-
-func liftOptionOfU64(rd *hostrt.Reader, b []byte, off uint32) Option[uint64] {
-	return hostrt.LiftOption(rd, b, off, 8, hostrt.LiftU64)
-}
-
-func liftOptionOfS64(rd *hostrt.Reader, b []byte, off uint32) Option[int64] {
-	return hostrt.LiftOption(rd, b, off, 8, hostrt.LiftS64)
-}
-
-func liftOptions(rd *hostrt.Reader, b []byte, off uint32) Options {
-	return Options{Backend: liftOptionOfBackend(rd, b, off+0), Namespace: hostrt.LiftString(rd, b, off+4), Path: hostrt.LiftString(rd, b, off+12), TTLMs: liftOptionOfU64(rd, b, off+24), MaxEntries: liftOptionOfS64(rd, b, off+40), Dict: hostrt.LiftString(rd, b, off+56)}
-}
-
-func lowerErrorCode(w *hostrt.Writer, b []byte, off uint32, v ErrorCode) {
-	b[off] = uint8(v)
-}
-
-func lowerError(w *hostrt.Writer, b []byte, off uint32, v Error) {
-	lowerErrorCode(w, b, off+0, v.Code)
-	hostrt.LowerString(w, b, off+4, v.Message)
-}
-
-func lowerOptionOfListOfU8(w *hostrt.Writer, b []byte, off uint32, v Option[[]byte]) {
-	hostrt.LowerOption(w, b, off, 4, v, hostrt.LowerBytes)
 }
 
 func liftFlatOptionOfListOfU8(rd *hostrt.Reader, s []uint64) Option[[]byte] {

@@ -5,125 +5,11 @@
 package keyvalue
 
 import (
-	"encoding/binary"
-	"math"
-
 	"github.com/sandcache/sandcache/internal/cabi"
 	"github.com/sandcache/sandcache/internal/cabi/guestrt"
 )
 
-var (
-	_  = math.Float64bits
-	le = binary.LittleEndian
-)
-
-// abi lifts and lowers the values of one import call.
-type abi = guestrt.Call
-
-// Option is a WIT option<T>: Value is meaningful only when Some.
-type Option[T any] = cabi.Option[T]
-
-// Some returns an option holding v.
-func Some[T any](v T) Option[T] { return cabi.Some(v) }
-
-// Tuple2 is a WIT tuple<A, B>.
-type Tuple2[A, B any] = cabi.Tuple2[A, B]
-
-// The set of errors which may be raised by functions in this package
-type Error struct {
-	// Case says which case this is; only that case's field is meaningful.
-	Case ErrorCase
-	// Some implementation-specific error has occurred (e.g. I/O)
-	Other string
-}
-
-// ErrorCase is a case of Error.
-type ErrorCase uint8
-
-// Cases of Error.
-const (
-	// The host does not recognize the store identifier requested.
-	ErrorNoSuchStore ErrorCase = 0
-	// The requesting component does not have access to the specified store
-	// (which may or may not exist).
-	ErrorAccessDenied ErrorCase = 1
-	// Some implementation-specific error has occurred (e.g. I/O)
-	ErrorOther ErrorCase = 2
-)
-
-// ErrorCaseNames are the WIT names of the cases of Error.
-var ErrorCaseNames = [...]string{"no-such-store", "access-denied", "other"}
-
-// A response to a `list-keys` operation.
-type KeyResponse struct {
-	// The list of keys returned by the query.
-	Keys []string
-	// The continuation token to use to fetch the next page of keys. If this is `null`, then
-	// there are no more keys to fetch.
-	Cursor Option[string]
-}
-
-// A bucket is a collection of key-value pairs. Each key-value pair is stored as a entry in the
-// bucket, and the bucket itself acts as a collection of all these entries.
-//
-// It is worth noting that the exact terminology for bucket in key-value stores can very
-// depending on the specific implementation. For example:
-//
-// 1. Amazon DynamoDB calls a collection of key-value pairs a table
-// 2. Redis has hashes, sets, and sorted sets as different types of collections
-// 3. Cassandra calls a collection of key-value pairs a column family
-// 4. MongoDB calls a collection of key-value pairs a collection
-// 5. Riak calls a collection of key-value pairs a bucket
-// 6. Memcached calls a collection of key-value pairs a slab
-// 7. Azure Cosmos DB calls a collection of key-value pairs a container
-//
-// In this interface, we use the term `bucket` to refer to a collection of key-value pairs
-type Bucket uint32
-
-// A handle to a CAS (compare-and-swap) operation.
-type Cas uint32
-
-// The error returned by a CAS operation
-type CasError struct {
-	// Case says which case this is; only that case's field is meaningful.
-	Case CasErrorCase
-	// A store error occurred when performing the operation
-	StoreError Error
-	// The CAS operation failed because the value was too old. This returns a new CAS handle
-	// for easy retries. Implementors MUST return a CAS handle that has been updated to the
-	// latest version or transaction.
-	CasFailed Cas
-}
-
-// CasErrorCase is a case of CasError.
-type CasErrorCase uint8
-
-// Cases of CasError.
-const (
-	// A store error occurred when performing the operation
-	CasErrorStoreError CasErrorCase = 0
-	// The CAS operation failed because the value was too old. This returns a new CAS handle
-	// for easy retries. Implementors MUST return a CAS handle that has been updated to the
-	// latest version or transaction.
-	CasErrorCasFailed CasErrorCase = 1
-)
-
-// CasErrorCaseNames are the WIT names of the cases of CasError.
-var CasErrorCaseNames = [...]string{"store-error", "cas-failed"}
-
-// A bucket's entries and the plugin's byte usage.
-type BucketStats struct {
-	// Live entries of the bucket.
-	Entries uint64
-	// Expired entries of the bucket still stored.
-	Expired uint64
-	// Most entries the bucket keeps (least recently used evicted beyond).
-	MaxEntries uint32
-	// Bytes of stored values the plugin uses, all buckets together.
-	BytesUsed uint64
-	// The plugin's byte quota.
-	BytesQuota uint64
-}
+var _ cabi.Reader
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 open
 func wasmimportStoreOpen(p0 uint32, p1 uint32, p2 uint32)
@@ -134,10 +20,11 @@ func wasmimportStoreOpen(p0 uint32, p1 uint32, p2 uint32)
 //
 // `error::no-such-store` will be raised if the `identifier` is not recognized.
 func Open(identifier string) (Bucket, *Error) {
-	a := &abi{}
+	a := &guestrt.Call{}
 	area := a.Area(16)
 	wasmimportStoreOpen(a.PutString(identifier), uint32(len(identifier)), guestrt.Addr(area))
-	return guestrt.CallResult(a, area, 4, liftBucket, liftError)
+	defer a.Done()
+	return cabi.LiftResult(a, area, 0, 4, LiftBucket[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [method]bucket.get
@@ -151,10 +38,11 @@ func wasmimportStoreBucketGet(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 //
 // If any other error occurs, it returns an `Err(error)`.
 func (self Bucket) Get(key string) (Option[[]byte], *Error) {
-	a := &abi{}
+	a := &guestrt.Call{}
 	area := a.Area(16)
 	wasmimportStoreBucketGet(uint32(self), a.PutString(key), uint32(len(key)), guestrt.Addr(area))
-	return guestrt.CallResult(a, area, 4, liftOptionOfListOfU8, liftError)
+	defer a.Done()
+	return cabi.LiftResult(a, area, 0, 4, LiftOptionOfListOfU8[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [method]bucket.set
@@ -167,10 +55,11 @@ func wasmimportStoreBucketSet(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uin
 //
 // If any other error occurs, it returns an `Err(error)`.
 func (self Bucket) Set(key string, value []byte) *Error {
-	a := &abi{}
+	a := &guestrt.Call{}
 	area := a.Area(16)
 	wasmimportStoreBucketSet(uint32(self), a.PutString(key), uint32(len(key)), a.PutBytes(value, 1), uint32(len(value)), guestrt.Addr(area))
-	_, e := guestrt.CallResult(a, area, 4, guestrt.LiftNone, liftError)
+	defer a.Done()
+	_, e := cabi.LiftResult(a, area, 0, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
 	return e
 }
 
@@ -183,10 +72,11 @@ func wasmimportStoreBucketDelete(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 //
 // If any other error occurs, it returns an `Err(error)`.
 func (self Bucket) Delete(key string) *Error {
-	a := &abi{}
+	a := &guestrt.Call{}
 	area := a.Area(16)
 	wasmimportStoreBucketDelete(uint32(self), a.PutString(key), uint32(len(key)), guestrt.Addr(area))
-	_, e := guestrt.CallResult(a, area, 4, guestrt.LiftNone, liftError)
+	defer a.Done()
+	_, e := cabi.LiftResult(a, area, 0, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
 	return e
 }
 
@@ -200,10 +90,11 @@ func wasmimportStoreBucketExists(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 //
 // If any other error occurs, it returns an `Err(error)`.
 func (self Bucket) Exists(key string) (bool, *Error) {
-	a := &abi{}
+	a := &guestrt.Call{}
 	area := a.Area(16)
 	wasmimportStoreBucketExists(uint32(self), a.PutString(key), uint32(len(key)), guestrt.Addr(area))
-	return guestrt.CallResult(a, area, 4, liftBool, liftError)
+	defer a.Done()
+	return cabi.LiftResult(a, area, 0, 4, cabi.LiftBool[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [method]bucket.list-keys
@@ -226,10 +117,11 @@ func wasmimportStoreBucketListKeys(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p
 //
 // If any error occurs, it returns an `Err(error)`.
 func (self Bucket) ListKeys(cursor Option[string]) (KeyResponse, *Error) {
-	a := &abi{}
+	a := &guestrt.Call{}
 	area := a.Area(24)
 	wasmimportStoreBucketListKeys(uint32(self), uint32(cabi.B2U(cursor.Some)), a.PutString(cursor.Value), uint32(len(cursor.Value)), guestrt.Addr(area))
-	return guestrt.CallResult(a, area, 4, liftKeyResponse, liftError)
+	defer a.Done()
+	return cabi.LiftResult(a, area, 0, 4, LiftKeyResponse[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [resource-drop]bucket
@@ -246,10 +138,11 @@ func wasmimportAtomicsCasNew(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 // Construct a new CAS operation. Implementors can map the underlying functionality
 // (transactions, versions, etc) as desired.
 func CasNew(bucket Bucket, key string) (Cas, *Error) {
-	a := &abi{}
+	a := &guestrt.Call{}
 	area := a.Area(16)
 	wasmimportAtomicsCasNew(uint32(bucket), a.PutString(key), uint32(len(key)), guestrt.Addr(area))
-	return guestrt.CallResult(a, area, 4, liftCas, liftError)
+	defer a.Done()
+	return cabi.LiftResult(a, area, 0, 4, LiftCas[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/atomics@0.2.0-draft2 [method]cas.current
@@ -258,10 +151,11 @@ func wasmimportAtomicsCasCurrent(p0 uint32, p1 uint32)
 // Get the current value of the key (if it exists). This allows for avoiding reads if all
 // that is needed to ensure the atomicity of the operation
 func (self Cas) Current() (Option[[]byte], *Error) {
-	a := &abi{}
+	a := &guestrt.Call{}
 	area := a.Area(16)
 	wasmimportAtomicsCasCurrent(uint32(self), guestrt.Addr(area))
-	return guestrt.CallResult(a, area, 4, liftOptionOfListOfU8, liftError)
+	defer a.Done()
+	return cabi.LiftResult(a, area, 0, 4, LiftOptionOfListOfU8[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/atomics@0.2.0-draft2 increment
@@ -275,10 +169,11 @@ func wasmimportAtomicsIncrement(p0 uint32, p1 uint32, p2 uint32, p3 uint64, p4 u
 //
 // If any other error occurs, it returns an `Err(error)`.
 func Increment(bucket Bucket, key string, delta int64) (int64, *Error) {
-	a := &abi{}
+	a := &guestrt.Call{}
 	area := a.Area(24)
 	wasmimportAtomicsIncrement(uint32(bucket), a.PutString(key), uint32(len(key)), uint64(delta), guestrt.Addr(area))
-	return guestrt.CallResult(a, area, 8, liftS64, liftError)
+	defer a.Done()
+	return cabi.LiftResult(a, area, 0, 8, cabi.LiftS64[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/atomics@0.2.0-draft2 swap
@@ -287,10 +182,11 @@ func wasmimportAtomicsSwap(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 // Perform the swap on a CAS operation. This consumes the CAS handle and returns an error if
 // the CAS operation failed.
 func Swap(cas Cas, value []byte) *CasError {
-	a := &abi{}
+	a := &guestrt.Call{}
 	area := a.Area(20)
 	wasmimportAtomicsSwap(uint32(cas), a.PutBytes(value, 1), uint32(len(value)), guestrt.Addr(area))
-	_, e := guestrt.CallResult(a, area, 4, guestrt.LiftNone, liftCasError)
+	defer a.Done()
+	_, e := cabi.LiftResult(a, area, 0, 4, cabi.LiftUnit[*guestrt.Call], LiftCasError[*guestrt.Call])
 	return e
 }
 
@@ -315,10 +211,11 @@ func wasmimportBatchGetMany(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 //
 // If any other error occurs, it returns an `Err(error)`.
 func GetMany(bucket Bucket, keys []string) ([]Option[Tuple2[string, []byte]], *Error) {
-	a := &abi{}
+	a := &guestrt.Call{}
 	area := a.Area(16)
-	wasmimportBatchGetMany(uint32(bucket), a.PutBytes(encodeStrings(a, keys), 4), uint32(len(keys)), guestrt.Addr(area))
-	return guestrt.CallResult(a, area, 4, liftListOfOptionOfTupleOfStringAndListOfU8, liftError)
+	wasmimportBatchGetMany(uint32(bucket), a.PutBytes(cabi.ListArray(a, 8, keys, cabi.LowerString[*guestrt.Call]), 4), uint32(len(keys)), guestrt.Addr(area))
+	defer a.Done()
+	return cabi.LiftResult(a, area, 0, 4, LiftListOfOptionOfTupleOfStringAndListOfU8[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/batch@0.2.0-draft2 set-many
@@ -338,10 +235,11 @@ func wasmimportBatchSetMany(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 //
 // Other concurrent operations may also be able to see the partial results.
 func SetMany(bucket Bucket, keyValues []Tuple2[string, []byte]) *Error {
-	a := &abi{}
+	a := &guestrt.Call{}
 	area := a.Area(16)
-	wasmimportBatchSetMany(uint32(bucket), a.PutBytes(encodeTupleOfStringAndListOfU8s(a, keyValues), 4), uint32(len(keyValues)), guestrt.Addr(area))
-	_, e := guestrt.CallResult(a, area, 4, guestrt.LiftNone, liftError)
+	wasmimportBatchSetMany(uint32(bucket), a.PutBytes(cabi.ListArray(a, 16, keyValues, LowerTupleOfStringAndListOfU8[*guestrt.Call]), 4), uint32(len(keyValues)), guestrt.Addr(area))
+	defer a.Done()
+	_, e := cabi.LiftResult(a, area, 0, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
 	return e
 }
 
@@ -362,10 +260,11 @@ func wasmimportBatchDeleteMany(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 //
 // Other concurrent operations may also be able to see the partial results.
 func DeleteMany(bucket Bucket, keys []string) *Error {
-	a := &abi{}
+	a := &guestrt.Call{}
 	area := a.Area(16)
-	wasmimportBatchDeleteMany(uint32(bucket), a.PutBytes(encodeStrings(a, keys), 4), uint32(len(keys)), guestrt.Addr(area))
-	_, e := guestrt.CallResult(a, area, 4, guestrt.LiftNone, liftError)
+	wasmimportBatchDeleteMany(uint32(bucket), a.PutBytes(cabi.ListArray(a, 8, keys, cabi.LowerString[*guestrt.Call]), 4), uint32(len(keys)), guestrt.Addr(area))
+	defer a.Done()
+	_, e := cabi.LiftResult(a, area, 0, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
 	return e
 }
 
@@ -375,10 +274,11 @@ func wasmimportCacheSetWithTTL(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 ui
 // Sets a value like `bucket.set`, expiring `ttl-ms` milliseconds after
 // the put (0: the plugin's default time to live).
 func SetWithTTL(bucket Bucket, key string, value []byte, ttlMs uint64) *Error {
-	a := &abi{}
+	a := &guestrt.Call{}
 	area := a.Area(16)
 	wasmimportCacheSetWithTTL(uint32(bucket), a.PutString(key), uint32(len(key)), a.PutBytes(value, 1), uint32(len(value)), uint64(ttlMs), guestrt.Addr(area))
-	_, e := guestrt.CallResult(a, area, 4, guestrt.LiftNone, liftError)
+	defer a.Done()
+	_, e := cabi.LiftResult(a, area, 0, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
 	return e
 }
 
@@ -389,10 +289,11 @@ func wasmimportCacheLLMKey(p0 uint32, p1 uint32, p2 uint32)
 // {"prompt": ..., "system": ..., "options": ...} (SPEC section 5);
 // the key is the same as the SDK's and Harn's for that call.
 func LLMKey(request string) (string, *Error) {
-	a := &abi{}
+	a := &guestrt.Call{}
 	area := a.Area(16)
 	wasmimportCacheLLMKey(a.PutString(request), uint32(len(request)), guestrt.Addr(area))
-	return guestrt.CallResult(a, area, 4, liftString, liftError)
+	defer a.Done()
+	return cabi.LiftResult(a, area, 0, 4, cabi.LiftString[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport sandcache:plugin/cache@0.1.0 stats
@@ -400,142 +301,9 @@ func wasmimportCacheStats(p0 uint32, p1 uint32)
 
 // Statistics of a bucket and the plugin's byte quota.
 func Stats(bucket Bucket) (BucketStats, *Error) {
-	a := &abi{}
+	a := &guestrt.Call{}
 	area := a.Area(48)
 	wasmimportCacheStats(uint32(bucket), guestrt.Addr(area))
-	return guestrt.CallResult(a, area, 8, liftBucketStats, liftError)
-}
-
-func liftBucket(a *abi, b []byte, off uint32) Bucket {
-	return Bucket(le.Uint32(b[off:]))
-}
-
-func liftString(a *abi, b []byte, off uint32) string {
-	return string(a.Deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), 1))
-}
-
-func liftError(a *abi, b []byte, off uint32) Error {
-	v := Error{Case: ErrorCase(a.Tag(uint32(b[off]), 3))}
-	switch v.Case {
-	case 2:
-		v.Other = liftString(a, b, off+4)
-	}
-	return v
-}
-
-func liftListOfU8(a *abi, b []byte, off uint32) []byte {
-	return a.Deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), 1)
-}
-
-func liftOptionOfListOfU8(a *abi, b []byte, off uint32) Option[[]byte] {
-	if a.Tag(uint32(b[off]), 2) == 1 {
-		return Option[[]byte]{Some: true, Value: liftListOfU8(a, b, off+4)}
-	}
-	return Option[[]byte]{}
-}
-
-func liftBool(a *abi, b []byte, off uint32) bool {
-	return b[off] != 0
-}
-
-func liftListOfString(a *abi, b []byte, off uint32) []string {
-	el := a.Deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), 8)
-	v := make([]string, len(el)/8)
-	for i := range v {
-		v[i] = liftString(a, el, uint32(i)*8)
-	}
-	return v
-}
-
-func liftOptionOfString(a *abi, b []byte, off uint32) Option[string] {
-	if a.Tag(uint32(b[off]), 2) == 1 {
-		return Option[string]{Some: true, Value: liftString(a, b, off+4)}
-	}
-	return Option[string]{}
-}
-
-func liftKeyResponse(a *abi, b []byte, off uint32) KeyResponse {
-	return KeyResponse{Keys: liftListOfString(a, b, off+0), Cursor: liftOptionOfString(a, b, off+8)}
-}
-
-func liftCas(a *abi, b []byte, off uint32) Cas {
-	return Cas(le.Uint32(b[off:]))
-}
-
-func liftS64(a *abi, b []byte, off uint32) int64 {
-	return int64(le.Uint64(b[off:]))
-}
-
-func liftCasError(a *abi, b []byte, off uint32) CasError {
-	v := CasError{Case: CasErrorCase(a.Tag(uint32(b[off]), 2))}
-	switch v.Case {
-	case 0:
-		v.StoreError = liftError(a, b, off+4)
-	case 1:
-		v.CasFailed = liftCas(a, b, off+4)
-	}
-	return v
-}
-
-func lowerString(a *abi, b []byte, off uint32, v string) {
-	le.PutUint32(b[off:], a.PutString(v))
-	le.PutUint32(b[off+4:], uint32(len(v)))
-}
-
-func encodeStrings(a *abi, v []string) []byte {
-	el := make([]byte, len(v)*8)
-	for i, e := range v {
-		lowerString(a, el, uint32(i)*8, e)
-	}
-	return el
-}
-
-func liftTupleOfStringAndListOfU8(a *abi, b []byte, off uint32) Tuple2[string, []byte] {
-	return Tuple2[string, []byte]{F0: liftString(a, b, off+0), F1: liftListOfU8(a, b, off+8)}
-}
-
-func liftOptionOfTupleOfStringAndListOfU8(a *abi, b []byte, off uint32) Option[Tuple2[string, []byte]] {
-	if a.Tag(uint32(b[off]), 2) == 1 {
-		return Option[Tuple2[string, []byte]]{Some: true, Value: liftTupleOfStringAndListOfU8(a, b, off+4)}
-	}
-	return Option[Tuple2[string, []byte]]{}
-}
-
-func liftListOfOptionOfTupleOfStringAndListOfU8(a *abi, b []byte, off uint32) []Option[Tuple2[string, []byte]] {
-	el := a.Deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), 20)
-	v := make([]Option[Tuple2[string, []byte]], len(el)/20)
-	for i := range v {
-		v[i] = liftOptionOfTupleOfStringAndListOfU8(a, el, uint32(i)*20)
-	}
-	return v
-}
-
-func lowerListOfU8(a *abi, b []byte, off uint32, v []byte) {
-	le.PutUint32(b[off:], a.PutBytes(v, 1))
-	le.PutUint32(b[off+4:], uint32(len(v)))
-}
-
-func lowerTupleOfStringAndListOfU8(a *abi, b []byte, off uint32, v Tuple2[string, []byte]) {
-	lowerString(a, b, off+0, v.F0)
-	lowerListOfU8(a, b, off+8, v.F1)
-}
-
-func encodeTupleOfStringAndListOfU8s(a *abi, v []Tuple2[string, []byte]) []byte {
-	el := make([]byte, len(v)*16)
-	for i, e := range v {
-		lowerTupleOfStringAndListOfU8(a, el, uint32(i)*16, e)
-	}
-	return el
-}
-
-func liftU64(a *abi, b []byte, off uint32) uint64 {
-	return uint64(le.Uint64(b[off:]))
-}
-
-func liftU32(a *abi, b []byte, off uint32) uint32 {
-	return uint32(le.Uint32(b[off:]))
-}
-
-func liftBucketStats(a *abi, b []byte, off uint32) BucketStats {
-	return BucketStats{Entries: liftU64(a, b, off+0), Expired: liftU64(a, b, off+8), MaxEntries: liftU32(a, b, off+16), BytesUsed: liftU64(a, b, off+24), BytesQuota: liftU64(a, b, off+32)}
+	defer a.Done()
+	return cabi.LiftResult(a, area, 0, 8, LiftBucketStats[*guestrt.Call], LiftError[*guestrt.Call])
 }

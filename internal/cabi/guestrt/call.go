@@ -69,16 +69,20 @@ func (a *Call) Done() {
 	UnpinAll()
 }
 
-// LiftNone lifts nothing: the ok case of result<_, E>.
-func LiftNone(*Call, []byte, uint32) struct{} { return struct{}{} }
+// Case checks a case index from the host: cabi.Reader.
+func (a *Call) Case(v, n uint32) uint32 { return a.Tag(v, n) }
 
-// CallResult lifts result<T, E> from the return area of an import call
-// (payload at payload) and ends the call.
-func CallResult[T, E any](a *Call, area []byte, payload uint32, ok func(*Call, []byte, uint32) T, fail func(*Call, []byte, uint32) E) (v T, e *E) {
-	defer a.Done()
-	if a.Tag(uint32(area[0]), 2) == 1 {
-		ev := fail(a, area, payload)
-		return v, &ev
-	}
-	return ok(a, area, payload), nil
-}
+// String copies a string the host returned: cabi.Reader.
+func (a *Call) String(p, n uint32) string { return string(a.Deref(p, n, 1)) }
+
+// Bytes takes a list<u8> the host returned: cabi.Reader.
+func (a *Call) Bytes(p, n uint32) []byte { return a.Deref(p, n, 1) }
+
+// Elements takes a list's elements the host returned: cabi.Reader.
+func (a *Call) Elements(p, n, size uint32) []byte { return a.Deref(p, n, size) }
+
+// EndElements does nothing: the host's buffers stay pinned until Done.
+func (*Call) EndElements(uint32) {}
+
+// NewArray returns n zeroed bytes aligned to 8: cabi.Writer.
+func (*Call) NewArray(n int) []byte { return NewArray(n) }

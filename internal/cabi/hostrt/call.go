@@ -86,28 +86,27 @@ func (c *Call) Must() {
 	}
 }
 
-// LowerNone stores nothing: the ok case of result<_, E>.
-func LowerNone(*Call, []byte, uint32, struct{}) {}
+// Case checks a case index against the case count: cabi.Reader.
+func (c *Call) Case(v, n uint32) uint32 { return c.Tag(v, n) }
 
-// CallResult lowers result<T, E> (e nil: ok) into an area of size bytes
-// (payload at payload) and writes it at p, panicking on failure.
-func CallResult[T, E any](c *Call, p, size, payload uint32, ok func(*Call, []byte, uint32, T), fail func(*Call, []byte, uint32, E), v T, e *E) {
-	area := make([]byte, size)
-	if e != nil {
-		area[0] = 1
-		fail(c, area, payload, *e)
-	} else {
-		ok(c, area, payload, v)
-	}
-	c.Write(p, area)
-	c.Must()
-}
+// String copies a string: cabi.Reader.
+func (c *Call) String(p, n uint32) string { return string(c.Deref(p, n, 1)) }
 
-// CallStore lowers a value into an area of size bytes and writes it at p,
-// panicking on failure.
-func CallStore[T any](c *Call, p, size uint32, lower func(*Call, []byte, uint32, T), v T) {
-	area := make([]byte, size)
-	lower(c, area, 0, v)
+// Bytes copies a list<u8>: cabi.Reader.
+func (c *Call) Bytes(p, n uint32) []byte { return c.Deref(p, n, 1) }
+
+// Elements copies a list's elements: cabi.Reader.
+func (c *Call) Elements(p, n, size uint32) []byte { return c.Deref(p, n, size) }
+
+// EndElements does nothing: the elements were copied.
+func (*Call) EndElements(uint32) {}
+
+// NewArray returns n zeroed bytes on the host: cabi.Writer.
+func (*Call) NewArray(n int) []byte { return make([]byte, n) }
+
+// Store writes a lowered return area at p and panics with the first
+// failure, if any.
+func (c *Call) Store(p uint32, area []byte) {
 	c.Write(p, area)
 	c.Must()
 }

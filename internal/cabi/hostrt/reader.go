@@ -104,13 +104,30 @@ func (r *Reader) ViewStr(p, n uint32, what string) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-// Bytes copies a list<u8> (never nil when n is 0 and nothing failed).
-func (r *Reader) Bytes(p, n uint32, what string) []byte {
+// String copies a string (see Str): cabi.Reader.
+func (r *Reader) String(p, n uint32) string { return r.Str(p, n, "string") }
+
+// Bytes copies a list<u8> (never nil when n is 0): cabi.Reader.
+func (r *Reader) Bytes(p, n uint32) []byte {
 	if n == 0 {
 		return []byte{}
 	}
-	return r.Array(p, n, 1, what)
+	return r.Array(p, n, 1, "list<u8>")
 }
+
+// Case checks a discriminant: cabi.Reader.
+func (r *Reader) Case(v, n uint32) uint32 { return r.Tag(v, n, "discriminant") }
+
+// Elements copies a list's elements: cabi.Reader.
+func (r *Reader) Elements(p, n, size uint32) []byte {
+	if n == 0 && r.err == nil {
+		return []byte{}
+	}
+	return r.Array(p, n, uint64(size), "list")
+}
+
+// EndElements does nothing: the elements were copied.
+func (*Reader) EndElements(uint32) {}
 
 // ViewBytes is an import argument list<u8>: a view of the module's memory,
 // valid during the host function only (never nil: empty when n is 0).
@@ -129,8 +146,3 @@ func (r *Reader) Tag(v, cases uint32, what string) uint32 {
 	}
 	return v
 }
-
-// Bool reads a bool byte: stricter than the canonical ABI (any non-zero
-// byte is true), since a module's result holds 0 or 1 and anything else
-// is a broken module.
-func (r *Reader) Bool(v uint8, what string) bool { return r.Tag(uint32(v), 2, what) != 0 }

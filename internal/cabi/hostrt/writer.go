@@ -2,10 +2,13 @@ package hostrt
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"unsafe"
 )
+
+var le = binary.LittleEndian
 
 // Writer lowers values into a module's memory, allocating through its
 // cabi_realloc. The first failure is kept; later writes do nothing.
@@ -65,25 +68,28 @@ func (w *Writer) Data(b []byte, s string, align uint32) uint32 {
 	return p
 }
 
-// PutString copies s into a fresh buffer and stores its (address, length)
-// at b[off:].
-func (w *Writer) PutString(b []byte, off uint32, s string) {
-	le.PutUint32(b[off:], w.Data(nil, s, 1))
-	le.PutUint32(b[off+4:], uint32(len(s)))
-}
+// PutString copies s into a fresh buffer: cabi.Writer.
+func (w *Writer) PutString(s string) uint32 { return w.Data(nil, s, 1) }
 
-// PutBytes copies v into a fresh buffer aligned to align and stores its
-// (address, length) at b[off:]; n is the element count.
-func (w *Writer) PutBytes(b []byte, off uint32, v []byte, n int, align uint32) {
-	le.PutUint32(b[off:], w.Data(v, "", align))
-	le.PutUint32(b[off+4:], uint32(n))
-}
+// PutBytes copies b into a fresh buffer aligned to align: cabi.Writer.
+func (w *Writer) PutBytes(b []byte, align uint32) uint32 { return w.Data(b, "", align) }
 
-// PutStrings lowers a list<string> (see Strings) and stores its (address,
-// length) at b[off:].
-func (w *Writer) PutStrings(b []byte, off uint32, list []string) {
-	le.PutUint32(b[off:], w.Strings(list))
-	le.PutUint32(b[off+4:], uint32(len(list)))
+// PutStrings lowers a list<string> into one buffer (see Strings): what
+// cabi.LowerList uses for a list of strings.
+func (w *Writer) PutStrings(list []string) uint32 { return w.Strings(list) }
+
+// NewArray returns n zeroed bytes on the host: cabi.Writer.
+func (*Writer) NewArray(n int) []byte { return make([]byte, n) }
+
+// Area returns a zeroed return area of n bytes, reused across import
+// calls.
+func (w *Writer) Area(n uint32) []byte { return w.g.scratch(n) }
+
+// Store writes a lowered return area at p and panics with the first
+// failure, if any (wazero fails the module's call with it).
+func (w *Writer) Store(p uint32, area []byte) {
+	w.Put(p, area)
+	w.Must()
 }
 
 // Strings lowers a list<string> into one buffer (one cabi_realloc call):

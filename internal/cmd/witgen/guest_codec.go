@@ -7,83 +7,27 @@ import (
 	"go.bytecodealliance.org/wit"
 )
 
-// guestCodec emits, on demand, the guest's function per type:
+// guestCodec emits, on demand, the guest's flat lifting per type (memory
+// lifting and lowering is the types' codec, tc, in package witypes):
 //
-//	func liftX(l *guestrt.Lifter, b []byte, off uint32) X         // from an area the host filled
-//	func lowerX(b []byte, off uint32, v X)                        // into an area the host reads
 //	func liftFlatX(l *guestrt.Lifter, p0 uint32, ...) X           // from an export's flat parameters
 //
 // and, per error type E of a result, the functions that turn a lifting
-// failure into the hand-written liftFaultE(detail) error. Primitive types
-// use guestrt's functions of the same forms.
-type guestCodec struct{ helpers }
+// failure into the hand-written liftFaultE(detail) error.
+type guestCodec struct {
+	helpers
+	tc *codec
+}
 
 // guestType is t's Go type in the guest.
 func guestType(t wit.Type) string { return mustGoTypeIn(t, typesQual) }
 
-// guestPrimitive names guestrt's lift or lower function of a primitive
-// type or list<u8>, or returns "".
-func guestPrimitive(verb string, t wit.Type) string {
-	if k := scalarKind(t); k != "" {
-		return "guestrt." + verb + goName(k)
-	}
-	if isBytes(t) {
-		return "guestrt." + verb + "Bytes"
-	}
-	return ""
-}
+// lift is t's lift function for the guest's lifter.
+func (c *guestCodec) lift(t wit.Type) string { return c.tc.liftRef(t, "witypes.", "*guestrt.Lifter") }
 
-// lift names t's lift function.
-func (c *guestCodec) lift(t wit.Type) string {
-	if f := guestPrimitive("Lift", t); f != "" {
-		return f
-	}
-	T := guestType(t)
-	return c.once("lift"+hostTypeID(t), func(cl *cg) {
-		cl.line("func lift%s(l *guestrt.Lifter, b []byte, off uint32) %s {", hostTypeID(t), T)
-		switch k := kindOf(t).(type) {
-		case *wit.Enum:
-			cl.line("return %s(%s)", T, discRead(len(k.Cases), "b", "off"))
-		case *wit.List:
-			cl.line("return guestrt.LiftList(l, b, off, %d, %s)", k.Type.Size(), c.lift(k.Type))
-		case *wit.Option:
-			cl.line("return guestrt.LiftOption(l, b, off, %d, %s)", payloadOffset(variantTypes(k)), c.lift(k.Type))
-		case *wit.Record:
-			var fs []string
-			for j, f := range k.Fields {
-				fs = append(fs, fmt.Sprintf("%s: %s(l, b, off+%d)", goName(f.Name), c.lift(f.Type), fieldOffsets(k)[j]))
-			}
-			cl.line("return %s{%s}", T, strings.Join(fs, ", "))
-		default:
-			panic(fmt.Sprintf("unsupported memory lift of %s", t.TypeName()))
-		}
-		cl.line("}")
-	})
-}
-
-// lower names t's lower function.
+// lower is t's lower function for the guest's exporter.
 func (c *guestCodec) lower(t wit.Type) string {
-	if f := guestPrimitive("Lower", t); f != "" {
-		return f
-	}
-	return c.once("lower"+hostTypeID(t), func(cl *cg) {
-		cl.line("func lower%s(b []byte, off uint32, v %s) {", hostTypeID(t), guestType(t))
-		switch k := kindOf(t).(type) {
-		case *wit.Enum:
-			cl.line("%s", discWrite(len(k.Cases), "b", "off", "v"))
-		case *wit.List:
-			cl.line("guestrt.LowerList(b, off, %d, v, %s)", k.Type.Size(), c.lower(k.Type))
-		case *wit.Option:
-			cl.line("guestrt.LowerOption(b, off, %d, v, %s)", payloadOffset(variantTypes(k)), c.lower(k.Type))
-		case *wit.Record:
-			for j, f := range k.Fields {
-				cl.line("%s(b, off+%d, v.%s)", c.lower(f.Type), fieldOffsets(k)[j], goName(f.Name))
-			}
-		default:
-			panic(fmt.Sprintf("unsupported memory lower of %s", t.TypeName()))
-		}
-		cl.line("}")
-	})
+	return c.tc.lowerRef(t, "witypes.", "*guestrt.Exporter")
 }
 
 // liftFlat is an expression lifting t from an export's flat parameters
@@ -98,16 +42,16 @@ func (c *guestCodec) liftFlat(t wit.Type, slot int, what string) string {
 	case wit.U8, wit.U16, wit.S8, wit.S16, wit.S32, wit.S64:
 		return guestType(t) + "(" + p(0) + ")"
 	case wit.String:
-		return fmt.Sprintf("l.String(%s, %s, %q)", p(0), p(1), what)
+		return fmt.Sprintf("l.StringArg(%s, %s, %q)", p(0), p(1), what)
 	}
 	switch k := kindOf(t).(type) {
 	case *wit.Enum:
 		return guestType(t) + "(" + p(0) + ")"
 	case *wit.List:
 		if isBytes(t) {
-			return fmt.Sprintf("l.Bytes(%s, %s, %q)", p(0), p(1), what)
+			return fmt.Sprintf("l.BytesArg(%s, %s, %q)", p(0), p(1), what)
 		}
-		return fmt.Sprintf("guestrt.ListAt(l, %s, %s, %d, %s)", p(0), p(1), k.Type.Size(), c.lift(k.Type))
+		return fmt.Sprintf("cabi.LiftListAt(l, %s, %s, %d, %s)", p(0), p(1), k.Type.Size(), c.lift(k.Type))
 	case *wit.Option, *wit.Record:
 		var ps []string
 		for j := range t.Flat() {
@@ -122,12 +66,12 @@ func (c *guestCodec) liftFlat(t wit.Type, slot int, what string) string {
 // parameters.
 func (c *guestCodec) liftFlatFunc(t wit.Type) string {
 	T := guestType(t)
-	return c.once("liftFlat"+hostTypeID(t), func(cl *cg) {
+	return c.once("liftFlat"+witTypeID(t), func(cl *cg) {
 		var ps []string
 		for j, f := range t.Flat() {
 			ps = append(ps, fmt.Sprintf("p%d %s", j, flatGo(coreType(f))))
 		}
-		cl.line("func liftFlat%s(l *guestrt.Lifter, %s) %s {", hostTypeID(t), strings.Join(ps, ", "), T)
+		cl.line("func liftFlat%s(l *guestrt.Lifter, %s) %s {", witTypeID(t), strings.Join(ps, ", "), T)
 		switch k := kindOf(t).(type) {
 		case *wit.Option:
 			if !sameFlat(k.Type.Flat(), t.Flat()[1:]) {
@@ -155,8 +99,9 @@ func (c *guestCodec) exportFault(errT wit.Type) string {
 	return c.once("exportFault"+en, func(cl *cg) {
 		cl.line("// exportFault%s returns the error the hand-written liftFault%s makes of\n// a lifting failure (an argument not in a cabi_realloc buffer).", en, en)
 		cl.line("func exportFault%s(off uint32, detail string) uint32 {", en)
+		cl.line("w := guestrt.Out()")
 		cl.line("exportRet[0] = 1")
-		cl.line("%s(exportRet, off, liftFault%s(detail))", c.lower(errT), en)
+		cl.line("%s(w, exportRet, off, liftFault%s(detail))", c.lower(errT), en)
 		cl.line("return guestrt.Done(exportRet)")
 		cl.line("}")
 	})

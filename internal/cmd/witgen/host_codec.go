@@ -7,91 +7,27 @@ import (
 	"go.bytecodealliance.org/wit"
 )
 
-// hostCodec emits, on demand, the host's function per type:
+// hostCodec emits, on demand, the host's flat lifting and lowering per
+// type (memory lifting and lowering is the types' codec, tc, in package
+// witypes):
 //
-//	func liftX(rd *hostrt.Reader, b []byte, off uint32) X            // from a copied area
-//	func lowerX(w *hostrt.Writer, b []byte, off uint32, v X)         // into an area, allocating in the guest
 //	func liftFlatX(rd *hostrt.Reader, s []uint64) X                  // from an import's flat arguments
 //	func lowerFlatX(st []uint64, ptrs []uint32, v X)                 // into an export's flat arguments
 //	func argsXAndY(x *hostrt.Exports, ctx context.Context, a0 X, a1 Y) error
-//
-// Primitive types use hostrt's functions of the same forms.
-type hostCodec struct{ helpers }
+type hostCodec struct {
+	helpers
+	tc *codec
+}
 
-func hostTypeID(t wit.Type) string {
+func witTypeID(t wit.Type) string {
 	return typeID(t, func(td *wit.TypeDef) string { return goName(*td.Name) })
 }
 
-// primitiveFunc names hostrt's lift or lower function of a primitive
-// type, list<u8> or list<string>, or returns "".
-func primitiveFunc(verb string, t wit.Type) string {
-	if k := scalarKind(t); k != "" {
-		return "hostrt." + verb + goName(k)
-	}
-	if isBytes(t) {
-		return "hostrt." + verb + "Bytes"
-	}
-	if l, ok := kindOf(t).(*wit.List); ok && verb == "Lower" {
-		if _, s := root(l.Type).(wit.String); s {
-			return "hostrt.LowerStrings"
-		}
-	}
-	return ""
-}
+// lift is t's lift function for the host's reader.
+func (c *hostCodec) lift(t wit.Type) string { return c.tc.liftRef(t, "witypes.", "*hostrt.Reader") }
 
-// lift names t's lift function.
-func (c *hostCodec) lift(t wit.Type) string {
-	if f := primitiveFunc("Lift", t); f != "" {
-		return f
-	}
-	T := mustGoType(t)
-	return c.once("lift"+hostTypeID(t), func(cl *cg) {
-		cl.line("func lift%s(rd *hostrt.Reader, b []byte, off uint32) %s {", hostTypeID(t), T)
-		switch k := kindOf(t).(type) {
-		case *wit.Enum:
-			cl.line("return %s(rd.Tag(%s, %d, %q))", T, discRead(len(k.Cases), "b", "off"), len(k.Cases), *root(t).(*wit.TypeDef).Name)
-		case *wit.List:
-			cl.line("return hostrt.LiftList(rd, b, off, %d, %s)", k.Type.Size(), c.lift(k.Type))
-		case *wit.Option:
-			cl.line("return hostrt.LiftOption(rd, b, off, %d, %s)", payloadOffset(variantTypes(k)), c.lift(k.Type))
-		case *wit.Record:
-			var fs []string
-			for j, f := range k.Fields {
-				fs = append(fs, fmt.Sprintf("%s: %s(rd, b, off+%d)", goName(f.Name), c.lift(f.Type), fieldOffsets(k)[j]))
-			}
-			cl.line("return %s{%s}", T, strings.Join(fs, ", "))
-		default:
-			panic(fmt.Sprintf("unsupported host memory lift of %s", t.TypeName()))
-		}
-		cl.line("}")
-	})
-}
-
-// lower names t's lower function.
-func (c *hostCodec) lower(t wit.Type) string {
-	if f := primitiveFunc("Lower", t); f != "" {
-		return f
-	}
-	T := mustGoType(t)
-	return c.once("lower"+hostTypeID(t), func(cl *cg) {
-		cl.line("func lower%s(w *hostrt.Writer, b []byte, off uint32, v %s) {", hostTypeID(t), T)
-		switch k := kindOf(t).(type) {
-		case *wit.Enum:
-			cl.line("%s", discWrite(len(k.Cases), "b", "off", "v"))
-		case *wit.List:
-			cl.line("hostrt.LowerList(w, b, off, %d, %d, v, %s)", k.Type.Size(), k.Type.Align(), c.lower(k.Type))
-		case *wit.Option:
-			cl.line("hostrt.LowerOption(w, b, off, %d, v, %s)", payloadOffset(variantTypes(k)), c.lower(k.Type))
-		case *wit.Record:
-			for j, f := range k.Fields {
-				cl.line("%s(w, b, off+%d, v.%s)", c.lower(f.Type), fieldOffsets(k)[j], goName(f.Name))
-			}
-		default:
-			panic(fmt.Sprintf("unsupported host memory lower of %s", t.TypeName()))
-		}
-		cl.line("}")
-	})
-}
+// lower is t's lower function for the host's writer.
+func (c *hostCodec) lower(t wit.Type) string { return c.tc.lowerRef(t, "witypes.", "*hostrt.Writer") }
 
 // liftFlat is an expression lifting t from flat values s[i], s[i+1]...
 // (import arguments: strings and byte lists are views of guest memory).
@@ -116,7 +52,7 @@ func (c *hostCodec) liftFlat(t wit.Type, s string, i int, what string) string {
 		if isBytes(t) {
 			return fmt.Sprintf("rd.ViewBytes(uint32(%s), uint32(%s), %q)", v(0), v(1), what)
 		}
-		return fmt.Sprintf("hostrt.LiftListAt(rd, uint32(%s), uint32(%s), %d, %s)", v(0), v(1), k.Type.Size(), c.lift(k.Type))
+		return fmt.Sprintf("cabi.LiftListAt(rd, uint32(%s), uint32(%s), %d, %s)", v(0), v(1), k.Type.Size(), c.lift(k.Type))
 	case *wit.Option, *wit.Record:
 		return fmt.Sprintf("%s(rd, %s[%d:])", c.liftFlatFunc(t), s, i)
 	}
@@ -127,8 +63,8 @@ func (c *hostCodec) liftFlat(t wit.Type, s string, i int, what string) string {
 // values.
 func (c *hostCodec) liftFlatFunc(t wit.Type) string {
 	T := mustGoType(t)
-	return c.once("liftFlat"+hostTypeID(t), func(cl *cg) {
-		cl.line("func liftFlat%s(rd *hostrt.Reader, s []uint64) %s {", hostTypeID(t), T)
+	return c.once("liftFlat"+witTypeID(t), func(cl *cg) {
+		cl.line("func liftFlat%s(rd *hostrt.Reader, s []uint64) %s {", witTypeID(t), T)
 		switch k := kindOf(t).(type) {
 		case *wit.Option:
 			cl.line("if rd.Tag(uint32(s[0]), 2, \"option\") != 0 {")
@@ -153,7 +89,7 @@ func (c *hostCodec) liftFlatFunc(t wit.Type) string {
 func (c *hostCodec) args(f *wit.Function) string {
 	var ids, ps, parts []string
 	for k, p := range f.Params {
-		ids = append(ids, hostTypeID(p.Type))
+		ids = append(ids, witTypeID(p.Type))
 		ps = append(ps, fmt.Sprintf("a%d %s", k, mustGoType(p.Type)))
 		parts = append(parts, packParts(p.Type, fmt.Sprintf("a%d", k))...)
 	}
@@ -207,8 +143,8 @@ func (c *hostCodec) lowerFlat(cl *cg, t wit.Type, v string, slot, part int) {
 // lowerFlatFunc names the function lowering an option or record into flat
 // values.
 func (c *hostCodec) lowerFlatFunc(t wit.Type) string {
-	return c.once("lowerFlat"+hostTypeID(t), func(cl *cg) {
-		cl.line("func lowerFlat%s(st []uint64, ptrs []uint32, v %s) {", hostTypeID(t), mustGoType(t))
+	return c.once("lowerFlat"+witTypeID(t), func(cl *cg) {
+		cl.line("func lowerFlat%s(st []uint64, ptrs []uint32, v %s) {", witTypeID(t), mustGoType(t))
 		switch k := kindOf(t).(type) {
 		case *wit.Option:
 			cl.line("st[0] = uint64(hostrt.B2U(v.Some))")

@@ -102,14 +102,23 @@ func generateFrom(res *wit.Resolve) (out map[string][]byte, err error) {
 	if err := checkTypes(m); err != nil {
 		return nil, err
 	}
-	out = map[string][]byte{}
-	if out[guestOut], err = genGuest(m); err != nil {
+	return genWorld(m)
+}
+
+// genWorld generates the sandcache world's files from its model.
+func genWorld(m *model) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	var err error
+	// The types' codec is emitted with the types, once both sides have
+	// asked for what they use.
+	tc := &codec{goType: mustGoType, named: func(td *wit.TypeDef) string { return goName(*td.Name) }}
+	if out[guestOut], err = genGuest(m, tc); err != nil {
 		return nil, err
 	}
-	if out[typesOut], err = genTypes(m); err != nil {
+	if out[hostOut], err = genHost(m, tc); err != nil {
 		return nil, err
 	}
-	if out[hostOut], err = genHost(m); err != nil {
+	if out[typesOut], err = genTypes(m, tc); err != nil {
 		return nil, err
 	}
 	if out[jsOut], err = genJS(m); err != nil {

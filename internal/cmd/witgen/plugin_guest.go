@@ -8,22 +8,20 @@ import (
 	"go.bytecodealliance.org/wit"
 )
 
-// genPluginGuest emits package keyvalue, for plugins in standard Go
-// (GOOS=wasip1): //go:wasmimport declarations under the canonical names
-// and typed wrappers (functions, and methods on resource handles).
-func genPluginGuest(m *pluginModel) ([]byte, error) {
+// genPluginGuest emits the wasip1 part of package keyvalue, for plugins in
+// standard Go (GOOS=wasip1): //go:wasmimport declarations under the
+// canonical names and typed wrappers (functions, and methods on resource
+// handles) over the runtime internal/cabi/guestrt. The types and their
+// codec (cc) are the portable part (genPluginTypes).
+func genPluginGuest(m *pluginModel, cc *codec) ([]byte, error) {
 	var w bytes.Buffer
 	w.WriteString(header)
 	w.WriteString("//go:build wasip1\n\npackage keyvalue\n\n")
-	w.WriteString("import (\n\t\"encoding/binary\"\n\t\"math\"\n\n\t\"github.com/sandcache/sandcache/internal/cabi\"\n\t\"github.com/sandcache/sandcache/internal/cabi/guestrt\"\n)\n\n")
-	w.WriteString("var (\n\t_  = math.Float64bits\n\tle = binary.LittleEndian\n)\n\n")
-	w.WriteString("// abi lifts and lowers the values of one import call.\ntype abi = guestrt.Call\n\n")
-	writePluginGenerics(&w)
-	writeNamedTypes(&w, m, "")
-	c := newCodec(m)
+	w.WriteString("import (\n\t\"github.com/sandcache/sandcache/internal/cabi\"\n\t\"github.com/sandcache/sandcache/internal/cabi/guestrt\"\n)\n\n")
+	w.WriteString("var _ cabi.Reader\n\n")
 	for _, i := range m.ifaces {
 		for _, f := range i.funcs {
-			pluginGuestFunc(&w, c, i, f)
+			pluginGuestFunc(&w, m, cc, i, f)
 		}
 		for _, r := range i.resources {
 			name := m.names[r]
@@ -32,12 +30,10 @@ func genPluginGuest(m *pluginModel) ([]byte, error) {
 			fmt.Fprintf(&w, "// Drop releases the handle ([resource-drop]%s); it must not be used after.\nfunc (self %s) Drop() {\n%s(uint32(self))\n}\n\n", *r.Name, name, imp)
 		}
 	}
-	w.Write(c.out.Bytes())
 	return formatGo(w.Bytes())
 }
 
-func pluginGuestFunc(w *bytes.Buffer, c *codec, i *pluginIface, f *wit.Function) {
-	m := c.m
+func pluginGuestFunc(w *bytes.Buffer, m *pluginModel, c *codec, i *pluginIface, f *wit.Function) {
 	imp := "wasmimport" + i.goName + goFuncName(f)
 	ps, res := flatSignature(f, wit.Imported, "")
 	fmt.Fprintf(w, "//go:wasmimport %s %s\nfunc %s(%s)%s\n\n", i.qname, f.Name, imp, ps, res)
@@ -61,10 +57,10 @@ func pluginGuestFunc(w *bytes.Buffer, c *codec, i *pluginIface, f *wit.Function)
 	docComment(w, "", f.Docs, name+" is "+f.Name+".")
 	fmt.Fprintf(w, "func %s%s(%s) %s {\n", recv, name, strings.Join(gps, ", "), m.resultList(f))
 	cl := &cg{w: w}
-	cl.line("a := &abi{}")
+	cl.line("a := &guestrt.Call{}")
 	var args []string
 	for _, p := range f.Params {
-		args = append(args, c.lowerFlat(p.Type, goIdent(p.Name))...)
+		args = append(args, pluginLowerFlat(c, p.Type, goIdent(p.Name))...)
 	}
 	okT, errT, isRes := pluginResult(f)
 	r, _ := result(f)
@@ -76,32 +72,26 @@ func pluginGuestFunc(w *bytes.Buffer, c *codec, i *pluginIface, f *wit.Function)
 	case len(r.Flat()) == 1 && !isRes:
 		cl.line("defer a.Done()")
 		cl.line("return %s(%s)", m.goType(okT), call())
-	case isRes:
-		cl.line("area := a.Area(%d)", r.Size())
-		args = append(args, "guestrt.Addr(area)")
-		cl.line("%s", call())
-		okLift := "guestrt.LiftNone"
-		if okT != nil {
-			okLift = c.lift(okT)
-		}
-		if okT != nil {
-			cl.line("return guestrt.CallResult(a, area, %d, %s, %s)", resultShape(okT, errT), okLift, c.lift(errT))
-		} else {
-			cl.line("_, e := guestrt.CallResult(a, area, %d, %s, %s)", resultShape(okT, errT), okLift, c.lift(errT))
-			cl.line("return e")
-		}
 	default:
 		cl.line("area := a.Area(%d)", r.Size())
 		args = append(args, "guestrt.Addr(area)")
 		cl.line("%s", call())
 		cl.line("defer a.Done()")
-		cl.line("return %s(a, area, 0)", c.lift(r))
+		switch {
+		case isRes && okT == nil:
+			cl.line("_, e := cabi.LiftResult(a, area, 0, %d, %s, %s)", resultShape(okT, errT), c.liftRef(nil, "", "*guestrt.Call"), c.liftRef(errT, "", "*guestrt.Call"))
+			cl.line("return e")
+		case isRes:
+			cl.line("return cabi.LiftResult(a, area, 0, %d, %s, %s)", resultShape(okT, errT), c.liftRef(okT, "", "*guestrt.Call"), c.liftRef(errT, "", "*guestrt.Call"))
+		default:
+			cl.line("return %s(a, area, 0)", c.liftRef(r, "", "*guestrt.Call"))
+		}
 	}
 	w.WriteString("}\n\n")
 }
 
 // lowerFlat lowers a parameter to flat arguments of a wasmimport (guest side).
-func (c *codec) lowerFlat(t wit.Type, v string) []string {
+func pluginLowerFlat(c *codec, t wit.Type, v string) []string {
 	switch root(t).(type) {
 	case wit.Bool:
 		return []string{"uint32(cabi.B2U(" + v + "))"}
@@ -121,19 +111,19 @@ func (c *codec) lowerFlat(t wit.Type, v string) []string {
 		if _, ok := root(k.Type).(wit.U8); ok {
 			return []string{"a.PutBytes(" + v + ", 1)", "uint32(len(" + v + "))"}
 		}
-		return []string{fmt.Sprintf("a.PutBytes(%s(a, %s), %d)", c.encode(k), v, k.Type.Align()), "uint32(len(" + v + "))"}
+		return []string{fmt.Sprintf("a.PutBytes(cabi.ListArray(a, %d, %s, %s), %d)", k.Type.Size(), v, c.lowerRef(k.Type, "", "*guestrt.Call"), k.Type.Align()), "uint32(len(" + v + "))"}
 	case *wit.Option:
-		return append([]string{"uint32(cabi.B2U(" + v + ".Some))"}, c.lowerFlat(k.Type, v+".Value")...)
+		return append([]string{"uint32(cabi.B2U(" + v + ".Some))"}, pluginLowerFlat(c, k.Type, v+".Value")...)
 	case *wit.Record:
 		var out []string
 		for _, f := range k.Fields {
-			out = append(out, c.lowerFlat(f.Type, v+"."+goName(f.Name))...)
+			out = append(out, pluginLowerFlat(c, f.Type, v+"."+goName(f.Name))...)
 		}
 		return out
 	case *wit.Tuple:
 		var out []string
 		for j, e := range k.Types {
-			out = append(out, c.lowerFlat(e, fmt.Sprintf("%s.F%d", v, j))...)
+			out = append(out, pluginLowerFlat(c, e, fmt.Sprintf("%s.F%d", v, j))...)
 		}
 		return out
 	}

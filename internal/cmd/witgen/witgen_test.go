@@ -48,15 +48,8 @@ func testModel(t *testing.T) *model {
 func TestGeneratedFilesCurrent(t *testing.T) {
 	m := testModel(t)
 	gen := func() map[string][]byte {
-		out := map[string][]byte{}
-		var err error
-		if out[guestOut], err = genGuest(m); err != nil {
-			t.Fatal(err)
-		}
-		if out[hostOut], err = genHost(m); err != nil {
-			t.Fatal(err)
-		}
-		if out[jsOut], err = genJS(m); err != nil {
+		out, err := genWorld(m)
+		if err != nil {
 			t.Fatal(err)
 		}
 		return out
