@@ -66,13 +66,7 @@ type CacheExports interface {
 
 //go:wasmexport sandcache:cache/cache@0.1.0#get
 func wasmexportCacheGet(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint64, p10 uint32, p11 uint64, p12 uint32, p13 uint32) uint32 {
-	l, w := guestrt.Begin(exportRet)
-	a0, a1 := l.StringArg(p0, p1, "argument key"), liftFlatOptions(l, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13)
-	if l.Bad != "" {
-		return exportFaultError(4, l.Bad)
-	}
-	v, e := cacheExports.Get(a0, a1)
-	return guestrt.Done(cabi.LowerResult(w, exportRet, 4, witypes.LowerLookup[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
+	return exportStringAndOptionsResultError(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, 4, witypes.LowerLookup[*guestrt.Exporter], cacheExports, CacheExports.Get)
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#get
@@ -80,13 +74,7 @@ func wasmpostCacheGet(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#put
 func wasmexportCachePut(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint32, p10 uint32, p11 uint64, p12 uint32, p13 uint64, p14 uint32, p15 uint32) uint32 {
-	l, w := guestrt.Begin(exportRet)
-	a0, a1, a2 := l.StringArg(p0, p1, "argument key"), l.StringArg(p2, p3, "argument value"), liftFlatOptions(l, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15)
-	if l.Bad != "" {
-		return exportFaultError(4, l.Bad)
-	}
-	v, e := cacheExports.Put(a0, a1, a2)
-	return guestrt.Done(cabi.LowerResult(w, exportRet, 4, witypes.LowerPutOutcome[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
+	return exportStringAndStringAndOptionsResultError(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15, 4, witypes.LowerPutOutcome[*guestrt.Exporter], cacheExports, CacheExports.Put)
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#put
@@ -94,13 +82,7 @@ func wasmpostCachePut(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#delete
 func wasmexportCacheDelete(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint64, p10 uint32, p11 uint64, p12 uint32, p13 uint32) uint32 {
-	l, w := guestrt.Begin(exportRet)
-	a0, a1 := l.StringArg(p0, p1, "argument key"), liftFlatOptions(l, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13)
-	if l.Bad != "" {
-		return exportFaultError(4, l.Bad)
-	}
-	v, e := cacheExports.Delete(a0, a1)
-	return guestrt.Done(cabi.LowerResult(w, exportRet, 4, cabi.LowerBool[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
+	return exportStringAndOptionsResultError(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, 4, cabi.LowerBool[*guestrt.Exporter], cacheExports, CacheExports.Delete)
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#delete
@@ -108,12 +90,7 @@ func wasmpostCacheDelete(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#clear
 func wasmexportCacheClear(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32, p9 uint64, p10 uint32, p11 uint32) uint32 {
-	l, w := guestrt.Begin(exportRet)
-	a0 := liftFlatOptions(l, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11)
-	if l.Bad != "" {
-		return exportFaultError(4, l.Bad)
-	}
-	return guestrt.Done(cabi.LowerResult(w, exportRet, 4, cabi.LowerUnit[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], struct{}{}, cacheExports.Clear(a0)))
+	return exportOptionsErrError(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, 4, cacheExports, CacheExports.Clear)
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#clear
@@ -121,13 +98,7 @@ func wasmpostCacheClear(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#stats
 func wasmexportCacheStats(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32, p9 uint64, p10 uint32, p11 uint32) uint32 {
-	l, w := guestrt.Begin(exportRet)
-	a0 := liftFlatOptions(l, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11)
-	if l.Bad != "" {
-		return exportFaultError(8, l.Bad)
-	}
-	v, e := cacheExports.Stats(a0)
-	return guestrt.Done(cabi.LowerResult(w, exportRet, 8, witypes.LowerStoreStats[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
+	return exportOptionsResultError(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, 8, witypes.LowerStoreStats[*guestrt.Exporter], cacheExports, CacheExports.Stats)
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#stats
@@ -135,13 +106,7 @@ func wasmpostCacheStats(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#purge
 func wasmexportCachePurge(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32, p9 uint64, p10 uint32, p11 uint32) uint32 {
-	l, w := guestrt.Begin(exportRet)
-	a0 := liftFlatOptions(l, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11)
-	if l.Bad != "" {
-		return exportFaultError(8, l.Bad)
-	}
-	v, e := cacheExports.Purge(a0)
-	return guestrt.Done(cabi.LowerResult(w, exportRet, 8, cabi.LowerU64[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
+	return exportOptionsResultError(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, 8, cabi.LowerU64[*guestrt.Exporter], cacheExports, CacheExports.Purge)
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#purge
@@ -149,13 +114,7 @@ func wasmpostCachePurge(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#keys
 func wasmexportCacheKeys(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint64, p10 uint32, p11 uint64, p12 uint32, p13 uint32) uint32 {
-	l, w := guestrt.Begin(exportRet)
-	a0, a1 := l.StringArg(p0, p1, "argument prefix"), liftFlatOptions(l, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13)
-	if l.Bad != "" {
-		return exportFaultError(4, l.Bad)
-	}
-	v, e := cacheExports.Keys(a0, a1)
-	return guestrt.Done(cabi.LowerResult(w, exportRet, 4, witypes.LowerListOfString[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
+	return exportStringAndOptionsResultError(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, 4, witypes.LowerListOfString[*guestrt.Exporter], cacheExports, CacheExports.Keys)
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#keys
@@ -163,13 +122,7 @@ func wasmpostCacheKeys(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#llm-key
 func wasmexportCacheLLMKey(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32) uint32 {
-	l, w := guestrt.Begin(exportRet)
-	a0, a1, a2 := l.StringArg(p0, p1, "argument prompt"), liftFlatOptionOfString(l, p2, p3, p4), l.StringArg(p5, p6, "argument request")
-	if l.Bad != "" {
-		return exportFaultError(4, l.Bad)
-	}
-	v, e := cacheExports.LLMKey(a0, a1, a2)
-	return guestrt.Done(cabi.LowerResult(w, exportRet, 4, cabi.LowerString[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
+	return exportStringAndOptionOfStringAndStringResultError(p0, p1, p2, p3, p4, p5, p6, 4, cabi.LowerString[*guestrt.Exporter], cacheExports, CacheExports.LLMKey)
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#llm-key
@@ -177,13 +130,7 @@ func wasmpostCacheLLMKey(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#parse-options
 func wasmexportCacheParseOptions(p0 uint32, p1 uint32) uint32 {
-	l, w := guestrt.Begin(exportRet)
-	a0 := l.StringArg(p0, p1, "argument dict")
-	if l.Bad != "" {
-		return exportFaultError(8, l.Bad)
-	}
-	v, e := cacheExports.ParseOptions(a0)
-	return guestrt.Done(cabi.LowerResult(w, exportRet, 8, witypes.LowerOptions[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
+	return exportStringResultError(p0, p1, 8, witypes.LowerOptions[*guestrt.Exporter], cacheExports, CacheExports.ParseOptions)
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#parse-options
@@ -191,13 +138,7 @@ func wasmpostCacheParseOptions(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#parse-duration
 func wasmexportCacheParseDuration(p0 uint32, p1 uint32) uint32 {
-	l, w := guestrt.Begin(exportRet)
-	a0 := l.StringArg(p0, p1, "argument text")
-	if l.Bad != "" {
-		return exportFaultError(8, l.Bad)
-	}
-	v, e := cacheExports.ParseDuration(a0)
-	return guestrt.Done(cabi.LowerResult(w, exportRet, 8, cabi.LowerU64[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
+	return exportStringResultError(p0, p1, 8, cabi.LowerU64[*guestrt.Exporter], cacheExports, CacheExports.ParseDuration)
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#parse-duration
@@ -205,11 +146,7 @@ func wasmpostCacheParseDuration(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#flush
 func wasmexportCacheFlush() uint32 {
-	l, w := guestrt.Begin(exportRet)
-	if l.Bad != "" {
-		return exportFaultError(4, l.Bad)
-	}
-	return guestrt.Done(cabi.LowerResult(w, exportRet, 4, cabi.LowerUnit[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], struct{}{}, cacheExports.Flush()))
+	return exportNothingErrError(4, cacheExports, CacheExports.Flush)
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#flush
@@ -581,11 +518,85 @@ func exportFaultError(off uint32, detail string) uint32 {
 	return guestrt.Done(exportRet)
 }
 
+// exportStringAndOptionsResultError runs an export of parameters (string, witypes.Options), result kind ResultError.
+func exportStringAndOptionsResultError[I, T any](p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint64, p10 uint32, p11 uint64, p12 uint32, p13 uint32, payload uint32, lower func(*guestrt.Exporter, []byte, uint32, T), x I, f func(I, string, witypes.Options) (T, *witypes.Error)) uint32 {
+	l, w := guestrt.Begin(exportRet)
+	a0, a1 := l.StringArg(p0, p1, "argument key"), liftFlatOptions(l, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13)
+	if l.Bad != "" {
+		return exportFaultError(payload, l.Bad)
+	}
+	v, e := f(x, a0, a1)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, payload, lower, witypes.LowerError[*guestrt.Exporter], v, e))
+}
+
+// exportStringAndStringAndOptionsResultError runs an export of parameters (string, string, witypes.Options), result kind ResultError.
+func exportStringAndStringAndOptionsResultError[I, T any](p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint32, p10 uint32, p11 uint64, p12 uint32, p13 uint64, p14 uint32, p15 uint32, payload uint32, lower func(*guestrt.Exporter, []byte, uint32, T), x I, f func(I, string, string, witypes.Options) (T, *witypes.Error)) uint32 {
+	l, w := guestrt.Begin(exportRet)
+	a0, a1, a2 := l.StringArg(p0, p1, "argument key"), l.StringArg(p2, p3, "argument value"), liftFlatOptions(l, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15)
+	if l.Bad != "" {
+		return exportFaultError(payload, l.Bad)
+	}
+	v, e := f(x, a0, a1, a2)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, payload, lower, witypes.LowerError[*guestrt.Exporter], v, e))
+}
+
+// exportOptionsErrError runs an export of parameters (witypes.Options), result kind ErrError.
+func exportOptionsErrError[I any](p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32, p9 uint64, p10 uint32, p11 uint32, payload uint32, x I, f func(I, witypes.Options) *witypes.Error) uint32 {
+	l, w := guestrt.Begin(exportRet)
+	a0 := liftFlatOptions(l, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11)
+	if l.Bad != "" {
+		return exportFaultError(payload, l.Bad)
+	}
+	return guestrt.Done(cabi.LowerResult(w, exportRet, payload, cabi.LowerUnit[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], struct{}{}, f(x, a0)))
+}
+
+// exportOptionsResultError runs an export of parameters (witypes.Options), result kind ResultError.
+func exportOptionsResultError[I, T any](p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32, p9 uint64, p10 uint32, p11 uint32, payload uint32, lower func(*guestrt.Exporter, []byte, uint32, T), x I, f func(I, witypes.Options) (T, *witypes.Error)) uint32 {
+	l, w := guestrt.Begin(exportRet)
+	a0 := liftFlatOptions(l, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11)
+	if l.Bad != "" {
+		return exportFaultError(payload, l.Bad)
+	}
+	v, e := f(x, a0)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, payload, lower, witypes.LowerError[*guestrt.Exporter], v, e))
+}
+
 func liftFlatOptionOfString(l *guestrt.Lifter, p0 uint32, p1 uint32, p2 uint32) witypes.Option[string] {
 	if p0 == 0 {
 		return witypes.Option[string]{}
 	}
 	return witypes.Option[string]{Some: true, Value: l.StringArg(p1, p2, "option")}
+}
+
+// exportStringAndOptionOfStringAndStringResultError runs an export of parameters (string, witypes.Option[string], string), result kind ResultError.
+func exportStringAndOptionOfStringAndStringResultError[I, T any](p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, payload uint32, lower func(*guestrt.Exporter, []byte, uint32, T), x I, f func(I, string, witypes.Option[string], string) (T, *witypes.Error)) uint32 {
+	l, w := guestrt.Begin(exportRet)
+	a0, a1, a2 := l.StringArg(p0, p1, "argument prompt"), liftFlatOptionOfString(l, p2, p3, p4), l.StringArg(p5, p6, "argument request")
+	if l.Bad != "" {
+		return exportFaultError(payload, l.Bad)
+	}
+	v, e := f(x, a0, a1, a2)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, payload, lower, witypes.LowerError[*guestrt.Exporter], v, e))
+}
+
+// exportStringResultError runs an export of parameters (string), result kind ResultError.
+func exportStringResultError[I, T any](p0 uint32, p1 uint32, payload uint32, lower func(*guestrt.Exporter, []byte, uint32, T), x I, f func(I, string) (T, *witypes.Error)) uint32 {
+	l, w := guestrt.Begin(exportRet)
+	a0 := l.StringArg(p0, p1, "argument dict")
+	if l.Bad != "" {
+		return exportFaultError(payload, l.Bad)
+	}
+	v, e := f(x, a0)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, payload, lower, witypes.LowerError[*guestrt.Exporter], v, e))
+}
+
+// exportNothingErrError runs an export of parameters (), result kind ErrError.
+func exportNothingErrError[I any](payload uint32, x I, f func(I) *witypes.Error) uint32 {
+	l, w := guestrt.Begin(exportRet)
+	if l.Bad != "" {
+		return exportFaultError(payload, l.Bad)
+	}
+	return guestrt.Done(cabi.LowerResult(w, exportRet, payload, cabi.LowerUnit[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], struct{}{}, f(x)))
 }
 
 // importFaultError is e, or the error liftFaultError makes of a lifting failure.

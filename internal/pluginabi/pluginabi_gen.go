@@ -78,9 +78,8 @@ type DraftKeyResponse struct {
 // StoreModule is the core module name of wasi:keyvalue/store@0.2.0-draft2.
 const StoreModule = "wasi:keyvalue/store@0.2.0-draft2"
 
-// Store is what the host implements for wasi:keyvalue/store@0.2.0-draft2. A panic in a
-// method fails (traps) the plugin call that made it.
-type Store interface {
+// storeShared are the methods Store shares with DraftStore.
+type storeShared interface {
 	// Get the bucket with the specified identifier.
 	//
 	// `identifier` must refer to a bucket provided by the host.
@@ -115,6 +114,14 @@ type Store interface {
 	//
 	// If any other error occurs, it returns an `Err(error)`.
 	BucketExists(ctx context.Context, self Bucket, key string) (bool, *Error)
+	// BucketDrop is [resource-drop]bucket: the plugin no longer uses handle self.
+	BucketDrop(ctx context.Context, self Bucket)
+}
+
+// Store is what the host implements for wasi:keyvalue/store@0.2.0-draft2. A panic in a
+// method fails (traps) the plugin call that made it.
+type Store interface {
+	storeShared
 	// Get all the keys in the store with an optional cursor (for use in pagination). It
 	// returns a list of keys. Please note that for most KeyValue implementations, this is a
 	// can be a very expensive operation and so it should be used judiciously. Implementations
@@ -132,8 +139,6 @@ type Store interface {
 	//
 	// If any error occurs, it returns an `Err(error)`.
 	BucketListKeys(ctx context.Context, self Bucket, cursor Option[string]) (KeyResponse, *Error)
-	// BucketDrop is [resource-drop]bucket: the plugin no longer uses handle self.
-	BucketDrop(ctx context.Context, self Bucket)
 }
 
 // RegisterStore defines the functions of wasi:keyvalue/store@0.2.0-draft2 on b, a builder for
@@ -141,50 +146,7 @@ type Store interface {
 // module. Arguments out of the plugin's memory, and failures to write a
 // result, trap the plugin with an error wrapping ErrABI.
 func RegisterStore(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) Store) wazero.HostModuleBuilder {
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0 := a.String(uint32(s[0]), uint32(s[1]))
-		a.Must()
-		v, e := impl(ctx, m).Open(ctx, a0)
-		a.Store(uint32(s[2]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerBucket[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("open")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0, a1 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2]))
-		a.Must()
-		v, e := impl(ctx, m).BucketGet(ctx, a0, a1)
-		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerOptionOfListOfU8[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.get")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0, a1, a2 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])), a.Bytes(uint32(s[3]), uint32(s[4]))
-		a.Must()
-		a.Store(uint32(s[5]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).BucketSet(ctx, a0, a1, a2)))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.set")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0, a1 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2]))
-		a.Must()
-		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).BucketDelete(ctx, a0, a1)))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.delete")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0, a1 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2]))
-		a.Must()
-		v, e := impl(ctx, m).BucketExists(ctx, a0, a1)
-		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerBool[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.exists")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0, a1 := Bucket(uint32(s[0])), liftFlatOptionOfString(a, s[1:])
-		a.Must()
-		v, e := impl(ctx, m).BucketListKeys(ctx, a0, a1)
-		a.Store(uint32(s[4]), cabi.LowerResult(a, make([]byte, 24), 4, keyvalue.LowerKeyResponse[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.list-keys")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		impl(ctx, m).BucketDrop(ctx, Bucket(uint32(s[0])))
-	}), []api.ValueType{api.ValueTypeI32}, nil).Export("[resource-drop]bucket")
-	return b
+	return hostrt.Define(b, defineStoreOpen(impl), defineStoreBucketGet(impl), defineStoreBucketSet(impl), defineStoreBucketDelete(impl), defineStoreBucketExists(impl), defineStoreBucketListKeys(impl), defineBucketDrop(impl))
 }
 
 // AtomicsModule is the core module name of wasi:keyvalue/atomics@0.2.0-draft2.
@@ -219,45 +181,14 @@ type Atomics interface {
 // module. Arguments out of the plugin's memory, and failures to write a
 // result, trap the plugin with an error wrapping ErrABI.
 func RegisterAtomics(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) Atomics) wazero.HostModuleBuilder {
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0, a1 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2]))
-		a.Must()
-		v, e := impl(ctx, m).CasNew(ctx, a0, a1)
-		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerCas[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[static]cas.new")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0 := Cas(uint32(s[0]))
-		a.Must()
-		v, e := impl(ctx, m).CasCurrent(ctx, a0)
-		a.Store(uint32(s[1]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerOptionOfListOfU8[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]cas.current")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0, a1, a2 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])), int64(s[3])
-		a.Must()
-		v, e := impl(ctx, m).Increment(ctx, a0, a1, a2)
-		a.Store(uint32(s[4]), cabi.LowerResult(a, make([]byte, 24), 8, cabi.LowerS64[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{}).Export("increment")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0, a1 := Cas(uint32(s[0])), a.Bytes(uint32(s[1]), uint32(s[2]))
-		a.Must()
-		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 20), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerCasError[*hostrt.Call], struct{}{}, impl(ctx, m).Swap(ctx, a0, a1)))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("swap")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		impl(ctx, m).CasDrop(ctx, Cas(uint32(s[0])))
-	}), []api.ValueType{api.ValueTypeI32}, nil).Export("[resource-drop]cas")
-	return b
+	return hostrt.Define(b, defineAtomicsCasNew(impl), defineAtomicsCasCurrent(impl), defineAtomicsIncrement(impl), defineAtomicsSwap(impl), defineCasDrop(impl))
 }
 
 // BatchModule is the core module name of wasi:keyvalue/batch@0.2.0-draft2.
 const BatchModule = "wasi:keyvalue/batch@0.2.0-draft2"
 
-// Batch is what the host implements for wasi:keyvalue/batch@0.2.0-draft2. A panic in a
-// method fails (traps) the plugin call that made it.
-type Batch interface {
+// batchShared are the methods Batch shares with DraftBatch.
+type batchShared interface {
 	// Get the key-value pairs associated with the keys in the store. It returns a list of
 	// key-value pairs.
 	//
@@ -298,31 +229,18 @@ type Batch interface {
 	DeleteMany(ctx context.Context, bucket Bucket, keys []string) *Error
 }
 
+// Batch is what the host implements for wasi:keyvalue/batch@0.2.0-draft2. A panic in a
+// method fails (traps) the plugin call that made it.
+type Batch interface {
+	batchShared
+}
+
 // RegisterBatch defines the functions of wasi:keyvalue/batch@0.2.0-draft2 on b, a builder for
 // module BatchModule; impl returns the implementation serving the calling
 // module. Arguments out of the plugin's memory, and failures to write a
 // result, trap the plugin with an error wrapping ErrABI.
 func RegisterBatch(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) Batch) wazero.HostModuleBuilder {
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0, a1 := Bucket(uint32(s[0])), cabi.LiftListAt(a, uint32(s[1]), uint32(s[2]), 8, cabi.LiftString[*hostrt.Call])
-		a.Must()
-		v, e := impl(ctx, m).GetMany(ctx, a0, a1)
-		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerListOfOptionOfTupleOfStringAndListOfU8[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("get-many")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0, a1 := Bucket(uint32(s[0])), cabi.LiftListAt(a, uint32(s[1]), uint32(s[2]), 16, keyvalue.LiftTupleOfStringAndListOfU8[*hostrt.Call])
-		a.Must()
-		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).SetMany(ctx, a0, a1)))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("set-many")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0, a1 := Bucket(uint32(s[0])), cabi.LiftListAt(a, uint32(s[1]), uint32(s[2]), 8, cabi.LiftString[*hostrt.Call])
-		a.Must()
-		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).DeleteMany(ctx, a0, a1)))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("delete-many")
-	return b
+	return hostrt.Define(b, defineBatchGetMany(impl), defineBatchSetMany(impl), defineBatchDeleteMany(impl))
 }
 
 // CacheModule is the core module name of sandcache:plugin/cache@0.1.0.
@@ -347,27 +265,7 @@ type Cache interface {
 // module. Arguments out of the plugin's memory, and failures to write a
 // result, trap the plugin with an error wrapping ErrABI.
 func RegisterCache(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) Cache) wazero.HostModuleBuilder {
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0, a1, a2, a3 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])), a.Bytes(uint32(s[3]), uint32(s[4])), uint64(s[5])
-		a.Must()
-		a.Store(uint32(s[6]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).SetWithTTL(ctx, a0, a1, a2, a3)))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{}).Export("set-with-ttl")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0 := a.String(uint32(s[0]), uint32(s[1]))
-		a.Must()
-		v, e := impl(ctx, m).LLMKey(ctx, a0)
-		a.Store(uint32(s[2]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerString[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("llm-key")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0 := Bucket(uint32(s[0]))
-		a.Must()
-		v, e := impl(ctx, m).Stats(ctx, a0)
-		a.Store(uint32(s[1]), cabi.LowerResult(a, make([]byte, 48), 8, keyvalue.LowerBucketStats[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("stats")
-	return b
+	return hostrt.Define(b, defineCacheSetWithTTL(impl), defineCacheLLMKey(impl), defineCacheStats(impl))
 }
 
 // DraftStoreModule is the core module name of wasi:keyvalue/store@0.2.0-draft.
@@ -376,40 +274,7 @@ const DraftStoreModule = "wasi:keyvalue/store@0.2.0-draft"
 // DraftStore is what the host implements for wasi:keyvalue/store@0.2.0-draft. A panic in a
 // method fails (traps) the plugin call that made it.
 type DraftStore interface {
-	// Get the bucket with the specified identifier.
-	//
-	// `identifier` must refer to a bucket provided by the host.
-	//
-	// `error::no-such-store` will be raised if the `identifier` is not recognized.
-	Open(ctx context.Context, identifier string) (Bucket, *Error)
-	// Get the value associated with the specified `key`
-	//
-	// The value is returned as an option. If the key-value pair exists in the
-	// store, it returns `Ok(value)`. If the key does not exist in the
-	// store, it returns `Ok(none)`.
-	//
-	// If any other error occurs, it returns an `Err(error)`.
-	BucketGet(ctx context.Context, self Bucket, key string) (Option[[]byte], *Error)
-	// Set the value associated with the key in the store. If the key already
-	// exists in the store, it overwrites the value.
-	//
-	// If the key does not exist in the store, it creates a new key-value pair.
-	//
-	// If any other error occurs, it returns an `Err(error)`.
-	BucketSet(ctx context.Context, self Bucket, key string, value []byte) *Error
-	// Delete the key-value pair associated with the key in the store.
-	//
-	// If the key does not exist in the store, it does nothing.
-	//
-	// If any other error occurs, it returns an `Err(error)`.
-	BucketDelete(ctx context.Context, self Bucket, key string) *Error
-	// Check if the key exists in the store.
-	//
-	// If the key exists in the store, it returns `Ok(true)`. If the key does
-	// not exist in the store, it returns `Ok(false)`.
-	//
-	// If any other error occurs, it returns an `Err(error)`.
-	BucketExists(ctx context.Context, self Bucket, key string) (bool, *Error)
+	storeShared
 	// Get all the keys in the store with an optional cursor (for use in pagination). It
 	// returns a list of keys. Please note that for most KeyValue implementations, this is a
 	// can be a very expensive operation and so it should be used judiciously. Implementations
@@ -427,8 +292,6 @@ type DraftStore interface {
 	//
 	// If any error occurs, it returns an `Err(error)`.
 	BucketListKeys(ctx context.Context, self Bucket, cursor Option[uint64]) (DraftKeyResponse, *Error)
-	// BucketDrop is [resource-drop]bucket: the plugin no longer uses handle self.
-	BucketDrop(ctx context.Context, self Bucket)
 }
 
 // RegisterDraftStore defines the functions of wasi:keyvalue/store@0.2.0-draft on b, a builder for
@@ -436,50 +299,7 @@ type DraftStore interface {
 // module. Arguments out of the plugin's memory, and failures to write a
 // result, trap the plugin with an error wrapping ErrABI.
 func RegisterDraftStore(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) DraftStore) wazero.HostModuleBuilder {
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0 := a.String(uint32(s[0]), uint32(s[1]))
-		a.Must()
-		v, e := impl(ctx, m).Open(ctx, a0)
-		a.Store(uint32(s[2]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerBucket[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("open")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0, a1 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2]))
-		a.Must()
-		v, e := impl(ctx, m).BucketGet(ctx, a0, a1)
-		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerOptionOfListOfU8[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.get")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0, a1, a2 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])), a.Bytes(uint32(s[3]), uint32(s[4]))
-		a.Must()
-		a.Store(uint32(s[5]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).BucketSet(ctx, a0, a1, a2)))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.set")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0, a1 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2]))
-		a.Must()
-		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).BucketDelete(ctx, a0, a1)))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.delete")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0, a1 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2]))
-		a.Must()
-		v, e := impl(ctx, m).BucketExists(ctx, a0, a1)
-		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerBool[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.exists")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0, a1 := Bucket(uint32(s[0])), liftFlatOptionOfU64(a, s[1:])
-		a.Must()
-		v, e := impl(ctx, m).BucketListKeys(ctx, a0, a1)
-		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 32), 8, LowerDraftKeyResponse[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.list-keys")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		impl(ctx, m).BucketDrop(ctx, Bucket(uint32(s[0])))
-	}), []api.ValueType{api.ValueTypeI32}, nil).Export("[resource-drop]bucket")
-	return b
+	return hostrt.Define(b, defineStoreOpen(impl), defineStoreBucketGet(impl), defineStoreBucketSet(impl), defineStoreBucketDelete(impl), defineStoreBucketExists(impl), defineDraftStoreBucketListKeys(impl), defineBucketDrop(impl))
 }
 
 // DraftAtomicsModule is the core module name of wasi:keyvalue/atomics@0.2.0-draft.
@@ -503,14 +323,7 @@ type DraftAtomics interface {
 // module. Arguments out of the plugin's memory, and failures to write a
 // result, trap the plugin with an error wrapping ErrABI.
 func RegisterDraftAtomics(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) DraftAtomics) wazero.HostModuleBuilder {
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0, a1, a2 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])), uint64(s[3])
-		a.Must()
-		v, e := impl(ctx, m).Increment(ctx, a0, a1, a2)
-		a.Store(uint32(s[4]), cabi.LowerResult(a, make([]byte, 24), 8, cabi.LowerU64[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{}).Export("increment")
-	return b
+	return hostrt.Define(b, defineDraftAtomicsIncrement(impl))
 }
 
 // DraftBatchModule is the core module name of wasi:keyvalue/batch@0.2.0-draft.
@@ -519,44 +332,7 @@ const DraftBatchModule = "wasi:keyvalue/batch@0.2.0-draft"
 // DraftBatch is what the host implements for wasi:keyvalue/batch@0.2.0-draft. A panic in a
 // method fails (traps) the plugin call that made it.
 type DraftBatch interface {
-	// Get the key-value pairs associated with the keys in the store. It returns a list of
-	// key-value pairs.
-	//
-	// If any of the keys do not exist in the store, it returns a `none` value for that pair in the
-	// list.
-	//
-	// MAY show an out-of-date value if there are concurrent writes to the store.
-	//
-	// If any other error occurs, it returns an `Err(error)`.
-	GetMany(ctx context.Context, bucket Bucket, keys []string) ([]Option[Tuple2[string, []byte]], *Error)
-	// Set the values associated with the keys in the store. If the key already exists in the
-	// store, it overwrites the value.
-	//
-	// Note that the key-value pairs are not guaranteed to be set in the order they are provided.
-	//
-	// If any of the keys do not exist in the store, it creates a new key-value pair.
-	//
-	// If any other error occurs, it returns an `Err(error)`. When an error occurs, it does not
-	// rollback the key-value pairs that were already set. Thus, this batch operation does not
-	// guarantee atomicity, implying that some key-value pairs could be set while others might
-	// fail.
-	//
-	// Other concurrent operations may also be able to see the partial results.
-	SetMany(ctx context.Context, bucket Bucket, keyValues []Tuple2[string, []byte]) *Error
-	// Delete the key-value pairs associated with the keys in the store.
-	//
-	// Note that the key-value pairs are not guaranteed to be deleted in the order they are
-	// provided.
-	//
-	// If any of the keys do not exist in the store, it skips the key.
-	//
-	// If any other error occurs, it returns an `Err(error)`. When an error occurs, it does not
-	// rollback the key-value pairs that were already deleted. Thus, this batch operation does not
-	// guarantee atomicity, implying that some key-value pairs could be deleted while others might
-	// fail.
-	//
-	// Other concurrent operations may also be able to see the partial results.
-	DeleteMany(ctx context.Context, bucket Bucket, keys []string) *Error
+	batchShared
 }
 
 // RegisterDraftBatch defines the functions of wasi:keyvalue/batch@0.2.0-draft on b, a builder for
@@ -564,26 +340,80 @@ type DraftBatch interface {
 // module. Arguments out of the plugin's memory, and failures to write a
 // result, trap the plugin with an error wrapping ErrABI.
 func RegisterDraftBatch(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) DraftBatch) wazero.HostModuleBuilder {
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0, a1 := Bucket(uint32(s[0])), cabi.LiftListAt(a, uint32(s[1]), uint32(s[2]), 8, cabi.LiftString[*hostrt.Call])
-		a.Must()
-		v, e := impl(ctx, m).GetMany(ctx, a0, a1)
-		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerListOfOptionOfTupleOfStringAndListOfU8[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("get-many")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0, a1 := Bucket(uint32(s[0])), cabi.LiftListAt(a, uint32(s[1]), uint32(s[2]), 16, keyvalue.LiftTupleOfStringAndListOfU8[*hostrt.Call])
-		a.Must()
-		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).SetMany(ctx, a0, a1)))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("set-many")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		a := hostrt.NewCall(ctx, m)
-		a0, a1 := Bucket(uint32(s[0])), cabi.LiftListAt(a, uint32(s[1]), uint32(s[2]), 8, cabi.LiftString[*hostrt.Call])
-		a.Must()
-		a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).DeleteMany(ctx, a0, a1)))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("delete-many")
-	return b
+	return hostrt.Define(b, defineBatchGetMany(impl), defineBatchSetMany(impl), defineBatchDeleteMany(impl))
+}
+
+// defineStoreOpen defines open, served by Open.
+func defineStoreOpen[H interface {
+	Open(ctx context.Context, identifier string) (Bucket, *Error)
+}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
+	return func(b wazero.HostModuleBuilder) {
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+			a := hostrt.NewCall(ctx, m)
+			a0 := a.String(uint32(s[0]), uint32(s[1]))
+			a.Must()
+			v, e := impl(ctx, m).Open(ctx, a0)
+			a.Store(uint32(s[2]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerBucket[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
+		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("open")
+	}
+}
+
+// defineStoreBucketGet defines [method]bucket.get, served by BucketGet.
+func defineStoreBucketGet[H interface {
+	BucketGet(ctx context.Context, self Bucket, key string) (Option[[]byte], *Error)
+}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
+	return func(b wazero.HostModuleBuilder) {
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+			a := hostrt.NewCall(ctx, m)
+			a0, a1 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2]))
+			a.Must()
+			v, e := impl(ctx, m).BucketGet(ctx, a0, a1)
+			a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerOptionOfListOfU8[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
+		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.get")
+	}
+}
+
+// defineStoreBucketSet defines [method]bucket.set, served by BucketSet.
+func defineStoreBucketSet[H interface {
+	BucketSet(ctx context.Context, self Bucket, key string, value []byte) *Error
+}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
+	return func(b wazero.HostModuleBuilder) {
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+			a := hostrt.NewCall(ctx, m)
+			a0, a1, a2 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])), a.Bytes(uint32(s[3]), uint32(s[4]))
+			a.Must()
+			a.Store(uint32(s[5]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).BucketSet(ctx, a0, a1, a2)))
+		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.set")
+	}
+}
+
+// defineStoreBucketDelete defines [method]bucket.delete, served by BucketDelete.
+func defineStoreBucketDelete[H interface {
+	BucketDelete(ctx context.Context, self Bucket, key string) *Error
+}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
+	return func(b wazero.HostModuleBuilder) {
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+			a := hostrt.NewCall(ctx, m)
+			a0, a1 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2]))
+			a.Must()
+			a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).BucketDelete(ctx, a0, a1)))
+		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.delete")
+	}
+}
+
+// defineStoreBucketExists defines [method]bucket.exists, served by BucketExists.
+func defineStoreBucketExists[H interface {
+	BucketExists(ctx context.Context, self Bucket, key string) (bool, *Error)
+}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
+	return func(b wazero.HostModuleBuilder) {
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+			a := hostrt.NewCall(ctx, m)
+			a0, a1 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2]))
+			a.Must()
+			v, e := impl(ctx, m).BucketExists(ctx, a0, a1)
+			a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerBool[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
+		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.exists")
+	}
 }
 
 func liftFlatOptionOfString(a *hostrt.Call, s []uint64) Option[string] {
@@ -593,11 +423,224 @@ func liftFlatOptionOfString(a *hostrt.Call, s []uint64) Option[string] {
 	return Option[string]{Some: true, Value: a.String(uint32(s[1]), uint32(s[2]))}
 }
 
+// defineStoreBucketListKeys defines [method]bucket.list-keys, served by BucketListKeys.
+func defineStoreBucketListKeys[H interface {
+	BucketListKeys(ctx context.Context, self Bucket, cursor Option[string]) (KeyResponse, *Error)
+}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
+	return func(b wazero.HostModuleBuilder) {
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+			a := hostrt.NewCall(ctx, m)
+			a0, a1 := Bucket(uint32(s[0])), liftFlatOptionOfString(a, s[1:])
+			a.Must()
+			v, e := impl(ctx, m).BucketListKeys(ctx, a0, a1)
+			a.Store(uint32(s[4]), cabi.LowerResult(a, make([]byte, 24), 4, keyvalue.LowerKeyResponse[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
+		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.list-keys")
+	}
+}
+
+// defineBucketDrop defines [resource-drop]bucket.
+func defineBucketDrop[H interface {
+	BucketDrop(ctx context.Context, self Bucket)
+}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
+	return func(b wazero.HostModuleBuilder) {
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+			impl(ctx, m).BucketDrop(ctx, Bucket(uint32(s[0])))
+		}), []api.ValueType{api.ValueTypeI32}, nil).Export("[resource-drop]bucket")
+	}
+}
+
+// defineAtomicsCasNew defines [static]cas.new, served by CasNew.
+func defineAtomicsCasNew[H interface {
+	CasNew(ctx context.Context, bucket Bucket, key string) (Cas, *Error)
+}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
+	return func(b wazero.HostModuleBuilder) {
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+			a := hostrt.NewCall(ctx, m)
+			a0, a1 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2]))
+			a.Must()
+			v, e := impl(ctx, m).CasNew(ctx, a0, a1)
+			a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerCas[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
+		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[static]cas.new")
+	}
+}
+
+// defineAtomicsCasCurrent defines [method]cas.current, served by CasCurrent.
+func defineAtomicsCasCurrent[H interface {
+	CasCurrent(ctx context.Context, self Cas) (Option[[]byte], *Error)
+}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
+	return func(b wazero.HostModuleBuilder) {
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+			a := hostrt.NewCall(ctx, m)
+			a0 := Cas(uint32(s[0]))
+			a.Must()
+			v, e := impl(ctx, m).CasCurrent(ctx, a0)
+			a.Store(uint32(s[1]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerOptionOfListOfU8[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
+		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]cas.current")
+	}
+}
+
+// defineAtomicsIncrement defines increment, served by Increment.
+func defineAtomicsIncrement[H interface {
+	Increment(ctx context.Context, bucket Bucket, key string, delta int64) (int64, *Error)
+}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
+	return func(b wazero.HostModuleBuilder) {
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+			a := hostrt.NewCall(ctx, m)
+			a0, a1, a2 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])), int64(s[3])
+			a.Must()
+			v, e := impl(ctx, m).Increment(ctx, a0, a1, a2)
+			a.Store(uint32(s[4]), cabi.LowerResult(a, make([]byte, 24), 8, cabi.LowerS64[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
+		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{}).Export("increment")
+	}
+}
+
+// defineAtomicsSwap defines swap, served by Swap.
+func defineAtomicsSwap[H interface {
+	Swap(ctx context.Context, cas Cas, value []byte) *CasError
+}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
+	return func(b wazero.HostModuleBuilder) {
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+			a := hostrt.NewCall(ctx, m)
+			a0, a1 := Cas(uint32(s[0])), a.Bytes(uint32(s[1]), uint32(s[2]))
+			a.Must()
+			a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 20), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerCasError[*hostrt.Call], struct{}{}, impl(ctx, m).Swap(ctx, a0, a1)))
+		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("swap")
+	}
+}
+
+// defineCasDrop defines [resource-drop]cas.
+func defineCasDrop[H interface {
+	CasDrop(ctx context.Context, self Cas)
+}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
+	return func(b wazero.HostModuleBuilder) {
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+			impl(ctx, m).CasDrop(ctx, Cas(uint32(s[0])))
+		}), []api.ValueType{api.ValueTypeI32}, nil).Export("[resource-drop]cas")
+	}
+}
+
+// defineBatchGetMany defines get-many, served by GetMany.
+func defineBatchGetMany[H interface {
+	GetMany(ctx context.Context, bucket Bucket, keys []string) ([]Option[Tuple2[string, []byte]], *Error)
+}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
+	return func(b wazero.HostModuleBuilder) {
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+			a := hostrt.NewCall(ctx, m)
+			a0, a1 := Bucket(uint32(s[0])), cabi.LiftListAt(a, uint32(s[1]), uint32(s[2]), 8, cabi.LiftString[*hostrt.Call])
+			a.Must()
+			v, e := impl(ctx, m).GetMany(ctx, a0, a1)
+			a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerListOfOptionOfTupleOfStringAndListOfU8[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
+		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("get-many")
+	}
+}
+
+// defineBatchSetMany defines set-many, served by SetMany.
+func defineBatchSetMany[H interface {
+	SetMany(ctx context.Context, bucket Bucket, keyValues []Tuple2[string, []byte]) *Error
+}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
+	return func(b wazero.HostModuleBuilder) {
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+			a := hostrt.NewCall(ctx, m)
+			a0, a1 := Bucket(uint32(s[0])), cabi.LiftListAt(a, uint32(s[1]), uint32(s[2]), 16, keyvalue.LiftTupleOfStringAndListOfU8[*hostrt.Call])
+			a.Must()
+			a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).SetMany(ctx, a0, a1)))
+		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("set-many")
+	}
+}
+
+// defineBatchDeleteMany defines delete-many, served by DeleteMany.
+func defineBatchDeleteMany[H interface {
+	DeleteMany(ctx context.Context, bucket Bucket, keys []string) *Error
+}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
+	return func(b wazero.HostModuleBuilder) {
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+			a := hostrt.NewCall(ctx, m)
+			a0, a1 := Bucket(uint32(s[0])), cabi.LiftListAt(a, uint32(s[1]), uint32(s[2]), 8, cabi.LiftString[*hostrt.Call])
+			a.Must()
+			a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).DeleteMany(ctx, a0, a1)))
+		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("delete-many")
+	}
+}
+
+// defineCacheSetWithTTL defines set-with-ttl, served by SetWithTTL.
+func defineCacheSetWithTTL[H interface {
+	SetWithTTL(ctx context.Context, bucket Bucket, key string, value []byte, ttlMs uint64) *Error
+}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
+	return func(b wazero.HostModuleBuilder) {
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+			a := hostrt.NewCall(ctx, m)
+			a0, a1, a2, a3 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])), a.Bytes(uint32(s[3]), uint32(s[4])), uint64(s[5])
+			a.Must()
+			a.Store(uint32(s[6]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).SetWithTTL(ctx, a0, a1, a2, a3)))
+		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{}).Export("set-with-ttl")
+	}
+}
+
+// defineCacheLLMKey defines llm-key, served by LLMKey.
+func defineCacheLLMKey[H interface {
+	LLMKey(ctx context.Context, request string) (string, *Error)
+}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
+	return func(b wazero.HostModuleBuilder) {
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+			a := hostrt.NewCall(ctx, m)
+			a0 := a.String(uint32(s[0]), uint32(s[1]))
+			a.Must()
+			v, e := impl(ctx, m).LLMKey(ctx, a0)
+			a.Store(uint32(s[2]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerString[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
+		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("llm-key")
+	}
+}
+
+// defineCacheStats defines stats, served by Stats.
+func defineCacheStats[H interface {
+	Stats(ctx context.Context, bucket Bucket) (BucketStats, *Error)
+}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
+	return func(b wazero.HostModuleBuilder) {
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+			a := hostrt.NewCall(ctx, m)
+			a0 := Bucket(uint32(s[0]))
+			a.Must()
+			v, e := impl(ctx, m).Stats(ctx, a0)
+			a.Store(uint32(s[1]), cabi.LowerResult(a, make([]byte, 48), 8, keyvalue.LowerBucketStats[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
+		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("stats")
+	}
+}
+
 func liftFlatOptionOfU64(a *hostrt.Call, s []uint64) Option[uint64] {
 	if a.Tag(uint32(s[0]), 2) == 0 {
 		return Option[uint64]{}
 	}
 	return Option[uint64]{Some: true, Value: uint64(s[1])}
+}
+
+// defineDraftStoreBucketListKeys defines [method]bucket.list-keys, served by BucketListKeys.
+func defineDraftStoreBucketListKeys[H interface {
+	BucketListKeys(ctx context.Context, self Bucket, cursor Option[uint64]) (DraftKeyResponse, *Error)
+}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
+	return func(b wazero.HostModuleBuilder) {
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+			a := hostrt.NewCall(ctx, m)
+			a0, a1 := Bucket(uint32(s[0])), liftFlatOptionOfU64(a, s[1:])
+			a.Must()
+			v, e := impl(ctx, m).BucketListKeys(ctx, a0, a1)
+			a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 32), 8, LowerDraftKeyResponse[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
+		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.list-keys")
+	}
+}
+
+// defineDraftAtomicsIncrement defines increment, served by Increment.
+func defineDraftAtomicsIncrement[H interface {
+	Increment(ctx context.Context, bucket Bucket, key string, delta uint64) (uint64, *Error)
+}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
+	return func(b wazero.HostModuleBuilder) {
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
+			a := hostrt.NewCall(ctx, m)
+			a0, a1, a2 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])), uint64(s[3])
+			a.Must()
+			v, e := impl(ctx, m).Increment(ctx, a0, a1, a2)
+			a.Store(uint32(s[4]), cabi.LowerResult(a, make([]byte, 24), 8, cabi.LowerU64[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
+		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{}).Export("increment")
+	}
 }
 
 // LowerListOfString lowers .

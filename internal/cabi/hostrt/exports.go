@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 )
 
@@ -126,3 +127,11 @@ func (x *Exports) Post(ctx context.Context, k int, what string) error {
 
 // Err ends a call of a function without results: its failure, or nil.
 func (x *Exports) Err() error { return x.err }
+
+// Define applies each definition of a host function to b and returns b.
+func Define(b wazero.HostModuleBuilder, defs ...func(wazero.HostModuleBuilder)) wazero.HostModuleBuilder {
+	for _, d := range defs {
+		d(b)
+	}
+	return b
+}

@@ -82,49 +82,19 @@ func guestExports(w *bytes.Buffer, c *guestCodec, i *iface) {
 		ps, res := flatSignature(f, wit.Exported, "")
 		fn := goName(i.name) + goName(f.Name)
 		fmt.Fprintf(w, "//go:wasmexport %s\nfunc wasmexport%s(%s)%s {\n", name, fn, ps, res)
-		cl := &cg{w: w}
-		if r, _ := result(f); r != nil && indirectResult(f) {
-			cl.line("l, w := guestrt.Begin(exportRet)")
-		} else {
-			cl.line("l, _ := guestrt.Begin(exportRet)")
+		var flat []string
+		for k := range f.CoreFunction(wit.Exported).Params {
+			flat = append(flat, fmt.Sprintf("p%d", k))
 		}
-		var args, lifts []string
-		slot := 0
-		for k, p := range f.Params {
-			args = append(args, fmt.Sprintf("a%d", k))
-			lifts = append(lifts, c.liftFlat(p.Type, slot, "argument "+p.Name))
-			slot += len(p.Type.Flat())
-		}
-		if len(args) > 0 {
-			cl.line("%s := %s", strings.Join(args, ", "), strings.Join(lifts, ", "))
-		}
-		r, _ := result(f)
-		okT, errT, isRes := resultParts(r)
-		cl.line("if l.Bad != \"\" {")
-		if isRes {
-			cl.line("return %s(%d, l.Bad)", c.exportFault(errT), payloadOffset(variantTypes(kindOf(r))))
-		} else {
-			cl.line("panic(l.Bad)")
-		}
-		cl.line("}")
-		call := fmt.Sprintf("%s.%s(%s)", ifVar, goName(f.Name), strings.Join(args, ", "))
-		switch {
+		call := fmt.Sprintf("%s(%s)", c.exportDriver(f), strings.Join(append(flat, c.exportArgs(f, ifVar, ifType)...), ", "))
+		switch r, _ := result(f); {
 		case r == nil:
-			cl.line("%s", call)
-			cl.line("guestrt.Done(exportRet)")
-		case isRes && okT == nil:
-			cl.line("return guestrt.Done(cabi.LowerResult(w, exportRet, %d, %s, %s, struct{}{}, %s))", payloadOffset(variantTypes(kindOf(r))), c.lower(nil), c.lower(errT), call)
-		case isRes:
-			cl.line("v, e := %s", call)
-			cl.line("return guestrt.Done(cabi.LowerResult(w, exportRet, %d, %s, %s, v, e))", payloadOffset(variantTypes(kindOf(r))), c.lower(okT), c.lower(errT))
-		case indirectResult(f):
-			cl.line("return guestrt.Done(cabi.Lower(w, exportRet, %s, %s))", c.lower(r), call)
+			fmt.Fprintf(w, "%s\n}\n\n", call)
+		case !indirectResult(f):
+			fmt.Fprintf(w, "return %s\n}\n\n", guestLowerFlat1(r, call))
 		default:
-			cl.line("v := %s", call)
-			cl.line("guestrt.Done(exportRet)")
-			cl.line("return %s", guestLowerFlat1(r, "v"))
+			fmt.Fprintf(w, "return %s\n}\n\n", call)
 		}
-		w.WriteString("}\n\n")
 		fmt.Fprintf(w, "//go:wasmexport cabi_post_%s\nfunc wasmpost%s(uint32) { release() }\n\n", name, fn)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.bytecodealliance.org/wit"
@@ -24,7 +25,8 @@ func genPluginHost(cur, draft *pluginModel, cc, dc *codec) ([]byte, error) {
 	writePluginGenerics(&w, "cabi")
 	writePluginAliases(&w, cur, draft)
 	writeNamedTypes(&w, draft, "// "+"handle\n")
-	h := &pluginHost{cc: cc, dc: dc}
+	h := &pluginHost{cc: cc, dc: dc, defs: map[string]string{}, shared: map[string][]string{}}
+	h.findShared(cur, draft)
 	for _, m := range []*pluginModel{cur, draft} {
 		h.m = m
 		for _, i := range m.ifaces {
@@ -48,6 +50,59 @@ type pluginHost struct {
 	helpers
 	m      *pluginModel
 	cc, dc *codec
+	defs   map[string]string   // define function by method and export
+	shared map[string][]string // methods an interface shares with its draft, by WIT name
+}
+
+// method is the Go method line of f in an interface the host implements.
+func (m *pluginModel) method(f *wit.Function) string {
+	ps := m.paramList(f)
+	if ps != "" {
+		ps = ", " + ps
+	}
+	return fmt.Sprintf("%s(ctx context.Context%s) %s", goFuncName(f), ps, m.resultList(f))
+}
+
+// dropMethod is the method line of a resource's drop.
+func (m *pluginModel) dropMethod(r *wit.TypeDef) string {
+	return fmt.Sprintf("%sDrop(ctx context.Context, self %s)", goName(*r.Name), m.names[r])
+}
+
+// methods lists i's method lines with their docs.
+func (m *pluginModel) methods(i *pluginIface) (lines []string, docs map[string]wit.Docs) {
+	docs = map[string]wit.Docs{}
+	for _, f := range i.funcs {
+		l := m.method(f)
+		lines, docs[l] = append(lines, l), f.Docs
+	}
+	for _, r := range i.resources {
+		l := m.dropMethod(r)
+		lines = append(lines, l)
+		docs[l] = wit.Docs{Contents: fmt.Sprintf("%sDrop is [resource-drop]%s: the plugin no longer uses handle self.", goName(*r.Name), *r.Name)}
+	}
+	return lines, docs
+}
+
+// findShared records, for each interface of the draft world, the methods
+// it has just like the same interface of world "plugin": both interfaces
+// embed them from one interface.
+func (h *pluginHost) findShared(cur, draft *pluginModel) {
+	for _, d := range draft.ifaces {
+		for _, c := range cur.ifaces {
+			if c.goName != strings.TrimPrefix(d.goName, draft.prefix) {
+				continue
+			}
+			cl, _ := cur.methods(c)
+			dl, _ := draft.methods(d)
+			var both []string
+			for _, l := range dl {
+				if slices.Contains(cl, l) {
+					both = append(both, l)
+				}
+			}
+			h.shared[c.goName] = both
+		}
+	}
 }
 
 // lift is t's lift function for hostrt.Call: package keyvalue's for the
@@ -92,27 +147,58 @@ func (m *pluginModel) resultList(f *wit.Function) string {
 
 func (h *pluginHost) iface(w *bytes.Buffer, i *pluginIface) {
 	m := h.m
+	base := strings.TrimPrefix(i.goName, m.prefix)
+	shared := h.shared[base]
+	lines, docs := m.methods(i)
 	fmt.Fprintf(w, "// %sModule is the core module name of %s.\nconst %sModule = %q\n\n", i.goName, i.qname, i.goName, i.qname)
-	fmt.Fprintf(w, "// %s is what the host implements for %s. A panic in a\n// method fails (traps) the plugin call that made it.\ntype %s interface {\n", i.goName, i.qname, i.goName)
-	for _, f := range i.funcs {
-		docComment(w, "\t", f.Docs, goFuncName(f)+" is "+f.Name+".")
-		ps := m.paramList(f)
-		if ps != "" {
-			ps = ", " + ps
+	if len(shared) > 0 && m.base == nil {
+		fmt.Fprintf(w, "// %sShared are the methods %s shares with Draft%s.\ntype %sShared interface {\n", lowerName(base), base, base, lowerName(base))
+		for _, l := range shared {
+			docComment(w, "\t", docs[l], strings.SplitN(l, "(", 2)[0]+" serves the function of that name.")
+			fmt.Fprintf(w, "\t%s\n", l)
 		}
-		fmt.Fprintf(w, "\t%s(ctx context.Context%s) %s\n", goFuncName(f), ps, m.resultList(f))
+		w.WriteString("}\n\n")
 	}
-	for _, r := range i.resources {
-		fmt.Fprintf(w, "\t// %sDrop is [resource-drop]%s: the plugin no longer uses handle self.\n", goName(*r.Name), *r.Name)
-		fmt.Fprintf(w, "\t%sDrop(ctx context.Context, self %s)\n", goName(*r.Name), m.names[r])
+	fmt.Fprintf(w, "// %s is what the host implements for %s. A panic in a\n// method fails (traps) the plugin call that made it.\ntype %s interface {\n", i.goName, i.qname, i.goName)
+	if len(shared) > 0 {
+		fmt.Fprintf(w, "\t%sShared\n", lowerName(base))
+	}
+	for _, l := range lines {
+		if !slices.Contains(shared, l) {
+			docComment(w, "\t", docs[l], strings.SplitN(l, "(", 2)[0]+" serves the function of that name.")
+			fmt.Fprintf(w, "\t%s\n", l)
+		}
 	}
 	w.WriteString("}\n\n")
+	var defs []string
+	for _, f := range i.funcs {
+		defs = append(defs, h.define(i, f)+"(impl)")
+	}
+	for _, r := range i.resources {
+		defs = append(defs, h.defineDrop(r)+"(impl)")
+	}
 	fmt.Fprintf(w, "// Register%s defines the functions of %s on b, a builder for\n// module %sModule; impl returns the implementation serving the calling\n// module. Arguments out of the plugin's memory, and failures to write a\n// result, trap the plugin with an error wrapping ErrABI.\n", i.goName, i.qname, i.goName)
 	fmt.Fprintf(w, "func Register%s(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) %s) wazero.HostModuleBuilder {\n", i.goName, i.goName)
-	for _, f := range i.funcs {
+	fmt.Fprintf(w, "\treturn hostrt.Define(b, %s)\n}\n\n", strings.Join(defs, ", "))
+}
+
+// define names the generic function defining f on a builder for any
+// implementation with f's method, emitting it the first time (the draft
+// world's functions declared alike share it).
+func (h *pluginHost) define(i *pluginIface, f *wit.Function) string {
+	m := h.m
+	key := m.method(f) + "\x00" + f.Name
+	if name, ok := h.defs[key]; ok {
+		return name
+	}
+	name := "define" + i.goName + goFuncName(f)
+	h.defs[key] = name
+	return h.once(name, func(cl *cg) {
 		params, results := coreSig(f, wit.Imported)
-		fmt.Fprintf(w, "b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {\n")
-		cl := &cg{w: w}
+		cl.line("// %s defines %s, served by %s.", name, f.Name, goFuncName(f))
+		cl.line("func %s[H interface{ %s }](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {", name, m.method(f))
+		cl.line("return func(b wazero.HostModuleBuilder) {")
+		cl.line("b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {")
 		cl.line("a := hostrt.NewCall(ctx, m)")
 		var args, lifts []string
 		slot := 0
@@ -142,12 +228,26 @@ func (h *pluginHost) iface(w *bytes.Buffer, i *pluginIface) {
 		default:
 			cl.line("a.Store(%s, cabi.Lower(a, make([]byte, %d), %s, %s))", ret, r.Size(), h.lower(r), call)
 		}
-		fmt.Fprintf(w, "}), %s, %s).Export(%q)\n", valueTypes(params), valueTypes(results), f.Name)
+		cl.line("}), %s, %s).Export(%q)\n}\n}", valueTypes(params), valueTypes(results), f.Name)
+	})
+}
+
+// defineDrop names the generic function defining a resource's drop.
+func (h *pluginHost) defineDrop(r *wit.TypeDef) string {
+	key := h.m.dropMethod(r)
+	if name, ok := h.defs[key]; ok {
+		return name
 	}
-	for _, r := range i.resources {
-		fmt.Fprintf(w, "b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {\nimpl(ctx, m).%sDrop(ctx, %s(uint32(s[0])))\n}), []api.ValueType{api.ValueTypeI32}, nil).Export(%q)\n", goName(*r.Name), m.names[r], "[resource-drop]"+*r.Name)
-	}
-	w.WriteString("return b\n}\n\n")
+	name := "define" + h.m.names[r] + "Drop"
+	h.defs[key] = name
+	return h.once(name, func(cl *cg) {
+		cl.line("// %s defines [resource-drop]%s.", name, *r.Name)
+		cl.line("func %s[H interface{ %s }](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {", name, key)
+		cl.line("return func(b wazero.HostModuleBuilder) {")
+		cl.line("b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {")
+		cl.line("impl(ctx, m).%sDrop(ctx, %s(uint32(s[0])))", goName(*r.Name), h.m.names[r])
+		cl.line("}), []api.ValueType{api.ValueTypeI32}, nil).Export(%q)\n}\n}", "[resource-drop]"+*r.Name)
+	})
 }
 
 // liftFlat is an expression lifting a parameter from flat values s[slot],
