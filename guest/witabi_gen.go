@@ -5,20 +5,10 @@
 package main
 
 import (
-	"encoding/binary"
-	"math"
-	"unsafe"
-
 	"github.com/sandcache/sandcache/internal/cabi"
 	"github.com/sandcache/sandcache/internal/cabi/guestrt"
 	"github.com/sandcache/sandcache/internal/witypes"
-)
-
-var (
-	_ = math.Float64bits
-	_ unsafe.Pointer
-	_ cabi.Reader
-	_ = binary.LittleEndian
+	"unsafe"
 )
 
 var (

@@ -9,16 +9,12 @@ package pluginabi
 
 import (
 	"context"
-	"math"
-
 	"github.com/sandcache/sandcache/internal/cabi"
 	"github.com/sandcache/sandcache/internal/cabi/hostrt"
 	"github.com/sandcache/sandcache/plugin/keyvalue"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 )
-
-var _ = math.Float64bits
 
 // ErrABI reports a plugin that broke the canonical ABI (see hostrt.ErrABI).
 var ErrABI = hostrt.ErrABI

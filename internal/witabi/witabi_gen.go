@@ -7,23 +7,12 @@ package witabi
 
 import (
 	"context"
-	"encoding/binary"
-	"math"
-
 	"github.com/sandcache/sandcache/internal/cabi"
 	"github.com/sandcache/sandcache/internal/cabi/hostrt"
 	"github.com/sandcache/sandcache/internal/witypes"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
-)
-
-var (
-	_ = math.Float64bits
-	_ context.Context
-	_ wazero.HostModuleBuilder
-	_ api.Module
-	_ cabi.Reader
-	_ = binary.LittleEndian
+	"math"
 )
 
 // ErrABI reports a guest that broke the canonical ABI (see hostrt.ErrABI).
@@ -77,231 +66,51 @@ var StorageClassNames = witypes.StorageClassNames
 
 // TypeLayouts are the memory layouts of the world's records and enums, by WIT name.
 var TypeLayouts = map[string]Layout{
-	"backend": {Size: 1, Align: 1, Fields: []Field{
-		{Path: "", Offset: 0, Kind: "enum"},
-	}},
-	"options": {Size: 64, Align: 8, Fields: []Field{
-		{Path: "backend.tag", Offset: 0, Kind: "tag"},
-		{Path: "backend.some", Offset: 1, Kind: "enum"},
-		{Path: "namespace", Offset: 4, Kind: "string"},
-		{Path: "path", Offset: 12, Kind: "string"},
-		{Path: "ttl-ms.tag", Offset: 24, Kind: "tag"},
-		{Path: "ttl-ms.some", Offset: 32, Kind: "u64"},
-		{Path: "max-entries.tag", Offset: 40, Kind: "tag"},
-		{Path: "max-entries.some", Offset: 48, Kind: "s64"},
-		{Path: "dict", Offset: 56, Kind: "string"},
-	}},
-	"error-code": {Size: 1, Align: 1, Fields: []Field{
-		{Path: "", Offset: 0, Kind: "enum"},
-	}},
-	"error": {Size: 12, Align: 4, Fields: []Field{
-		{Path: "code", Offset: 0, Kind: "enum"},
-		{Path: "message", Offset: 4, Kind: "string"},
-	}},
-	"lookup": {Size: 16, Align: 4, Fields: []Field{
-		{Path: "value.tag", Offset: 0, Kind: "tag"},
-		{Path: "value.some", Offset: 4, Kind: "string"},
-		{Path: "expired", Offset: 12, Kind: "bool"},
-	}},
-	"put-outcome": {Size: 8, Align: 4, Fields: []Field{
-		{Path: "expired", Offset: 0, Kind: "u32"},
-		{Path: "evicted", Offset: 4, Kind: "u32"},
-	}},
-	"store-stats": {Size: 16, Align: 8, Fields: []Field{
-		{Path: "entries", Offset: 0, Kind: "u64"},
-		{Path: "expired", Offset: 8, Kind: "u64"},
-	}},
-	"storage-class": {Size: 1, Align: 1, Fields: []Field{
-		{Path: "", Offset: 0, Kind: "enum"},
-	}},
+	"backend":       {Size: 1, Align: 1, Fields: []Field{{Path: "", Offset: 0, Kind: "enum"}}},
+	"options":       {Size: 64, Align: 8, Fields: []Field{{Path: "backend.tag", Offset: 0, Kind: "tag"}, {Path: "backend.some", Offset: 1, Kind: "enum"}, {Path: "namespace", Offset: 4, Kind: "string"}, {Path: "path", Offset: 12, Kind: "string"}, {Path: "ttl-ms.tag", Offset: 24, Kind: "tag"}, {Path: "ttl-ms.some", Offset: 32, Kind: "u64"}, {Path: "max-entries.tag", Offset: 40, Kind: "tag"}, {Path: "max-entries.some", Offset: 48, Kind: "s64"}, {Path: "dict", Offset: 56, Kind: "string"}}},
+	"error-code":    {Size: 1, Align: 1, Fields: []Field{{Path: "", Offset: 0, Kind: "enum"}}},
+	"error":         {Size: 12, Align: 4, Fields: []Field{{Path: "code", Offset: 0, Kind: "enum"}, {Path: "message", Offset: 4, Kind: "string"}}},
+	"lookup":        {Size: 16, Align: 4, Fields: []Field{{Path: "value.tag", Offset: 0, Kind: "tag"}, {Path: "value.some", Offset: 4, Kind: "string"}, {Path: "expired", Offset: 12, Kind: "bool"}}},
+	"put-outcome":   {Size: 8, Align: 4, Fields: []Field{{Path: "expired", Offset: 0, Kind: "u32"}, {Path: "evicted", Offset: 4, Kind: "u32"}}},
+	"store-stats":   {Size: 16, Align: 8, Fields: []Field{{Path: "entries", Offset: 0, Kind: "u64"}, {Path: "expired", Offset: 8, Kind: "u64"}}},
+	"storage-class": {Size: 1, Align: 1, Fields: []Field{{Path: "", Offset: 0, Kind: "enum"}}},
 }
 
 // ResultLayouts are the layouts of the return areas of functions with
 // indirect results, by "<interface>#<function>".
 var ResultLayouts = map[string]Layout{
-	"sandcache:cache/sql@0.1.0#dialect": {Size: 8, Align: 4, Fields: []Field{
-		{Path: "", Offset: 0, Kind: "string"},
-	}},
-	"sandcache:cache/sql@0.1.0#open": {Size: 16, Align: 4, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "ok", Offset: 4, Kind: "u32"},
-		{Path: "err.code", Offset: 4, Kind: "enum"},
-		{Path: "err.message", Offset: 8, Kind: "string"},
-	}},
-	"sandcache:cache/sql@0.1.0#open-server": {Size: 16, Align: 4, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "ok", Offset: 4, Kind: "u32"},
-		{Path: "err.code", Offset: 4, Kind: "enum"},
-		{Path: "err.message", Offset: 8, Kind: "string"},
-	}},
-	"sandcache:cache/sql@0.1.0#exec": {Size: 16, Align: 4, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "err.code", Offset: 4, Kind: "enum"},
-		{Path: "err.message", Offset: 8, Kind: "string"},
-	}},
-	"sandcache:cache/sql@0.1.0#prepare": {Size: 16, Align: 4, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "ok", Offset: 4, Kind: "u32"},
-		{Path: "err.code", Offset: 4, Kind: "enum"},
-		{Path: "err.message", Offset: 8, Kind: "string"},
-	}},
-	"sandcache:cache/sql@0.1.0#bind-null": {Size: 16, Align: 4, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "err.code", Offset: 4, Kind: "enum"},
-		{Path: "err.message", Offset: 8, Kind: "string"},
-	}},
-	"sandcache:cache/sql@0.1.0#bind-int": {Size: 16, Align: 4, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "err.code", Offset: 4, Kind: "enum"},
-		{Path: "err.message", Offset: 8, Kind: "string"},
-	}},
-	"sandcache:cache/sql@0.1.0#bind-float": {Size: 16, Align: 4, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "err.code", Offset: 4, Kind: "enum"},
-		{Path: "err.message", Offset: 8, Kind: "string"},
-	}},
-	"sandcache:cache/sql@0.1.0#bind-text": {Size: 16, Align: 4, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "err.code", Offset: 4, Kind: "enum"},
-		{Path: "err.message", Offset: 8, Kind: "string"},
-	}},
-	"sandcache:cache/sql@0.1.0#bind-blob": {Size: 16, Align: 4, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "err.code", Offset: 4, Kind: "enum"},
-		{Path: "err.message", Offset: 8, Kind: "string"},
-	}},
-	"sandcache:cache/sql@0.1.0#step": {Size: 16, Align: 4, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "ok", Offset: 4, Kind: "bool"},
-		{Path: "err.code", Offset: 4, Kind: "enum"},
-		{Path: "err.message", Offset: 8, Kind: "string"},
-	}},
-	"sandcache:cache/sql@0.1.0#column-text": {Size: 8, Align: 4, Fields: []Field{
-		{Path: "", Offset: 0, Kind: "string"},
-	}},
-	"sandcache:cache/sql@0.1.0#column-blob": {Size: 8, Align: 4, Fields: []Field{
-		{Path: "", Offset: 0, Kind: "list"},
-	}},
-	"sandcache:cache/sql@0.1.0#reset": {Size: 16, Align: 4, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "err.code", Offset: 4, Kind: "enum"},
-		{Path: "err.message", Offset: 8, Kind: "string"},
-	}},
-	"sandcache:cache/files@0.1.0#read": {Size: 16, Align: 4, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "ok.tag", Offset: 4, Kind: "tag"},
-		{Path: "ok.some", Offset: 8, Kind: "list"},
-		{Path: "err.code", Offset: 4, Kind: "enum"},
-		{Path: "err.message", Offset: 8, Kind: "string"},
-	}},
-	"sandcache:cache/files@0.1.0#write-atomic": {Size: 16, Align: 4, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "err.code", Offset: 4, Kind: "enum"},
-		{Path: "err.message", Offset: 8, Kind: "string"},
-	}},
-	"sandcache:cache/files@0.1.0#remove": {Size: 16, Align: 4, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "ok", Offset: 4, Kind: "bool"},
-		{Path: "err.code", Offset: 4, Kind: "enum"},
-		{Path: "err.message", Offset: 8, Kind: "string"},
-	}},
-	"sandcache:cache/files@0.1.0#replace": {Size: 16, Align: 4, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "ok", Offset: 4, Kind: "bool"},
-		{Path: "err.code", Offset: 4, Kind: "enum"},
-		{Path: "err.message", Offset: 8, Kind: "string"},
-	}},
-	"sandcache:cache/files@0.1.0#list": {Size: 16, Align: 4, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "ok", Offset: 4, Kind: "list"},
-		{Path: "err.code", Offset: 4, Kind: "enum"},
-		{Path: "err.message", Offset: 8, Kind: "string"},
-	}},
-	"sandcache:cache/files@0.1.0#remove-dir": {Size: 16, Align: 4, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "ok", Offset: 4, Kind: "bool"},
-		{Path: "err.code", Offset: 4, Kind: "enum"},
-		{Path: "err.message", Offset: 8, Kind: "string"},
-	}},
-	"sandcache:cache/digest@0.1.0#sha256": {Size: 8, Align: 4, Fields: []Field{
-		{Path: "", Offset: 0, Kind: "list"},
-	}},
-	"sandcache:cache/cache@0.1.0#get": {Size: 20, Align: 4, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "ok.value.tag", Offset: 4, Kind: "tag"},
-		{Path: "ok.value.some", Offset: 8, Kind: "string"},
-		{Path: "ok.expired", Offset: 16, Kind: "bool"},
-		{Path: "err.code", Offset: 4, Kind: "enum"},
-		{Path: "err.message", Offset: 8, Kind: "string"},
-	}},
-	"sandcache:cache/cache@0.1.0#put": {Size: 16, Align: 4, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "ok.expired", Offset: 4, Kind: "u32"},
-		{Path: "ok.evicted", Offset: 8, Kind: "u32"},
-		{Path: "err.code", Offset: 4, Kind: "enum"},
-		{Path: "err.message", Offset: 8, Kind: "string"},
-	}},
-	"sandcache:cache/cache@0.1.0#delete": {Size: 16, Align: 4, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "ok", Offset: 4, Kind: "bool"},
-		{Path: "err.code", Offset: 4, Kind: "enum"},
-		{Path: "err.message", Offset: 8, Kind: "string"},
-	}},
-	"sandcache:cache/cache@0.1.0#clear": {Size: 16, Align: 4, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "err.code", Offset: 4, Kind: "enum"},
-		{Path: "err.message", Offset: 8, Kind: "string"},
-	}},
-	"sandcache:cache/cache@0.1.0#stats": {Size: 24, Align: 8, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "ok.entries", Offset: 8, Kind: "u64"},
-		{Path: "ok.expired", Offset: 16, Kind: "u64"},
-		{Path: "err.code", Offset: 8, Kind: "enum"},
-		{Path: "err.message", Offset: 12, Kind: "string"},
-	}},
-	"sandcache:cache/cache@0.1.0#purge": {Size: 24, Align: 8, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "ok", Offset: 8, Kind: "u64"},
-		{Path: "err.code", Offset: 8, Kind: "enum"},
-		{Path: "err.message", Offset: 12, Kind: "string"},
-	}},
-	"sandcache:cache/cache@0.1.0#keys": {Size: 16, Align: 4, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "ok", Offset: 4, Kind: "list"},
-		{Path: "err.code", Offset: 4, Kind: "enum"},
-		{Path: "err.message", Offset: 8, Kind: "string"},
-	}},
-	"sandcache:cache/cache@0.1.0#llm-key": {Size: 16, Align: 4, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "ok", Offset: 4, Kind: "string"},
-		{Path: "err.code", Offset: 4, Kind: "enum"},
-		{Path: "err.message", Offset: 8, Kind: "string"},
-	}},
-	"sandcache:cache/cache@0.1.0#parse-options": {Size: 72, Align: 8, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "ok.backend.tag", Offset: 8, Kind: "tag"},
-		{Path: "ok.backend.some", Offset: 9, Kind: "enum"},
-		{Path: "ok.namespace", Offset: 12, Kind: "string"},
-		{Path: "ok.path", Offset: 20, Kind: "string"},
-		{Path: "ok.ttl-ms.tag", Offset: 32, Kind: "tag"},
-		{Path: "ok.ttl-ms.some", Offset: 40, Kind: "u64"},
-		{Path: "ok.max-entries.tag", Offset: 48, Kind: "tag"},
-		{Path: "ok.max-entries.some", Offset: 56, Kind: "s64"},
-		{Path: "ok.dict", Offset: 64, Kind: "string"},
-		{Path: "err.code", Offset: 8, Kind: "enum"},
-		{Path: "err.message", Offset: 12, Kind: "string"},
-	}},
-	"sandcache:cache/cache@0.1.0#parse-duration": {Size: 24, Align: 8, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "ok", Offset: 8, Kind: "u64"},
-		{Path: "err.code", Offset: 8, Kind: "enum"},
-		{Path: "err.message", Offset: 12, Kind: "string"},
-	}},
-	"sandcache:cache/cache@0.1.0#flush": {Size: 16, Align: 4, Fields: []Field{
-		{Path: "tag", Offset: 0, Kind: "tag"},
-		{Path: "err.code", Offset: 4, Kind: "enum"},
-		{Path: "err.message", Offset: 8, Kind: "string"},
-	}},
+	"sandcache:cache/sql@0.1.0#dialect":          {Size: 8, Align: 4, Fields: []Field{{Path: "", Offset: 0, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#open":             {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "u32"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#open-server":      {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "u32"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#exec":             {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#prepare":          {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "u32"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#bind-null":        {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#bind-int":         {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#bind-float":       {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#bind-text":        {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#bind-blob":        {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#step":             {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "bool"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#column-text":      {Size: 8, Align: 4, Fields: []Field{{Path: "", Offset: 0, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#column-blob":      {Size: 8, Align: 4, Fields: []Field{{Path: "", Offset: 0, Kind: "list"}}},
+	"sandcache:cache/sql@0.1.0#reset":            {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/files@0.1.0#read":           {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok.tag", Offset: 4, Kind: "tag"}, {Path: "ok.some", Offset: 8, Kind: "list"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/files@0.1.0#write-atomic":   {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/files@0.1.0#remove":         {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "bool"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/files@0.1.0#replace":        {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "bool"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/files@0.1.0#list":           {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "list"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/files@0.1.0#remove-dir":     {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "bool"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/digest@0.1.0#sha256":        {Size: 8, Align: 4, Fields: []Field{{Path: "", Offset: 0, Kind: "list"}}},
+	"sandcache:cache/cache@0.1.0#get":            {Size: 20, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok.value.tag", Offset: 4, Kind: "tag"}, {Path: "ok.value.some", Offset: 8, Kind: "string"}, {Path: "ok.expired", Offset: 16, Kind: "bool"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/cache@0.1.0#put":            {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok.expired", Offset: 4, Kind: "u32"}, {Path: "ok.evicted", Offset: 8, Kind: "u32"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/cache@0.1.0#delete":         {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "bool"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/cache@0.1.0#clear":          {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/cache@0.1.0#stats":          {Size: 24, Align: 8, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok.entries", Offset: 8, Kind: "u64"}, {Path: "ok.expired", Offset: 16, Kind: "u64"}, {Path: "err.code", Offset: 8, Kind: "enum"}, {Path: "err.message", Offset: 12, Kind: "string"}}},
+	"sandcache:cache/cache@0.1.0#purge":          {Size: 24, Align: 8, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 8, Kind: "u64"}, {Path: "err.code", Offset: 8, Kind: "enum"}, {Path: "err.message", Offset: 12, Kind: "string"}}},
+	"sandcache:cache/cache@0.1.0#keys":           {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "list"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/cache@0.1.0#llm-key":        {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "string"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/cache@0.1.0#parse-options":  {Size: 72, Align: 8, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok.backend.tag", Offset: 8, Kind: "tag"}, {Path: "ok.backend.some", Offset: 9, Kind: "enum"}, {Path: "ok.namespace", Offset: 12, Kind: "string"}, {Path: "ok.path", Offset: 20, Kind: "string"}, {Path: "ok.ttl-ms.tag", Offset: 32, Kind: "tag"}, {Path: "ok.ttl-ms.some", Offset: 40, Kind: "u64"}, {Path: "ok.max-entries.tag", Offset: 48, Kind: "tag"}, {Path: "ok.max-entries.some", Offset: 56, Kind: "s64"}, {Path: "ok.dict", Offset: 64, Kind: "string"}, {Path: "err.code", Offset: 8, Kind: "enum"}, {Path: "err.message", Offset: 12, Kind: "string"}}},
+	"sandcache:cache/cache@0.1.0#parse-duration": {Size: 24, Align: 8, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 8, Kind: "u64"}, {Path: "err.code", Offset: 8, Kind: "enum"}, {Path: "err.message", Offset: 12, Kind: "string"}}},
+	"sandcache:cache/cache@0.1.0#flush":          {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
 }
 
 // CacheInterface is the export name prefix of interface sandcache:cache/cache@0.1.0.
@@ -335,85 +144,63 @@ func BindCacheExports(m api.Module) (*CacheExports, error) {
 
 // Looks up `key`; a hit refreshes its LRU position.
 func (x *CacheExports) Get(ctx context.Context, key string, opts Options) (Lookup, *Error, error) {
-	rd, area := x.Call(ctx, 0, argsStringAndOptions(&x.Exports, ctx, key, opts), 20)
-	v, e := cabi.LiftResult(rd, area, 0, 4, witypes.LiftLookup[*hostrt.Reader], witypes.LiftError[*hostrt.Reader])
-	return v, e, x.Post(ctx, 0, "get result")
+	return hostrt.CallResult(ctx, &x.Exports, 0, argsStringAndOptions(&x.Exports, ctx, key, opts), 20, 4, witypes.LiftLookup[*hostrt.Reader], witypes.LiftError[*hostrt.Reader], "get result")
 }
 
 // Stores `value` (JSON text) under `key`, then evicts.
 func (x *CacheExports) Put(ctx context.Context, key string, value string, opts Options) (PutOutcome, *Error, error) {
-	rd, area := x.Call(ctx, 1, argsStringAndStringAndOptions(&x.Exports, ctx, key, value, opts), 16)
-	v, e := cabi.LiftResult(rd, area, 0, 4, witypes.LiftPutOutcome[*hostrt.Reader], witypes.LiftError[*hostrt.Reader])
-	return v, e, x.Post(ctx, 1, "put result")
+	return hostrt.CallResult(ctx, &x.Exports, 1, argsStringAndStringAndOptions(&x.Exports, ctx, key, value, opts), 16, 4, witypes.LiftPutOutcome[*hostrt.Reader], witypes.LiftError[*hostrt.Reader], "put result")
 }
 
 // Removes `key`; true when it existed.
 func (x *CacheExports) Delete(ctx context.Context, key string, opts Options) (bool, *Error, error) {
-	rd, area := x.Call(ctx, 2, argsStringAndOptions(&x.Exports, ctx, key, opts), 16)
-	v, e := cabi.LiftResult(rd, area, 0, 4, cabi.LiftBool[*hostrt.Reader], witypes.LiftError[*hostrt.Reader])
-	return v, e, x.Post(ctx, 2, "delete result")
+	return hostrt.CallResult(ctx, &x.Exports, 2, argsStringAndOptions(&x.Exports, ctx, key, opts), 16, 4, cabi.LiftBool[*hostrt.Reader], witypes.LiftError[*hostrt.Reader], "delete result")
 }
 
 // Removes every entry of the namespace.
 func (x *CacheExports) Clear(ctx context.Context, opts Options) (*Error, error) {
-	rd, area := x.Call(ctx, 3, argsOptions(&x.Exports, ctx, opts), 16)
-	_, e := cabi.LiftResult(rd, area, 0, 4, cabi.LiftUnit[*hostrt.Reader], witypes.LiftError[*hostrt.Reader])
-	return e, x.Post(ctx, 3, "clear result")
+	return hostrt.CallError(ctx, &x.Exports, 3, argsOptions(&x.Exports, ctx, opts), 16, 4, witypes.LiftError[*hostrt.Reader], "clear result")
 }
 
 // Counts the namespace's entries.
 func (x *CacheExports) Stats(ctx context.Context, opts Options) (StoreStats, *Error, error) {
-	rd, area := x.Call(ctx, 4, argsOptions(&x.Exports, ctx, opts), 24)
-	v, e := cabi.LiftResult(rd, area, 0, 8, witypes.LiftStoreStats[*hostrt.Reader], witypes.LiftError[*hostrt.Reader])
-	return v, e, x.Post(ctx, 4, "stats result")
+	return hostrt.CallResult(ctx, &x.Exports, 4, argsOptions(&x.Exports, ctx, opts), 24, 8, witypes.LiftStoreStats[*hostrt.Reader], witypes.LiftError[*hostrt.Reader], "stats result")
 }
 
 // Removes expired entries of every namespace of the store; returns how many.
 func (x *CacheExports) Purge(ctx context.Context, opts Options) (uint64, *Error, error) {
-	rd, area := x.Call(ctx, 5, argsOptions(&x.Exports, ctx, opts), 24)
-	v, e := cabi.LiftResult(rd, area, 0, 8, cabi.LiftU64[*hostrt.Reader], witypes.LiftError[*hostrt.Reader])
-	return v, e, x.Post(ctx, 5, "purge result")
+	return hostrt.CallResult(ctx, &x.Exports, 5, argsOptions(&x.Exports, ctx, opts), 24, 8, cabi.LiftU64[*hostrt.Reader], witypes.LiftError[*hostrt.Reader], "purge result")
 }
 
 // Keys of the namespace's live entries that start with `prefix`, sorted.
 func (x *CacheExports) Keys(ctx context.Context, prefix string, opts Options) ([]string, *Error, error) {
-	rd, area := x.Call(ctx, 6, argsStringAndOptions(&x.Exports, ctx, prefix, opts), 16)
-	v, e := cabi.LiftResult(rd, area, 0, 4, witypes.LiftListOfString[*hostrt.Reader], witypes.LiftError[*hostrt.Reader])
-	return v, e, x.Post(ctx, 6, "keys result")
+	return hostrt.CallResult(ctx, &x.Exports, 6, argsStringAndOptions(&x.Exports, ctx, prefix, opts), 16, 4, witypes.LiftListOfString[*hostrt.Reader], witypes.LiftError[*hostrt.Reader], "keys result")
 }
 
 // The canonical LLM cache key `sha256:<hex>`. `prompt` and `system` are
 // JSON; `request` is a JSON object (or null) of provider, model,
 // max_tokens, temperature, top_p and further response-changing fields.
 func (x *CacheExports) LLMKey(ctx context.Context, prompt string, system Option[string], request string) (string, *Error, error) {
-	rd, area := x.Call(ctx, 7, argsStringAndOptionOfStringAndString(&x.Exports, ctx, prompt, system, request), 16)
-	v, e := cabi.LiftResult(rd, area, 0, 4, cabi.LiftString[*hostrt.Reader], witypes.LiftError[*hostrt.Reader])
-	return v, e, x.Post(ctx, 7, "llm-key result")
+	return hostrt.CallResult(ctx, &x.Exports, 7, argsStringAndOptionOfStringAndString(&x.Exports, ctx, prompt, system, request), 16, 4, cabi.LiftString[*hostrt.Reader], witypes.LiftError[*hostrt.Reader], "llm-key result")
 }
 
 // Parses a Harn option dictionary (JSON) into typed options, with the
 // original's exact error texts. Every field of the result is set (the
 // dictionary's value or the default); `dict` is empty.
 func (x *CacheExports) ParseOptions(ctx context.Context, dict string) (Options, *Error, error) {
-	rd, area := x.Call(ctx, 8, argsString(&x.Exports, ctx, dict), 72)
-	v, e := cabi.LiftResult(rd, area, 0, 8, witypes.LiftOptions[*hostrt.Reader], witypes.LiftError[*hostrt.Reader])
-	return v, e, x.Post(ctx, 8, "parse-options result")
+	return hostrt.CallResult(ctx, &x.Exports, 8, argsString(&x.Exports, ctx, dict), 72, 8, witypes.LiftOptions[*hostrt.Reader], witypes.LiftError[*hostrt.Reader], "parse-options result")
 }
 
 // Parses a duration ("1.5h", "500ms", "10") into whole seconds.
 func (x *CacheExports) ParseDuration(ctx context.Context, text string) (uint64, *Error, error) {
-	rd, area := x.Call(ctx, 9, argsString(&x.Exports, ctx, text), 24)
-	v, e := cabi.LiftResult(rd, area, 0, 8, cabi.LiftU64[*hostrt.Reader], witypes.LiftError[*hostrt.Reader])
-	return v, e, x.Post(ctx, 9, "parse-duration result")
+	return hostrt.CallResult(ctx, &x.Exports, 9, argsString(&x.Exports, ctx, text), 24, 8, cabi.LiftU64[*hostrt.Reader], witypes.LiftError[*hostrt.Reader], "parse-duration result")
 }
 
 // Writes what the guest deferred to its stores: the LRU stamps of hits
 // recorded while another writer held the lock. Every write operation
 // does this first; hosts call it before they close an instance.
 func (x *CacheExports) Flush(ctx context.Context) (*Error, error) {
-	rd, area := x.Call(ctx, 10, nil, 16)
-	_, e := cabi.LiftResult(rd, area, 0, 4, cabi.LiftUnit[*hostrt.Reader], witypes.LiftError[*hostrt.Reader])
-	return e, x.Post(ctx, 10, "flush result")
+	return hostrt.CallError(ctx, &x.Exports, 10, nil, 16, 4, witypes.LiftError[*hostrt.Reader], "flush result")
 }
 
 // SQLModule is the core module name of imported interface sandcache:cache/sql@0.1.0.

@@ -6,7 +6,9 @@
 // (package witabi, which aliases the types) over hostrt.
 package witypes
 
-import "github.com/sandcache/sandcache/internal/cabi"
+import (
+	"github.com/sandcache/sandcache/internal/cabi"
+)
 
 // Option is a WIT option<T>: Value is meaningful only when Some.
 type Option[T any] = cabi.Option[T]

@@ -7,12 +7,11 @@ package keyvalue
 import (
 	"github.com/sandcache/sandcache/internal/cabi"
 	"github.com/sandcache/sandcache/internal/cabi/guestrt"
+	"unsafe"
 )
 
-var _ cabi.Reader
-
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 open
-func wasmimportStoreOpen(p0 uint32, p1 uint32, p2 uint32)
+func wasmimportStoreOpen(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 
 // Get the bucket with the specified identifier.
 //
@@ -22,13 +21,13 @@ func wasmimportStoreOpen(p0 uint32, p1 uint32, p2 uint32)
 func Open(identifier string) (Bucket, *Error) {
 	a := &guestrt.Call{}
 	area := a.Area(16)
-	wasmimportStoreOpen(a.PutString(identifier), uint32(len(identifier)), guestrt.Addr(area))
+	wasmimportStoreOpen(guestrt.StringPtr(identifier), uint32(len(identifier)), guestrt.BytesPtr(area))
 	defer a.Done()
 	return cabi.LiftResult(a, area, 0, 4, LiftBucket[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [method]bucket.get
-func wasmimportStoreBucketGet(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
+func wasmimportStoreBucketGet(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointer)
 
 // Get the value associated with the specified `key`
 //
@@ -40,13 +39,13 @@ func wasmimportStoreBucketGet(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 func (self Bucket) Get(key string) (Option[[]byte], *Error) {
 	a := &guestrt.Call{}
 	area := a.Area(16)
-	wasmimportStoreBucketGet(uint32(self), a.PutString(key), uint32(len(key)), guestrt.Addr(area))
+	wasmimportStoreBucketGet(uint32(self), guestrt.StringPtr(key), uint32(len(key)), guestrt.BytesPtr(area))
 	defer a.Done()
 	return cabi.LiftResult(a, area, 0, 4, LiftOptionOfListOfU8[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [method]bucket.set
-func wasmimportStoreBucketSet(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32)
+func wasmimportStoreBucketSet(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointer, p4 uint32, p5 unsafe.Pointer)
 
 // Set the value associated with the key in the store. If the key already
 // exists in the store, it overwrites the value.
@@ -57,14 +56,14 @@ func wasmimportStoreBucketSet(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uin
 func (self Bucket) Set(key string, value []byte) *Error {
 	a := &guestrt.Call{}
 	area := a.Area(16)
-	wasmimportStoreBucketSet(uint32(self), a.PutString(key), uint32(len(key)), a.PutBytes(value, 1), uint32(len(value)), guestrt.Addr(area))
+	wasmimportStoreBucketSet(uint32(self), guestrt.StringPtr(key), uint32(len(key)), guestrt.BytesPtr(value), uint32(len(value)), guestrt.BytesPtr(area))
 	defer a.Done()
 	_, e := cabi.LiftResult(a, area, 0, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
 	return e
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [method]bucket.delete
-func wasmimportStoreBucketDelete(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
+func wasmimportStoreBucketDelete(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointer)
 
 // Delete the key-value pair associated with the key in the store.
 //
@@ -74,14 +73,14 @@ func wasmimportStoreBucketDelete(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 func (self Bucket) Delete(key string) *Error {
 	a := &guestrt.Call{}
 	area := a.Area(16)
-	wasmimportStoreBucketDelete(uint32(self), a.PutString(key), uint32(len(key)), guestrt.Addr(area))
+	wasmimportStoreBucketDelete(uint32(self), guestrt.StringPtr(key), uint32(len(key)), guestrt.BytesPtr(area))
 	defer a.Done()
 	_, e := cabi.LiftResult(a, area, 0, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
 	return e
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [method]bucket.exists
-func wasmimportStoreBucketExists(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
+func wasmimportStoreBucketExists(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointer)
 
 // Check if the key exists in the store.
 //
@@ -92,13 +91,13 @@ func wasmimportStoreBucketExists(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 func (self Bucket) Exists(key string) (bool, *Error) {
 	a := &guestrt.Call{}
 	area := a.Area(16)
-	wasmimportStoreBucketExists(uint32(self), a.PutString(key), uint32(len(key)), guestrt.Addr(area))
+	wasmimportStoreBucketExists(uint32(self), guestrt.StringPtr(key), uint32(len(key)), guestrt.BytesPtr(area))
 	defer a.Done()
 	return cabi.LiftResult(a, area, 0, 4, cabi.LiftBool[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [method]bucket.list-keys
-func wasmimportStoreBucketListKeys(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32)
+func wasmimportStoreBucketListKeys(p0 uint32, p1 uint32, p2 unsafe.Pointer, p3 uint32, p4 unsafe.Pointer)
 
 // Get all the keys in the store with an optional cursor (for use in pagination). It
 // returns a list of keys. Please note that for most KeyValue implementations, this is a
@@ -119,7 +118,7 @@ func wasmimportStoreBucketListKeys(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p
 func (self Bucket) ListKeys(cursor Option[string]) (KeyResponse, *Error) {
 	a := &guestrt.Call{}
 	area := a.Area(24)
-	wasmimportStoreBucketListKeys(uint32(self), uint32(cabi.B2U(cursor.Some)), a.PutString(cursor.Value), uint32(len(cursor.Value)), guestrt.Addr(area))
+	wasmimportStoreBucketListKeys(uint32(self), guestrt.B2U(cursor.Some), guestrt.StringPtr(cursor.Value), uint32(len(cursor.Value)), guestrt.BytesPtr(area))
 	defer a.Done()
 	return cabi.LiftResult(a, area, 0, 4, LiftKeyResponse[*guestrt.Call], LiftError[*guestrt.Call])
 }
@@ -133,33 +132,33 @@ func (self Bucket) Drop() {
 }
 
 //go:wasmimport wasi:keyvalue/atomics@0.2.0-draft2 [static]cas.new
-func wasmimportAtomicsCasNew(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
+func wasmimportAtomicsCasNew(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointer)
 
 // Construct a new CAS operation. Implementors can map the underlying functionality
 // (transactions, versions, etc) as desired.
 func CasNew(bucket Bucket, key string) (Cas, *Error) {
 	a := &guestrt.Call{}
 	area := a.Area(16)
-	wasmimportAtomicsCasNew(uint32(bucket), a.PutString(key), uint32(len(key)), guestrt.Addr(area))
+	wasmimportAtomicsCasNew(uint32(bucket), guestrt.StringPtr(key), uint32(len(key)), guestrt.BytesPtr(area))
 	defer a.Done()
 	return cabi.LiftResult(a, area, 0, 4, LiftCas[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/atomics@0.2.0-draft2 [method]cas.current
-func wasmimportAtomicsCasCurrent(p0 uint32, p1 uint32)
+func wasmimportAtomicsCasCurrent(p0 uint32, p1 unsafe.Pointer)
 
 // Get the current value of the key (if it exists). This allows for avoiding reads if all
 // that is needed to ensure the atomicity of the operation
 func (self Cas) Current() (Option[[]byte], *Error) {
 	a := &guestrt.Call{}
 	area := a.Area(16)
-	wasmimportAtomicsCasCurrent(uint32(self), guestrt.Addr(area))
+	wasmimportAtomicsCasCurrent(uint32(self), guestrt.BytesPtr(area))
 	defer a.Done()
 	return cabi.LiftResult(a, area, 0, 4, LiftOptionOfListOfU8[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/atomics@0.2.0-draft2 increment
-func wasmimportAtomicsIncrement(p0 uint32, p1 uint32, p2 uint32, p3 uint64, p4 uint32)
+func wasmimportAtomicsIncrement(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 uint64, p4 unsafe.Pointer)
 
 // Atomically increment the value associated with the key in the store by the given delta. It
 // returns the new value.
@@ -171,20 +170,20 @@ func wasmimportAtomicsIncrement(p0 uint32, p1 uint32, p2 uint32, p3 uint64, p4 u
 func Increment(bucket Bucket, key string, delta int64) (int64, *Error) {
 	a := &guestrt.Call{}
 	area := a.Area(24)
-	wasmimportAtomicsIncrement(uint32(bucket), a.PutString(key), uint32(len(key)), uint64(delta), guestrt.Addr(area))
+	wasmimportAtomicsIncrement(uint32(bucket), guestrt.StringPtr(key), uint32(len(key)), uint64(delta), guestrt.BytesPtr(area))
 	defer a.Done()
 	return cabi.LiftResult(a, area, 0, 8, cabi.LiftS64[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/atomics@0.2.0-draft2 swap
-func wasmimportAtomicsSwap(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
+func wasmimportAtomicsSwap(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointer)
 
 // Perform the swap on a CAS operation. This consumes the CAS handle and returns an error if
 // the CAS operation failed.
 func Swap(cas Cas, value []byte) *CasError {
 	a := &guestrt.Call{}
 	area := a.Area(20)
-	wasmimportAtomicsSwap(uint32(cas), a.PutBytes(value, 1), uint32(len(value)), guestrt.Addr(area))
+	wasmimportAtomicsSwap(uint32(cas), guestrt.BytesPtr(value), uint32(len(value)), guestrt.BytesPtr(area))
 	defer a.Done()
 	_, e := cabi.LiftResult(a, area, 0, 4, cabi.LiftUnit[*guestrt.Call], LiftCasError[*guestrt.Call])
 	return e
@@ -199,7 +198,7 @@ func (self Cas) Drop() {
 }
 
 //go:wasmimport wasi:keyvalue/batch@0.2.0-draft2 get-many
-func wasmimportBatchGetMany(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
+func wasmimportBatchGetMany(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointer)
 
 // Get the key-value pairs associated with the keys in the store. It returns a list of
 // key-value pairs.
@@ -213,13 +212,13 @@ func wasmimportBatchGetMany(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 func GetMany(bucket Bucket, keys []string) ([]Option[Tuple2[string, []byte]], *Error) {
 	a := &guestrt.Call{}
 	area := a.Area(16)
-	wasmimportBatchGetMany(uint32(bucket), a.PutBytes(cabi.ListArray(a, 8, keys, cabi.LowerString[*guestrt.Call]), 4), uint32(len(keys)), guestrt.Addr(area))
+	wasmimportBatchGetMany(uint32(bucket), guestrt.BytesPtr(cabi.ListArray(a, 8, keys, cabi.LowerString[*guestrt.Call])), uint32(len(keys)), guestrt.BytesPtr(area))
 	defer a.Done()
 	return cabi.LiftResult(a, area, 0, 4, LiftListOfOptionOfTupleOfStringAndListOfU8[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/batch@0.2.0-draft2 set-many
-func wasmimportBatchSetMany(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
+func wasmimportBatchSetMany(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointer)
 
 // Set the values associated with the keys in the store. If the key already exists in the
 // store, it overwrites the value.
@@ -237,14 +236,14 @@ func wasmimportBatchSetMany(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 func SetMany(bucket Bucket, keyValues []Tuple2[string, []byte]) *Error {
 	a := &guestrt.Call{}
 	area := a.Area(16)
-	wasmimportBatchSetMany(uint32(bucket), a.PutBytes(cabi.ListArray(a, 16, keyValues, LowerTupleOfStringAndListOfU8[*guestrt.Call]), 4), uint32(len(keyValues)), guestrt.Addr(area))
+	wasmimportBatchSetMany(uint32(bucket), guestrt.BytesPtr(cabi.ListArray(a, 16, keyValues, LowerTupleOfStringAndListOfU8[*guestrt.Call])), uint32(len(keyValues)), guestrt.BytesPtr(area))
 	defer a.Done()
 	_, e := cabi.LiftResult(a, area, 0, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
 	return e
 }
 
 //go:wasmimport wasi:keyvalue/batch@0.2.0-draft2 delete-many
-func wasmimportBatchDeleteMany(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
+func wasmimportBatchDeleteMany(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointer)
 
 // Delete the key-value pairs associated with the keys in the store.
 //
@@ -262,28 +261,28 @@ func wasmimportBatchDeleteMany(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 func DeleteMany(bucket Bucket, keys []string) *Error {
 	a := &guestrt.Call{}
 	area := a.Area(16)
-	wasmimportBatchDeleteMany(uint32(bucket), a.PutBytes(cabi.ListArray(a, 8, keys, cabi.LowerString[*guestrt.Call]), 4), uint32(len(keys)), guestrt.Addr(area))
+	wasmimportBatchDeleteMany(uint32(bucket), guestrt.BytesPtr(cabi.ListArray(a, 8, keys, cabi.LowerString[*guestrt.Call])), uint32(len(keys)), guestrt.BytesPtr(area))
 	defer a.Done()
 	_, e := cabi.LiftResult(a, area, 0, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
 	return e
 }
 
 //go:wasmimport sandcache:plugin/cache@0.1.0 set-with-ttl
-func wasmimportCacheSetWithTTL(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint64, p6 uint32)
+func wasmimportCacheSetWithTTL(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointer, p4 uint32, p5 uint64, p6 unsafe.Pointer)
 
 // Sets a value like `bucket.set`, expiring `ttl-ms` milliseconds after
 // the put (0: the plugin's default time to live).
 func SetWithTTL(bucket Bucket, key string, value []byte, ttlMs uint64) *Error {
 	a := &guestrt.Call{}
 	area := a.Area(16)
-	wasmimportCacheSetWithTTL(uint32(bucket), a.PutString(key), uint32(len(key)), a.PutBytes(value, 1), uint32(len(value)), uint64(ttlMs), guestrt.Addr(area))
+	wasmimportCacheSetWithTTL(uint32(bucket), guestrt.StringPtr(key), uint32(len(key)), guestrt.BytesPtr(value), uint32(len(value)), uint64(ttlMs), guestrt.BytesPtr(area))
 	defer a.Done()
 	_, e := cabi.LiftResult(a, area, 0, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
 	return e
 }
 
 //go:wasmimport sandcache:plugin/cache@0.1.0 llm-key
-func wasmimportCacheLLMKey(p0 uint32, p1 uint32, p2 uint32)
+func wasmimportCacheLLMKey(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 
 // The cache key for an LLM call: `request` is a JSON object
 // {"prompt": ..., "system": ..., "options": ...} (SPEC section 5);
@@ -291,19 +290,19 @@ func wasmimportCacheLLMKey(p0 uint32, p1 uint32, p2 uint32)
 func LLMKey(request string) (string, *Error) {
 	a := &guestrt.Call{}
 	area := a.Area(16)
-	wasmimportCacheLLMKey(a.PutString(request), uint32(len(request)), guestrt.Addr(area))
+	wasmimportCacheLLMKey(guestrt.StringPtr(request), uint32(len(request)), guestrt.BytesPtr(area))
 	defer a.Done()
 	return cabi.LiftResult(a, area, 0, 4, cabi.LiftString[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport sandcache:plugin/cache@0.1.0 stats
-func wasmimportCacheStats(p0 uint32, p1 uint32)
+func wasmimportCacheStats(p0 uint32, p1 unsafe.Pointer)
 
 // Statistics of a bucket and the plugin's byte quota.
 func Stats(bucket Bucket) (BucketStats, *Error) {
 	a := &guestrt.Call{}
 	area := a.Area(48)
-	wasmimportCacheStats(uint32(bucket), guestrt.Addr(area))
+	wasmimportCacheStats(uint32(bucket), guestrt.BytesPtr(area))
 	defer a.Done()
 	return cabi.LiftResult(a, area, 0, 8, LiftBucketStats[*guestrt.Call], LiftError[*guestrt.Call])
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/sandcache/sandcache/internal/cabi"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 )
@@ -134,4 +135,33 @@ func Define(b wazero.HostModuleBuilder, defs ...func(wazero.HostModuleBuilder)) 
 		d(b)
 	}
 	return b
+}
+
+// CallResult calls export k (with the arguments Args lowered, unless err
+// is set) and lifts its result<T, E> from a return area of size bytes,
+// payload at payload; what names the result in errors.
+func CallResult[T, E any](ctx context.Context, x *Exports, k int, err error, size, payload uint32, ok func(*Reader, []byte, uint32) T, fail func(*Reader, []byte, uint32) E, what string) (T, *E, error) {
+	rd, area := x.Call(ctx, k, err, size)
+	v, e := cabi.LiftResult(rd, area, 0, payload, ok, fail)
+	return v, e, x.Post(ctx, k, what)
+}
+
+// CallError is CallResult for result<_, E>.
+func CallError[E any](ctx context.Context, x *Exports, k int, err error, size, payload uint32, fail func(*Reader, []byte, uint32) E, what string) (*E, error) {
+	_, e, err := CallResult(ctx, x, k, err, size, payload, cabi.LiftUnit[*Reader], fail, what)
+	return e, err
+}
+
+// CallValue calls export k and lifts its result T (from a return area of
+// size bytes, or its flat value when size is 0).
+func CallValue[T any](ctx context.Context, x *Exports, k int, err error, size uint32, lift func(*Reader, []byte, uint32) T, what string) (T, error) {
+	rd, area := x.Call(ctx, k, err, size)
+	v := lift(rd, area, 0)
+	return v, x.Post(ctx, k, what)
+}
+
+// CallNothing calls export k, which has no result.
+func CallNothing(ctx context.Context, x *Exports, k int, err error) error {
+	x.Call(ctx, k, err, 0)
+	return x.Err()
 }

@@ -135,3 +135,33 @@ func discWrite(n int, b, off, v string) string {
 	}
 	return "le.PutUint32(" + b + "[" + off + ":], uint32(" + v + "))"
 }
+
+// goFile assembles a generated Go file: the header, the package clause
+// (with its build constraint and doc comment, as given), the imports among
+// candidates that body uses (by their last path element), and body.
+func goFile(clause string, body []byte, candidates ...string) ([]byte, error) {
+	var w bytes.Buffer
+	w.WriteString(header)
+	w.WriteString(clause)
+	w.WriteString("\n\nimport (\n")
+	for _, path := range candidates {
+		name := path[strings.LastIndex(path, "/")+1:]
+		if bytes.Contains(body, []byte(name+".")) {
+			fmt.Fprintf(&w, "\t%q\n", path)
+		}
+	}
+	w.WriteString(")\n\n")
+	w.Write(body)
+	return formatGo(w.Bytes())
+}
+
+// Import paths of the generated files.
+const (
+	cabiPkg    = "github.com/sandcache/sandcache/internal/cabi"
+	hostrtPkg  = "github.com/sandcache/sandcache/internal/cabi/hostrt"
+	guestrtPkg = "github.com/sandcache/sandcache/internal/cabi/guestrt"
+	witypesPkg = "github.com/sandcache/sandcache/internal/witypes"
+	kvPkg      = "github.com/sandcache/sandcache/plugin/keyvalue"
+	wazeroPkg  = "github.com/tetratelabs/wazero"
+	apiPkg     = "github.com/tetratelabs/wazero/api"
+)

@@ -25,10 +25,6 @@ const typesQual = "witypes."
 
 func genGuest(m *model, tc *codec) ([]byte, error) {
 	var w bytes.Buffer
-	w.WriteString(header)
-	w.WriteString("//go:build wasip1\n\npackage main\n\n")
-	w.WriteString("import (\n\t\"encoding/binary\"\n\t\"math\"\n\t\"unsafe\"\n\n\t\"github.com/sandcache/sandcache/internal/cabi\"\n\t\"github.com/sandcache/sandcache/internal/cabi/guestrt\"\n\t\"github.com/sandcache/sandcache/internal/witypes\"\n)\n\n")
-	w.WriteString("var (\n\t_  = math.Float64bits\n\t_  unsafe.Pointer\n\t_  cabi.Reader\n\t_  = binary.LittleEndian\n)\n\n")
 	exportArea, importArea := uintptr(8), uintptr(8)
 	for _, i := range m.exports {
 		exportArea = max(exportArea, maxResultSize(i))
@@ -49,7 +45,7 @@ func genGuest(m *model, tc *codec) ([]byte, error) {
 		}
 	}
 	w.Write(c.out.Bytes())
-	return formatGo(w.Bytes())
+	return goFile("//go:build wasip1\n\npackage main", w.Bytes(), "unsafe", cabiPkg, guestrtPkg, witypesPkg)
 }
 
 // maxResultSize is the largest indirect result of i's functions.
@@ -130,7 +126,7 @@ func guestImports(w *bytes.Buffer, c *guestCodec, i *iface) {
 		cl := &cg{w: w}
 		var args []string
 		for _, p := range f.Params {
-			args = append(args, guestLowerFlat(p.Type, goIdent(p.Name))...)
+			args = append(args, guestLowerFlat(p.Type, goIdent(p.Name), nil)...)
 		}
 		r, _ := result(f)
 		okT, errT, isRes := resultParts(r)
@@ -180,8 +176,11 @@ func guestLiftFlat1(t wit.Type, v string) string {
 	return mustGoTypeIn(t, typesQual) + "(" + v + ")"
 }
 
-// guestLowerFlat lowers a Go value to flat import arguments.
-func guestLowerFlat(t wit.Type, v string) []string {
+// guestLowerFlat lowers a Go value to flat import arguments: values in
+// place (pointers as unsafe.Pointer, so the garbage collector keeps them
+// alive during the call); a list of other than bytes is laid out by
+// array, when the side supports it.
+func guestLowerFlat(t wit.Type, v string, array func(k *wit.List, v string) string) []string {
 	switch root(t).(type) {
 	case wit.Bool:
 		return []string{"guestrt.B2U(" + v + ")"}
@@ -194,26 +193,33 @@ func guestLowerFlat(t wit.Type, v string) []string {
 	case wit.String:
 		return []string{"guestrt.StringPtr(" + v + ")", "uint32(len(" + v + "))"}
 	}
+	var out []string
 	switch k := kindOf(t).(type) {
-	case *wit.Enum:
+	case *wit.Enum, *wit.Own, *wit.Borrow, *wit.Resource:
 		return []string{"uint32(" + v + ")"}
 	case *wit.List:
 		if isBytes(t) {
 			return []string{"guestrt.BytesPtr(" + v + ")", "uint32(len(" + v + "))"}
 		}
-	case *wit.Option:
-		if !sameFlat(k.Type.Flat(), t.Flat()[1:]) {
-			break
+		if array != nil {
+			return []string{"guestrt.BytesPtr(" + array(k, v) + ")", "uint32(len(" + v + "))"}
 		}
-		return append([]string{"guestrt.B2U(" + v + ".Some)"}, guestLowerFlat(k.Type, v+".Value")...)
+	case *wit.Option:
+		if sameFlat(k.Type.Flat(), t.Flat()[1:]) {
+			return append([]string{"guestrt.B2U(" + v + ".Some)"}, guestLowerFlat(k.Type, v+".Value", array)...)
+		}
 	case *wit.Record:
-		var out []string
 		for _, f := range k.Fields {
-			out = append(out, guestLowerFlat(f.Type, v+"."+goName(f.Name))...)
+			out = append(out, guestLowerFlat(f.Type, v+"."+goName(f.Name), array)...)
+		}
+		return out
+	case *wit.Tuple:
+		for j, e := range k.Types {
+			out = append(out, guestLowerFlat(e, fmt.Sprintf("%s.F%d", v, j), array)...)
 		}
 		return out
 	}
-	panic(fmt.Sprintf("unsupported flat lower of %s", t.TypeName()))
+	panic(fmt.Sprintf("cannot lower parameter of type %s to flat values", t.TypeName()))
 }
 
 // sameFlat reports whether two flattenings use the same core types.

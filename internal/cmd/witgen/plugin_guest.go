@@ -15,10 +15,6 @@ import (
 // codec (cc) are the portable part (genPluginTypes).
 func genPluginGuest(m *pluginModel, cc *codec) ([]byte, error) {
 	var w bytes.Buffer
-	w.WriteString(header)
-	w.WriteString("//go:build wasip1\n\npackage keyvalue\n\n")
-	w.WriteString("import (\n\t\"github.com/sandcache/sandcache/internal/cabi\"\n\t\"github.com/sandcache/sandcache/internal/cabi/guestrt\"\n)\n\n")
-	w.WriteString("var _ cabi.Reader\n\n")
 	for _, i := range m.ifaces {
 		for _, f := range i.funcs {
 			pluginGuestFunc(&w, m, cc, i, f)
@@ -30,12 +26,12 @@ func genPluginGuest(m *pluginModel, cc *codec) ([]byte, error) {
 			fmt.Fprintf(&w, "// Drop releases the handle ([resource-drop]%s); it must not be used after.\nfunc (self %s) Drop() {\n%s(uint32(self))\n}\n\n", *r.Name, name, imp)
 		}
 	}
-	return formatGo(w.Bytes())
+	return goFile("//go:build wasip1\n\npackage keyvalue", w.Bytes(), "unsafe", cabiPkg, guestrtPkg)
 }
 
 func pluginGuestFunc(w *bytes.Buffer, m *pluginModel, c *codec, i *pluginIface, f *wit.Function) {
 	imp := "wasmimport" + i.goName + goFuncName(f)
-	ps, res := flatSignature(f, wit.Imported, "")
+	ps, res := flatSignature(f, wit.Imported, "unsafe.Pointer")
 	fmt.Fprintf(w, "//go:wasmimport %s %s\nfunc %s(%s)%s\n\n", i.qname, f.Name, imp, ps, res)
 
 	// The wrapper: methods on the handle, statics and freestanding functions
@@ -60,7 +56,9 @@ func pluginGuestFunc(w *bytes.Buffer, m *pluginModel, c *codec, i *pluginIface, 
 	cl.line("a := &guestrt.Call{}")
 	var args []string
 	for _, p := range f.Params {
-		args = append(args, pluginLowerFlat(c, p.Type, goIdent(p.Name))...)
+		args = append(args, guestLowerFlat(p.Type, goIdent(p.Name), func(k *wit.List, v string) string {
+			return fmt.Sprintf("cabi.ListArray(a, %d, %s, %s)", k.Type.Size(), v, c.lowerRef(k.Type, "", "*guestrt.Call"))
+		})...)
 	}
 	okT, errT, isRes := pluginResult(f)
 	r, _ := result(f)
@@ -74,7 +72,7 @@ func pluginGuestFunc(w *bytes.Buffer, m *pluginModel, c *codec, i *pluginIface, 
 		cl.line("return %s(%s)", m.goType(okT), call())
 	default:
 		cl.line("area := a.Area(%d)", r.Size())
-		args = append(args, "guestrt.Addr(area)")
+		args = append(args, "guestrt.BytesPtr(area)")
 		cl.line("%s", call())
 		cl.line("defer a.Done()")
 		switch {
@@ -90,42 +88,3 @@ func pluginGuestFunc(w *bytes.Buffer, m *pluginModel, c *codec, i *pluginIface, 
 	w.WriteString("}\n\n")
 }
 
-// lowerFlat lowers a parameter to flat arguments of a wasmimport (guest side).
-func pluginLowerFlat(c *codec, t wit.Type, v string) []string {
-	switch root(t).(type) {
-	case wit.Bool:
-		return []string{"uint32(cabi.B2U(" + v + "))"}
-	case wit.U8, wit.U16, wit.U32, wit.S8, wit.S16, wit.S32:
-		return []string{"uint32(" + v + ")"}
-	case wit.U64, wit.S64:
-		return []string{"uint64(" + v + ")"}
-	case wit.F32, wit.F64:
-		return []string{v}
-	case wit.String:
-		return []string{"a.PutString(" + v + ")", "uint32(len(" + v + "))"}
-	}
-	switch k := kindOf(t).(type) {
-	case *wit.Own, *wit.Borrow, *wit.Resource, *wit.Enum:
-		return []string{"uint32(" + v + ")"}
-	case *wit.List:
-		if _, ok := root(k.Type).(wit.U8); ok {
-			return []string{"a.PutBytes(" + v + ", 1)", "uint32(len(" + v + "))"}
-		}
-		return []string{fmt.Sprintf("a.PutBytes(cabi.ListArray(a, %d, %s, %s), %d)", k.Type.Size(), v, c.lowerRef(k.Type, "", "*guestrt.Call"), k.Type.Align()), "uint32(len(" + v + "))"}
-	case *wit.Option:
-		return append([]string{"uint32(cabi.B2U(" + v + ".Some))"}, pluginLowerFlat(c, k.Type, v+".Value")...)
-	case *wit.Record:
-		var out []string
-		for _, f := range k.Fields {
-			out = append(out, pluginLowerFlat(c, f.Type, v+"."+goName(f.Name))...)
-		}
-		return out
-	case *wit.Tuple:
-		var out []string
-		for j, e := range k.Types {
-			out = append(out, pluginLowerFlat(c, e, fmt.Sprintf("%s.F%d", v, j))...)
-		}
-		return out
-	}
-	panic(fmt.Sprintf("cannot lower parameter of type %s to flat values", t.TypeName()))
-}

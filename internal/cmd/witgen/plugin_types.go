@@ -45,13 +45,11 @@ func writeNamedTypes(w *bytes.Buffer, m *pluginModel, handleDoc string) {
 // (package pluginabi) uses too.
 func genPluginTypes(m *pluginModel, cc *codec) ([]byte, error) {
 	var w bytes.Buffer
-	w.WriteString(header)
-	w.WriteString("package keyvalue\n\nimport \"github.com/sandcache/sandcache/internal/cabi\"\n\n")
 	writePluginGenerics(&w, "cabi")
 	writeNamedTypes(&w, m, "")
 	w.WriteString("// The functions below lift and lower the types above in the canonical\n// ABI, over a side's runtime (cabi.Reader, cabi.Writer): the wrappers of\n// this package in a plugin, the Go host's glue (internal/pluginabi) in the\n// host. Plugins do not need them.\n\n")
 	w.Write(cc.out.Bytes())
-	return formatGo(w.Bytes())
+	return goFile("package keyvalue", w.Bytes(), cabiPkg)
 }
 
 // writePluginGenerics aliases pkg's generic types for the plugin glue's
