@@ -87,4 +87,3 @@ func pluginGuestFunc(w *bytes.Buffer, m *pluginModel, c *codec, i *pluginIface, 
 	}
 	w.WriteString("}\n\n")
 }
-
