@@ -276,7 +276,7 @@ func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m ap
 	}), []api.ValueType{api.ValueTypeI32}, []api.ValueType{}).Export("dialect")
 	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
 		h, g, rd := hostrt.Enter(ctx, m, impl)
-		a0, a1 := rd.ViewStr(uint32(s[0]), uint32(s[1]), "open argument name"), s[2] != 0
+		a0, a1 := rd.ViewStr(uint32(s[0]), uint32(s[1]), "open argument name"), uint32(s[2]) != 0
 		rd.Must()
 		v, e := h.Open(ctx, a0, a1)
 		wr := g.Writer(ctx)

@@ -35,7 +35,8 @@ func (c *hostCodec) liftFlat(t wit.Type, s string, i int, what string) string {
 	v := func(j int) string { return fmt.Sprintf("%s[%d]", s, i+j) }
 	switch root(t).(type) {
 	case wit.Bool:
-		return v(0) + " != 0"
+		// An i32 in a uint64 slot: its upper bits are not defined.
+		return "uint32(" + v(0) + ") != 0"
 	case wit.U8, wit.U16, wit.U32, wit.U64, wit.S8, wit.S16, wit.S32, wit.S64:
 		return mustGoType(t) + "(" + v(0) + ")"
 	case wit.F32:

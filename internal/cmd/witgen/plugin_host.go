@@ -253,7 +253,8 @@ func (h *pluginHost) liftFlat(t wit.Type, slot int) string {
 	v := func(j int) string { return fmt.Sprintf("s[%d]", slot+j) }
 	switch root(t).(type) {
 	case wit.Bool:
-		return v(0) + " != 0"
+		// An i32 in a uint64 slot: its upper bits are not defined.
+		return "uint32(" + v(0) + ") != 0"
 	case wit.U8, wit.U16, wit.U32, wit.U64, wit.S64:
 		return T + "(" + v(0) + ")"
 	case wit.S8, wit.S16, wit.S32:
