@@ -212,7 +212,7 @@ function goLayouts(src, varName) {
   assert.ok(start >= 0, `${varName} not found in ${GO_GLUE}`);
   const end = src.indexOf('\n}\n', start);
   const out = {};
-  const entry = /"([^"]+)": \{Size: (\d+), Align: (\d+), Fields: \[\]Field\{([\s\S]*?)\}\},/g;
+  const entry = /"([^"]+)":\s+\{Size: (\d+), Align: (\d+), Fields: \[\]Field\{([\s\S]*?)\}\},/g;
   const block = src.slice(start, end);
   for (let m; (m = entry.exec(block));) {
     const fields = {};
