@@ -22,19 +22,11 @@ var ErrABI = hostrt.ErrABI
 // hostrt.Instance).
 type Instance = hostrt.Instance
 
-// Field is one scalar of a type's memory layout, for tests and tools that
-// check hand-written offsets against the WIT.
-type Field struct {
-	Path   string // e.g. "ok.value.some" or "err.code"
-	Offset uint32
-	Kind   string // bool, u8, u32, u64, s64, f64, string, list, tag, enum
-}
+// Layout is a type's canonical-ABI memory layout (see hostrt.Layout).
+type Layout = hostrt.Layout
 
-// Layout is a type's canonical-ABI memory layout.
-type Layout struct {
-	Size, Align uint32
-	Fields      []Field
-}
+// Field is one scalar of a layout.
+type Field = hostrt.Field
 
 // Option is a WIT option<T>: Value is meaningful only when Some.
 type Option[T any] = witypes.Option[T]
@@ -74,51 +66,51 @@ var StorageClassNames = witypes.StorageClassNames
 
 // TypeLayouts are the memory layouts of the world's records and enums, by WIT name.
 var TypeLayouts = map[string]Layout{
-	"backend":       {Size: 1, Align: 1, Fields: []Field{{"", 0, "enum"}}},
-	"options":       {Size: 64, Align: 8, Fields: []Field{{"backend.tag", 0, "tag"}, {"backend.some", 1, "enum"}, {"namespace", 4, "string"}, {"path", 12, "string"}, {"ttl-ms.tag", 24, "tag"}, {"ttl-ms.some", 32, "u64"}, {"max-entries.tag", 40, "tag"}, {"max-entries.some", 48, "s64"}, {"dict", 56, "string"}}},
-	"error-code":    {Size: 1, Align: 1, Fields: []Field{{"", 0, "enum"}}},
-	"error":         {Size: 12, Align: 4, Fields: []Field{{"code", 0, "enum"}, {"message", 4, "string"}}},
-	"lookup":        {Size: 16, Align: 4, Fields: []Field{{"value.tag", 0, "tag"}, {"value.some", 4, "string"}, {"expired", 12, "bool"}}},
-	"put-outcome":   {Size: 8, Align: 4, Fields: []Field{{"expired", 0, "u32"}, {"evicted", 4, "u32"}}},
-	"store-stats":   {Size: 16, Align: 8, Fields: []Field{{"entries", 0, "u64"}, {"expired", 8, "u64"}}},
-	"storage-class": {Size: 1, Align: 1, Fields: []Field{{"", 0, "enum"}}},
+	"backend":       {Size: 1, Align: 1, Fields: []Field{{Path: "", Offset: 0, Kind: "enum"}}},
+	"options":       {Size: 64, Align: 8, Fields: []Field{{Path: "backend.tag", Offset: 0, Kind: "tag"}, {Path: "backend.some", Offset: 1, Kind: "enum"}, {Path: "namespace", Offset: 4, Kind: "string"}, {Path: "path", Offset: 12, Kind: "string"}, {Path: "ttl-ms.tag", Offset: 24, Kind: "tag"}, {Path: "ttl-ms.some", Offset: 32, Kind: "u64"}, {Path: "max-entries.tag", Offset: 40, Kind: "tag"}, {Path: "max-entries.some", Offset: 48, Kind: "s64"}, {Path: "dict", Offset: 56, Kind: "string"}}},
+	"error-code":    {Size: 1, Align: 1, Fields: []Field{{Path: "", Offset: 0, Kind: "enum"}}},
+	"error":         {Size: 12, Align: 4, Fields: []Field{{Path: "code", Offset: 0, Kind: "enum"}, {Path: "message", Offset: 4, Kind: "string"}}},
+	"lookup":        {Size: 16, Align: 4, Fields: []Field{{Path: "value.tag", Offset: 0, Kind: "tag"}, {Path: "value.some", Offset: 4, Kind: "string"}, {Path: "expired", Offset: 12, Kind: "bool"}}},
+	"put-outcome":   {Size: 8, Align: 4, Fields: []Field{{Path: "expired", Offset: 0, Kind: "u32"}, {Path: "evicted", Offset: 4, Kind: "u32"}}},
+	"store-stats":   {Size: 16, Align: 8, Fields: []Field{{Path: "entries", Offset: 0, Kind: "u64"}, {Path: "expired", Offset: 8, Kind: "u64"}}},
+	"storage-class": {Size: 1, Align: 1, Fields: []Field{{Path: "", Offset: 0, Kind: "enum"}}},
 }
 
 // ResultLayouts are the layouts of the return areas of functions with
 // indirect results, by "<interface>#<function>".
 var ResultLayouts = map[string]Layout{
-	"sandcache:cache/sql@0.1.0#dialect":          {Size: 8, Align: 4, Fields: []Field{{"", 0, "string"}}},
-	"sandcache:cache/sql@0.1.0#open":             {Size: 16, Align: 4, Fields: []Field{{"tag", 0, "tag"}, {"ok", 4, "u32"}, {"err.code", 4, "enum"}, {"err.message", 8, "string"}}},
-	"sandcache:cache/sql@0.1.0#open-server":      {Size: 16, Align: 4, Fields: []Field{{"tag", 0, "tag"}, {"ok", 4, "u32"}, {"err.code", 4, "enum"}, {"err.message", 8, "string"}}},
-	"sandcache:cache/sql@0.1.0#exec":             {Size: 16, Align: 4, Fields: []Field{{"tag", 0, "tag"}, {"err.code", 4, "enum"}, {"err.message", 8, "string"}}},
-	"sandcache:cache/sql@0.1.0#prepare":          {Size: 16, Align: 4, Fields: []Field{{"tag", 0, "tag"}, {"ok", 4, "u32"}, {"err.code", 4, "enum"}, {"err.message", 8, "string"}}},
-	"sandcache:cache/sql@0.1.0#bind-null":        {Size: 16, Align: 4, Fields: []Field{{"tag", 0, "tag"}, {"err.code", 4, "enum"}, {"err.message", 8, "string"}}},
-	"sandcache:cache/sql@0.1.0#bind-int":         {Size: 16, Align: 4, Fields: []Field{{"tag", 0, "tag"}, {"err.code", 4, "enum"}, {"err.message", 8, "string"}}},
-	"sandcache:cache/sql@0.1.0#bind-float":       {Size: 16, Align: 4, Fields: []Field{{"tag", 0, "tag"}, {"err.code", 4, "enum"}, {"err.message", 8, "string"}}},
-	"sandcache:cache/sql@0.1.0#bind-text":        {Size: 16, Align: 4, Fields: []Field{{"tag", 0, "tag"}, {"err.code", 4, "enum"}, {"err.message", 8, "string"}}},
-	"sandcache:cache/sql@0.1.0#bind-blob":        {Size: 16, Align: 4, Fields: []Field{{"tag", 0, "tag"}, {"err.code", 4, "enum"}, {"err.message", 8, "string"}}},
-	"sandcache:cache/sql@0.1.0#step":             {Size: 16, Align: 4, Fields: []Field{{"tag", 0, "tag"}, {"ok", 4, "bool"}, {"err.code", 4, "enum"}, {"err.message", 8, "string"}}},
-	"sandcache:cache/sql@0.1.0#column-text":      {Size: 8, Align: 4, Fields: []Field{{"", 0, "string"}}},
-	"sandcache:cache/sql@0.1.0#column-blob":      {Size: 8, Align: 4, Fields: []Field{{"", 0, "list"}}},
-	"sandcache:cache/sql@0.1.0#reset":            {Size: 16, Align: 4, Fields: []Field{{"tag", 0, "tag"}, {"err.code", 4, "enum"}, {"err.message", 8, "string"}}},
-	"sandcache:cache/files@0.1.0#read":           {Size: 16, Align: 4, Fields: []Field{{"tag", 0, "tag"}, {"ok.tag", 4, "tag"}, {"ok.some", 8, "list"}, {"err.code", 4, "enum"}, {"err.message", 8, "string"}}},
-	"sandcache:cache/files@0.1.0#write-atomic":   {Size: 16, Align: 4, Fields: []Field{{"tag", 0, "tag"}, {"err.code", 4, "enum"}, {"err.message", 8, "string"}}},
-	"sandcache:cache/files@0.1.0#remove":         {Size: 16, Align: 4, Fields: []Field{{"tag", 0, "tag"}, {"ok", 4, "bool"}, {"err.code", 4, "enum"}, {"err.message", 8, "string"}}},
-	"sandcache:cache/files@0.1.0#replace":        {Size: 16, Align: 4, Fields: []Field{{"tag", 0, "tag"}, {"ok", 4, "bool"}, {"err.code", 4, "enum"}, {"err.message", 8, "string"}}},
-	"sandcache:cache/files@0.1.0#list":           {Size: 16, Align: 4, Fields: []Field{{"tag", 0, "tag"}, {"ok", 4, "list"}, {"err.code", 4, "enum"}, {"err.message", 8, "string"}}},
-	"sandcache:cache/files@0.1.0#remove-dir":     {Size: 16, Align: 4, Fields: []Field{{"tag", 0, "tag"}, {"ok", 4, "bool"}, {"err.code", 4, "enum"}, {"err.message", 8, "string"}}},
-	"sandcache:cache/digest@0.1.0#sha256":        {Size: 8, Align: 4, Fields: []Field{{"", 0, "list"}}},
-	"sandcache:cache/cache@0.1.0#get":            {Size: 20, Align: 4, Fields: []Field{{"tag", 0, "tag"}, {"ok.value.tag", 4, "tag"}, {"ok.value.some", 8, "string"}, {"ok.expired", 16, "bool"}, {"err.code", 4, "enum"}, {"err.message", 8, "string"}}},
-	"sandcache:cache/cache@0.1.0#put":            {Size: 16, Align: 4, Fields: []Field{{"tag", 0, "tag"}, {"ok.expired", 4, "u32"}, {"ok.evicted", 8, "u32"}, {"err.code", 4, "enum"}, {"err.message", 8, "string"}}},
-	"sandcache:cache/cache@0.1.0#delete":         {Size: 16, Align: 4, Fields: []Field{{"tag", 0, "tag"}, {"ok", 4, "bool"}, {"err.code", 4, "enum"}, {"err.message", 8, "string"}}},
-	"sandcache:cache/cache@0.1.0#clear":          {Size: 16, Align: 4, Fields: []Field{{"tag", 0, "tag"}, {"err.code", 4, "enum"}, {"err.message", 8, "string"}}},
-	"sandcache:cache/cache@0.1.0#stats":          {Size: 24, Align: 8, Fields: []Field{{"tag", 0, "tag"}, {"ok.entries", 8, "u64"}, {"ok.expired", 16, "u64"}, {"err.code", 8, "enum"}, {"err.message", 12, "string"}}},
-	"sandcache:cache/cache@0.1.0#purge":          {Size: 24, Align: 8, Fields: []Field{{"tag", 0, "tag"}, {"ok", 8, "u64"}, {"err.code", 8, "enum"}, {"err.message", 12, "string"}}},
-	"sandcache:cache/cache@0.1.0#keys":           {Size: 16, Align: 4, Fields: []Field{{"tag", 0, "tag"}, {"ok", 4, "list"}, {"err.code", 4, "enum"}, {"err.message", 8, "string"}}},
-	"sandcache:cache/cache@0.1.0#llm-key":        {Size: 16, Align: 4, Fields: []Field{{"tag", 0, "tag"}, {"ok", 4, "string"}, {"err.code", 4, "enum"}, {"err.message", 8, "string"}}},
-	"sandcache:cache/cache@0.1.0#parse-options":  {Size: 72, Align: 8, Fields: []Field{{"tag", 0, "tag"}, {"ok.backend.tag", 8, "tag"}, {"ok.backend.some", 9, "enum"}, {"ok.namespace", 12, "string"}, {"ok.path", 20, "string"}, {"ok.ttl-ms.tag", 32, "tag"}, {"ok.ttl-ms.some", 40, "u64"}, {"ok.max-entries.tag", 48, "tag"}, {"ok.max-entries.some", 56, "s64"}, {"ok.dict", 64, "string"}, {"err.code", 8, "enum"}, {"err.message", 12, "string"}}},
-	"sandcache:cache/cache@0.1.0#parse-duration": {Size: 24, Align: 8, Fields: []Field{{"tag", 0, "tag"}, {"ok", 8, "u64"}, {"err.code", 8, "enum"}, {"err.message", 12, "string"}}},
-	"sandcache:cache/cache@0.1.0#flush":          {Size: 16, Align: 4, Fields: []Field{{"tag", 0, "tag"}, {"err.code", 4, "enum"}, {"err.message", 8, "string"}}},
+	"sandcache:cache/sql@0.1.0#dialect":          {Size: 8, Align: 4, Fields: []Field{{Path: "", Offset: 0, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#open":             {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "u32"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#open-server":      {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "u32"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#exec":             {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#prepare":          {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "u32"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#bind-null":        {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#bind-int":         {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#bind-float":       {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#bind-text":        {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#bind-blob":        {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#step":             {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "bool"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#column-text":      {Size: 8, Align: 4, Fields: []Field{{Path: "", Offset: 0, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#column-blob":      {Size: 8, Align: 4, Fields: []Field{{Path: "", Offset: 0, Kind: "list"}}},
+	"sandcache:cache/sql@0.1.0#reset":            {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/files@0.1.0#read":           {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok.tag", Offset: 4, Kind: "tag"}, {Path: "ok.some", Offset: 8, Kind: "list"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/files@0.1.0#write-atomic":   {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/files@0.1.0#remove":         {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "bool"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/files@0.1.0#replace":        {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "bool"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/files@0.1.0#list":           {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "list"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/files@0.1.0#remove-dir":     {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "bool"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/digest@0.1.0#sha256":        {Size: 8, Align: 4, Fields: []Field{{Path: "", Offset: 0, Kind: "list"}}},
+	"sandcache:cache/cache@0.1.0#get":            {Size: 20, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok.value.tag", Offset: 4, Kind: "tag"}, {Path: "ok.value.some", Offset: 8, Kind: "string"}, {Path: "ok.expired", Offset: 16, Kind: "bool"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/cache@0.1.0#put":            {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok.expired", Offset: 4, Kind: "u32"}, {Path: "ok.evicted", Offset: 8, Kind: "u32"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/cache@0.1.0#delete":         {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "bool"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/cache@0.1.0#clear":          {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/cache@0.1.0#stats":          {Size: 24, Align: 8, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok.entries", Offset: 8, Kind: "u64"}, {Path: "ok.expired", Offset: 16, Kind: "u64"}, {Path: "err.code", Offset: 8, Kind: "enum"}, {Path: "err.message", Offset: 12, Kind: "string"}}},
+	"sandcache:cache/cache@0.1.0#purge":          {Size: 24, Align: 8, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 8, Kind: "u64"}, {Path: "err.code", Offset: 8, Kind: "enum"}, {Path: "err.message", Offset: 12, Kind: "string"}}},
+	"sandcache:cache/cache@0.1.0#keys":           {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "list"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/cache@0.1.0#llm-key":        {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "string"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/cache@0.1.0#parse-options":  {Size: 72, Align: 8, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok.backend.tag", Offset: 8, Kind: "tag"}, {Path: "ok.backend.some", Offset: 9, Kind: "enum"}, {Path: "ok.namespace", Offset: 12, Kind: "string"}, {Path: "ok.path", Offset: 20, Kind: "string"}, {Path: "ok.ttl-ms.tag", Offset: 32, Kind: "tag"}, {Path: "ok.ttl-ms.some", Offset: 40, Kind: "u64"}, {Path: "ok.max-entries.tag", Offset: 48, Kind: "tag"}, {Path: "ok.max-entries.some", Offset: 56, Kind: "s64"}, {Path: "ok.dict", Offset: 64, Kind: "string"}, {Path: "err.code", Offset: 8, Kind: "enum"}, {Path: "err.message", Offset: 12, Kind: "string"}}},
+	"sandcache:cache/cache@0.1.0#parse-duration": {Size: 24, Align: 8, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 8, Kind: "u64"}, {Path: "err.code", Offset: 8, Kind: "enum"}, {Path: "err.message", Offset: 12, Kind: "string"}}},
+	"sandcache:cache/cache@0.1.0#flush":          {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
 }
 
 // CacheInterface is the export name prefix of interface sandcache:cache/cache@0.1.0.

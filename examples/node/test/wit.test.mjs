@@ -216,7 +216,7 @@ function goLayouts(src, varName) {
   const block = src.slice(start, end);
   for (let m; (m = entry.exec(block));) {
     const fields = {};
-    for (const f of m[4].matchAll(/\{"([^"]*)", (\d+), "([^"]+)"\}/g)) fields[f[1]] = { offset: Number(f[2]), kind: f[3] };
+    for (const f of m[4].matchAll(/\{Path: "([^"]*)", Offset: (\d+), Kind: "([^"]+)"\}/g)) fields[f[1]] = { offset: Number(f[2]), kind: f[3] };
     out[m[1]] = { size: Number(m[2]), align: Number(m[3]), fields };
   }
   return out;

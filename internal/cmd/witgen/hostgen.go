@@ -22,7 +22,7 @@ func genHost(m *model, tc *codec) ([]byte, error) {
 	var w bytes.Buffer
 	w.WriteString("// ErrABI reports a guest that broke the canonical ABI (see hostrt.ErrABI).\nvar ErrABI = hostrt.ErrABI\n\n")
 	w.WriteString("// Instance is one guest module instance's canonical-ABI state (see\n// hostrt.Instance).\ntype Instance = hostrt.Instance\n\n")
-	w.WriteString(layoutTypes)
+	w.WriteString("// Layout is a type's canonical-ABI memory layout (see hostrt.Layout).\ntype Layout = hostrt.Layout\n\n// Field is one scalar of a layout.\ntype Field = hostrt.Field\n\n")
 	writeTypeAliases(&w, m)
 	writeLayouts(&w, m)
 	c := &hostCodec{tc: tc}
@@ -48,7 +48,7 @@ func writeLayouts(w *bytes.Buffer, m *model) {
 			if k > 0 {
 				b.WriteString(", ")
 			}
-			fmt.Fprintf(&b, "{%q, %d, %q}", l.path, l.offset, l.kind)
+			fmt.Fprintf(&b, "{Path: %q, Offset: %d, Kind: %q}", l.path, l.offset, l.kind)
 		}
 		b.WriteString("}}")
 		return b.String()
@@ -227,19 +227,3 @@ func hostLowerFlat1(t wit.Type, v string) string {
 	return "uint64(" + v + ")"
 }
 
-// layoutTypes declares the types of TypeLayouts and ResultLayouts.
-const layoutTypes = `// Field is one scalar of a type's memory layout, for tests and tools that
-// check hand-written offsets against the WIT.
-type Field struct {
-	Path   string // e.g. "ok.value.some" or "err.code"
-	Offset uint32
-	Kind   string // bool, u8, u32, u64, s64, f64, string, list, tag, enum
-}
-
-// Layout is a type's canonical-ABI memory layout.
-type Layout struct {
-	Size, Align uint32
-	Fields      []Field
-}
-
-`
