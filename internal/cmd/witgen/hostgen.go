@@ -226,4 +226,3 @@ func hostLowerFlat1(t wit.Type, v string) string {
 	}
 	return "uint64(" + v + ")"
 }
-
