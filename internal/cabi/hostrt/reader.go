@@ -19,7 +19,7 @@ type Reader struct {
 }
 
 // NewReader returns a reader of mem.
-func NewReader(mem api.Memory) Reader { return Reader{mem: mem} }
+func NewReader(mem api.Memory) *Reader { return &Reader{mem: mem} }
 
 // Err is the first failure, wrapping ErrABI, or nil.
 func (r *Reader) Err() error { return r.err }
