@@ -1,7 +1,11 @@
 // Command witgen generates sandcache's canonical-ABI glue from wit/: the
-// guest's export and import glue (standard Go GOOS=wasip1), the Go host's
-// lift/lower code and wazero import registration, and a JS module with the
-// names, flat signatures and layouts for the Node host.
+// world's Go types with one generic lift and lower function per type
+// (internal/witypes; plugin/keyvalue for the plugin world), the guest's
+// export and import glue (standard Go GOOS=wasip1, over internal/cabi/guestrt),
+// the Go host's calls and wazero import registration (over
+// internal/cabi/hostrt), and a JS module with the names, flat signatures and
+// layouts for the Node host. The runtimes are hand-written packages; the
+// generated files hold only what the WIT defines.
 //
 // Sizes, alignments and flattening come from go.bytecodealliance.org/wit,
 // which parses the WIT itself (wasm-tools compiled to wasm, run by wazero).
