@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # build.sh regenerates what is generated from source:
 #   the canonical-ABI glue, from wit/ by internal/cmd/witgen (go generate):
-#     guest/witabi_gen.go, internal/witabi/witabi_gen.go,
+#     guest/witabi_gen.go, internal/witabi/witabi_gen.go, internal/witypes/witypes_gen.go,
+#     internal/pluginabi/pluginabi_gen.go, plugin/keyvalue/{keyvalue,types}_gen.go,
 #     examples/node/generated/sandcache_abi.mjs
 #   host/guest.wasm   the guest module, built from ./guest (GOOS=wasip1, c-shared, -trimpath)
 #   tests/testdata/hostile/NAME.wasm

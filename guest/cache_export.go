@@ -3,6 +3,7 @@
 package main
 
 import (
+	"github.com/sandcache/sandcache/internal/witypes"
 	"unsafe"
 
 	"github.com/sandcache/sandcache/internal/guest/capability"
@@ -22,13 +23,13 @@ type cacheExport struct{}
 
 // liftFaultError is the error an export returns, or an import reports,
 // when a value is not where the canonical ABI says (a broken host).
-func liftFaultError(detail string) Error {
-	return Error{Code: ErrorCodeInternal, Message: detail}
+func liftFaultError(detail string) witypes.Error {
+	return witypes.Error{Code: witypes.ErrorCodeInternal, Message: detail}
 }
 
 // witError converts an engine error to the WIT error record.
-func witError(err error) *Error {
-	return &Error{Code: ErrorCode(capability.CodeOf(err)), Message: err.Error()}
+func witError(err error) *witypes.Error {
+	return &witypes.Error{Code: witypes.ErrorCode(capability.CodeOf(err)), Message: err.Error()}
 }
 
 // bytesOf views s as bytes without a copy; the callee only reads them.
@@ -44,7 +45,7 @@ var given options.Given
 
 // engineOptions converts the WIT options record: what the caller gave,
 // resolved by the engine once the call's arguments are checked.
-func engineOptions(o Options) *options.Given {
+func engineOptions(o witypes.Options) *options.Given {
 	given = options.Given{
 		Backend: options.Backend(o.Backend.Value), HasBackend: o.Backend.Some,
 		Namespace: o.Namespace, Path: o.Path,
@@ -55,29 +56,29 @@ func engineOptions(o Options) *options.Given {
 	return &given
 }
 
-func (cacheExport) Get(key string, opts Options) (Lookup, *Error) {
+func (cacheExport) Get(key string, opts witypes.Options) (witypes.Lookup, *witypes.Error) {
 	o := engineOptions(opts)
 	l, err := engine.Get(key, o)
 	if err != nil {
-		return Lookup{}, witError(err)
+		return witypes.Lookup{}, witError(err)
 	}
-	out := Lookup{Expired: l.Expired}
+	out := witypes.Lookup{Expired: l.Expired}
 	if l.Hit {
-		out.Value = Option[string]{Some: true, Value: unsafe.String(unsafe.SliceData(l.Value), len(l.Value))}
+		out.Value = witypes.Option[string]{Some: true, Value: unsafe.String(unsafe.SliceData(l.Value), len(l.Value))}
 	}
 	return out, nil
 }
 
-func (cacheExport) Put(key, value string, opts Options) (PutOutcome, *Error) {
+func (cacheExport) Put(key, value string, opts witypes.Options) (witypes.PutOutcome, *witypes.Error) {
 	o := engineOptions(opts)
 	out, err := engine.Put(key, bytesOf(value), o)
 	if err != nil {
-		return PutOutcome{}, witError(err)
+		return witypes.PutOutcome{}, witError(err)
 	}
-	return PutOutcome{Expired: out.Expired, Evicted: out.Evicted}, nil
+	return witypes.PutOutcome{Expired: out.Expired, Evicted: out.Evicted}, nil
 }
 
-func (cacheExport) Delete(key string, opts Options) (bool, *Error) {
+func (cacheExport) Delete(key string, opts witypes.Options) (bool, *witypes.Error) {
 	o := engineOptions(opts)
 	existed, err := engine.Delete(key, o)
 	if err != nil {
@@ -86,7 +87,7 @@ func (cacheExport) Delete(key string, opts Options) (bool, *Error) {
 	return existed, nil
 }
 
-func (cacheExport) Clear(opts Options) *Error {
+func (cacheExport) Clear(opts witypes.Options) *witypes.Error {
 	o := engineOptions(opts)
 	if err := engine.Clear(o); err != nil {
 		return witError(err)
@@ -94,16 +95,16 @@ func (cacheExport) Clear(opts Options) *Error {
 	return nil
 }
 
-func (cacheExport) Stats(opts Options) (StoreStats, *Error) {
+func (cacheExport) Stats(opts witypes.Options) (witypes.StoreStats, *witypes.Error) {
 	o := engineOptions(opts)
 	s, err := engine.Stats(o)
 	if err != nil {
-		return StoreStats{}, witError(err)
+		return witypes.StoreStats{}, witError(err)
 	}
-	return StoreStats{Entries: s.Entries, Expired: s.Expired}, nil
+	return witypes.StoreStats{Entries: s.Entries, Expired: s.Expired}, nil
 }
 
-func (cacheExport) Purge(opts Options) (uint64, *Error) {
+func (cacheExport) Purge(opts witypes.Options) (uint64, *witypes.Error) {
 	o := engineOptions(opts)
 	n, err := engine.Purge(o)
 	if err != nil {
@@ -112,7 +113,7 @@ func (cacheExport) Purge(opts Options) (uint64, *Error) {
 	return n, nil
 }
 
-func (cacheExport) Keys(prefix string, opts Options) ([]string, *Error) {
+func (cacheExport) Keys(prefix string, opts witypes.Options) ([]string, *witypes.Error) {
 	o := engineOptions(opts)
 	keys, err := engine.Keys(prefix, o)
 	if err != nil {
@@ -121,7 +122,7 @@ func (cacheExport) Keys(prefix string, opts Options) ([]string, *Error) {
 	return keys, nil
 }
 
-func (cacheExport) LLMKey(prompt string, system Option[string], request string) (string, *Error) {
+func (cacheExport) LLMKey(prompt string, system witypes.Option[string], request string) (string, *witypes.Error) {
 	var sys []byte
 	if system.Some {
 		sys = bytesOf(system.Value)
@@ -133,21 +134,21 @@ func (cacheExport) LLMKey(prompt string, system Option[string], request string) 
 	return key, nil
 }
 
-func (cacheExport) ParseOptions(dict string) (Options, *Error) {
+func (cacheExport) ParseOptions(dict string) (witypes.Options, *witypes.Error) {
 	o, err := options.ParseDict(bytesOf(dict))
 	if err != nil {
-		return Options{}, witError(invalidArg(err))
+		return witypes.Options{}, witError(invalidArg(err))
 	}
-	return Options{
-		Backend:    Option[Backend]{Some: true, Value: Backend(o.Backend)},
+	return witypes.Options{
+		Backend:    witypes.Option[witypes.Backend]{Some: true, Value: witypes.Backend(o.Backend)},
 		Namespace:  o.Namespace,
 		Path:       o.Path,
-		TTLMs:      Option[uint64]{Some: true, Value: o.TTLMillis},
-		MaxEntries: Option[int64]{Some: true, Value: int64(o.MaxEntries)},
+		TTLMs:      witypes.Option[uint64]{Some: true, Value: o.TTLMillis},
+		MaxEntries: witypes.Option[int64]{Some: true, Value: int64(o.MaxEntries)},
 	}, nil
 }
 
-func (cacheExport) ParseDuration(text string) (uint64, *Error) {
+func (cacheExport) ParseDuration(text string) (uint64, *witypes.Error) {
 	secs, err := duration.Parse(text)
 	if err != nil {
 		return 0, witError(invalidArg(err))
@@ -155,7 +156,7 @@ func (cacheExport) ParseDuration(text string) (uint64, *Error) {
 	return secs, nil
 }
 
-func (cacheExport) Flush() *Error {
+func (cacheExport) Flush() *witypes.Error {
 	if err := engine.Flush(); err != nil {
 		return witError(err)
 	}

@@ -2,6 +2,8 @@
 
 package main
 
+import "github.com/sandcache/sandcache/internal/witypes"
+
 // capability.Files over the generated imports of
 // sandcache:cache/files@0.1.0 (FilesImport in witabi_gen.go).
 
@@ -26,7 +28,7 @@ func (f filesImport) Remove(path string) (bool, error) {
 }
 
 func (f filesImport) Replace(path string, expected, data []byte) (bool, error) {
-	ok, e := f.w.Replace(path, expected, Option[[]byte]{Some: data != nil, Value: data})
+	ok, e := f.w.Replace(path, expected, witypes.Option[[]byte]{Some: data != nil, Value: data})
 	return ok, capErr(e)
 }
 

@@ -2,13 +2,16 @@
 
 package main
 
-import "github.com/sandcache/sandcache/internal/guest/capability"
+import (
+	"github.com/sandcache/sandcache/internal/guest/capability"
+	"github.com/sandcache/sandcache/internal/witypes"
+)
 
 // capability.SQL over the generated imports of sandcache:cache/sql@0.1.0
 // (SQLImport in witabi_gen.go).
 
 // capErr converts a WIT error from an import (nil stays nil).
-func capErr(e *Error) error {
+func capErr(e *witypes.Error) error {
 	if e == nil {
 		return nil
 	}

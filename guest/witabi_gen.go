@@ -5,428 +5,58 @@
 package main
 
 import (
-	"bytes"
-	"encoding/binary"
-	"math"
-	"strconv"
-	"strings"
+	"github.com/sandcache/sandcache/internal/cabi"
+	"github.com/sandcache/sandcache/internal/cabi/guestrt"
+	"github.com/sandcache/sandcache/internal/witypes"
 	"unsafe"
 )
 
 var (
-	_ = bytes.Clone
-	_ = binary.LittleEndian
-	_ = math.Float64bits
-	_ = strings.Clone
-)
-
-// Option is a WIT option<T>: Value is meaningful only when Some.
-type Option[T any] struct {
-	Some  bool
-	Value T
-}
-
-// Where entries live.
-type Backend uint8
-
-// Cases of Backend.
-const (
-	// One SQLite database file (default: `cache.sqlite` in the granted folder).
-	BackendSqlite Backend = 0
-	// One JSON file per entry under a folder (default: `files/`).
-	BackendFs Backend = 1
-	// An in-memory SQLite database that the host keeps per open cache.
-	BackendMem Backend = 2
-	// The database server the host lends through `sql.open-server`
-	// (PostgreSQL: the `postgres` dialect), shared by every process
-	// pointed at it. `path` is only a label.
-	BackendPostgres Backend = 3
-)
-
-// BackendCount is the number of cases of Backend.
-const BackendCount = 4
-
-// BackendNames are the WIT names of the cases of Backend, in order.
-var BackendNames = [BackendCount]string{"sqlite", "fs", "mem", "postgres"}
-
-// Cache options as the caller gave them: the guest fills what is unset,
-// first from `dict`, then with the defaults (sqlite, "default", the
-// backend's path, 600000 ms, 256). Hosts pass what the user gave and
-// hold no default of their own.
-type Options struct {
-	// none: the dictionary's, else sqlite.
-	Backend Option[Backend]
-	// Raw namespace; the guest sanitises it (docs/SPEC.md §2). Empty:
-	// the dictionary's, else "default".
-	Namespace string
-	// Database file (sqlite) or root folder (fs), relative to the granted
-	// folder. Empty: the dictionary's, else the backend's default.
-	Path string
-	// Time to live in milliseconds, fixed at put time; saturates at
-	// 2^63-1. none: the dictionary's, else 600000.
-	TTLMs Option[uint64]
-	// Maximum entries per namespace, clamped by the guest to 1..100000.
-	// none: the dictionary's, else 256.
-	MaxEntries Option[int64]
-	// A Harn option dictionary (JSON text), "" for none. The guest
-	// parses it after checking the call's other arguments, so an
-	// argument error is reported before an error in the dictionary, as
-	// the original does; the fields above override what it sets.
-	Dict string
-}
-
-// What went wrong, for callers that branch on it.
-type ErrorCode uint8
-
-// Cases of ErrorCode.
-const (
-	// Bad input: empty or oversized key, invalid JSON, bad options.
-	ErrorCodeInvalidArgument ErrorCode = 0
-	// The path or operation is outside what the host granted.
-	ErrorCodeNotPermitted ErrorCode = 1
-	// The store failed (I/O error, SQLite error, busy).
-	ErrorCodeIo ErrorCode = 2
-	// The store holds data that is not a cache (e.g. not a SQLite file).
-	ErrorCodeCorrupt ErrorCode = 3
-	// A bug or broken invariant in the guest or a capability.
-	ErrorCodeInternal ErrorCode = 4
-)
-
-// ErrorCodeCount is the number of cases of ErrorCode.
-const ErrorCodeCount = 5
-
-// ErrorCodeNames are the WIT names of the cases of ErrorCode, in order.
-var ErrorCodeNames = [ErrorCodeCount]string{"invalid-argument", "not-permitted", "io", "corrupt", "internal"}
-
-// An error as a value, never a trap.
-type Error struct {
-	// Code is field code.
-	Code ErrorCode
-	// Message is field message.
-	Message string
-}
-
-// Outcome of a lookup.
-type Lookup struct {
-	// The stored JSON text (compact, canonical number formatting), if hit.
-	Value Option[string]
-	// True when an entry was found but had expired (and was deleted).
-	Expired bool
-}
-
-// Outcome of a put.
-type PutOutcome struct {
-	// Entries removed because they had expired.
-	Expired uint32
-	// Entries removed because the namespace was over max-entries (LRU).
-	Evicted uint32
-}
-
-// What the store holds for one namespace.
-type StoreStats struct {
-	// Entries that have not expired.
-	Entries uint64
-	// Entries that have expired but are still stored (removed by purge or put).
-	Expired uint64
-}
-
-// Storage class of a result column.
-type StorageClass uint8
-
-// Cases of StorageClass.
-const (
-	// StorageClassInteger is case integer.
-	StorageClassInteger StorageClass = 0
-	// StorageClassFloat is case float.
-	StorageClassFloat StorageClass = 1
-	// StorageClassText is case text.
-	StorageClassText StorageClass = 2
-	// StorageClassBlob is case blob.
-	StorageClassBlob StorageClass = 3
-	// StorageClassNull is case null.
-	StorageClassNull StorageClass = 4
-)
-
-// StorageClassCount is the number of cases of StorageClass.
-const StorageClassCount = 5
-
-// StorageClassNames are the WIT names of the cases of StorageClass, in order.
-var StorageClassNames = [StorageClassCount]string{"integer", "float", "text", "blob", "null"}
-
-// pin is a buffer handed out by cabi_realloc, by address.
-type pin struct {
-	at  uint32
-	buf []byte
-}
-
-// pins holds the buffers handed out by cabi_realloc and not yet taken. It
-// is a short list (a call's arguments, an import's results): a slice scan
-// is cheaper than a map in wasm.
-var pins []pin
-
-// pinned returns the index of the buffer that starts at p, or -1.
-func pinned(p uint32) int {
-	for i := range pins {
-		if pins[i].at == p {
-			return i
-		}
-	}
-	return -1
-}
-
-// unpin drops pins[i].
-func unpin(i int) {
-	last := len(pins) - 1
-	pins[i] = pins[last]
-	pins[last] = pin{}
-	pins = pins[:last]
-}
-
-// unpinAll drops every pin.
-func unpinAll() {
-	clear(pins)
-	pins = pins[:0]
-}
-
-// cabiRealloc is the canonical ABI allocator, used by the host to pass
-// arguments to exports and results of imports.
-//
-//go:wasmexport cabi_realloc
-func cabiRealloc(oldPtr, oldSize, align, newSize uint32) uint32 {
-	if newSize == 0 {
-		newSize = 1
-	}
-	// Go's allocator aligns to at least 8 bytes for sizes >= 8; round up so
-	// small allocations are aligned too.
-	size := newSize
-	if align > 1 && size < align {
-		size = align
-	}
-	buf := make([]byte, size)
-	if oldPtr != 0 {
-		if i := pinned(oldPtr); i >= 0 {
-			old := pins[i].buf
-			copy(buf, old[:min(oldSize, uint32(len(old)))])
-			unpin(i)
-		}
-	}
-	p := addr(buf)
-	pins = append(pins, pin{p, buf})
-	return p
-}
-
-// addr is the linear-memory offset of b's first byte.
-func addr(b []byte) uint32 {
-	return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(b))))
-}
-
-// strAddr is the linear-memory offset of s's first byte (0 when empty).
-func strAddr(s string) uint32 {
-	return uint32(uintptr(unsafe.Pointer(unsafe.StringData(s))))
-}
-
-// takeBytes returns the n bytes the host placed at ptr, which must lie in a
-// buffer this module handed out through cabi_realloc. A host may place
-// several values in one buffer (the Go host does, to save calls), so an
-// address inside a pinned buffer is accepted too. A buffer taken whole is
-// unpinned at once (the returned slice keeps it alive); the rest are
-// dropped when the export returns.
-func takeBytes(ptr, n uint32) (b []byte, ok bool) {
-	if n == 0 {
-		return []byte{}, true
-	}
-	for i := range pins {
-		start, buf := pins[i].at, pins[i].buf
-		if ptr == start {
-			if uint32(len(buf)) < n {
-				return nil, false
-			}
-			if uint32(len(buf)) == n {
-				unpin(i)
-			}
-			return buf[:n:n], true
-		}
-		if ptr > start && uint64(ptr)+uint64(n) <= uint64(start)+uint64(len(buf)) {
-			off := ptr - start
-			return buf[off : off+n : off+n], true
-		}
-	}
-	return nil, false
-}
-
-// takeString is takeBytes as a string, without a copy.
-func takeString(ptr, n uint32) (string, bool) {
-	b, ok := takeBytes(ptr, n)
-	if !ok || n == 0 {
-		return "", ok
-	}
-	return unsafe.String(unsafe.SliceData(b), n), true
-}
-
-// takeArray takes the elements of a list at ptr (size bytes). Elements may
-// point into the same buffer, so it stays pinned until release is called.
-func takeArray(ptr uint32, size uint64) (arr []byte, release func(), ok bool) {
-	if size > 1<<32-1 {
-		return nil, nil, false
-	}
-	var whole []byte
-	if i := pinned(ptr); i >= 0 {
-		whole = pins[i].buf
-	}
-	arr, ok = takeBytes(ptr, uint32(size))
-	if !ok {
-		return nil, nil, false
-	}
-	release = func() {}
-	if whole != nil && size > 0 && pinned(ptr) < 0 {
-		pins = append(pins, pin{ptr, whole})
-		release = func() {
-			if i := pinned(ptr); i >= 0 {
-				unpin(i)
-			}
-		}
-	}
-	return arr, release, true
-}
-
-// newArray returns n zeroed bytes aligned to 8, never empty (so it has an
-// address).
-func newArray(n int) []byte {
-	words := make([]uint64, n/8+1)
-	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(words))), n)[:n:n]
-}
-
-// badPointer describes a value whose address is not in a cabi_realloc buffer.
-func badPointer(what string, ptr, n uint32) string {
-	return what + " at 0x" + strconv.FormatUint(uint64(ptr), 16) + " (" + strconv.FormatUint(uint64(n), 10) +
-		" bytes) is not in a buffer from cabi_realloc"
-}
-
-func b2u(b bool) uint32 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// area is a fixed return area: aligned to 8, at a stable address.
-type exportArea [9]uint64
-type importArea [2]uint64
-
-func (a *exportArea) ptr() uint32   { return uint32(uintptr(unsafe.Pointer(a))) }
-func (a *exportArea) bytes() []byte { return unsafe.Slice((*byte)(unsafe.Pointer(a)), len(a)*8) }
-func (a *importArea) ptr() uint32   { return uint32(uintptr(unsafe.Pointer(a))) }
-func (a *importArea) bytes() []byte { return unsafe.Slice((*byte)(unsafe.Pointer(a)), len(a)*8) }
-
-var (
 	// exportRet is the return area of the exports.
-	exportRet exportArea
+	exportRet = guestrt.NewArray(72)
 	// importRet is the return area passed to imports with indirect results.
-	importRet importArea
-	// keep holds the memory exportRet points into until cabi_post_*.
-	keep []any
+	importRet = guestrt.NewArray(16)
 )
 
-// begin starts an export: whatever the previous result held is released
-// (a host that skipped cabi_post_* leaks nothing).
-func begin() { release() }
-
-// done ends an export: drops argument buffers the host left pinned.
-func done() uint32 {
-	unpinAll()
-	return exportRet.ptr()
-}
-
-// release is every cabi_post_* function: the host has read the result.
-func release() {
-	clear(keep)
-	keep = keep[:0]
-	exportRet = exportArea{}
-}
+// release is every cabi_post_* function.
+func release() { guestrt.Release(exportRet) }
 
 // CacheExports is what the guest implements for exported interface sandcache:cache/cache@0.1.0.
 // The hand-written code declares `var cacheExports CacheExports`.
 type CacheExports interface {
 	// Looks up `key`; a hit refreshes its LRU position.
-	Get(key string, opts Options) (Lookup, *Error)
+	Get(key string, opts witypes.Options) (witypes.Lookup, *witypes.Error)
 	// Stores `value` (JSON text) under `key`, then evicts.
-	Put(key string, value string, opts Options) (PutOutcome, *Error)
+	Put(key string, value string, opts witypes.Options) (witypes.PutOutcome, *witypes.Error)
 	// Removes `key`; true when it existed.
-	Delete(key string, opts Options) (bool, *Error)
+	Delete(key string, opts witypes.Options) (bool, *witypes.Error)
 	// Removes every entry of the namespace.
-	Clear(opts Options) *Error
+	Clear(opts witypes.Options) *witypes.Error
 	// Counts the namespace's entries.
-	Stats(opts Options) (StoreStats, *Error)
+	Stats(opts witypes.Options) (witypes.StoreStats, *witypes.Error)
 	// Removes expired entries of every namespace of the store; returns how many.
-	Purge(opts Options) (uint64, *Error)
+	Purge(opts witypes.Options) (uint64, *witypes.Error)
 	// Keys of the namespace's live entries that start with `prefix`, sorted.
-	Keys(prefix string, opts Options) ([]string, *Error)
+	Keys(prefix string, opts witypes.Options) ([]string, *witypes.Error)
 	// The canonical LLM cache key `sha256:<hex>`. `prompt` and `system` are
 	// JSON; `request` is a JSON object (or null) of provider, model,
 	// max_tokens, temperature, top_p and further response-changing fields.
-	LLMKey(prompt string, system Option[string], request string) (string, *Error)
+	LLMKey(prompt string, system witypes.Option[string], request string) (string, *witypes.Error)
 	// Parses a Harn option dictionary (JSON) into typed options, with the
 	// original's exact error texts. Every field of the result is set (the
 	// dictionary's value or the default); `dict` is empty.
-	ParseOptions(dict string) (Options, *Error)
+	ParseOptions(dict string) (witypes.Options, *witypes.Error)
 	// Parses a duration ("1.5h", "500ms", "10") into whole seconds.
-	ParseDuration(text string) (uint64, *Error)
+	ParseDuration(text string) (uint64, *witypes.Error)
 	// Writes what the guest deferred to its stores: the LRU stamps of hits
 	// recorded while another writer held the lock. Every write operation
 	// does this first; hosts call it before they close an instance.
-	Flush() *Error
+	Flush() *witypes.Error
 }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#get
 func wasmexportCacheGet(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint64, p10 uint32, p11 uint64, p12 uint32, p13 uint32) uint32 {
-	begin()
-	s1, ok := takeString(p0, p1)
-	if !ok {
-		return exportFaultError(4, badPointer("argument key", p0, p1))
-	}
-	var o2 Option[Backend]
-	if p2 != 0 {
-		o2 = Option[Backend]{Some: true, Value: Backend(p3)}
-	}
-	s3, ok := takeString(p4, p5)
-	if !ok {
-		return exportFaultError(4, badPointer("argument opts.namespace", p4, p5))
-	}
-	s4, ok := takeString(p6, p7)
-	if !ok {
-		return exportFaultError(4, badPointer("argument opts.path", p6, p7))
-	}
-	var o5 Option[uint64]
-	if p8 != 0 {
-		o5 = Option[uint64]{Some: true, Value: p9}
-	}
-	var o6 Option[int64]
-	if p10 != 0 {
-		o6 = Option[int64]{Some: true, Value: int64(p11)}
-	}
-	s7, ok := takeString(p12, p13)
-	if !ok {
-		return exportFaultError(4, badPointer("argument opts.dict", p12, p13))
-	}
-	r8 := Options{Backend: o2, Namespace: s3, Path: s4, TTLMs: o5, MaxEntries: o6, Dict: s7}
-	v, e := cacheExports.Get(s1, r8)
-	ret := exportRet.bytes()
-	if e != nil {
-		ret[0] = 1
-		ret[4+0] = uint8((*e).Code)
-		keep = append(keep, (*e).Message)
-		binary.LittleEndian.PutUint32(ret[4+4:], strAddr((*e).Message))
-		binary.LittleEndian.PutUint32(ret[4+4+4:], uint32(len((*e).Message)))
-	} else {
-		if v.Value.Some {
-			ret[4+0] = 1
-			keep = append(keep, v.Value.Value)
-			binary.LittleEndian.PutUint32(ret[4+0+4:], strAddr(v.Value.Value))
-			binary.LittleEndian.PutUint32(ret[4+0+4+4:], uint32(len(v.Value.Value)))
-		}
-		ret[4+12] = uint8(b2u(v.Expired))
-	}
-	return done()
+	return exportStringAndOptionsResultError(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, 4, witypes.LowerLookup[*guestrt.Exporter], cacheExports, CacheExports.Get)
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#get
@@ -434,53 +64,7 @@ func wasmpostCacheGet(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#put
 func wasmexportCachePut(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint32, p10 uint32, p11 uint64, p12 uint32, p13 uint64, p14 uint32, p15 uint32) uint32 {
-	begin()
-	s1, ok := takeString(p0, p1)
-	if !ok {
-		return exportFaultError(4, badPointer("argument key", p0, p1))
-	}
-	s2, ok := takeString(p2, p3)
-	if !ok {
-		return exportFaultError(4, badPointer("argument value", p2, p3))
-	}
-	var o3 Option[Backend]
-	if p4 != 0 {
-		o3 = Option[Backend]{Some: true, Value: Backend(p5)}
-	}
-	s4, ok := takeString(p6, p7)
-	if !ok {
-		return exportFaultError(4, badPointer("argument opts.namespace", p6, p7))
-	}
-	s5, ok := takeString(p8, p9)
-	if !ok {
-		return exportFaultError(4, badPointer("argument opts.path", p8, p9))
-	}
-	var o6 Option[uint64]
-	if p10 != 0 {
-		o6 = Option[uint64]{Some: true, Value: p11}
-	}
-	var o7 Option[int64]
-	if p12 != 0 {
-		o7 = Option[int64]{Some: true, Value: int64(p13)}
-	}
-	s8, ok := takeString(p14, p15)
-	if !ok {
-		return exportFaultError(4, badPointer("argument opts.dict", p14, p15))
-	}
-	r9 := Options{Backend: o3, Namespace: s4, Path: s5, TTLMs: o6, MaxEntries: o7, Dict: s8}
-	v, e := cacheExports.Put(s1, s2, r9)
-	ret := exportRet.bytes()
-	if e != nil {
-		ret[0] = 1
-		ret[4+0] = uint8((*e).Code)
-		keep = append(keep, (*e).Message)
-		binary.LittleEndian.PutUint32(ret[4+4:], strAddr((*e).Message))
-		binary.LittleEndian.PutUint32(ret[4+4+4:], uint32(len((*e).Message)))
-	} else {
-		binary.LittleEndian.PutUint32(ret[4+0:], uint32(v.Expired))
-		binary.LittleEndian.PutUint32(ret[4+4:], uint32(v.Evicted))
-	}
-	return done()
+	return exportStringAndStringAndOptionsResultError(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15, 4, witypes.LowerPutOutcome[*guestrt.Exporter], cacheExports, CacheExports.Put)
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#put
@@ -488,48 +72,7 @@ func wasmpostCachePut(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#delete
 func wasmexportCacheDelete(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint64, p10 uint32, p11 uint64, p12 uint32, p13 uint32) uint32 {
-	begin()
-	s1, ok := takeString(p0, p1)
-	if !ok {
-		return exportFaultError(4, badPointer("argument key", p0, p1))
-	}
-	var o2 Option[Backend]
-	if p2 != 0 {
-		o2 = Option[Backend]{Some: true, Value: Backend(p3)}
-	}
-	s3, ok := takeString(p4, p5)
-	if !ok {
-		return exportFaultError(4, badPointer("argument opts.namespace", p4, p5))
-	}
-	s4, ok := takeString(p6, p7)
-	if !ok {
-		return exportFaultError(4, badPointer("argument opts.path", p6, p7))
-	}
-	var o5 Option[uint64]
-	if p8 != 0 {
-		o5 = Option[uint64]{Some: true, Value: p9}
-	}
-	var o6 Option[int64]
-	if p10 != 0 {
-		o6 = Option[int64]{Some: true, Value: int64(p11)}
-	}
-	s7, ok := takeString(p12, p13)
-	if !ok {
-		return exportFaultError(4, badPointer("argument opts.dict", p12, p13))
-	}
-	r8 := Options{Backend: o2, Namespace: s3, Path: s4, TTLMs: o5, MaxEntries: o6, Dict: s7}
-	v, e := cacheExports.Delete(s1, r8)
-	ret := exportRet.bytes()
-	if e != nil {
-		ret[0] = 1
-		ret[4+0] = uint8((*e).Code)
-		keep = append(keep, (*e).Message)
-		binary.LittleEndian.PutUint32(ret[4+4:], strAddr((*e).Message))
-		binary.LittleEndian.PutUint32(ret[4+4+4:], uint32(len((*e).Message)))
-	} else {
-		ret[4] = uint8(b2u(v))
-	}
-	return done()
+	return exportStringAndOptionsResultError(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, 4, cabi.LowerBool[*guestrt.Exporter], cacheExports, CacheExports.Delete)
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#delete
@@ -537,42 +80,7 @@ func wasmpostCacheDelete(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#clear
 func wasmexportCacheClear(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32, p9 uint64, p10 uint32, p11 uint32) uint32 {
-	begin()
-	var o1 Option[Backend]
-	if p0 != 0 {
-		o1 = Option[Backend]{Some: true, Value: Backend(p1)}
-	}
-	s2, ok := takeString(p2, p3)
-	if !ok {
-		return exportFaultError(4, badPointer("argument opts.namespace", p2, p3))
-	}
-	s3, ok := takeString(p4, p5)
-	if !ok {
-		return exportFaultError(4, badPointer("argument opts.path", p4, p5))
-	}
-	var o4 Option[uint64]
-	if p6 != 0 {
-		o4 = Option[uint64]{Some: true, Value: p7}
-	}
-	var o5 Option[int64]
-	if p8 != 0 {
-		o5 = Option[int64]{Some: true, Value: int64(p9)}
-	}
-	s6, ok := takeString(p10, p11)
-	if !ok {
-		return exportFaultError(4, badPointer("argument opts.dict", p10, p11))
-	}
-	r7 := Options{Backend: o1, Namespace: s2, Path: s3, TTLMs: o4, MaxEntries: o5, Dict: s6}
-	e := cacheExports.Clear(r7)
-	ret := exportRet.bytes()
-	if e != nil {
-		ret[0] = 1
-		ret[4+0] = uint8((*e).Code)
-		keep = append(keep, (*e).Message)
-		binary.LittleEndian.PutUint32(ret[4+4:], strAddr((*e).Message))
-		binary.LittleEndian.PutUint32(ret[4+4+4:], uint32(len((*e).Message)))
-	}
-	return done()
+	return exportOptionsErrError(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, 4, cacheExports, CacheExports.Clear)
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#clear
@@ -580,45 +88,7 @@ func wasmpostCacheClear(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#stats
 func wasmexportCacheStats(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32, p9 uint64, p10 uint32, p11 uint32) uint32 {
-	begin()
-	var o1 Option[Backend]
-	if p0 != 0 {
-		o1 = Option[Backend]{Some: true, Value: Backend(p1)}
-	}
-	s2, ok := takeString(p2, p3)
-	if !ok {
-		return exportFaultError(8, badPointer("argument opts.namespace", p2, p3))
-	}
-	s3, ok := takeString(p4, p5)
-	if !ok {
-		return exportFaultError(8, badPointer("argument opts.path", p4, p5))
-	}
-	var o4 Option[uint64]
-	if p6 != 0 {
-		o4 = Option[uint64]{Some: true, Value: p7}
-	}
-	var o5 Option[int64]
-	if p8 != 0 {
-		o5 = Option[int64]{Some: true, Value: int64(p9)}
-	}
-	s6, ok := takeString(p10, p11)
-	if !ok {
-		return exportFaultError(8, badPointer("argument opts.dict", p10, p11))
-	}
-	r7 := Options{Backend: o1, Namespace: s2, Path: s3, TTLMs: o4, MaxEntries: o5, Dict: s6}
-	v, e := cacheExports.Stats(r7)
-	ret := exportRet.bytes()
-	if e != nil {
-		ret[0] = 1
-		ret[8+0] = uint8((*e).Code)
-		keep = append(keep, (*e).Message)
-		binary.LittleEndian.PutUint32(ret[8+4:], strAddr((*e).Message))
-		binary.LittleEndian.PutUint32(ret[8+4+4:], uint32(len((*e).Message)))
-	} else {
-		binary.LittleEndian.PutUint64(ret[8+0:], uint64(v.Entries))
-		binary.LittleEndian.PutUint64(ret[8+8:], uint64(v.Expired))
-	}
-	return done()
+	return exportOptionsResultError(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, 8, witypes.LowerStoreStats[*guestrt.Exporter], cacheExports, CacheExports.Stats)
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#stats
@@ -626,44 +96,7 @@ func wasmpostCacheStats(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#purge
 func wasmexportCachePurge(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32, p9 uint64, p10 uint32, p11 uint32) uint32 {
-	begin()
-	var o1 Option[Backend]
-	if p0 != 0 {
-		o1 = Option[Backend]{Some: true, Value: Backend(p1)}
-	}
-	s2, ok := takeString(p2, p3)
-	if !ok {
-		return exportFaultError(8, badPointer("argument opts.namespace", p2, p3))
-	}
-	s3, ok := takeString(p4, p5)
-	if !ok {
-		return exportFaultError(8, badPointer("argument opts.path", p4, p5))
-	}
-	var o4 Option[uint64]
-	if p6 != 0 {
-		o4 = Option[uint64]{Some: true, Value: p7}
-	}
-	var o5 Option[int64]
-	if p8 != 0 {
-		o5 = Option[int64]{Some: true, Value: int64(p9)}
-	}
-	s6, ok := takeString(p10, p11)
-	if !ok {
-		return exportFaultError(8, badPointer("argument opts.dict", p10, p11))
-	}
-	r7 := Options{Backend: o1, Namespace: s2, Path: s3, TTLMs: o4, MaxEntries: o5, Dict: s6}
-	v, e := cacheExports.Purge(r7)
-	ret := exportRet.bytes()
-	if e != nil {
-		ret[0] = 1
-		ret[8+0] = uint8((*e).Code)
-		keep = append(keep, (*e).Message)
-		binary.LittleEndian.PutUint32(ret[8+4:], strAddr((*e).Message))
-		binary.LittleEndian.PutUint32(ret[8+4+4:], uint32(len((*e).Message)))
-	} else {
-		binary.LittleEndian.PutUint64(ret[8:], uint64(v))
-	}
-	return done()
+	return exportOptionsResultError(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, 8, cabi.LowerU64[*guestrt.Exporter], cacheExports, CacheExports.Purge)
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#purge
@@ -671,55 +104,7 @@ func wasmpostCachePurge(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#keys
 func wasmexportCacheKeys(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint64, p10 uint32, p11 uint64, p12 uint32, p13 uint32) uint32 {
-	begin()
-	s1, ok := takeString(p0, p1)
-	if !ok {
-		return exportFaultError(4, badPointer("argument prefix", p0, p1))
-	}
-	var o2 Option[Backend]
-	if p2 != 0 {
-		o2 = Option[Backend]{Some: true, Value: Backend(p3)}
-	}
-	s3, ok := takeString(p4, p5)
-	if !ok {
-		return exportFaultError(4, badPointer("argument opts.namespace", p4, p5))
-	}
-	s4, ok := takeString(p6, p7)
-	if !ok {
-		return exportFaultError(4, badPointer("argument opts.path", p6, p7))
-	}
-	var o5 Option[uint64]
-	if p8 != 0 {
-		o5 = Option[uint64]{Some: true, Value: p9}
-	}
-	var o6 Option[int64]
-	if p10 != 0 {
-		o6 = Option[int64]{Some: true, Value: int64(p11)}
-	}
-	s7, ok := takeString(p12, p13)
-	if !ok {
-		return exportFaultError(4, badPointer("argument opts.dict", p12, p13))
-	}
-	r8 := Options{Backend: o2, Namespace: s3, Path: s4, TTLMs: o5, MaxEntries: o6, Dict: s7}
-	v, e := cacheExports.Keys(s1, r8)
-	ret := exportRet.bytes()
-	if e != nil {
-		ret[0] = 1
-		ret[4+0] = uint8((*e).Code)
-		keep = append(keep, (*e).Message)
-		binary.LittleEndian.PutUint32(ret[4+4:], strAddr((*e).Message))
-		binary.LittleEndian.PutUint32(ret[4+4+4:], uint32(len((*e).Message)))
-	} else {
-		arr9 := newArray(len(v) * 8)
-		for i10, e11 := range v {
-			binary.LittleEndian.PutUint32(arr9[i10*8:], strAddr(e11))
-			binary.LittleEndian.PutUint32(arr9[i10*8+4:], uint32(len(e11)))
-		}
-		keep = append(keep, arr9, v)
-		binary.LittleEndian.PutUint32(ret[4:], addr(arr9))
-		binary.LittleEndian.PutUint32(ret[4+4:], uint32(len(v)))
-	}
-	return done()
+	return exportStringAndOptionsResultError(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, 4, witypes.LowerListOfString[*guestrt.Exporter], cacheExports, CacheExports.Keys)
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#keys
@@ -727,37 +112,7 @@ func wasmpostCacheKeys(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#llm-key
 func wasmexportCacheLLMKey(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32) uint32 {
-	begin()
-	s1, ok := takeString(p0, p1)
-	if !ok {
-		return exportFaultError(4, badPointer("argument prompt", p0, p1))
-	}
-	var o2 Option[string]
-	if p2 != 0 {
-		s3, ok := takeString(p3, p4)
-		if !ok {
-			return exportFaultError(4, badPointer("argument system", p3, p4))
-		}
-		o2 = Option[string]{Some: true, Value: s3}
-	}
-	s4, ok := takeString(p5, p6)
-	if !ok {
-		return exportFaultError(4, badPointer("argument request", p5, p6))
-	}
-	v, e := cacheExports.LLMKey(s1, o2, s4)
-	ret := exportRet.bytes()
-	if e != nil {
-		ret[0] = 1
-		ret[4+0] = uint8((*e).Code)
-		keep = append(keep, (*e).Message)
-		binary.LittleEndian.PutUint32(ret[4+4:], strAddr((*e).Message))
-		binary.LittleEndian.PutUint32(ret[4+4+4:], uint32(len((*e).Message)))
-	} else {
-		keep = append(keep, v)
-		binary.LittleEndian.PutUint32(ret[4:], strAddr(v))
-		binary.LittleEndian.PutUint32(ret[4+4:], uint32(len(v)))
-	}
-	return done()
+	return exportStringAndOptionOfStringAndStringResultError(p0, p1, p2, p3, p4, p5, p6, 4, cabi.LowerString[*guestrt.Exporter], cacheExports, CacheExports.LLMKey)
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#llm-key
@@ -765,43 +120,7 @@ func wasmpostCacheLLMKey(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#parse-options
 func wasmexportCacheParseOptions(p0 uint32, p1 uint32) uint32 {
-	begin()
-	s1, ok := takeString(p0, p1)
-	if !ok {
-		return exportFaultError(8, badPointer("argument dict", p0, p1))
-	}
-	v, e := cacheExports.ParseOptions(s1)
-	ret := exportRet.bytes()
-	if e != nil {
-		ret[0] = 1
-		ret[8+0] = uint8((*e).Code)
-		keep = append(keep, (*e).Message)
-		binary.LittleEndian.PutUint32(ret[8+4:], strAddr((*e).Message))
-		binary.LittleEndian.PutUint32(ret[8+4+4:], uint32(len((*e).Message)))
-	} else {
-		if v.Backend.Some {
-			ret[8+0] = 1
-			ret[8+0+1] = uint8(v.Backend.Value)
-		}
-		keep = append(keep, v.Namespace)
-		binary.LittleEndian.PutUint32(ret[8+4:], strAddr(v.Namespace))
-		binary.LittleEndian.PutUint32(ret[8+4+4:], uint32(len(v.Namespace)))
-		keep = append(keep, v.Path)
-		binary.LittleEndian.PutUint32(ret[8+12:], strAddr(v.Path))
-		binary.LittleEndian.PutUint32(ret[8+12+4:], uint32(len(v.Path)))
-		if v.TTLMs.Some {
-			ret[8+24] = 1
-			binary.LittleEndian.PutUint64(ret[8+24+8:], uint64(v.TTLMs.Value))
-		}
-		if v.MaxEntries.Some {
-			ret[8+40] = 1
-			binary.LittleEndian.PutUint64(ret[8+40+8:], uint64(v.MaxEntries.Value))
-		}
-		keep = append(keep, v.Dict)
-		binary.LittleEndian.PutUint32(ret[8+56:], strAddr(v.Dict))
-		binary.LittleEndian.PutUint32(ret[8+56+4:], uint32(len(v.Dict)))
-	}
-	return done()
+	return exportStringResultError(p0, p1, 8, witypes.LowerOptions[*guestrt.Exporter], cacheExports, CacheExports.ParseOptions)
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#parse-options
@@ -809,23 +128,7 @@ func wasmpostCacheParseOptions(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#parse-duration
 func wasmexportCacheParseDuration(p0 uint32, p1 uint32) uint32 {
-	begin()
-	s1, ok := takeString(p0, p1)
-	if !ok {
-		return exportFaultError(8, badPointer("argument text", p0, p1))
-	}
-	v, e := cacheExports.ParseDuration(s1)
-	ret := exportRet.bytes()
-	if e != nil {
-		ret[0] = 1
-		ret[8+0] = uint8((*e).Code)
-		keep = append(keep, (*e).Message)
-		binary.LittleEndian.PutUint32(ret[8+4:], strAddr((*e).Message))
-		binary.LittleEndian.PutUint32(ret[8+4+4:], uint32(len((*e).Message)))
-	} else {
-		binary.LittleEndian.PutUint64(ret[8:], uint64(v))
-	}
-	return done()
+	return exportStringResultError(p0, p1, 8, cabi.LowerU64[*guestrt.Exporter], cacheExports, CacheExports.ParseDuration)
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#parse-duration
@@ -833,34 +136,11 @@ func wasmpostCacheParseDuration(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#flush
 func wasmexportCacheFlush() uint32 {
-	begin()
-	e := cacheExports.Flush()
-	ret := exportRet.bytes()
-	if e != nil {
-		ret[0] = 1
-		ret[4+0] = uint8((*e).Code)
-		keep = append(keep, (*e).Message)
-		binary.LittleEndian.PutUint32(ret[4+4:], strAddr((*e).Message))
-		binary.LittleEndian.PutUint32(ret[4+4+4:], uint32(len((*e).Message)))
-	}
-	return done()
+	return exportNothingErrError(4, cacheExports, CacheExports.Flush)
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#flush
 func wasmpostCacheFlush(uint32) { release() }
-
-// exportFaultError returns the error the hand-written liftFaultError makes of
-// a lifting failure (an argument not in a cabi_realloc buffer).
-func exportFaultError(off int, detail string) uint32 {
-	e := liftFaultError(detail)
-	ret := exportRet.bytes()
-	ret[0] = 1
-	ret[off+0] = uint8(e.Code)
-	keep = append(keep, e.Message)
-	binary.LittleEndian.PutUint32(ret[off+4:], strAddr(e.Message))
-	binary.LittleEndian.PutUint32(ret[off+4+4:], uint32(len(e.Message)))
-	return done()
-}
 
 // SQLImport calls imported interface sandcache:cache/sql@0.1.0; the zero value is ready.
 type SQLImport struct{}
@@ -870,14 +150,13 @@ func wasmimportSQLDialect(p0 unsafe.Pointer)
 
 // The SQL dialect the host speaks ("sqlite").
 func (SQLImport) Dialect() string {
-	wasmimportSQLDialect(unsafe.Pointer(&importRet))
-	ret := importRet.bytes()
-	p1, n2 := binary.LittleEndian.Uint32(ret[0:]), binary.LittleEndian.Uint32(ret[0+4:])
-	s3, ok := takeString(p1, n2)
-	if !ok {
-		panic(badPointer("dialect result", p1, n2))
+	wasmimportSQLDialect(guestrt.BytesPtr(importRet))
+	l := guestrt.NewLifter()
+	v := cabi.LiftString[*guestrt.Lifter](l, importRet, 0)
+	if l.Bad != "" {
+		panic(l.Bad)
 	}
-	return s3
+	return v
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 open
@@ -886,20 +165,11 @@ func wasmimportSQLOpen(p0 unsafe.Pointer, p1 uint32, p2 uint32, p3 unsafe.Pointe
 // Opens (creating if needed) the database `name`, a path relative to the
 // granted folder; with `memory`, the host's in-memory database for this
 // cache (name is then only a label).
-func (SQLImport) Open(name string, memory bool) (uint32, *Error) {
-	wasmimportSQLOpen(unsafe.Pointer(unsafe.StringData(name)), uint32(len(name)), b2u(memory), unsafe.Pointer(&importRet))
-	ret := importRet.bytes()
-	if ret[0] != 0 {
-		p1, n2 := binary.LittleEndian.Uint32(ret[4+4:]), binary.LittleEndian.Uint32(ret[4+4+4:])
-		s3, ok := takeString(p1, n2)
-		if !ok {
-			e := liftFaultError(badPointer("open error.message", p1, n2))
-			return *new(uint32), &e
-		}
-		r4 := Error{Code: ErrorCode(ret[4+0]), Message: s3}
-		return *new(uint32), &r4
-	}
-	return uint32(binary.LittleEndian.Uint32(ret[4:])), nil
+func (SQLImport) Open(name string, memory bool) (uint32, *witypes.Error) {
+	wasmimportSQLOpen(guestrt.StringPtr(name), uint32(len(name)), guestrt.B2U(memory), guestrt.BytesPtr(importRet))
+	l := guestrt.NewLifter()
+	v, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftU32[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
+	return v, importFaultError(l, e)
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 open-server
@@ -910,20 +180,11 @@ func wasmimportSQLOpenServer(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 // `dialect` reports for `open`. `name` is only a label. Fails with
 // not-permitted when the host lends no server. Its handles are
 // used with the functions below like any other.
-func (SQLImport) OpenServer(name string) (uint32, *Error) {
-	wasmimportSQLOpenServer(unsafe.Pointer(unsafe.StringData(name)), uint32(len(name)), unsafe.Pointer(&importRet))
-	ret := importRet.bytes()
-	if ret[0] != 0 {
-		p1, n2 := binary.LittleEndian.Uint32(ret[4+4:]), binary.LittleEndian.Uint32(ret[4+4+4:])
-		s3, ok := takeString(p1, n2)
-		if !ok {
-			e := liftFaultError(badPointer("open-server error.message", p1, n2))
-			return *new(uint32), &e
-		}
-		r4 := Error{Code: ErrorCode(ret[4+0]), Message: s3}
-		return *new(uint32), &r4
-	}
-	return uint32(binary.LittleEndian.Uint32(ret[4:])), nil
+func (SQLImport) OpenServer(name string) (uint32, *witypes.Error) {
+	wasmimportSQLOpenServer(guestrt.StringPtr(name), uint32(len(name)), guestrt.BytesPtr(importRet))
+	l := guestrt.NewLifter()
+	v, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftU32[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
+	return v, importFaultError(l, e)
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 close
@@ -938,160 +199,88 @@ func (SQLImport) Close(d uint32) {
 func wasmimportSQLExec(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointer)
 
 // Runs one or more statements with no parameters and no result rows.
-func (SQLImport) Exec(d uint32, sql string) *Error {
-	wasmimportSQLExec(uint32(d), unsafe.Pointer(unsafe.StringData(sql)), uint32(len(sql)), unsafe.Pointer(&importRet))
-	ret := importRet.bytes()
-	if ret[0] != 0 {
-		p1, n2 := binary.LittleEndian.Uint32(ret[4+4:]), binary.LittleEndian.Uint32(ret[4+4+4:])
-		s3, ok := takeString(p1, n2)
-		if !ok {
-			e := liftFaultError(badPointer("exec error.message", p1, n2))
-			return &e
-		}
-		r4 := Error{Code: ErrorCode(ret[4+0]), Message: s3}
-		return &r4
-	}
-	return nil
+func (SQLImport) Exec(d uint32, sql string) *witypes.Error {
+	wasmimportSQLExec(uint32(d), guestrt.StringPtr(sql), uint32(len(sql)), guestrt.BytesPtr(importRet))
+	l := guestrt.NewLifter()
+	_, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
+	return importFaultError(l, e)
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 prepare
 func wasmimportSQLPrepare(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointer)
 
 // Prepares one statement.
-func (SQLImport) Prepare(d uint32, sql string) (uint32, *Error) {
-	wasmimportSQLPrepare(uint32(d), unsafe.Pointer(unsafe.StringData(sql)), uint32(len(sql)), unsafe.Pointer(&importRet))
-	ret := importRet.bytes()
-	if ret[0] != 0 {
-		p1, n2 := binary.LittleEndian.Uint32(ret[4+4:]), binary.LittleEndian.Uint32(ret[4+4+4:])
-		s3, ok := takeString(p1, n2)
-		if !ok {
-			e := liftFaultError(badPointer("prepare error.message", p1, n2))
-			return *new(uint32), &e
-		}
-		r4 := Error{Code: ErrorCode(ret[4+0]), Message: s3}
-		return *new(uint32), &r4
-	}
-	return uint32(binary.LittleEndian.Uint32(ret[4:])), nil
+func (SQLImport) Prepare(d uint32, sql string) (uint32, *witypes.Error) {
+	wasmimportSQLPrepare(uint32(d), guestrt.StringPtr(sql), uint32(len(sql)), guestrt.BytesPtr(importRet))
+	l := guestrt.NewLifter()
+	v, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftU32[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
+	return v, importFaultError(l, e)
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 bind-null
 func wasmimportSQLBindNull(p0 uint32, p1 uint32, p2 unsafe.Pointer)
 
 // Binds parameter `index` (1-based) to NULL.
-func (SQLImport) BindNull(s uint32, index uint32) *Error {
-	wasmimportSQLBindNull(uint32(s), uint32(index), unsafe.Pointer(&importRet))
-	ret := importRet.bytes()
-	if ret[0] != 0 {
-		p1, n2 := binary.LittleEndian.Uint32(ret[4+4:]), binary.LittleEndian.Uint32(ret[4+4+4:])
-		s3, ok := takeString(p1, n2)
-		if !ok {
-			e := liftFaultError(badPointer("bind-null error.message", p1, n2))
-			return &e
-		}
-		r4 := Error{Code: ErrorCode(ret[4+0]), Message: s3}
-		return &r4
-	}
-	return nil
+func (SQLImport) BindNull(s uint32, index uint32) *witypes.Error {
+	wasmimportSQLBindNull(uint32(s), uint32(index), guestrt.BytesPtr(importRet))
+	l := guestrt.NewLifter()
+	_, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
+	return importFaultError(l, e)
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 bind-int
 func wasmimportSQLBindInt(p0 uint32, p1 uint32, p2 uint64, p3 unsafe.Pointer)
 
 // Binds an integer.
-func (SQLImport) BindInt(s uint32, index uint32, value int64) *Error {
-	wasmimportSQLBindInt(uint32(s), uint32(index), uint64(value), unsafe.Pointer(&importRet))
-	ret := importRet.bytes()
-	if ret[0] != 0 {
-		p1, n2 := binary.LittleEndian.Uint32(ret[4+4:]), binary.LittleEndian.Uint32(ret[4+4+4:])
-		s3, ok := takeString(p1, n2)
-		if !ok {
-			e := liftFaultError(badPointer("bind-int error.message", p1, n2))
-			return &e
-		}
-		r4 := Error{Code: ErrorCode(ret[4+0]), Message: s3}
-		return &r4
-	}
-	return nil
+func (SQLImport) BindInt(s uint32, index uint32, value int64) *witypes.Error {
+	wasmimportSQLBindInt(uint32(s), uint32(index), uint64(value), guestrt.BytesPtr(importRet))
+	l := guestrt.NewLifter()
+	_, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
+	return importFaultError(l, e)
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 bind-float
 func wasmimportSQLBindFloat(p0 uint32, p1 uint32, p2 float64, p3 unsafe.Pointer)
 
 // Binds a float.
-func (SQLImport) BindFloat(s uint32, index uint32, value float64) *Error {
-	wasmimportSQLBindFloat(uint32(s), uint32(index), value, unsafe.Pointer(&importRet))
-	ret := importRet.bytes()
-	if ret[0] != 0 {
-		p1, n2 := binary.LittleEndian.Uint32(ret[4+4:]), binary.LittleEndian.Uint32(ret[4+4+4:])
-		s3, ok := takeString(p1, n2)
-		if !ok {
-			e := liftFaultError(badPointer("bind-float error.message", p1, n2))
-			return &e
-		}
-		r4 := Error{Code: ErrorCode(ret[4+0]), Message: s3}
-		return &r4
-	}
-	return nil
+func (SQLImport) BindFloat(s uint32, index uint32, value float64) *witypes.Error {
+	wasmimportSQLBindFloat(uint32(s), uint32(index), value, guestrt.BytesPtr(importRet))
+	l := guestrt.NewLifter()
+	_, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
+	return importFaultError(l, e)
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 bind-text
 func wasmimportSQLBindText(p0 uint32, p1 uint32, p2 unsafe.Pointer, p3 uint32, p4 unsafe.Pointer)
 
 // Binds text.
-func (SQLImport) BindText(s uint32, index uint32, value string) *Error {
-	wasmimportSQLBindText(uint32(s), uint32(index), unsafe.Pointer(unsafe.StringData(value)), uint32(len(value)), unsafe.Pointer(&importRet))
-	ret := importRet.bytes()
-	if ret[0] != 0 {
-		p1, n2 := binary.LittleEndian.Uint32(ret[4+4:]), binary.LittleEndian.Uint32(ret[4+4+4:])
-		s3, ok := takeString(p1, n2)
-		if !ok {
-			e := liftFaultError(badPointer("bind-text error.message", p1, n2))
-			return &e
-		}
-		r4 := Error{Code: ErrorCode(ret[4+0]), Message: s3}
-		return &r4
-	}
-	return nil
+func (SQLImport) BindText(s uint32, index uint32, value string) *witypes.Error {
+	wasmimportSQLBindText(uint32(s), uint32(index), guestrt.StringPtr(value), uint32(len(value)), guestrt.BytesPtr(importRet))
+	l := guestrt.NewLifter()
+	_, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
+	return importFaultError(l, e)
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 bind-blob
 func wasmimportSQLBindBlob(p0 uint32, p1 uint32, p2 unsafe.Pointer, p3 uint32, p4 unsafe.Pointer)
 
 // Binds a blob.
-func (SQLImport) BindBlob(s uint32, index uint32, value []byte) *Error {
-	wasmimportSQLBindBlob(uint32(s), uint32(index), unsafe.Pointer(unsafe.SliceData(value)), uint32(len(value)), unsafe.Pointer(&importRet))
-	ret := importRet.bytes()
-	if ret[0] != 0 {
-		p1, n2 := binary.LittleEndian.Uint32(ret[4+4:]), binary.LittleEndian.Uint32(ret[4+4+4:])
-		s3, ok := takeString(p1, n2)
-		if !ok {
-			e := liftFaultError(badPointer("bind-blob error.message", p1, n2))
-			return &e
-		}
-		r4 := Error{Code: ErrorCode(ret[4+0]), Message: s3}
-		return &r4
-	}
-	return nil
+func (SQLImport) BindBlob(s uint32, index uint32, value []byte) *witypes.Error {
+	wasmimportSQLBindBlob(uint32(s), uint32(index), guestrt.BytesPtr(value), uint32(len(value)), guestrt.BytesPtr(importRet))
+	l := guestrt.NewLifter()
+	_, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
+	return importFaultError(l, e)
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 step
 func wasmimportSQLStep(p0 uint32, p1 unsafe.Pointer)
 
 // Advances: true when a row is available, false when done.
-func (SQLImport) Step(s uint32) (bool, *Error) {
-	wasmimportSQLStep(uint32(s), unsafe.Pointer(&importRet))
-	ret := importRet.bytes()
-	if ret[0] != 0 {
-		p1, n2 := binary.LittleEndian.Uint32(ret[4+4:]), binary.LittleEndian.Uint32(ret[4+4+4:])
-		s3, ok := takeString(p1, n2)
-		if !ok {
-			e := liftFaultError(badPointer("step error.message", p1, n2))
-			return *new(bool), &e
-		}
-		r4 := Error{Code: ErrorCode(ret[4+0]), Message: s3}
-		return *new(bool), &r4
-	}
-	return ret[4] != 0, nil
+func (SQLImport) Step(s uint32) (bool, *witypes.Error) {
+	wasmimportSQLStep(uint32(s), guestrt.BytesPtr(importRet))
+	l := guestrt.NewLifter()
+	v, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftBool[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
+	return v, importFaultError(l, e)
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 column-count
@@ -1099,17 +288,15 @@ func wasmimportSQLColumnCount(p0 uint32) uint32
 
 // Number of result columns.
 func (SQLImport) ColumnCount(s uint32) uint32 {
-	v := wasmimportSQLColumnCount(uint32(s))
-	return v
+	return wasmimportSQLColumnCount(uint32(s))
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 column-kind
 func wasmimportSQLColumnKind(p0 uint32, p1 uint32) uint32
 
 // Storage class of column `index` (0-based) of the current row.
-func (SQLImport) ColumnKind(s uint32, index uint32) StorageClass {
-	v := wasmimportSQLColumnKind(uint32(s), uint32(index))
-	return StorageClass(v)
+func (SQLImport) ColumnKind(s uint32, index uint32) witypes.StorageClass {
+	return witypes.StorageClass(wasmimportSQLColumnKind(uint32(s), uint32(index)))
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 column-int
@@ -1117,8 +304,7 @@ func wasmimportSQLColumnInt(p0 uint32, p1 uint32) uint64
 
 // Column as an integer.
 func (SQLImport) ColumnInt(s uint32, index uint32) int64 {
-	v := wasmimportSQLColumnInt(uint32(s), uint32(index))
-	return int64(v)
+	return int64(wasmimportSQLColumnInt(uint32(s), uint32(index)))
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 column-float
@@ -1126,8 +312,7 @@ func wasmimportSQLColumnFloat(p0 uint32, p1 uint32) float64
 
 // Column as a float.
 func (SQLImport) ColumnFloat(s uint32, index uint32) float64 {
-	v := wasmimportSQLColumnFloat(uint32(s), uint32(index))
-	return v
+	return wasmimportSQLColumnFloat(uint32(s), uint32(index))
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 column-text
@@ -1135,14 +320,13 @@ func wasmimportSQLColumnText(p0 uint32, p1 uint32, p2 unsafe.Pointer)
 
 // Column as text.
 func (SQLImport) ColumnText(s uint32, index uint32) string {
-	wasmimportSQLColumnText(uint32(s), uint32(index), unsafe.Pointer(&importRet))
-	ret := importRet.bytes()
-	p1, n2 := binary.LittleEndian.Uint32(ret[0:]), binary.LittleEndian.Uint32(ret[0+4:])
-	s3, ok := takeString(p1, n2)
-	if !ok {
-		panic(badPointer("column-text result", p1, n2))
+	wasmimportSQLColumnText(uint32(s), uint32(index), guestrt.BytesPtr(importRet))
+	l := guestrt.NewLifter()
+	v := cabi.LiftString[*guestrt.Lifter](l, importRet, 0)
+	if l.Bad != "" {
+		panic(l.Bad)
 	}
-	return s3
+	return v
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 column-blob
@@ -1150,14 +334,13 @@ func wasmimportSQLColumnBlob(p0 uint32, p1 uint32, p2 unsafe.Pointer)
 
 // Column as a blob.
 func (SQLImport) ColumnBlob(s uint32, index uint32) []byte {
-	wasmimportSQLColumnBlob(uint32(s), uint32(index), unsafe.Pointer(&importRet))
-	ret := importRet.bytes()
-	p1, n2 := binary.LittleEndian.Uint32(ret[0:]), binary.LittleEndian.Uint32(ret[0+4:])
-	l3, ok := takeBytes(p1, n2)
-	if !ok {
-		panic(badPointer("column-blob result", p1, n2))
+	wasmimportSQLColumnBlob(uint32(s), uint32(index), guestrt.BytesPtr(importRet))
+	l := guestrt.NewLifter()
+	v := cabi.LiftBytes[*guestrt.Lifter](l, importRet, 0)
+	if l.Bad != "" {
+		panic(l.Bad)
 	}
-	return l3
+	return v
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 changes
@@ -1165,28 +348,18 @@ func wasmimportSQLChanges(p0 uint32) uint64
 
 // Rows changed by the last finished statement on `d`.
 func (SQLImport) Changes(d uint32) int64 {
-	v := wasmimportSQLChanges(uint32(d))
-	return int64(v)
+	return int64(wasmimportSQLChanges(uint32(d)))
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 reset
 func wasmimportSQLReset(p0 uint32, p1 unsafe.Pointer)
 
 // Resets a statement and clears its bindings so it can run again.
-func (SQLImport) Reset(s uint32) *Error {
-	wasmimportSQLReset(uint32(s), unsafe.Pointer(&importRet))
-	ret := importRet.bytes()
-	if ret[0] != 0 {
-		p1, n2 := binary.LittleEndian.Uint32(ret[4+4:]), binary.LittleEndian.Uint32(ret[4+4+4:])
-		s3, ok := takeString(p1, n2)
-		if !ok {
-			e := liftFaultError(badPointer("reset error.message", p1, n2))
-			return &e
-		}
-		r4 := Error{Code: ErrorCode(ret[4+0]), Message: s3}
-		return &r4
-	}
-	return nil
+func (SQLImport) Reset(s uint32) *witypes.Error {
+	wasmimportSQLReset(uint32(s), guestrt.BytesPtr(importRet))
+	l := guestrt.NewLifter()
+	_, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
+	return importFaultError(l, e)
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 finalize
@@ -1204,30 +377,11 @@ type FilesImport struct{}
 func wasmimportFilesRead(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 
 // Reads a whole file; none when it does not exist.
-func (FilesImport) Read(path string) (Option[[]byte], *Error) {
-	wasmimportFilesRead(unsafe.Pointer(unsafe.StringData(path)), uint32(len(path)), unsafe.Pointer(&importRet))
-	ret := importRet.bytes()
-	if ret[0] != 0 {
-		p1, n2 := binary.LittleEndian.Uint32(ret[4+4:]), binary.LittleEndian.Uint32(ret[4+4+4:])
-		s3, ok := takeString(p1, n2)
-		if !ok {
-			e := liftFaultError(badPointer("read error.message", p1, n2))
-			return *new(Option[[]byte]), &e
-		}
-		r4 := Error{Code: ErrorCode(ret[4+0]), Message: s3}
-		return *new(Option[[]byte]), &r4
-	}
-	var o5 Option[[]byte]
-	if ret[4] != 0 {
-		p6, n7 := binary.LittleEndian.Uint32(ret[4+4:]), binary.LittleEndian.Uint32(ret[4+4+4:])
-		l8, ok := takeBytes(p6, n7)
-		if !ok {
-			e := liftFaultError(badPointer("read result", p6, n7))
-			return *new(Option[[]byte]), &e
-		}
-		o5 = Option[[]byte]{Some: true, Value: l8}
-	}
-	return o5, nil
+func (FilesImport) Read(path string) (witypes.Option[[]byte], *witypes.Error) {
+	wasmimportFilesRead(guestrt.StringPtr(path), uint32(len(path)), guestrt.BytesPtr(importRet))
+	l := guestrt.NewLifter()
+	v, e := cabi.LiftResult(l, importRet, 0, 4, witypes.LiftOptionOfListOfU8[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
+	return v, importFaultError(l, e)
 }
 
 //go:wasmimport sandcache:cache/files@0.1.0 write-atomic
@@ -1235,40 +389,22 @@ func wasmimportFilesWriteAtomic(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer,
 
 // Writes a whole file atomically (temp file, fsync, rename, fsync folder),
 // creating parent folders.
-func (FilesImport) WriteAtomic(path string, data []byte) *Error {
-	wasmimportFilesWriteAtomic(unsafe.Pointer(unsafe.StringData(path)), uint32(len(path)), unsafe.Pointer(unsafe.SliceData(data)), uint32(len(data)), unsafe.Pointer(&importRet))
-	ret := importRet.bytes()
-	if ret[0] != 0 {
-		p1, n2 := binary.LittleEndian.Uint32(ret[4+4:]), binary.LittleEndian.Uint32(ret[4+4+4:])
-		s3, ok := takeString(p1, n2)
-		if !ok {
-			e := liftFaultError(badPointer("write-atomic error.message", p1, n2))
-			return &e
-		}
-		r4 := Error{Code: ErrorCode(ret[4+0]), Message: s3}
-		return &r4
-	}
-	return nil
+func (FilesImport) WriteAtomic(path string, data []byte) *witypes.Error {
+	wasmimportFilesWriteAtomic(guestrt.StringPtr(path), uint32(len(path)), guestrt.BytesPtr(data), uint32(len(data)), guestrt.BytesPtr(importRet))
+	l := guestrt.NewLifter()
+	_, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
+	return importFaultError(l, e)
 }
 
 //go:wasmimport sandcache:cache/files@0.1.0 remove
 func wasmimportFilesRemove(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 
 // Removes a file; false when it did not exist.
-func (FilesImport) Remove(path string) (bool, *Error) {
-	wasmimportFilesRemove(unsafe.Pointer(unsafe.StringData(path)), uint32(len(path)), unsafe.Pointer(&importRet))
-	ret := importRet.bytes()
-	if ret[0] != 0 {
-		p1, n2 := binary.LittleEndian.Uint32(ret[4+4:]), binary.LittleEndian.Uint32(ret[4+4+4:])
-		s3, ok := takeString(p1, n2)
-		if !ok {
-			e := liftFaultError(badPointer("remove error.message", p1, n2))
-			return *new(bool), &e
-		}
-		r4 := Error{Code: ErrorCode(ret[4+0]), Message: s3}
-		return *new(bool), &r4
-	}
-	return ret[4] != 0, nil
+func (FilesImport) Remove(path string) (bool, *witypes.Error) {
+	wasmimportFilesRemove(guestrt.StringPtr(path), uint32(len(path)), guestrt.BytesPtr(importRet))
+	l := guestrt.NewLifter()
+	v, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftBool[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
+	return v, importFaultError(l, e)
 }
 
 //go:wasmimport sandcache:cache/files@0.1.0 replace
@@ -1278,20 +414,11 @@ func wasmimportFilesReplace(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer, p3 
 // it atomically with `data`, or removes it when `data` is none, and
 // returns true; returns false when it changed or is gone. Every write of
 // the host to that folder takes the same lock, across processes.
-func (FilesImport) Replace(path string, expected []byte, data Option[[]byte]) (bool, *Error) {
-	wasmimportFilesReplace(unsafe.Pointer(unsafe.StringData(path)), uint32(len(path)), unsafe.Pointer(unsafe.SliceData(expected)), uint32(len(expected)), b2u(data.Some), unsafe.Pointer(unsafe.SliceData(data.Value)), uint32(len(data.Value)), unsafe.Pointer(&importRet))
-	ret := importRet.bytes()
-	if ret[0] != 0 {
-		p1, n2 := binary.LittleEndian.Uint32(ret[4+4:]), binary.LittleEndian.Uint32(ret[4+4+4:])
-		s3, ok := takeString(p1, n2)
-		if !ok {
-			e := liftFaultError(badPointer("replace error.message", p1, n2))
-			return *new(bool), &e
-		}
-		r4 := Error{Code: ErrorCode(ret[4+0]), Message: s3}
-		return *new(bool), &r4
-	}
-	return ret[4] != 0, nil
+func (FilesImport) Replace(path string, expected []byte, data witypes.Option[[]byte]) (bool, *witypes.Error) {
+	wasmimportFilesReplace(guestrt.StringPtr(path), uint32(len(path)), guestrt.BytesPtr(expected), uint32(len(expected)), guestrt.B2U(data.Some), guestrt.BytesPtr(data.Value), uint32(len(data.Value)), guestrt.BytesPtr(importRet))
+	l := guestrt.NewLifter()
+	v, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftBool[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
+	return v, importFaultError(l, e)
 }
 
 //go:wasmimport sandcache:cache/files@0.1.0 list
@@ -1300,58 +427,22 @@ func wasmimportFilesList(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 // Names of the regular files and folders in a folder, folders with a
 // trailing "/" (no symlinks or other kinds, no order); empty when the
 // folder does not exist.
-func (FilesImport) List(path string) ([]string, *Error) {
-	wasmimportFilesList(unsafe.Pointer(unsafe.StringData(path)), uint32(len(path)), unsafe.Pointer(&importRet))
-	ret := importRet.bytes()
-	if ret[0] != 0 {
-		p1, n2 := binary.LittleEndian.Uint32(ret[4+4:]), binary.LittleEndian.Uint32(ret[4+4+4:])
-		s3, ok := takeString(p1, n2)
-		if !ok {
-			e := liftFaultError(badPointer("list error.message", p1, n2))
-			return *new([]string), &e
-		}
-		r4 := Error{Code: ErrorCode(ret[4+0]), Message: s3}
-		return *new([]string), &r4
-	}
-	p5, n6 := binary.LittleEndian.Uint32(ret[4:]), binary.LittleEndian.Uint32(ret[4+4:])
-	arr8, rel9, ok := takeArray(p5, uint64(n6)*8)
-	if !ok {
-		e := liftFaultError(badPointer("list result", p5, n6))
-		return *new([]string), &e
-	}
-	l7 := make([]string, n6)
-	for i10 := range l7 {
-		p11, n12 := binary.LittleEndian.Uint32(arr8[i10*8:]), binary.LittleEndian.Uint32(arr8[i10*8+4:])
-		s13, ok := takeString(p11, n12)
-		if !ok {
-			rel9()
-			e := liftFaultError(badPointer("list result element", p11, n12))
-			return *new([]string), &e
-		}
-		l7[i10] = strings.Clone(s13)
-	}
-	rel9()
-	return l7, nil
+func (FilesImport) List(path string) ([]string, *witypes.Error) {
+	wasmimportFilesList(guestrt.StringPtr(path), uint32(len(path)), guestrt.BytesPtr(importRet))
+	l := guestrt.NewLifter()
+	v, e := cabi.LiftResult(l, importRet, 0, 4, witypes.LiftListOfString[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
+	return v, importFaultError(l, e)
 }
 
 //go:wasmimport sandcache:cache/files@0.1.0 remove-dir
 func wasmimportFilesRemoveDir(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 
 // Removes a folder and everything in it; false when it did not exist.
-func (FilesImport) RemoveDir(path string) (bool, *Error) {
-	wasmimportFilesRemoveDir(unsafe.Pointer(unsafe.StringData(path)), uint32(len(path)), unsafe.Pointer(&importRet))
-	ret := importRet.bytes()
-	if ret[0] != 0 {
-		p1, n2 := binary.LittleEndian.Uint32(ret[4+4:]), binary.LittleEndian.Uint32(ret[4+4+4:])
-		s3, ok := takeString(p1, n2)
-		if !ok {
-			e := liftFaultError(badPointer("remove-dir error.message", p1, n2))
-			return *new(bool), &e
-		}
-		r4 := Error{Code: ErrorCode(ret[4+0]), Message: s3}
-		return *new(bool), &r4
-	}
-	return ret[4] != 0, nil
+func (FilesImport) RemoveDir(path string) (bool, *witypes.Error) {
+	wasmimportFilesRemoveDir(guestrt.StringPtr(path), uint32(len(path)), guestrt.BytesPtr(importRet))
+	l := guestrt.NewLifter()
+	v, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftBool[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
+	return v, importFaultError(l, e)
 }
 
 // ClockImport calls imported interface sandcache:cache/clock@0.1.0; the zero value is ready.
@@ -1363,8 +454,7 @@ func wasmimportClockNowMs() uint64
 // Milliseconds since the Unix epoch. Any s64 is valid: a host with a
 // fixed clock may give times far outside the wall clock's range.
 func (ClockImport) NowMs() int64 {
-	v := wasmimportClockNowMs()
-	return int64(v)
+	return int64(wasmimportClockNowMs())
 }
 
 // DigestImport calls imported interface sandcache:cache/digest@0.1.0; the zero value is ready.
@@ -1375,12 +465,135 @@ func wasmimportDigestSha256(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 
 // The SHA-256 digest (32 bytes) of `data`.
 func (DigestImport) Sha256(data []byte) []byte {
-	wasmimportDigestSha256(unsafe.Pointer(unsafe.SliceData(data)), uint32(len(data)), unsafe.Pointer(&importRet))
-	ret := importRet.bytes()
-	p1, n2 := binary.LittleEndian.Uint32(ret[0:]), binary.LittleEndian.Uint32(ret[0+4:])
-	l3, ok := takeBytes(p1, n2)
-	if !ok {
-		panic(badPointer("sha256 result", p1, n2))
+	wasmimportDigestSha256(guestrt.BytesPtr(data), uint32(len(data)), guestrt.BytesPtr(importRet))
+	l := guestrt.NewLifter()
+	v := cabi.LiftBytes[*guestrt.Lifter](l, importRet, 0)
+	if l.Bad != "" {
+		panic(l.Bad)
 	}
-	return l3
+	return v
+}
+
+func liftFlatOptionOfBackend(l *guestrt.Lifter, p0 uint32, p1 uint32) witypes.Option[witypes.Backend] {
+	if p0 == 0 {
+		return witypes.Option[witypes.Backend]{}
+	}
+	return witypes.Option[witypes.Backend]{Some: true, Value: witypes.Backend(p1)}
+}
+
+func liftFlatOptionOfU64(l *guestrt.Lifter, p0 uint32, p1 uint64) witypes.Option[uint64] {
+	if p0 == 0 {
+		return witypes.Option[uint64]{}
+	}
+	return witypes.Option[uint64]{Some: true, Value: p1}
+}
+
+func liftFlatOptionOfS64(l *guestrt.Lifter, p0 uint32, p1 uint64) witypes.Option[int64] {
+	if p0 == 0 {
+		return witypes.Option[int64]{}
+	}
+	return witypes.Option[int64]{Some: true, Value: int64(p1)}
+}
+
+func liftFlatOptions(l *guestrt.Lifter, p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32, p9 uint64, p10 uint32, p11 uint32) witypes.Options {
+	return witypes.Options{Backend: liftFlatOptionOfBackend(l, p0, p1), Namespace: l.StringArg(p2, p3, "argument options.namespace"), Path: l.StringArg(p4, p5, "argument options.path"), TTLMs: liftFlatOptionOfU64(l, p6, p7), MaxEntries: liftFlatOptionOfS64(l, p8, p9), Dict: l.StringArg(p10, p11, "argument options.dict")}
+}
+
+// exportFaultError returns the error the hand-written liftFaultError makes of
+// a lifting failure (an argument not in a cabi_realloc buffer).
+func exportFaultError(off uint32, detail string) uint32 {
+	w := guestrt.Out()
+	exportRet[0] = 1
+	witypes.LowerError[*guestrt.Exporter](w, exportRet, off, liftFaultError(detail))
+	return guestrt.Done(exportRet)
+}
+
+// exportStringAndOptionsResultError runs an export of parameters (string, witypes.Options), result kind ResultError.
+func exportStringAndOptionsResultError[I, T any](p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint64, p10 uint32, p11 uint64, p12 uint32, p13 uint32, payload uint32, lower func(*guestrt.Exporter, []byte, uint32, T), x I, f func(I, string, witypes.Options) (T, *witypes.Error)) uint32 {
+	l, w := guestrt.Begin(exportRet)
+	a0, a1 := l.StringArg(p0, p1, "argument key"), liftFlatOptions(l, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13)
+	if l.Bad != "" {
+		return exportFaultError(payload, l.Bad)
+	}
+	v, e := f(x, a0, a1)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, payload, lower, witypes.LowerError[*guestrt.Exporter], v, e))
+}
+
+// exportStringAndStringAndOptionsResultError runs an export of parameters (string, string, witypes.Options), result kind ResultError.
+func exportStringAndStringAndOptionsResultError[I, T any](p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint32, p10 uint32, p11 uint64, p12 uint32, p13 uint64, p14 uint32, p15 uint32, payload uint32, lower func(*guestrt.Exporter, []byte, uint32, T), x I, f func(I, string, string, witypes.Options) (T, *witypes.Error)) uint32 {
+	l, w := guestrt.Begin(exportRet)
+	a0, a1, a2 := l.StringArg(p0, p1, "argument key"), l.StringArg(p2, p3, "argument value"), liftFlatOptions(l, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15)
+	if l.Bad != "" {
+		return exportFaultError(payload, l.Bad)
+	}
+	v, e := f(x, a0, a1, a2)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, payload, lower, witypes.LowerError[*guestrt.Exporter], v, e))
+}
+
+// exportOptionsErrError runs an export of parameters (witypes.Options), result kind ErrError.
+func exportOptionsErrError[I any](p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32, p9 uint64, p10 uint32, p11 uint32, payload uint32, x I, f func(I, witypes.Options) *witypes.Error) uint32 {
+	l, w := guestrt.Begin(exportRet)
+	a0 := liftFlatOptions(l, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11)
+	if l.Bad != "" {
+		return exportFaultError(payload, l.Bad)
+	}
+	return guestrt.Done(cabi.LowerResult(w, exportRet, payload, cabi.LowerUnit[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], struct{}{}, f(x, a0)))
+}
+
+// exportOptionsResultError runs an export of parameters (witypes.Options), result kind ResultError.
+func exportOptionsResultError[I, T any](p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32, p9 uint64, p10 uint32, p11 uint32, payload uint32, lower func(*guestrt.Exporter, []byte, uint32, T), x I, f func(I, witypes.Options) (T, *witypes.Error)) uint32 {
+	l, w := guestrt.Begin(exportRet)
+	a0 := liftFlatOptions(l, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11)
+	if l.Bad != "" {
+		return exportFaultError(payload, l.Bad)
+	}
+	v, e := f(x, a0)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, payload, lower, witypes.LowerError[*guestrt.Exporter], v, e))
+}
+
+func liftFlatOptionOfString(l *guestrt.Lifter, p0 uint32, p1 uint32, p2 uint32) witypes.Option[string] {
+	if p0 == 0 {
+		return witypes.Option[string]{}
+	}
+	return witypes.Option[string]{Some: true, Value: l.StringArg(p1, p2, "option")}
+}
+
+// exportStringAndOptionOfStringAndStringResultError runs an export of parameters (string, witypes.Option[string], string), result kind ResultError.
+func exportStringAndOptionOfStringAndStringResultError[I, T any](p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, payload uint32, lower func(*guestrt.Exporter, []byte, uint32, T), x I, f func(I, string, witypes.Option[string], string) (T, *witypes.Error)) uint32 {
+	l, w := guestrt.Begin(exportRet)
+	a0, a1, a2 := l.StringArg(p0, p1, "argument prompt"), liftFlatOptionOfString(l, p2, p3, p4), l.StringArg(p5, p6, "argument request")
+	if l.Bad != "" {
+		return exportFaultError(payload, l.Bad)
+	}
+	v, e := f(x, a0, a1, a2)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, payload, lower, witypes.LowerError[*guestrt.Exporter], v, e))
+}
+
+// exportStringResultError runs an export of parameters (string), result kind ResultError.
+func exportStringResultError[I, T any](p0 uint32, p1 uint32, payload uint32, lower func(*guestrt.Exporter, []byte, uint32, T), x I, f func(I, string) (T, *witypes.Error)) uint32 {
+	l, w := guestrt.Begin(exportRet)
+	a0 := l.StringArg(p0, p1, "argument dict")
+	if l.Bad != "" {
+		return exportFaultError(payload, l.Bad)
+	}
+	v, e := f(x, a0)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, payload, lower, witypes.LowerError[*guestrt.Exporter], v, e))
+}
+
+// exportNothingErrError runs an export of parameters (), result kind ErrError.
+func exportNothingErrError[I any](payload uint32, x I, f func(I) *witypes.Error) uint32 {
+	l, w := guestrt.Begin(exportRet)
+	if l.Bad != "" {
+		return exportFaultError(payload, l.Bad)
+	}
+	return guestrt.Done(cabi.LowerResult(w, exportRet, payload, cabi.LowerUnit[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], struct{}{}, f(x)))
+}
+
+// importFaultError is e, or the error liftFaultError makes of a lifting failure.
+func importFaultError(l *guestrt.Lifter, e *witypes.Error) *witypes.Error {
+	if l.Bad == "" {
+		return e
+	}
+	f := liftFaultError(l.Bad)
+	return &f
 }

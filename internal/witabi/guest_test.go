@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"github.com/sandcache/sandcache/internal/witypes"
 	"os"
 	"sort"
 	"strings"
@@ -39,7 +40,7 @@ func (f *memFiles) WriteAtomic(_ context.Context, path string, data []byte) *Err
 	defer f.mu.Unlock()
 	f.count("write-atomic")
 	if strings.Contains(path, "..") {
-		return &Error{Code: ErrorCodeNotPermitted, Message: "path " + path + " leaves the grant"}
+		return &Error{Code: witypes.ErrorCodeNotPermitted, Message: "path " + path + " leaves the grant"}
 	}
 	f.files[path] = bytes.Clone(data)
 	return nil
@@ -117,17 +118,17 @@ type noSQL struct{}
 
 func (noSQL) Dialect(context.Context) string { return "none" }
 func (noSQL) Open(_ context.Context, name string, memory bool) (uint32, *Error) {
-	return 0, &Error{Code: ErrorCodeIo, Message: "no database here: " + name}
+	return 0, &Error{Code: witypes.ErrorCodeIo, Message: "no database here: " + name}
 }
 func (noSQL) OpenServer(_ context.Context, name string) (uint32, *Error) {
-	return 0, &Error{Code: ErrorCodeNotPermitted, Message: "no server here: " + name}
+	return 0, &Error{Code: witypes.ErrorCodeNotPermitted, Message: "no server here: " + name}
 }
 func (noSQL) Close(context.Context, uint32) {}
 func (noSQL) Exec(context.Context, uint32, string) *Error {
-	return &Error{Code: ErrorCodeInternal, Message: "closed"}
+	return &Error{Code: witypes.ErrorCodeInternal, Message: "closed"}
 }
 func (noSQL) Prepare(context.Context, uint32, string) (uint32, *Error) {
-	return 0, &Error{Code: ErrorCodeInternal, Message: "closed"}
+	return 0, &Error{Code: witypes.ErrorCodeInternal, Message: "closed"}
 }
 func (noSQL) BindNull(context.Context, uint32, uint32) *Error           { return nil }
 func (noSQL) BindInt(context.Context, uint32, uint32, int64) *Error     { return nil }
@@ -136,14 +137,16 @@ func (noSQL) BindText(context.Context, uint32, uint32, string) *Error   { return
 func (noSQL) BindBlob(context.Context, uint32, uint32, []byte) *Error   { return nil }
 func (noSQL) Step(context.Context, uint32) (bool, *Error)               { return false, nil }
 func (noSQL) ColumnCount(context.Context, uint32) uint32                { return 0 }
-func (noSQL) ColumnKind(context.Context, uint32, uint32) StorageClass   { return StorageClassNull }
-func (noSQL) ColumnInt(context.Context, uint32, uint32) int64           { return 0 }
-func (noSQL) ColumnFloat(context.Context, uint32, uint32) float64       { return 0 }
-func (noSQL) ColumnText(context.Context, uint32, uint32) string         { return "" }
-func (noSQL) ColumnBlob(context.Context, uint32, uint32) []byte         { return nil }
-func (noSQL) Changes(context.Context, uint32) int64                     { return 0 }
-func (noSQL) Reset(context.Context, uint32) *Error                      { return nil }
-func (noSQL) Finalize(context.Context, uint32)                          {}
+func (noSQL) ColumnKind(context.Context, uint32, uint32) StorageClass {
+	return witypes.StorageClassNull
+}
+func (noSQL) ColumnInt(context.Context, uint32, uint32) int64     { return 0 }
+func (noSQL) ColumnFloat(context.Context, uint32, uint32) float64 { return 0 }
+func (noSQL) ColumnText(context.Context, uint32, uint32) string   { return "" }
+func (noSQL) ColumnBlob(context.Context, uint32, uint32) []byte   { return nil }
+func (noSQL) Changes(context.Context, uint32) int64               { return 0 }
+func (noSQL) Reset(context.Context, uint32) *Error                { return nil }
+func (noSQL) Finalize(context.Context, uint32)                    {}
 
 // sha256Digest is the digest import, as the hosts implement it.
 type sha256Digest struct{}
@@ -210,13 +213,13 @@ func TestGeneratedGlueAgainstGuest(t *testing.T) {
 		t.Fatalf("ParseOptions: %v %v", err, e)
 	}
 	want := Options{
-		Backend: Option[Backend]{true, BackendFs}, Namespace: "ns",
-		TTLMs: Option[uint64]{true, 60000}, MaxEntries: Option[int64]{true, 5},
+		Backend: Option[Backend]{Some: true, Value: witypes.BackendFs}, Namespace: "ns",
+		TTLMs: Option[uint64]{Some: true, Value: 60000}, MaxEntries: Option[int64]{Some: true, Value: 5},
 	}
 	if o != want {
 		t.Fatalf("ParseOptions = %+v", o)
 	}
-	if _, e, err = x.ParseOptions(ctx, `{"backend":"nope"}`); err != nil || e == nil || e.Code != ErrorCodeInvalidArgument || e.Message == "" {
+	if _, e, err = x.ParseOptions(ctx, `{"backend":"nope"}`); err != nil || e == nil || e.Code != witypes.ErrorCodeInvalidArgument || e.Message == "" {
 		t.Fatalf("ParseOptions(bad backend) = %v, %+v", err, e)
 	}
 	if secs, e, err := x.ParseDuration(ctx, "1.5h"); err != nil || e != nil || secs != 5400 {
@@ -271,18 +274,18 @@ func TestGeneratedGlueAgainstGuest(t *testing.T) {
 
 	// An import's error lifted by the guest and lowered back to the host.
 	sqlite := o
-	sqlite.Backend = Option[Backend]{true, BackendSqlite}
+	sqlite.Backend = Option[Backend]{Some: true, Value: witypes.BackendSqlite}
 	_, e, err = x.Get(ctx, "k", sqlite)
-	if err != nil || e == nil || e.Code != ErrorCodeIo || !strings.Contains(e.Message, "no database here") {
+	if err != nil || e == nil || e.Code != witypes.ErrorCodeIo || !strings.Contains(e.Message, "no database here") {
 		t.Fatalf("Get(sqlite) = %+v %v, want the import's io error", e, err)
 	}
 	// Argument errors from the guest.
-	if _, e, err = x.Get(ctx, "", o); err != nil || e == nil || e.Code != ErrorCodeInvalidArgument {
+	if _, e, err = x.Get(ctx, "", o); err != nil || e == nil || e.Code != witypes.ErrorCodeInvalidArgument {
 		t.Fatalf("Get(empty key) = %+v %v", e, err)
 	}
 	bad := o
-	bad.Backend = Option[Backend]{true, 9}
-	if _, e, err = x.Get(ctx, "k", bad); err != nil || e == nil || e.Code != ErrorCodeInvalidArgument {
+	bad.Backend = Option[Backend]{Some: true, Value: 9}
+	if _, e, err = x.Get(ctx, "k", bad); err != nil || e == nil || e.Code != witypes.ErrorCodeInvalidArgument {
 		t.Fatalf("Get(backend 9) = %+v %v", e, err)
 	}
 	// Argument errors come before errors in the option dictionary.
@@ -294,7 +297,7 @@ func TestGeneratedGlueAgainstGuest(t *testing.T) {
 	if _, e, err = x.Put(ctx, "k", "{", dict); err != nil || e == nil || !strings.Contains(e.Message, "not valid JSON") {
 		t.Fatalf("Put(bad value, bad dict) = %+v %v", e, err)
 	}
-	if _, e, err = x.Put(ctx, "k", "1", dict); err != nil || e == nil || e.Code != ErrorCodeInvalidArgument || strings.Contains(e.Message, "JSON") {
+	if _, e, err = x.Put(ctx, "k", "1", dict); err != nil || e == nil || e.Code != witypes.ErrorCodeInvalidArgument || strings.Contains(e.Message, "JSON") {
 		t.Fatalf("Put(bad dict) = %+v %v, want the dictionary's error", e, err)
 	}
 }

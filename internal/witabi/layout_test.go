@@ -1,6 +1,10 @@
 package witabi
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/sandcache/sandcache/internal/witypes"
+)
 
 // Offsets worked out by hand from the canonical ABI's rules (the offsets
 // the hand-written glue used, updated for the options record of optional
@@ -120,7 +124,7 @@ func TestTypeLayouts(t *testing.T) {
 	if len(want) != 0 {
 		t.Errorf("options lacks %v", want)
 	}
-	if BackendCount != 4 || BackendFs != 1 || BackendPostgres != 3 || ErrorCodeInternal != 4 || StorageClassNull != 4 {
+	if witypes.BackendCount != 4 || witypes.BackendFs != 1 || witypes.BackendPostgres != 3 || witypes.ErrorCodeInternal != 4 || witypes.StorageClassNull != 4 {
 		t.Errorf("enum values differ from the WIT's case order")
 	}
 }

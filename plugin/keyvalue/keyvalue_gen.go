@@ -5,237 +5,13 @@
 package keyvalue
 
 import (
-	"encoding/binary"
-	"fmt"
-	"math"
-	"runtime"
+	"github.com/sandcache/sandcache/internal/cabi"
+	"github.com/sandcache/sandcache/internal/cabi/guestrt"
 	"unsafe"
 )
 
-var (
-	_  = math.Float64bits
-	le = binary.LittleEndian
-)
-
-// Option is a WIT option<T>: Value is meaningful only when Some.
-type Option[T any] struct {
-	Some  bool
-	Value T
-}
-
-// Some returns an option holding v.
-func Some[T any](v T) Option[T] { return Option[T]{Some: true, Value: v} }
-
-// Tuple2 is a WIT tuple<A, B>.
-type Tuple2[A, B any] struct {
-	F0 A
-	F1 B
-}
-
-func b2u(b bool) uint8 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// pair lays out a (pointer, length) pair as it is in memory, so that a flat
-// string or list argument lifts like one in a return area.
-func pair(p, n uint64) []byte {
-	b := make([]byte, 8)
-	le.PutUint32(b, uint32(p))
-	le.PutUint32(b[4:], uint32(n))
-	return b
-}
-
-// pin is a buffer handed out by cabi_realloc, by address.
-type pin struct {
-	at  uint32
-	buf []byte
-}
-
-// pins holds the buffers the host allocated during the current import
-// call; nothing else in Go refers to them until the call's results are
-// lifted, so they are pinned here against the GC.
-var pins []pin
-
-// cabiRealloc is the canonical ABI allocator, through which the host
-// returns strings and lists. A plugin built with this package must not
-// export another cabi_realloc.
-//
-//go:wasmexport cabi_realloc
-func cabiRealloc(oldPtr, oldSize, align, newSize uint32) uint32 {
-	size := max(newSize, align, 1)
-	buf := make([]byte, size)
-	for i := range pins {
-		if oldPtr != 0 && pins[i].at == oldPtr {
-			copy(buf, pins[i].buf[:min(oldSize, uint32(len(pins[i].buf)))])
-		}
-	}
-	p := addr(buf)
-	pins = append(pins, pin{p, buf})
-	return p
-}
-
-// addr is the linear-memory address of b's first byte.
-func addr(b []byte) uint32 {
-	return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(b))))
-}
-
-// abi lifts and lowers values for one import call.
-type abi struct {
-	keep []any
-}
-
-// deref returns n elements of size bytes at p, which must lie in a buffer
-// the host allocated through cabi_realloc during this call.
-func (a *abi) deref(p, n, size uint32) []byte {
-	if n == 0 {
-		return []byte{}
-	}
-	total := uint64(n) * uint64(size)
-	for _, pn := range pins {
-		if p >= pn.at && uint64(p)+total <= uint64(pn.at)+uint64(len(pn.buf)) {
-			off := p - pn.at
-			return pn.buf[off : off+uint32(total) : off+uint32(total)]
-		}
-	}
-	panic(fmt.Sprintf("keyvalue: the host returned %d bytes at %#x, which it did not allocate", total, p))
-}
-
-// tag checks a case index from the host.
-func (a *abi) tag(v, n uint32) uint32 {
-	if v >= n {
-		panic(fmt.Sprintf("keyvalue: the host returned case %d of %d", v, n))
-	}
-	return v
-}
-
-// putBytes passes b to the host in place.
-func (a *abi) putBytes(b []byte, align uint32) uint32 {
-	a.keep = append(a.keep, b)
-	return addr(b)
-}
-
-// putString passes s to the host in place.
-func (a *abi) putString(s string) uint32 {
-	a.keep = append(a.keep, s)
-	return uint32(uintptr(unsafe.Pointer(unsafe.StringData(s))))
-}
-
-// area returns a zeroed return area of n bytes (8-aligned).
-func (a *abi) area(n int) []byte {
-	b := make([]byte, max(n, 8))
-	a.keep = append(a.keep, b)
-	return b
-}
-
-// done ends the call: the host's buffers are unpinned (the lifted values
-// that alias them keep them alive) and the arguments may be collected.
-func (a *abi) done() {
-	runtime.KeepAlive(a.keep)
-	clear(pins)
-	pins = pins[:0]
-}
-
-// The set of errors which may be raised by functions in this package
-type Error struct {
-	// Case says which case this is; only that case's field is meaningful.
-	Case ErrorCase
-	// Some implementation-specific error has occurred (e.g. I/O)
-	Other string
-}
-
-// ErrorCase is a case of Error.
-type ErrorCase uint8
-
-// Cases of Error.
-const (
-	// The host does not recognize the store identifier requested.
-	ErrorNoSuchStore ErrorCase = 0
-	// The requesting component does not have access to the specified store
-	// (which may or may not exist).
-	ErrorAccessDenied ErrorCase = 1
-	// Some implementation-specific error has occurred (e.g. I/O)
-	ErrorOther ErrorCase = 2
-)
-
-// ErrorCaseNames are the WIT names of the cases of Error.
-var ErrorCaseNames = [...]string{"no-such-store", "access-denied", "other"}
-
-// A response to a `list-keys` operation.
-type KeyResponse struct {
-	// The list of keys returned by the query.
-	Keys []string
-	// The continuation token to use to fetch the next page of keys. If this is `null`, then
-	// there are no more keys to fetch.
-	Cursor Option[string]
-}
-
-// A bucket is a collection of key-value pairs. Each key-value pair is stored as a entry in the
-// bucket, and the bucket itself acts as a collection of all these entries.
-//
-// It is worth noting that the exact terminology for bucket in key-value stores can very
-// depending on the specific implementation. For example:
-//
-// 1. Amazon DynamoDB calls a collection of key-value pairs a table
-// 2. Redis has hashes, sets, and sorted sets as different types of collections
-// 3. Cassandra calls a collection of key-value pairs a column family
-// 4. MongoDB calls a collection of key-value pairs a collection
-// 5. Riak calls a collection of key-value pairs a bucket
-// 6. Memcached calls a collection of key-value pairs a slab
-// 7. Azure Cosmos DB calls a collection of key-value pairs a container
-//
-// In this interface, we use the term `bucket` to refer to a collection of key-value pairs
-type Bucket uint32
-
-// A handle to a CAS (compare-and-swap) operation.
-type Cas uint32
-
-// The error returned by a CAS operation
-type CasError struct {
-	// Case says which case this is; only that case's field is meaningful.
-	Case CasErrorCase
-	// A store error occurred when performing the operation
-	StoreError Error
-	// The CAS operation failed because the value was too old. This returns a new CAS handle
-	// for easy retries. Implementors MUST return a CAS handle that has been updated to the
-	// latest version or transaction.
-	CasFailed Cas
-}
-
-// CasErrorCase is a case of CasError.
-type CasErrorCase uint8
-
-// Cases of CasError.
-const (
-	// A store error occurred when performing the operation
-	CasErrorStoreError CasErrorCase = 0
-	// The CAS operation failed because the value was too old. This returns a new CAS handle
-	// for easy retries. Implementors MUST return a CAS handle that has been updated to the
-	// latest version or transaction.
-	CasErrorCasFailed CasErrorCase = 1
-)
-
-// CasErrorCaseNames are the WIT names of the cases of CasError.
-var CasErrorCaseNames = [...]string{"store-error", "cas-failed"}
-
-// A bucket's entries and the plugin's byte usage.
-type BucketStats struct {
-	// Live entries of the bucket.
-	Entries uint64
-	// Expired entries of the bucket still stored.
-	Expired uint64
-	// Most entries the bucket keeps (least recently used evicted beyond).
-	MaxEntries uint32
-	// Bytes of stored values the plugin uses, all buckets together.
-	BytesUsed uint64
-	// The plugin's byte quota.
-	BytesQuota uint64
-}
-
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 open
-func wasmimportStoreOpen(p0 uint32, p1 uint32, p2 uint32)
+func wasmimportStoreOpen(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 
 // Get the bucket with the specified identifier.
 //
@@ -243,21 +19,15 @@ func wasmimportStoreOpen(p0 uint32, p1 uint32, p2 uint32)
 //
 // `error::no-such-store` will be raised if the `identifier` is not recognized.
 func Open(identifier string) (Bucket, *Error) {
-	a := &abi{}
-	area := a.area(16)
-	wasmimportStoreOpen(a.putString(identifier), uint32(len(identifier)), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return *new(Bucket), &e
-	}
-	v := liftBucket(a, area, 4)
-	a.done()
-	return v, nil
+	a := &guestrt.Call{}
+	area := a.Area(16)
+	wasmimportStoreOpen(guestrt.StringPtr(identifier), uint32(len(identifier)), guestrt.BytesPtr(area))
+	defer a.Done()
+	return cabi.LiftResult(a, area, 0, 4, LiftBucket[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [method]bucket.get
-func wasmimportStoreBucketGet(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
+func wasmimportStoreBucketGet(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointer)
 
 // Get the value associated with the specified `key`
 //
@@ -267,21 +37,15 @@ func wasmimportStoreBucketGet(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 //
 // If any other error occurs, it returns an `Err(error)`.
 func (self Bucket) Get(key string) (Option[[]byte], *Error) {
-	a := &abi{}
-	area := a.area(16)
-	wasmimportStoreBucketGet(uint32(self), a.putString(key), uint32(len(key)), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return *new(Option[[]byte]), &e
-	}
-	v := liftOptionOfListOfU8(a, area, 4)
-	a.done()
-	return v, nil
+	a := &guestrt.Call{}
+	area := a.Area(16)
+	wasmimportStoreBucketGet(uint32(self), guestrt.StringPtr(key), uint32(len(key)), guestrt.BytesPtr(area))
+	defer a.Done()
+	return cabi.LiftResult(a, area, 0, 4, LiftOptionOfListOfU8[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [method]bucket.set
-func wasmimportStoreBucketSet(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32)
+func wasmimportStoreBucketSet(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointer, p4 uint32, p5 unsafe.Pointer)
 
 // Set the value associated with the key in the store. If the key already
 // exists in the store, it overwrites the value.
@@ -290,20 +54,16 @@ func wasmimportStoreBucketSet(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uin
 //
 // If any other error occurs, it returns an `Err(error)`.
 func (self Bucket) Set(key string, value []byte) *Error {
-	a := &abi{}
-	area := a.area(16)
-	wasmimportStoreBucketSet(uint32(self), a.putString(key), uint32(len(key)), a.putBytes(value, 1), uint32(len(value)), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return &e
-	}
-	a.done()
-	return nil
+	a := &guestrt.Call{}
+	area := a.Area(16)
+	wasmimportStoreBucketSet(uint32(self), guestrt.StringPtr(key), uint32(len(key)), guestrt.BytesPtr(value), uint32(len(value)), guestrt.BytesPtr(area))
+	defer a.Done()
+	_, e := cabi.LiftResult(a, area, 0, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
+	return e
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [method]bucket.delete
-func wasmimportStoreBucketDelete(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
+func wasmimportStoreBucketDelete(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointer)
 
 // Delete the key-value pair associated with the key in the store.
 //
@@ -311,20 +71,16 @@ func wasmimportStoreBucketDelete(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 //
 // If any other error occurs, it returns an `Err(error)`.
 func (self Bucket) Delete(key string) *Error {
-	a := &abi{}
-	area := a.area(16)
-	wasmimportStoreBucketDelete(uint32(self), a.putString(key), uint32(len(key)), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return &e
-	}
-	a.done()
-	return nil
+	a := &guestrt.Call{}
+	area := a.Area(16)
+	wasmimportStoreBucketDelete(uint32(self), guestrt.StringPtr(key), uint32(len(key)), guestrt.BytesPtr(area))
+	defer a.Done()
+	_, e := cabi.LiftResult(a, area, 0, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
+	return e
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [method]bucket.exists
-func wasmimportStoreBucketExists(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
+func wasmimportStoreBucketExists(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointer)
 
 // Check if the key exists in the store.
 //
@@ -333,21 +89,15 @@ func wasmimportStoreBucketExists(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 //
 // If any other error occurs, it returns an `Err(error)`.
 func (self Bucket) Exists(key string) (bool, *Error) {
-	a := &abi{}
-	area := a.area(16)
-	wasmimportStoreBucketExists(uint32(self), a.putString(key), uint32(len(key)), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return *new(bool), &e
-	}
-	v := liftBool(a, area, 4)
-	a.done()
-	return v, nil
+	a := &guestrt.Call{}
+	area := a.Area(16)
+	wasmimportStoreBucketExists(uint32(self), guestrt.StringPtr(key), uint32(len(key)), guestrt.BytesPtr(area))
+	defer a.Done()
+	return cabi.LiftResult(a, area, 0, 4, cabi.LiftBool[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [method]bucket.list-keys
-func wasmimportStoreBucketListKeys(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32)
+func wasmimportStoreBucketListKeys(p0 uint32, p1 uint32, p2 unsafe.Pointer, p3 uint32, p4 unsafe.Pointer)
 
 // Get all the keys in the store with an optional cursor (for use in pagination). It
 // returns a list of keys. Please note that for most KeyValue implementations, this is a
@@ -366,17 +116,11 @@ func wasmimportStoreBucketListKeys(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p
 //
 // If any error occurs, it returns an `Err(error)`.
 func (self Bucket) ListKeys(cursor Option[string]) (KeyResponse, *Error) {
-	a := &abi{}
-	area := a.area(24)
-	wasmimportStoreBucketListKeys(uint32(self), uint32(b2u(cursor.Some)), a.putString(cursor.Value), uint32(len(cursor.Value)), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return *new(KeyResponse), &e
-	}
-	v := liftKeyResponse(a, area, 4)
-	a.done()
-	return v, nil
+	a := &guestrt.Call{}
+	area := a.Area(24)
+	wasmimportStoreBucketListKeys(uint32(self), guestrt.B2U(cursor.Some), guestrt.StringPtr(cursor.Value), uint32(len(cursor.Value)), guestrt.BytesPtr(area))
+	defer a.Done()
+	return cabi.LiftResult(a, area, 0, 4, LiftKeyResponse[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [resource-drop]bucket
@@ -388,45 +132,33 @@ func (self Bucket) Drop() {
 }
 
 //go:wasmimport wasi:keyvalue/atomics@0.2.0-draft2 [static]cas.new
-func wasmimportAtomicsCasNew(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
+func wasmimportAtomicsCasNew(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointer)
 
 // Construct a new CAS operation. Implementors can map the underlying functionality
 // (transactions, versions, etc) as desired.
 func CasNew(bucket Bucket, key string) (Cas, *Error) {
-	a := &abi{}
-	area := a.area(16)
-	wasmimportAtomicsCasNew(uint32(bucket), a.putString(key), uint32(len(key)), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return *new(Cas), &e
-	}
-	v := liftCas(a, area, 4)
-	a.done()
-	return v, nil
+	a := &guestrt.Call{}
+	area := a.Area(16)
+	wasmimportAtomicsCasNew(uint32(bucket), guestrt.StringPtr(key), uint32(len(key)), guestrt.BytesPtr(area))
+	defer a.Done()
+	return cabi.LiftResult(a, area, 0, 4, LiftCas[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/atomics@0.2.0-draft2 [method]cas.current
-func wasmimportAtomicsCasCurrent(p0 uint32, p1 uint32)
+func wasmimportAtomicsCasCurrent(p0 uint32, p1 unsafe.Pointer)
 
 // Get the current value of the key (if it exists). This allows for avoiding reads if all
 // that is needed to ensure the atomicity of the operation
 func (self Cas) Current() (Option[[]byte], *Error) {
-	a := &abi{}
-	area := a.area(16)
-	wasmimportAtomicsCasCurrent(uint32(self), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return *new(Option[[]byte]), &e
-	}
-	v := liftOptionOfListOfU8(a, area, 4)
-	a.done()
-	return v, nil
+	a := &guestrt.Call{}
+	area := a.Area(16)
+	wasmimportAtomicsCasCurrent(uint32(self), guestrt.BytesPtr(area))
+	defer a.Done()
+	return cabi.LiftResult(a, area, 0, 4, LiftOptionOfListOfU8[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/atomics@0.2.0-draft2 increment
-func wasmimportAtomicsIncrement(p0 uint32, p1 uint32, p2 uint32, p3 uint64, p4 uint32)
+func wasmimportAtomicsIncrement(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 uint64, p4 unsafe.Pointer)
 
 // Atomically increment the value associated with the key in the store by the given delta. It
 // returns the new value.
@@ -436,35 +168,25 @@ func wasmimportAtomicsIncrement(p0 uint32, p1 uint32, p2 uint32, p3 uint64, p4 u
 //
 // If any other error occurs, it returns an `Err(error)`.
 func Increment(bucket Bucket, key string, delta int64) (int64, *Error) {
-	a := &abi{}
-	area := a.area(24)
-	wasmimportAtomicsIncrement(uint32(bucket), a.putString(key), uint32(len(key)), uint64(delta), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 8)
-		a.done()
-		return *new(int64), &e
-	}
-	v := liftS64(a, area, 8)
-	a.done()
-	return v, nil
+	a := &guestrt.Call{}
+	area := a.Area(24)
+	wasmimportAtomicsIncrement(uint32(bucket), guestrt.StringPtr(key), uint32(len(key)), uint64(delta), guestrt.BytesPtr(area))
+	defer a.Done()
+	return cabi.LiftResult(a, area, 0, 8, cabi.LiftS64[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/atomics@0.2.0-draft2 swap
-func wasmimportAtomicsSwap(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
+func wasmimportAtomicsSwap(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointer)
 
 // Perform the swap on a CAS operation. This consumes the CAS handle and returns an error if
 // the CAS operation failed.
 func Swap(cas Cas, value []byte) *CasError {
-	a := &abi{}
-	area := a.area(20)
-	wasmimportAtomicsSwap(uint32(cas), a.putBytes(value, 1), uint32(len(value)), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftCasError(a, area, 4)
-		a.done()
-		return &e
-	}
-	a.done()
-	return nil
+	a := &guestrt.Call{}
+	area := a.Area(20)
+	wasmimportAtomicsSwap(uint32(cas), guestrt.BytesPtr(value), uint32(len(value)), guestrt.BytesPtr(area))
+	defer a.Done()
+	_, e := cabi.LiftResult(a, area, 0, 4, cabi.LiftUnit[*guestrt.Call], LiftCasError[*guestrt.Call])
+	return e
 }
 
 //go:wasmimport wasi:keyvalue/atomics@0.2.0-draft2 [resource-drop]cas
@@ -476,7 +198,7 @@ func (self Cas) Drop() {
 }
 
 //go:wasmimport wasi:keyvalue/batch@0.2.0-draft2 get-many
-func wasmimportBatchGetMany(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
+func wasmimportBatchGetMany(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointer)
 
 // Get the key-value pairs associated with the keys in the store. It returns a list of
 // key-value pairs.
@@ -488,21 +210,15 @@ func wasmimportBatchGetMany(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 //
 // If any other error occurs, it returns an `Err(error)`.
 func GetMany(bucket Bucket, keys []string) ([]Option[Tuple2[string, []byte]], *Error) {
-	a := &abi{}
-	area := a.area(16)
-	wasmimportBatchGetMany(uint32(bucket), a.putBytes(encodeStrings(a, keys), 4), uint32(len(keys)), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return *new([]Option[Tuple2[string, []byte]]), &e
-	}
-	v := liftListOfOptionOfTupleOfStringAndListOfU8(a, area, 4)
-	a.done()
-	return v, nil
+	a := &guestrt.Call{}
+	area := a.Area(16)
+	wasmimportBatchGetMany(uint32(bucket), guestrt.BytesPtr(cabi.ListArray(a, 8, keys, cabi.LowerString[*guestrt.Call])), uint32(len(keys)), guestrt.BytesPtr(area))
+	defer a.Done()
+	return cabi.LiftResult(a, area, 0, 4, LiftListOfOptionOfTupleOfStringAndListOfU8[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/batch@0.2.0-draft2 set-many
-func wasmimportBatchSetMany(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
+func wasmimportBatchSetMany(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointer)
 
 // Set the values associated with the keys in the store. If the key already exists in the
 // store, it overwrites the value.
@@ -518,20 +234,16 @@ func wasmimportBatchSetMany(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 //
 // Other concurrent operations may also be able to see the partial results.
 func SetMany(bucket Bucket, keyValues []Tuple2[string, []byte]) *Error {
-	a := &abi{}
-	area := a.area(16)
-	wasmimportBatchSetMany(uint32(bucket), a.putBytes(encodeTupleOfStringAndListOfU8s(a, keyValues), 4), uint32(len(keyValues)), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return &e
-	}
-	a.done()
-	return nil
+	a := &guestrt.Call{}
+	area := a.Area(16)
+	wasmimportBatchSetMany(uint32(bucket), guestrt.BytesPtr(cabi.ListArray(a, 16, keyValues, LowerTupleOfStringAndListOfU8[*guestrt.Call])), uint32(len(keyValues)), guestrt.BytesPtr(area))
+	defer a.Done()
+	_, e := cabi.LiftResult(a, area, 0, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
+	return e
 }
 
 //go:wasmimport wasi:keyvalue/batch@0.2.0-draft2 delete-many
-func wasmimportBatchDeleteMany(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
+func wasmimportBatchDeleteMany(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointer)
 
 // Delete the key-value pairs associated with the keys in the store.
 //
@@ -547,204 +259,50 @@ func wasmimportBatchDeleteMany(p0 uint32, p1 uint32, p2 uint32, p3 uint32)
 //
 // Other concurrent operations may also be able to see the partial results.
 func DeleteMany(bucket Bucket, keys []string) *Error {
-	a := &abi{}
-	area := a.area(16)
-	wasmimportBatchDeleteMany(uint32(bucket), a.putBytes(encodeStrings(a, keys), 4), uint32(len(keys)), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return &e
-	}
-	a.done()
-	return nil
+	a := &guestrt.Call{}
+	area := a.Area(16)
+	wasmimportBatchDeleteMany(uint32(bucket), guestrt.BytesPtr(cabi.ListArray(a, 8, keys, cabi.LowerString[*guestrt.Call])), uint32(len(keys)), guestrt.BytesPtr(area))
+	defer a.Done()
+	_, e := cabi.LiftResult(a, area, 0, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
+	return e
 }
 
 //go:wasmimport sandcache:plugin/cache@0.1.0 set-with-ttl
-func wasmimportCacheSetWithTTL(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint64, p6 uint32)
+func wasmimportCacheSetWithTTL(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointer, p4 uint32, p5 uint64, p6 unsafe.Pointer)
 
 // Sets a value like `bucket.set`, expiring `ttl-ms` milliseconds after
 // the put (0: the plugin's default time to live).
 func SetWithTTL(bucket Bucket, key string, value []byte, ttlMs uint64) *Error {
-	a := &abi{}
-	area := a.area(16)
-	wasmimportCacheSetWithTTL(uint32(bucket), a.putString(key), uint32(len(key)), a.putBytes(value, 1), uint32(len(value)), uint64(ttlMs), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return &e
-	}
-	a.done()
-	return nil
+	a := &guestrt.Call{}
+	area := a.Area(16)
+	wasmimportCacheSetWithTTL(uint32(bucket), guestrt.StringPtr(key), uint32(len(key)), guestrt.BytesPtr(value), uint32(len(value)), uint64(ttlMs), guestrt.BytesPtr(area))
+	defer a.Done()
+	_, e := cabi.LiftResult(a, area, 0, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
+	return e
 }
 
 //go:wasmimport sandcache:plugin/cache@0.1.0 llm-key
-func wasmimportCacheLLMKey(p0 uint32, p1 uint32, p2 uint32)
+func wasmimportCacheLLMKey(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 
 // The cache key for an LLM call: `request` is a JSON object
 // {"prompt": ..., "system": ..., "options": ...} (SPEC section 5);
 // the key is the same as the SDK's and Harn's for that call.
 func LLMKey(request string) (string, *Error) {
-	a := &abi{}
-	area := a.area(16)
-	wasmimportCacheLLMKey(a.putString(request), uint32(len(request)), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 4)
-		a.done()
-		return *new(string), &e
-	}
-	v := liftString(a, area, 4)
-	a.done()
-	return v, nil
+	a := &guestrt.Call{}
+	area := a.Area(16)
+	wasmimportCacheLLMKey(guestrt.StringPtr(request), uint32(len(request)), guestrt.BytesPtr(area))
+	defer a.Done()
+	return cabi.LiftResult(a, area, 0, 4, cabi.LiftString[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport sandcache:plugin/cache@0.1.0 stats
-func wasmimportCacheStats(p0 uint32, p1 uint32)
+func wasmimportCacheStats(p0 uint32, p1 unsafe.Pointer)
 
 // Statistics of a bucket and the plugin's byte quota.
 func Stats(bucket Bucket) (BucketStats, *Error) {
-	a := &abi{}
-	area := a.area(48)
-	wasmimportCacheStats(uint32(bucket), addr(area))
-	if a.tag(uint32(area[0]), 2) == 1 {
-		e := liftError(a, area, 8)
-		a.done()
-		return *new(BucketStats), &e
-	}
-	v := liftBucketStats(a, area, 8)
-	a.done()
-	return v, nil
-}
-
-func liftString(a *abi, b []byte, off uint32) string {
-	return string(a.deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), 1))
-}
-
-func liftError(a *abi, b []byte, off uint32) Error {
-	v := Error{Case: ErrorCase(a.tag(uint32(b[off]), 3))}
-	switch v.Case {
-	case 2:
-		v.Other = liftString(a, b, off+4)
-	}
-	return v
-}
-
-func liftBucket(a *abi, b []byte, off uint32) Bucket {
-	return Bucket(le.Uint32(b[off:]))
-}
-
-func liftListOfU8(a *abi, b []byte, off uint32) []byte {
-	return a.deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), 1)
-}
-
-func liftOptionOfListOfU8(a *abi, b []byte, off uint32) Option[[]byte] {
-	if a.tag(uint32(b[off]), 2) == 1 {
-		return Option[[]byte]{Some: true, Value: liftListOfU8(a, b, off+4)}
-	}
-	return Option[[]byte]{}
-}
-
-func liftBool(a *abi, b []byte, off uint32) bool {
-	return b[off] != 0
-}
-
-func liftListOfString(a *abi, b []byte, off uint32) []string {
-	el := a.deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), 8)
-	v := make([]string, len(el)/8)
-	for i := range v {
-		v[i] = liftString(a, el, uint32(i)*8)
-	}
-	return v
-}
-
-func liftOptionOfString(a *abi, b []byte, off uint32) Option[string] {
-	if a.tag(uint32(b[off]), 2) == 1 {
-		return Option[string]{Some: true, Value: liftString(a, b, off+4)}
-	}
-	return Option[string]{}
-}
-
-func liftKeyResponse(a *abi, b []byte, off uint32) KeyResponse {
-	return KeyResponse{Keys: liftListOfString(a, b, off+0), Cursor: liftOptionOfString(a, b, off+8)}
-}
-
-func liftCas(a *abi, b []byte, off uint32) Cas {
-	return Cas(le.Uint32(b[off:]))
-}
-
-func liftS64(a *abi, b []byte, off uint32) int64 {
-	return int64(le.Uint64(b[off:]))
-}
-
-func liftCasError(a *abi, b []byte, off uint32) CasError {
-	v := CasError{Case: CasErrorCase(a.tag(uint32(b[off]), 2))}
-	switch v.Case {
-	case 0:
-		v.StoreError = liftError(a, b, off+4)
-	case 1:
-		v.CasFailed = liftCas(a, b, off+4)
-	}
-	return v
-}
-
-func lowerString(a *abi, b []byte, off uint32, v string) {
-	le.PutUint32(b[off:], a.putString(v))
-	le.PutUint32(b[off+4:], uint32(len(v)))
-}
-
-func encodeStrings(a *abi, v []string) []byte {
-	el := make([]byte, len(v)*8)
-	for i, e := range v {
-		lowerString(a, el, uint32(i)*8, e)
-	}
-	return el
-}
-
-func liftTupleOfStringAndListOfU8(a *abi, b []byte, off uint32) Tuple2[string, []byte] {
-	return Tuple2[string, []byte]{F0: liftString(a, b, off+0), F1: liftListOfU8(a, b, off+8)}
-}
-
-func liftOptionOfTupleOfStringAndListOfU8(a *abi, b []byte, off uint32) Option[Tuple2[string, []byte]] {
-	if a.tag(uint32(b[off]), 2) == 1 {
-		return Option[Tuple2[string, []byte]]{Some: true, Value: liftTupleOfStringAndListOfU8(a, b, off+4)}
-	}
-	return Option[Tuple2[string, []byte]]{}
-}
-
-func liftListOfOptionOfTupleOfStringAndListOfU8(a *abi, b []byte, off uint32) []Option[Tuple2[string, []byte]] {
-	el := a.deref(le.Uint32(b[off:]), le.Uint32(b[off+4:]), 20)
-	v := make([]Option[Tuple2[string, []byte]], len(el)/20)
-	for i := range v {
-		v[i] = liftOptionOfTupleOfStringAndListOfU8(a, el, uint32(i)*20)
-	}
-	return v
-}
-
-func lowerListOfU8(a *abi, b []byte, off uint32, v []byte) {
-	le.PutUint32(b[off:], a.putBytes(v, 1))
-	le.PutUint32(b[off+4:], uint32(len(v)))
-}
-
-func lowerTupleOfStringAndListOfU8(a *abi, b []byte, off uint32, v Tuple2[string, []byte]) {
-	lowerString(a, b, off+0, v.F0)
-	lowerListOfU8(a, b, off+8, v.F1)
-}
-
-func encodeTupleOfStringAndListOfU8s(a *abi, v []Tuple2[string, []byte]) []byte {
-	el := make([]byte, len(v)*16)
-	for i, e := range v {
-		lowerTupleOfStringAndListOfU8(a, el, uint32(i)*16, e)
-	}
-	return el
-}
-
-func liftU64(a *abi, b []byte, off uint32) uint64 {
-	return uint64(le.Uint64(b[off:]))
-}
-
-func liftU32(a *abi, b []byte, off uint32) uint32 {
-	return uint32(le.Uint32(b[off:]))
-}
-
-func liftBucketStats(a *abi, b []byte, off uint32) BucketStats {
-	return BucketStats{Entries: liftU64(a, b, off+0), Expired: liftU64(a, b, off+8), MaxEntries: liftU32(a, b, off+16), BytesUsed: liftU64(a, b, off+24), BytesQuota: liftU64(a, b, off+32)}
+	a := &guestrt.Call{}
+	area := a.Area(48)
+	wasmimportCacheStats(uint32(bucket), guestrt.BytesPtr(area))
+	defer a.Done()
+	return cabi.LiftResult(a, area, 0, 8, LiftBucketStats[*guestrt.Call], LiftError[*guestrt.Call])
 }

@@ -212,11 +212,11 @@ function goLayouts(src, varName) {
   assert.ok(start >= 0, `${varName} not found in ${GO_GLUE}`);
   const end = src.indexOf('\n}\n', start);
   const out = {};
-  const entry = /"([^"]+)": \{Size: (\d+), Align: (\d+), Fields: \[\]Field\{([\s\S]*?)\}\},/g;
+  const entry = /"([^"]+)":\s+\{Size: (\d+), Align: (\d+), Fields: \[\]Field\{([\s\S]*?)\}\},/g;
   const block = src.slice(start, end);
   for (let m; (m = entry.exec(block));) {
     const fields = {};
-    for (const f of m[4].matchAll(/\{"([^"]*)", (\d+), "([^"]+)"\}/g)) fields[f[1]] = { offset: Number(f[2]), kind: f[3] };
+    for (const f of m[4].matchAll(/\{Path: "([^"]*)", Offset: (\d+), Kind: "([^"]+)"\}/g)) fields[f[1]] = { offset: Number(f[2]), kind: f[3] };
     out[m[1]] = { size: Number(m[2]), align: Number(m[3]), fields };
   }
   return out;

@@ -13,8 +13,12 @@ import (
 // []byte, list<T> as []T, option<T> as Option[T], records as structs and
 // enums as named integers. A function's `result<T, E>` becomes (T, *E).
 
-// goType is the Go type of a WIT value type.
-func goType(t wit.Type) (string, error) {
+// goType is the Go type of a WIT value type, in the package that declares
+// the world's types (or aliases them).
+func goType(t wit.Type) (string, error) { return goTypeIn(t, "") }
+
+// goTypeIn is goType with named types qualified by q ("witypes.").
+func goTypeIn(t wit.Type, q string) (string, error) {
 	switch root(t).(type) {
 	case wit.Bool:
 		return "bool", nil
@@ -44,23 +48,26 @@ func goType(t wit.Type) (string, error) {
 	td := root(t).(*wit.TypeDef)
 	switch k := td.Kind.(type) {
 	case *wit.Record, *wit.Enum:
-		return goName(*td.Name), nil
+		return q + goName(*td.Name), nil
 	case *wit.List:
 		if _, ok := root(k.Type).(wit.U8); ok {
 			return "[]byte", nil
 		}
-		e, err := goType(k.Type)
+		e, err := goTypeIn(k.Type, q)
 		return "[]" + e, err
 	case *wit.Option:
-		e, err := goType(k.Type)
-		return "Option[" + e + "]", err
+		e, err := goTypeIn(k.Type, q)
+		return q + "Option[" + e + "]", err
 	}
 	return "", fmt.Errorf("WIT type %s is not supported by witgen", t.TypeName())
 }
 
 // mustGoType is goType for types already validated by checkTypes.
-func mustGoType(t wit.Type) string {
-	s, err := goType(t)
+func mustGoType(t wit.Type) string { return mustGoTypeIn(t, "") }
+
+// mustGoTypeIn is goTypeIn for types already validated by checkTypes.
+func mustGoTypeIn(t wit.Type, q string) string {
+	s, err := goTypeIn(t, q)
 	if err != nil {
 		panic(err)
 	}
@@ -106,26 +113,27 @@ func checkTypes(m *model) error {
 	return nil
 }
 
-// goResults is the Go result list of a function: "", "T", "*E" or "T, *E".
-func goResults(f *wit.Function) string {
+// goResults is the Go result list of a function: "", "T", "*E" or
+// "(T, *E)", with named types qualified by q.
+func goResults(f *wit.Function, q string) string {
 	r, _ := result(f)
 	if r == nil {
 		return ""
 	}
 	if okT, errT, ok := resultParts(r); ok {
 		if okT == nil {
-			return "*" + mustGoType(errT)
+			return "*" + mustGoTypeIn(errT, q)
 		}
-		return "(" + mustGoType(okT) + ", *" + mustGoType(errT) + ")"
+		return "(" + mustGoTypeIn(okT, q) + ", *" + mustGoTypeIn(errT, q) + ")"
 	}
-	return mustGoType(r)
+	return mustGoTypeIn(r, q)
 }
 
-// goParams is a function's Go parameter list.
-func goParams(f *wit.Function) string {
+// goParams is a function's Go parameter list, named types qualified by q.
+func goParams(f *wit.Function, q string) string {
 	var ps []string
 	for _, p := range f.Params {
-		ps = append(ps, goIdent(p.Name)+" "+mustGoType(p.Type))
+		ps = append(ps, goIdent(p.Name)+" "+mustGoTypeIn(p.Type, q))
 	}
 	return strings.Join(ps, ", ")
 }
@@ -151,38 +159,97 @@ func docComment(w *bytes.Buffer, indent string, d wit.Docs, fallback string) {
 	}
 }
 
-// writeTypes declares the world's records and enums, and Option.
-func writeTypes(w *bytes.Buffer, m *model) {
-	w.WriteString("// Option is a WIT option<T>: Value is meaningful only when Some.\n")
-	w.WriteString("type Option[T any] struct {\n\tSome  bool\n\tValue T\n}\n\n")
+// genTypes emits package witypes: the world's records and enums, shared
+// by the guest glue and (through aliases) the host glue, and their lift
+// and lower functions (tc), generic over the side's runtime.
+func genTypes(m *model, tc *codec) ([]byte, error) {
+	var w bytes.Buffer
+	w.WriteString("// Option is a WIT option<T>: Value is meaningful only when Some.\ntype Option[T any] = cabi.Option[T]\n\n")
 	for _, td := range m.types {
 		name := goName(*td.Name)
-		docComment(w, "", td.Docs, name+" is WIT type "+*td.Name+".")
+		docComment(&w, "", td.Docs, name+" is WIT type "+*td.Name+".")
 		switch k := td.Kind.(type) {
 		case *wit.Record:
-			fmt.Fprintf(w, "type %s struct {\n", name)
-			for _, f := range k.Fields {
-				docComment(w, "\t", f.Docs, goName(f.Name)+" is field "+f.Name+".")
-				fmt.Fprintf(w, "\t%s %s\n", goName(f.Name), mustGoType(f.Type))
-			}
-			w.WriteString("}\n\n")
+			writeStruct(&w, name, k, func(t wit.Type) string { return mustGoType(t) })
 		case *wit.Enum:
-			fmt.Fprintf(w, "type %s %s\n\n", name, mustGoType(wit.Discriminant(len(k.Cases))))
-			fmt.Fprintf(w, "// Cases of %s.\nconst (\n", name)
-			for i, c := range k.Cases {
-				docComment(w, "\t", c.Docs, name+goName(c.Name)+" is case "+c.Name+".")
-				fmt.Fprintf(w, "\t%s%s %s = %d\n", name, goName(c.Name), name, i)
-			}
-			w.WriteString(")\n\n")
-			fmt.Fprintf(w, "// %sCount is the number of cases of %s.\nconst %sCount = %d\n\n", name, name, name, len(k.Cases))
-			fmt.Fprintf(w, "// %sNames are the WIT names of the cases of %s, in order.\nvar %sNames = [%sCount]string{", name, name, name, name)
-			for i, c := range k.Cases {
-				if i > 0 {
-					w.WriteString(", ")
-				}
-				fmt.Fprintf(w, "%q", c.Name)
-			}
+			writeEnum(&w, name, k)
+			fmt.Fprintf(&w, "// %sCount is the number of cases of %s.\nconst %sCount = %d\n\n", name, name, name, len(k.Cases))
+			fmt.Fprintf(&w, "// %sNames are the WIT names of the cases of %s, in order.\nvar %sNames = [%sCount]string{", name, name, name, name)
+			writeQuoted(&w, enumCases(k))
 			w.WriteString("}\n\n")
 		}
+	}
+	w.Write(tc.out.Bytes())
+	return goFile("// Package witypes holds the Go types of the world in wit/sandcache.wit\n// and their canonical-ABI lift and lower functions, generated by\n// internal/cmd/witgen: the guest glue uses them over guestrt, the host glue\n// (package witabi, which aliases the types) over hostrt.\npackage witypes", w.Bytes(), cabiPkg)
+}
+
+// writeTypeAliases aliases, in package witabi, the types of package
+// witypes, and the names of enum cases.
+func writeTypeAliases(w *bytes.Buffer, m *model) {
+	w.WriteString("// Option is a WIT option<T>: Value is meaningful only when Some.\ntype Option[T any] = witypes.Option[T]\n\n")
+	for _, td := range m.types {
+		name := goName(*td.Name)
+		fmt.Fprintf(w, "// %s is WIT type %s (see package witypes).\ntype %s = witypes.%s\n\n", name, *td.Name, name, name)
+		if _, ok := td.Kind.(*wit.Enum); ok {
+			fmt.Fprintf(w, "// %sNames are the WIT names of the cases of %s, in order.\nvar %sNames = witypes.%sNames\n\n", name, name, name, name)
+		}
+	}
+}
+
+// writeStruct declares a record as a struct whose field types goType names.
+func writeStruct(w *bytes.Buffer, name string, k *wit.Record, goType func(wit.Type) string) {
+	fmt.Fprintf(w, "type %s struct {\n", name)
+	for _, f := range k.Fields {
+		docComment(w, "\t", f.Docs, goName(f.Name)+" is field "+f.Name+".")
+		fmt.Fprintf(w, "\t%s %s\n", goName(f.Name), goType(f.Type))
+	}
+	w.WriteString("}\n\n")
+}
+
+// writeEnum declares an enum as a named integer and its cases.
+func writeEnum(w *bytes.Buffer, name string, k *wit.Enum) {
+	fmt.Fprintf(w, "type %s %s\n\n", name, mustGoType(wit.Discriminant(len(k.Cases))))
+	writeCases(w, name, name, enumCases(k))
+}
+
+// caseDoc is a case of an enum or variant: its name and docs.
+type caseDoc struct {
+	name string
+	docs wit.Docs
+}
+
+func enumCases(k *wit.Enum) []caseDoc {
+	out := make([]caseDoc, len(k.Cases))
+	for i, c := range k.Cases {
+		out[i] = caseDoc{c.Name, c.Docs}
+	}
+	return out
+}
+
+func variantCases(k *wit.Variant) []caseDoc {
+	out := make([]caseDoc, len(k.Cases))
+	for i, c := range k.Cases {
+		out[i] = caseDoc{c.Name, c.Docs}
+	}
+	return out
+}
+
+// writeCases declares the constants name<Case> of type typ.
+func writeCases(w *bytes.Buffer, name, typ string, cases []caseDoc) {
+	fmt.Fprintf(w, "// Cases of %s.\nconst (\n", name)
+	for i, c := range cases {
+		docComment(w, "\t", c.docs, name+goName(c.name)+" is case "+c.name+".")
+		fmt.Fprintf(w, "\t%s%s %s = %d\n", name, goName(c.name), typ, i)
+	}
+	w.WriteString(")\n\n")
+}
+
+// writeQuoted writes the cases' names as a list of Go strings.
+func writeQuoted(w *bytes.Buffer, cases []caseDoc) {
+	for i, c := range cases {
+		if i > 0 {
+			w.WriteString(", ")
+		}
+		fmt.Fprintf(w, "%q", c.name)
 	}
 }

@@ -1,7 +1,11 @@
 // Command witgen generates sandcache's canonical-ABI glue from wit/: the
-// guest's export and import glue (standard Go GOOS=wasip1), the Go host's
-// lift/lower code and wazero import registration, and a JS module with the
-// names, flat signatures and layouts for the Node host.
+// world's Go types with one generic lift and lower function per type
+// (internal/witypes; plugin/keyvalue for the plugin world), the guest's
+// export and import glue (standard Go GOOS=wasip1, over internal/cabi/guestrt),
+// the Go host's calls and wazero import registration (over
+// internal/cabi/hostrt), and a JS module with the names, flat signatures and
+// layouts for the Node host. The runtimes are hand-written packages; the
+// generated files hold only what the WIT defines.
 //
 // Sizes, alignments and flattening come from go.bytecodealliance.org/wit,
 // which parses the WIT itself (wasm-tools compiled to wasm, run by wazero).
@@ -27,6 +31,7 @@ import (
 const (
 	guestOut = "guest/witabi_gen.go"
 	hostOut  = "internal/witabi/witabi_gen.go"
+	typesOut = "internal/witypes/witypes_gen.go"
 	jsOut    = "examples/node/generated/sandcache_abi.mjs"
 )
 
@@ -101,11 +106,23 @@ func generateFrom(res *wit.Resolve) (out map[string][]byte, err error) {
 	if err := checkTypes(m); err != nil {
 		return nil, err
 	}
-	out = map[string][]byte{}
-	if out[guestOut], err = genGuest(m); err != nil {
+	return genWorld(m)
+}
+
+// genWorld generates the sandcache world's files from its model.
+func genWorld(m *model) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	var err error
+	// The types' codec is emitted with the types, once both sides have
+	// asked for what they use.
+	tc := &codec{goType: mustGoType, named: func(td *wit.TypeDef) string { return goName(*td.Name) }}
+	if out[guestOut], err = genGuest(m, tc); err != nil {
 		return nil, err
 	}
-	if out[hostOut], err = genHost(m); err != nil {
+	if out[hostOut], err = genHost(m, tc); err != nil {
+		return nil, err
+	}
+	if out[typesOut], err = genTypes(m, tc); err != nil {
 		return nil, err
 	}
 	if out[jsOut], err = genJS(m); err != nil {

@@ -192,13 +192,13 @@ func fieldOffsets(r *wit.Record) []uintptr {
 // coreType names a flat type as a core wasm value type.
 func coreType(t wit.Type) string {
 	switch t.(type) {
-	case wit.U64:
+	case wit.U64, wit.S64:
 		return "i64"
 	case wit.F32:
 		return "f32"
 	case wit.F64:
 		return "f64"
-	case wit.U32:
+	case wit.U32, wit.S32:
 		return "i32"
 	}
 	if _, ok := kindOf(t).(*wit.Pointer); ok {

@@ -28,6 +28,7 @@ const (
 	pluginWIT      = "plugin"
 	pluginHostOut  = "internal/pluginabi/pluginabi_gen.go"
 	pluginGuestOut = "plugin/keyvalue/keyvalue_gen.go"
+	pluginTypesOut = "plugin/keyvalue/types_gen.go"
 )
 
 // pluginIface is one imported interface of a plugin world.
@@ -39,14 +40,20 @@ type pluginIface struct {
 }
 
 // pluginModel is one plugin world with the Go names of its named types.
+// A type of world "plugin-draft" that is declared alike in world "plugin"
+// (base) is that type: its Go name is the base's, and aliases lists the
+// draft name for the host's code.
 type pluginModel struct {
-	prefix string
-	ifaces []*pluginIface
-	types  []*wit.TypeDef // records, variants, enums, resources
-	names  map[*wit.TypeDef]string
+	prefix  string
+	ifaces  []*pluginIface
+	types   []*wit.TypeDef // records, variants, enums, resources declared here
+	names   map[*wit.TypeDef]string
+	base    *pluginModel
+	byWIT   map[string]*wit.TypeDef // the types declared here, by WIT name
+	aliases [][2]string             // {draft name, base name}
 }
 
-func loadPluginModel(res *wit.Resolve, worldName, prefix string) (*pluginModel, error) {
+func loadPluginModel(res *wit.Resolve, worldName, prefix string, base *pluginModel) (*pluginModel, error) {
 	var w *wit.World
 	for _, x := range res.Worlds {
 		if x.Name == worldName {
@@ -56,7 +63,7 @@ func loadPluginModel(res *wit.Resolve, worldName, prefix string) (*pluginModel, 
 	if w == nil {
 		return nil, fmt.Errorf("world %q not found", worldName)
 	}
-	m := &pluginModel{prefix: prefix, names: map[*wit.TypeDef]string{}}
+	m := &pluginModel{prefix: prefix, names: map[*wit.TypeDef]string{}, base: base, byWIT: map[string]*wit.TypeDef{}}
 	var err error
 	w.Imports.All()(func(_ string, item wit.WorldItem) bool {
 		ref, ok := item.(*wit.InterfaceRef)
@@ -80,6 +87,9 @@ func loadPluginModel(res *wit.Resolve, worldName, prefix string) (*pluginModel, 
 				return true
 			}
 			n := prefix + goName(*r.Name)
+			if m.sameAsBase(r, n) {
+				return true
+			}
 			for _, other := range m.names {
 				if other == n {
 					err = fmt.Errorf("type name %s is declared twice", n)
@@ -88,6 +98,7 @@ func loadPluginModel(res *wit.Resolve, worldName, prefix string) (*pluginModel, 
 			}
 			m.names[r] = n
 			m.types = append(m.types, r)
+			m.byWIT[*r.Name] = r
 			return true
 		})
 		i.Functions.All()(func(_ string, f *wit.Function) bool {
@@ -111,19 +122,28 @@ func generatePlugin(witDir string) (out map[string][]byte, err error) {
 	if err != nil {
 		return nil, err
 	}
-	cur, err := loadPluginModel(res, "plugin", "")
+	cur, err := loadPluginModel(res, "plugin", "", nil)
 	if err != nil {
 		return nil, err
 	}
-	draft, err := loadPluginModel(res, "plugin-draft", "Draft")
+	draft, err := loadPluginModel(res, "plugin-draft", "Draft", cur)
 	if err != nil {
 		return nil, err
 	}
+	// The types of world "plugin" and their codec live in package keyvalue
+	// (which the host aliases); the draft world's own types and codec in
+	// package pluginabi. The types file is written last: both sides add to
+	// its codec.
+	cc := &codec{goType: cur.goType, named: cur.name}
+	dc := &codec{goType: draft.goType, named: draft.name}
 	out = map[string][]byte{}
-	if out[pluginHostOut], err = genPluginHost(cur, draft); err != nil {
+	if out[pluginGuestOut], err = genPluginGuest(cur, cc); err != nil {
 		return nil, err
 	}
-	if out[pluginGuestOut], err = genPluginGuest(cur); err != nil {
+	if out[pluginHostOut], err = genPluginHost(cur, draft, cc, dc); err != nil {
+		return nil, err
+	}
+	if out[pluginTypesOut], err = genPluginTypes(cur, cc); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -164,32 +184,84 @@ func (m *pluginModel) goType(t wit.Type) string {
 	panic(fmt.Sprintf("WIT type %s is not supported in plugin glue", t.TypeName()))
 }
 
-// typeID is a Go identifier fragment naming t, for lift/lower functions.
-func (m *pluginModel) typeID(t wit.Type) string {
-	switch root(t).(type) {
-	case wit.Bool, wit.U8, wit.U16, wit.U32, wit.U64, wit.S8, wit.S16, wit.S32, wit.S64, wit.F32, wit.F64, wit.String:
-		return goName(scalarKind(t))
+// name is the Go name of a named type.
+func (m *pluginModel) name(td *wit.TypeDef) string { return m.names[td] }
+
+// sameAsBase makes r, named n here, the base model's type of the same WIT
+// name when both declare it alike, and reports whether it did.
+func (m *pluginModel) sameAsBase(r *wit.TypeDef, n string) bool {
+	if m.base == nil {
+		return false
+	}
+	b, ok := m.base.byWIT[*r.Name]
+	if !ok || m.decl(r) != m.base.decl(b) {
+		return false
+	}
+	bn := m.base.names[b]
+	m.names[r], m.base.names[r] = bn, bn
+	m.aliases = append(m.aliases, [2]string{n, bn})
+	if _, ok := r.Kind.(*wit.Variant); ok {
+		m.aliases = append(m.aliases, [2]string{n + "Case", bn + "Case"})
+	}
+	return true
+}
+
+// decl is a named type's declaration with Go types, to compare the same
+// WIT name across worlds.
+func (m *pluginModel) decl(td *wit.TypeDef) string {
+	var b strings.Builder
+	switch k := td.Kind.(type) {
+	case *wit.Record:
+		for _, f := range k.Fields {
+			b.WriteString(f.Name + ":" + m.goType(f.Type) + ";")
+		}
+	case *wit.Variant:
+		for _, c := range k.Cases {
+			b.WriteString(c.Name + "(")
+			if c.Type != nil {
+				b.WriteString(m.goType(c.Type))
+			}
+			b.WriteString(")|")
+		}
+	case *wit.Enum:
+		for _, c := range k.Cases {
+			b.WriteString(c.Name + "|")
+		}
+	case *wit.Resource:
+		b.WriteString("resource")
+	}
+	return fmt.Sprintf("%T{%s}", td.Kind, b.String())
+}
+
+// inBase reports whether every named type in t is the base model's, so
+// that the base's codec serves t.
+func (m *pluginModel) inBase(t wit.Type) bool {
+	if m.base == nil {
+		return true
+	}
+	if t == nil || scalarKind(t) != "" {
+		return true
 	}
 	td := root(t).(*wit.TypeDef)
 	switch k := td.Kind.(type) {
-	case *wit.Record, *wit.Variant, *wit.Enum, *wit.Resource:
-		return m.names[td]
 	case *wit.Own:
-		return m.typeID(k.Type)
+		return m.inBase(k.Type)
 	case *wit.Borrow:
-		return m.typeID(k.Type)
+		return m.inBase(k.Type)
 	case *wit.List:
-		return "ListOf" + m.typeID(k.Type)
+		return m.inBase(k.Type)
 	case *wit.Option:
-		return "OptionOf" + m.typeID(k.Type)
+		return m.inBase(k.Type)
 	case *wit.Tuple:
-		var s []string
 		for _, e := range k.Types {
-			s = append(s, m.typeID(e))
+			if !m.inBase(e) {
+				return false
+			}
 		}
-		return "TupleOf" + strings.Join(s, "And")
+		return true
 	}
-	panic(fmt.Sprintf("WIT type %s is not supported in plugin glue", t.TypeName()))
+	_, ok := m.base.names[td]
+	return ok
 }
 
 // goFuncName names a function in Go: freestanding "GetMany", method
@@ -216,29 +288,4 @@ func pluginResult(f *wit.Function) (okT, errT wit.Type, isRes bool) {
 		return o, e, true
 	}
 	return r, nil, false
-}
-
-// pluginCoreType names a flat type as a core wasm value type.
-func pluginCoreType(t wit.Type) string {
-	switch t.(type) {
-	case wit.U64, wit.S64:
-		return "i64"
-	case wit.F32:
-		return "f32"
-	case wit.F64:
-		return "f64"
-	}
-	return "i32"
-}
-
-// pluginCoreSig is f's core signature as an import.
-func pluginCoreSig(f *wit.Function) (params, results []string) {
-	cf := f.CoreFunction(wit.Imported)
-	for _, p := range cf.Params {
-		params = append(params, pluginCoreType(p.Type))
-	}
-	for _, r := range cf.Results {
-		results = append(results, pluginCoreType(r.Type))
-	}
-	return params, results
 }

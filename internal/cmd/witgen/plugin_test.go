@@ -19,7 +19,7 @@ func TestPluginGlueCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{pluginHostOut, pluginGuestOut} {
+	for _, name := range []string{pluginHostOut, pluginGuestOut, pluginTypesOut} {
 		if !bytes.Equal(a[name], b[name]) {
 			t.Errorf("%s: two runs differ", name)
 		}
@@ -62,7 +62,7 @@ func TestPluginUnsupportedShapes(t *testing.T) {
 	for _, tc := range []struct{ body, want string }{
 		{"f: func(x: tuple<u8, u8, u8>);", "2-tuples"},
 		{"f: func() -> result<u8>;", "without an error type"},
-		{"variant v { a(u8), b }\nf: func(x: v);", "cannot lift parameter"},
+		{"variant v { a(u8), b }\nf: func(x: v);", "parameter of type v"},
 		{"f: func(x: result<u8, u8>);", "not supported"},
 	} {
 		_, err := generatePlugin(pluginWITDir(t, tc.body))

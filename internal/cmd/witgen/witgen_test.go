@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -48,15 +49,8 @@ func testModel(t *testing.T) *model {
 func TestGeneratedFilesCurrent(t *testing.T) {
 	m := testModel(t)
 	gen := func() map[string][]byte {
-		out := map[string][]byte{}
-		var err error
-		if out[guestOut], err = genGuest(m); err != nil {
-			t.Fatal(err)
-		}
-		if out[hostOut], err = genHost(m); err != nil {
-			t.Fatal(err)
-		}
-		if out[jsOut], err = genJS(m); err != nil {
+		out, err := genWorld(m)
+		if err != nil {
 			t.Fatal(err)
 		}
 		return out
@@ -194,5 +188,24 @@ world other { export i; }`,
 			}
 			t.Log(err)
 		})
+	}
+}
+
+// TestFlatBoolsUseLow32Bits: the host lifts a flat bool argument from the
+// low 32 bits of its uint64 slot (wazero leaves an i32's upper bits
+// undefined: a guest's false arrived as true when the slot was compared
+// whole).
+func TestFlatBoolsUseLow32Bits(t *testing.T) {
+	for _, name := range []string{hostOut, pluginHostOut} {
+		src, err := os.ReadFile(filepath.Join(repo, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := regexp.MustCompile(`[^(]s\[\d+\] != 0`).Find(src); m != nil {
+			t.Errorf("%s compares a whole slot: %s", name, m)
+		}
+		if !bytes.Contains(src, []byte("uint32(s[")) {
+			t.Errorf("%s lifts no flat value from a slot's low bits", name)
+		}
 	}
 }

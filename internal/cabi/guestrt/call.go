@@ -1,0 +1,88 @@
+//go:build wasip1
+
+package guestrt
+
+import (
+	"fmt"
+	"runtime"
+)
+
+// Call lifts and lowers the values of one import call: the glue's
+// type-directed lift and lower functions run over it. Arguments are
+// passed in place (kept alive until Done); results are the buffers the
+// host allocated through cabi_realloc during the call. A host that breaks
+// the ABI makes the call panic: the host is the module's trusted side.
+type Call struct {
+	keep []any
+}
+
+// Err is always nil: failures panic. It lets the lift and lower
+// functions generated for both sides read alike.
+func (a *Call) Err() error { return nil }
+
+// Deref returns n elements of size bytes at p, which must lie in a buffer
+// the host allocated through cabi_realloc during this call.
+func (a *Call) Deref(p, n, size uint32) []byte {
+	total := uint64(n) * uint64(size)
+	if total == 0 {
+		return []byte{}
+	}
+	if total <= 1<<32-1 {
+		if i, b, _ := find(p, uint32(total)); i >= 0 {
+			return b
+		}
+	}
+	panic(fmt.Sprintf("guestrt: the host returned %d bytes at %#x, which it did not allocate", total, p))
+}
+
+// Tag checks a case index from the host.
+func (a *Call) Tag(v, n uint32) uint32 {
+	if v >= n {
+		panic(fmt.Sprintf("guestrt: the host returned case %d of %d", v, n))
+	}
+	return v
+}
+
+// PutBytes passes b to the host in place (its alignment is the caller's).
+func (a *Call) PutBytes(b []byte, _ uint32) uint32 {
+	a.keep = append(a.keep, b)
+	return Addr(b)
+}
+
+// PutString passes s to the host in place.
+func (a *Call) PutString(s string) uint32 {
+	a.keep = append(a.keep, s)
+	return StrAddr(s)
+}
+
+// Area returns a zeroed return area of n bytes, aligned to 8.
+func (a *Call) Area(n int) []byte {
+	b := NewArray(n)
+	a.keep = append(a.keep, b)
+	return b
+}
+
+// Done ends the call: the host's buffers are unpinned (the lifted values
+// that alias them keep them alive) and the arguments may be collected.
+func (a *Call) Done() {
+	runtime.KeepAlive(a.keep)
+	UnpinAll()
+}
+
+// Case checks a case index from the host: cabi.Reader.
+func (a *Call) Case(v, n uint32) uint32 { return a.Tag(v, n) }
+
+// String copies a string the host returned: cabi.Reader.
+func (a *Call) String(p, n uint32) string { return string(a.Deref(p, n, 1)) }
+
+// Bytes takes a list<u8> the host returned: cabi.Reader.
+func (a *Call) Bytes(p, n uint32) []byte { return a.Deref(p, n, 1) }
+
+// Elements takes a list's elements the host returned: cabi.Reader.
+func (a *Call) Elements(p, n, size uint32) []byte { return a.Deref(p, n, size) }
+
+// EndElements does nothing: the host's buffers stay pinned until Done.
+func (*Call) EndElements(uint32) {}
+
+// NewArray returns n zeroed bytes aligned to 8: cabi.Writer.
+func (*Call) NewArray(n int) []byte { return NewArray(n) }
