@@ -16,32 +16,13 @@ import (
 	"github.com/ncruces/go-sqlite3/vfs"
 
 	"github.com/sandcache/sandcache/internal/captest"
+	"github.com/sandcache/sandcache/internal/guest/cache"
 	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
-// guestSchema is every statement internal/guest/cache/sqlschema.go runs to make its
+// guestSchema is every statement the cache's SQLite store runs to make its
 // schema (the authorizer must allow each).
-var guestSchema = []string{
-	"BEGIN IMMEDIATE",
-	"CREATE TABLE IF NOT EXISTS cache_entries (namespace TEXT NOT NULL,cache_key TEXT NOT NULL,value_json TEXT NOT NULL," +
-		"created_at_ms INTEGER NOT NULL,expires_at_ms INTEGER,last_accessed_ms INTEGER NOT NULL,PRIMARY KEY(namespace, cache_key));",
-	"CREATE INDEX IF NOT EXISTS idx_cache_entries_lru ON cache_entries(namespace, last_accessed_ms);",
-	"CREATE INDEX IF NOT EXISTS sandcache_idx_expiry ON cache_entries(namespace, expires_at_ms);",
-	"CREATE TABLE IF NOT EXISTS sandcache_counts (namespace TEXT PRIMARY KEY NOT NULL, entries INTEGER NOT NULL) WITHOUT ROWID;",
-	"DROP TRIGGER IF EXISTS sandcache_count_insert;",
-	"DROP TRIGGER IF EXISTS sandcache_count_delete;",
-	"DROP TRIGGER IF EXISTS sandcache_count_replace;",
-	"DELETE FROM sandcache_counts;",
-	"INSERT INTO sandcache_counts (namespace, entries) SELECT namespace, count(*) FROM cache_entries GROUP BY namespace;",
-	"CREATE TRIGGER sandcache_count_replace BEFORE INSERT ON cache_entries BEGIN " +
-		"DELETE FROM cache_entries WHERE namespace = NEW.namespace AND cache_key = NEW.cache_key; END;",
-	"CREATE TRIGGER sandcache_count_insert AFTER INSERT ON cache_entries BEGIN " +
-		"INSERT INTO sandcache_counts (namespace, entries) VALUES (NEW.namespace, 1) " +
-		"ON CONFLICT(namespace) DO UPDATE SET entries = entries + 1; END;",
-	"CREATE TRIGGER sandcache_count_delete AFTER DELETE ON cache_entries BEGIN " +
-		"UPDATE sandcache_counts SET entries = entries - 1 WHERE namespace = OLD.namespace; END;",
-	"COMMIT",
-}
+var guestSchema = append(append([]string{"BEGIN IMMEDIATE"}, cache.SchemaStatements()...), "COMMIT")
 
 const guestInsert = "INSERT OR REPLACE INTO cache_entries " +
 	"(namespace, cache_key, value_json, created_at_ms, expires_at_ms, last_accessed_ms) " +

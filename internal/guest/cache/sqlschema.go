@@ -45,6 +45,11 @@ var schemaDDL = []string{
 		"UPDATE sandcache_counts SET entries = entries - 1 WHERE namespace = OLD.namespace; END;",
 }
 
+// SchemaStatements returns the statements that make the SQLite schema, in
+// the order the store runs them inside its transaction: the host's tests
+// check that its authorizer allows each.
+func SchemaStatements() []string { return append([]string(nil), schemaDDL...) }
+
 type query int
 
 const (
