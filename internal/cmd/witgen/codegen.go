@@ -114,28 +114,6 @@ func flatSignature(f *wit.Function, dir wit.Direction, ptrType string) (params, 
 	return strings.Join(ps, ", "), res
 }
 
-// discRead reads a discriminant of n cases at b[off] as a uint32.
-func discRead(n int, b, off string) string {
-	switch wit.Discriminant(n).Size() {
-	case 1:
-		return "uint32(" + b + "[" + off + "])"
-	case 2:
-		return "uint32(le.Uint16(" + b + "[" + off + ":]))"
-	}
-	return "le.Uint32(" + b + "[" + off + ":])"
-}
-
-// discWrite stores discriminant v of n cases at b[off].
-func discWrite(n int, b, off, v string) string {
-	switch wit.Discriminant(n).Size() {
-	case 1:
-		return b + "[" + off + "] = uint8(" + v + ")"
-	case 2:
-		return "le.PutUint16(" + b + "[" + off + ":], uint16(" + v + "))"
-	}
-	return "le.PutUint32(" + b + "[" + off + ":], uint32(" + v + "))"
-}
-
 // goFile assembles a generated Go file: the header, the package clause
 // (with its build constraint and doc comment, as given), the imports among
 // candidates that body uses (by their last path element), and body.
