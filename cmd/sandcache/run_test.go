@@ -67,13 +67,13 @@ func TestRunTimeout(t *testing.T) {
 func TestRunHostilePlugin(t *testing.T) {
 	c := newCLI(t)
 	for _, tc := range []struct{ mode, stderr string }{
-		{"p", "outside the plugin's memory"},
+		{"p", "100 bytes at 0xfffffff0 are outside guest memory"},
 		{"r", "return area 0xfffffff8"},
-		{"n", "2147483647 elements"},
+		{"n", "length 17179869176"}, // 2^31-1 elements of 8 bytes
 		{"c", "cabi_realloc returned 0xfffffff0"},
 	} {
 		r := c.want(2, "", "run", pluginPath("hostile.wasm"), tc.mode)
-		if !strings.Contains(r.stderr, "plugin broke the canonical ABI") || !strings.Contains(r.stderr, tc.stderr) {
+		if !strings.Contains(r.stderr, "guest broke the canonical ABI") || !strings.Contains(r.stderr, tc.stderr) {
 			t.Errorf("mode %s: stderr %q, want %q", tc.mode, r.stderr, tc.stderr)
 		}
 	}
