@@ -22,7 +22,7 @@ package cache
 // the previous holder's commit (under SERIALIZABLE only, conflicts surface
 // as 40001 and the guest retries, at a cost under contention); LOCK TABLE
 // (schema creation only); COLLATE "C"; GREATEST, LEAST, left and
-// char_length; SQLSTATEs 40001, 40P01, 42P01, 23505 and 42P07 as
+// char_length; SQLSTATEs 40001, 40P01, 42P01, 23505, 42P07 and 42710 as
 // PostgreSQL reports them. The host (pgcap) also sets the startup
 // parameters statement_timeout, idle_in_transaction_session_timeout and
 // client_connection_check_interval.

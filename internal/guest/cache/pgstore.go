@@ -122,11 +122,12 @@ func (s *pgStore) ensureSchema() error {
 	if err != nil && !hasState(err, "42P01") { // undefined_table: a fresh schema
 		return err
 	}
-	// Concurrent first users may collide creating the same table
-	// (23505, 42P07); the loser retries and finds it.
+	// Concurrent first users may collide creating the same table (23505,
+	// 42P07, or 42710 for the table's row type); the loser retries and
+	// finds it.
 	for attempt := 0; ; attempt++ {
 		err = s.tx(s.migrate)
-		if err == nil || attempt == 8 || !(hasState(err, "23505") || hasState(err, "42P07")) {
+		if err == nil || attempt == 8 || !(hasState(err, "23505") || hasState(err, "42P07") || hasState(err, "42710")) {
 			return err
 		}
 	}
