@@ -20,16 +20,15 @@ import "github.com/ncruces/go-sqlite3"
 // copies the whole log back, and the next writer starts the log over.
 const checkpointChanges = 512
 
-// afterReset checkpoints c when it is due (see above).
+// afterReset checkpoints c when it is due (see above). It runs after every
+// reset: the change count, which rules out all but one reset in hundreds,
+// is read first.
 func (c *conn) afterReset() {
-	if c.memory || c.c.TxnState("") != sqlite3.TXN_NONE {
+	if c.memory {
 		return
 	}
 	total := c.c.TotalChanges()
-	if total < c.checkpointed { // counted on a connection since closed
-		c.checkpointed = 0
-	}
-	if total-c.checkpointed < checkpointChanges {
+	if total-c.checkpointed < checkpointChanges || c.c.TxnState("") != sqlite3.TXN_NONE {
 		return
 	}
 	c.checkpointed = total

@@ -93,6 +93,7 @@ func (s *Session) ensureLive(c *conn) (err error) {
 		return err
 	}
 	c.c = sc
+	c.checkpointed = 0 // a new connection counts its changes from 0
 	s.live++
 	return nil
 }
