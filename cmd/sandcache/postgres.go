@@ -34,10 +34,13 @@ func (g *globals) checkServer() error {
 	return nil
 }
 
-// withServer lends the cache the server when the backend is postgres:
+// lendsServer reports whether the cache is opened with the server lent:
 // --backend postgres, or (a.server) another name the guest resolved to it.
+func (a *app) lendsServer() bool { return a.g.wantsServer() || a.server }
+
+// withServer lends the cache the server when lendsServer says so.
 func (a *app) withServer(cfg sdk.Config) sdk.Config {
-	if !a.g.wantsServer() && !a.server {
+	if !a.lendsServer() {
 		return cfg
 	}
 	return cfg.WithPostgres(a.g.dsnOrEnv())

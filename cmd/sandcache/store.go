@@ -184,7 +184,7 @@ func (a *app) openStore() (*sdk.Cache, sdk.Options, error) {
 			}
 		}
 	}
-	if backend == sdk.Postgres && !a.g.wantsServer() {
+	if backend == sdk.Postgres && !a.lendsServer() {
 		c, err = a.reopenWithServer(c)
 		return c, o, err
 	}
