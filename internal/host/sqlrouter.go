@@ -32,27 +32,31 @@ func newSQLRouter(local *sqlcap.Session, server *pgcap.Capability) *sqlRouter {
 func isServer[H ~uint32](h H) bool { return h&serverBit != 0 }
 func inner[H ~uint32](h H) H       { return h &^ serverBit }
 
+// routed returns h, a handle a session just made (or err), as the router
+// hands it out: with mark (serverBit for the server session's handles, 0
+// for the local one's) set. A handle that has serverBit already (the
+// session's handle space reached it) is released and refused.
+func routed[H ~uint32](h H, err error, mark H, release func(H)) (H, error) {
+	if err != nil {
+		return 0, err
+	}
+	if isServer(h) {
+		release(h)
+		return 0, errHandlesExhausted
+	}
+	return h | mark, nil
+}
+
 // Open opens a database of the local session.
 func (r *sqlRouter) Open(name string, memory bool) (capability.DB, error) {
 	db, err := r.Session.Open(name, memory)
-	if err == nil && isServer(db) {
-		r.Session.Close(db)
-		return 0, errHandlesExhausted
-	}
-	return db, err
+	return routed(db, err, 0, r.Session.Close)
 }
 
 // OpenServer implements WIT `sql.open-server`: the server's database.
 func (r *sqlRouter) OpenServer(name string) (capability.DB, error) {
 	db, err := r.server.Open(name, false)
-	if err != nil {
-		return 0, err
-	}
-	if isServer(db) {
-		r.server.Close(db)
-		return 0, errHandlesExhausted
-	}
-	return db | serverBit, nil
+	return routed(db, err, serverBit, r.server.Close)
 }
 
 // Close closes a database of either session.
@@ -74,23 +78,12 @@ func (r *sqlRouter) Exec(db capability.DB, sql string) error {
 
 // Prepare prepares a statement on either session's database.
 func (r *sqlRouter) Prepare(db capability.DB, sql string) (capability.Stmt, error) {
-	if !isServer(db) {
-		st, err := r.Session.Prepare(db, sql)
-		if err == nil && isServer(st) {
-			r.Session.Finalize(st)
-			return 0, errHandlesExhausted
-		}
-		return st, err
+	if isServer(db) {
+		st, err := r.server.Prepare(inner(db), sql)
+		return routed(st, err, serverBit, r.server.Finalize)
 	}
-	st, err := r.server.Prepare(inner(db), sql)
-	if err != nil {
-		return 0, err
-	}
-	if isServer(st) {
-		r.server.Finalize(st)
-		return 0, errHandlesExhausted
-	}
-	return st | serverBit, nil
+	st, err := r.Session.Prepare(db, sql)
+	return routed(st, err, 0, r.Session.Finalize)
 }
 
 // sql returns the session a statement belongs to and its own handle.

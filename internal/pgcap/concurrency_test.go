@@ -1,14 +1,12 @@
 package pgcap
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/sandcache/sandcache/internal/guest/cache"
 	"github.com/sandcache/sandcache/internal/guest/capability"
@@ -44,13 +42,13 @@ func TestConcurrentPutsAcrossMachines(t *testing.T) {
 				o := opts(ns, 86_400_000, maxEntries)
 				for i := range puts {
 					key := fmt.Sprintf("m%d-g%d-%03d", m, g, i)
-					ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-					s.SetContext(ctx)
-					start := seq.Add(1)
-					_, err := e.Put(key, []byte(strconv.Itoa(i)), o)
-					ack := seq.Add(1)
-					s.SetContext(context.Background())
-					cancel()
+					var start, ack int64
+					err := call(s, func() (err error) {
+						start = seq.Add(1)
+						_, err = e.Put(key, []byte(strconv.Itoa(i)), o)
+						ack = seq.Add(1)
+						return err
+					})
 					if err != nil {
 						errs <- fmt.Errorf("put %s: %v", key, err)
 						return
@@ -216,23 +214,21 @@ func TestConcurrentMixedOperations(t *testing.T) {
 			for i := range ops {
 				o := opts(namespaces[(i+g)%3], uint64([]int{5, 40, 60_000}[(i*7+g)%3]), maxEntries)
 				key := fmt.Sprintf("k%d", (i*31+g*17)%10)
-				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-				s.SetContext(ctx)
-				var err error
-				switch (i*13 + g) % 23 {
-				case 0:
-					err = e.Clear(o)
-				case 1:
-					_, err = e.Purge(o)
-				case 2, 3, 4:
-					_, err = e.Delete(key, o)
-				case 5, 6, 7, 8, 9, 10, 11:
-					_, err = e.Get(key, o)
-				default:
-					_, err = e.Put(key, []byte(strconv.Itoa(i)), o)
-				}
-				s.SetContext(context.Background())
-				cancel()
+				err := call(s, func() (err error) {
+					switch (i*13 + g) % 23 {
+					case 0:
+						err = e.Clear(o)
+					case 1:
+						_, err = e.Purge(o)
+					case 2, 3, 4:
+						_, err = e.Delete(key, o)
+					case 5, 6, 7, 8, 9, 10, 11:
+						_, err = e.Get(key, o)
+					default:
+						_, err = e.Put(key, []byte(strconv.Itoa(i)), o)
+					}
+					return err
+				})
 				if err != nil {
 					errs <- fmt.Errorf("session %d op %d: %v", g, i, err)
 					return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/sandcache/sandcache/internal/captest"
 	"github.com/sandcache/sandcache/internal/guest/capability"
@@ -82,3 +83,13 @@ func rows(t testing.TB, s *Session, db capability.DB, sql string, args ...any) (
 }
 
 var bg = context.Background()
+
+// call runs f as one call on s, under a generous deadline (a hang fails
+// the test instead of stalling it).
+func call(s *Session, f func() error) error {
+	ctx, cancel := context.WithTimeout(bg, 20*time.Second)
+	defer cancel()
+	s.SetContext(ctx)
+	defer s.SetContext(bg)
+	return f()
+}

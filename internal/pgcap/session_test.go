@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"github.com/sandcache/sandcache/internal/guest/capability"
 	"github.com/sandcache/sandcache/tests/pgserver"
 )
@@ -84,6 +86,38 @@ func TestStatementsRoundTrip(t *testing.T) {
 	}
 	if n != 2 || s.Changes(db) != 2 {
 		t.Fatalf("DELETE RETURNING: %d rows, Changes %d", n, s.Changes(db))
+	}
+}
+
+// cellOf follows ColumnKind's rules for every type pgx decodes to.
+func TestCellOf(t *testing.T) {
+	var half pgtype.Numeric
+	must(t, half.Scan("0.5"))
+	type tag struct{ n int }
+	for _, tc := range []struct {
+		in   any
+		want cell
+	}{
+		{nil, cell{kind: capability.KindNull}},
+		{true, cell{kind: capability.KindInteger, i: 1}},
+		{false, cell{kind: capability.KindInteger}},
+		{int16(-2), cell{kind: capability.KindInteger, i: -2}},
+		{int32(-3), cell{kind: capability.KindInteger, i: -3}},
+		{int64(math.MinInt64), cell{kind: capability.KindInteger, i: math.MinInt64}},
+		{uint32(math.MaxUint32), cell{kind: capability.KindInteger, i: math.MaxUint32}},
+		{uint64(math.MaxInt64), cell{kind: capability.KindInteger, i: math.MaxInt64}},
+		{uint64(math.MaxInt64 + 1), cell{kind: capability.KindText, s: "9223372036854775808"}},
+		{float32(0.25), cell{kind: capability.KindFloat, f: 0.25}},
+		{1.5, cell{kind: capability.KindFloat, f: 1.5}},
+		{half, cell{kind: capability.KindFloat, f: 0.5}},
+		{pgtype.Numeric{}, cell{kind: capability.KindNull}},
+		{"x", cell{kind: capability.KindText, s: "x"}},
+		{[]byte{0, 1}, cell{kind: capability.KindBlob, b: []byte{0, 1}}},
+		{tag{7}, cell{kind: capability.KindText, s: "{7}"}},
+	} {
+		if got := cellOf(tc.in); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("cellOf(%#v) = %+v; want %+v", tc.in, got, tc.want)
+		}
 	}
 }
 

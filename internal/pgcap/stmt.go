@@ -2,6 +2,8 @@ package pgcap
 
 import (
 	"fmt"
+	"math"
+	"reflect"
 
 	"github.com/jackc/pgx/v5/pgtype"
 
@@ -193,28 +195,19 @@ func (s *Session) query(st *stmt) error {
 	return nil
 }
 
-// cellOf converts a value decoded by pgx.
+// cellOf converts a value decoded by pgx (ColumnKind's rules): integers
+// of every size and booleans to KindInteger (an unsigned one beyond int64,
+// like any other type, as text), floats and numerics to KindFloat, bytea
+// to KindBlob, text to KindText.
 func cellOf(v any) cell {
 	switch x := v.(type) {
 	case nil:
 		return cell{kind: capability.KindNull}
-	case int64:
-		return cell{kind: capability.KindInteger, i: x}
-	case int32:
-		return cell{kind: capability.KindInteger, i: int64(x)}
-	case int16:
-		return cell{kind: capability.KindInteger, i: int64(x)}
-	case uint32:
-		return cell{kind: capability.KindInteger, i: int64(x)}
 	case bool:
 		if x {
 			return cell{kind: capability.KindInteger, i: 1}
 		}
 		return cell{kind: capability.KindInteger}
-	case float64:
-		return cell{kind: capability.KindFloat, f: x}
-	case float32:
-		return cell{kind: capability.KindFloat, f: float64(x)}
 	case string:
 		return cell{kind: capability.KindText, s: x}
 	case []byte:
@@ -225,6 +218,16 @@ func cellOf(v any) cell {
 			return cell{kind: capability.KindFloat, f: f.Float64}
 		}
 		return cell{kind: capability.KindNull}
+	}
+	// The numbers, whatever their width (pgx decodes int2, int4, int8, oid,
+	// float4 and float8 to int16, int32, int64, uint32, float32, float64).
+	switch n := reflect.ValueOf(v); {
+	case n.CanInt():
+		return cell{kind: capability.KindInteger, i: n.Int()}
+	case n.CanUint() && n.Uint() <= math.MaxInt64:
+		return cell{kind: capability.KindInteger, i: int64(n.Uint())}
+	case n.CanFloat():
+		return cell{kind: capability.KindFloat, f: n.Float()}
 	}
 	return cell{kind: capability.KindText, s: fmt.Sprint(v)}
 }

@@ -12,9 +12,7 @@ import (
 // the host's sql capability has the dialect "postgres" (schema and
 // concurrency: pgschema.go).
 type pgStore struct {
-	sql   capability.SQL
-	db    capability.DB
-	stmts [pgNumQueries]capability.Stmt
+	runner[pgQuery]
 }
 
 // pgMaxAttempts bounds the retries of a transaction that failed with a
@@ -27,35 +25,14 @@ const pgMaxAttempts = 64
 func openPG(sql capability.SQL, open func(name string) (capability.DB, error), name string) (*pgStore, error) {
 	db, err := open(name)
 	if err != nil {
-		return nil, pgErr(err)
+		return nil, prefixErr(pgPrefix, err)
 	}
-	s := &pgStore{sql: sql, db: db}
+	s := &pgStore{newRunner(sql, db, pgQueries[:], pgPrefix, pgBegin, pgCommit, pgRollback)}
 	if err := s.ensureSchema(); err != nil {
 		s.close()
 		return nil, err
 	}
 	return s, nil
-}
-
-func (s *pgStore) close() {
-	for i, st := range s.stmts {
-		if st != 0 {
-			s.sql.Finalize(st)
-			s.stmts[i] = 0
-		}
-	}
-	s.sql.Close(s.db)
-}
-
-// pgErr prefixes a capability error, keeping its code.
-func pgErr(err error) error {
-	if e, ok := err.(*capability.Error); ok {
-		if strings.HasPrefix(e.Message, "cache postgres error: ") {
-			return e
-		}
-		return &capability.Error{Code: e.Code, Message: "cache postgres error: " + e.Message}
-	}
-	return capability.Errorf(capability.Internal, "cache postgres error: %v", err)
 }
 
 // hasState reports whether err is a server error with the SQLSTATE state:
@@ -96,20 +73,7 @@ func (s *pgStore) retry(f func() error) error {
 // tx runs f in a READ COMMITTED transaction, rolling back on error, and
 // retries it (retry).
 func (s *pgStore) tx(f func() error) error {
-	return s.retry(func() error {
-		if err := s.exec(pgBegin); err != nil {
-			return err
-		}
-		if err := f(); err != nil {
-			_ = s.exec(pgRollback)
-			return err
-		}
-		if err := s.exec(pgCommit); err != nil {
-			_ = s.exec(pgRollback)
-			return err
-		}
-		return nil
-	})
+	return s.retry(func() error { return s.runner.tx(f) })
 }
 
 // ensureSchema creates or upgrades the schema when its version is not
@@ -151,83 +115,10 @@ func (s *pgStore) migrate() error {
 	}
 	for _, ddl := range pgMigrate {
 		if err := s.sql.Exec(s.db, ddl); err != nil {
-			return pgErr(err)
+			return s.wrap(err)
 		}
 	}
 	return nil
-}
-
-// stmt returns the prepared statement for q, preparing it on first use.
-func (s *pgStore) stmt(q pgQuery) (capability.Stmt, error) {
-	if st := s.stmts[q]; st != 0 {
-		return st, nil
-	}
-	st, err := s.sql.Prepare(s.db, pgQueries[q])
-	if err != nil {
-		return 0, pgErr(err)
-	}
-	s.stmts[q] = st
-	return st, nil
-}
-
-// query binds args to q's statement and runs it to its first row; the
-// caller must pass the statement to finish. row is false when there is none.
-func (s *pgStore) query(q pgQuery, args ...arg) (st capability.Stmt, row bool, err error) {
-	if st, err = s.stmt(q); err != nil {
-		return 0, false, err
-	}
-	for i, a := range args {
-		idx := uint32(i + 1)
-		switch a.kind {
-		case 'i':
-			err = s.sql.BindInt(st, idx, a.i)
-		case 't':
-			err = s.sql.BindText(st, idx, a.t)
-		default:
-			err = s.sql.BindNull(st, idx)
-		}
-		if err != nil {
-			s.sql.Reset(st)
-			return 0, false, pgErr(err)
-		}
-	}
-	if row, err = s.sql.Step(st); err != nil {
-		s.sql.Reset(st)
-		return 0, false, pgErr(err)
-	}
-	return st, row, nil
-}
-
-func (s *pgStore) finish(st capability.Stmt) { s.sql.Reset(st) }
-
-// exec runs q and returns the number of rows it changed.
-func (s *pgStore) exec(q pgQuery, args ...arg) error {
-	st, _, err := s.query(q, args...)
-	if err == nil {
-		s.finish(st)
-	}
-	return err
-}
-
-func (s *pgStore) execCount(q pgQuery, args ...arg) (int64, error) {
-	if err := s.exec(q, args...); err != nil {
-		return 0, err
-	}
-	return s.sql.Changes(s.db), nil
-}
-
-// queryInt returns the first column of q's first row; null when it is
-// NULL or there is no row.
-func (s *pgStore) queryInt(q pgQuery, args ...arg) (v int64, null bool, err error) {
-	st, row, err := s.query(q, args...)
-	if err != nil {
-		return 0, true, err
-	}
-	defer s.finish(st)
-	if !row || s.sql.ColumnKind(st, 0) == capability.KindNull {
-		return 0, true, nil
-	}
-	return s.sql.ColumnInt(st, 0), false, nil
 }
 
 // lock locks the namespace's row for the transaction; it returns the
@@ -370,7 +261,7 @@ func (s *pgStore) delete(ns, key string, now int64) (bool, error) {
 			return err
 		}
 		if row {
-			live = s.sql.ColumnKind(st, 0) == capability.KindNull || s.sql.ColumnInt(st, 0) > now
+			live = s.live(st, 0, now)
 		}
 		s.finish(st)
 		if !row {
@@ -415,20 +306,9 @@ func (s *pgStore) stats(ns string, now int64) (Stats, error) {
 // namespace locks, and cannot deadlock with puts).
 func (s *pgStore) purge(now int64) (uint64, error) {
 	var namespaces []string
-	err := s.retry(func() error {
-		namespaces = namespaces[:0]
-		st, row, err := s.query(pgExpiredNamespaces, num(now))
-		for err == nil && row {
-			namespaces = append(namespaces, s.sql.ColumnText(st, 0))
-			row, err = s.sql.Step(st)
-		}
-		if st != 0 {
-			s.finish(st)
-		}
-		if err != nil {
-			return pgErr(err)
-		}
-		return nil
+	err := s.retry(func() (err error) {
+		namespaces, err = s.texts(pgExpiredNamespaces, num(now))
+		return err
 	})
 	if err != nil {
 		return 0, err
@@ -456,20 +336,9 @@ func (s *pgStore) purge(now int64) (uint64, error) {
 
 func (s *pgStore) keys(ns, prefix string, now int64) ([]string, error) {
 	var keys []string
-	err := s.retry(func() error {
-		keys = nil
-		st, row, err := s.query(pgKeys, text(ns), num(now), text(prefix))
-		for err == nil && row {
-			keys = append(keys, s.sql.ColumnText(st, 0))
-			row, err = s.sql.Step(st)
-		}
-		if st != 0 {
-			s.finish(st)
-		}
-		if err != nil {
-			return pgErr(err)
-		}
-		return nil
+	err := s.retry(func() (err error) {
+		keys, err = s.texts(pgKeys, text(ns), num(now), text(prefix))
+		return err
 	})
 	return keys, err
 }

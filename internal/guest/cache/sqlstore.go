@@ -9,10 +9,7 @@ import (
 // sqlStore is the sqlite backend (and, over the host's in-memory database,
 // the mem backend): SPEC section 5.
 type sqlStore struct {
-	sql   capability.SQL
-	db    capability.DB
-	name  string
-	stmts [numQueries]capability.Stmt
+	runner[query]
 
 	pending []stamp // deferred LRU stamps, oldest first (sqlstamps.go)
 	calls   uint64  // operations served, counting the current one (begin)
@@ -21,11 +18,11 @@ type sqlStore struct {
 func openSQL(sql capability.SQL, name string, memory bool) (*sqlStore, error) {
 	db, err := sql.Open(name, memory)
 	if err != nil {
-		return nil, sqlErr(err)
+		return nil, prefixErr(sqlitePrefix, err)
 	}
-	s := &sqlStore{sql: sql, db: db, name: name}
+	s := &sqlStore{runner: newRunner(sql, db, queries[:], sqlitePrefix, qBegin, qCommit, qRollback)}
 	if err := s.ensureSchema(); err != nil {
-		sql.Close(db)
+		s.runner.close()
 		return nil, err
 	}
 	return s, nil
@@ -33,22 +30,7 @@ func openSQL(sql capability.SQL, name string, memory bool) (*sqlStore, error) {
 
 func (s *sqlStore) close() {
 	_ = s.flush() // best effort: nothing can report an error here
-	for i, st := range s.stmts {
-		if st != 0 {
-			s.sql.Finalize(st)
-			s.stmts[i] = 0
-		}
-	}
-	s.sql.Close(s.db)
-}
-
-// sqlErr prefixes a capability error the way the original reports SQLite
-// errors, keeping its code.
-func sqlErr(err error) error {
-	if e, ok := err.(*capability.Error); ok {
-		return &capability.Error{Code: e.Code, Message: "cache sqlite error: " + e.Message}
-	}
-	return capability.Errorf(capability.Internal, "cache sqlite error: %v", err)
+	s.runner.close()
 }
 
 // ensureSchema creates the original's table and index (exact text, so
@@ -57,7 +39,7 @@ func sqlErr(err error) error {
 // triggers, so that put need not COUNT(*) the namespace. The triggers also
 // fire for writes made by the original, keeping the count exact.
 func (s *sqlStore) ensureSchema() error {
-	n, err := s.queryInt(qSchemaCheck)
+	n, _, err := s.queryInt(qSchemaCheck)
 	if err != nil {
 		return err
 	}
@@ -67,130 +49,11 @@ func (s *sqlStore) ensureSchema() error {
 	return s.tx(func() error {
 		for _, ddl := range schemaDDL {
 			if err := s.sql.Exec(s.db, ddl); err != nil {
-				return sqlErr(err)
+				return s.wrap(err)
 			}
 		}
 		return nil
 	})
-}
-
-// tx runs f inside BEGIN IMMEDIATE ... COMMIT, rolling back on error.
-func (s *sqlStore) tx(f func() error) error {
-	if err := s.exec(qBegin); err != nil {
-		return err
-	}
-	if err := f(); err != nil {
-		_ = s.exec(qRollback)
-		return err
-	}
-	if err := s.exec(qCommit); err != nil {
-		_ = s.exec(qRollback)
-		return err
-	}
-	return nil
-}
-
-// stmt returns the prepared statement for q, preparing it on first use.
-func (s *sqlStore) stmt(q query) (capability.Stmt, error) {
-	if st := s.stmts[q]; st != 0 {
-		return st, nil
-	}
-	st, err := s.sql.Prepare(s.db, queries[q])
-	if err != nil {
-		return 0, sqlErr(err)
-	}
-	s.stmts[q] = st
-	return st, nil
-}
-
-// arg is one statement parameter: an integer, a text or NULL. (A struct,
-// not an interface, so binding allocates nothing.)
-type arg struct {
-	kind byte // 'i', 't' or 'n'
-	i    int64
-	t    string
-}
-
-func num(v int64) arg   { return arg{kind: 'i', i: v} }
-func text(v string) arg { return arg{kind: 't', t: v} }
-
-// bind binds args to st from parameter 1.
-func (s *sqlStore) bind(st capability.Stmt, args []arg) error {
-	for i, a := range args {
-		var err error
-		idx := uint32(i + 1)
-		switch a.kind {
-		case 'i':
-			err = s.sql.BindInt(st, idx, a.i)
-		case 't':
-			err = s.sql.BindText(st, idx, a.t)
-		default:
-			err = s.sql.BindNull(st, idx)
-		}
-		if err != nil {
-			return sqlErr(err)
-		}
-	}
-	return nil
-}
-
-// query binds args to q's statement and returns it ready to step; the
-// caller must pass it to finish.
-func (s *sqlStore) query(q query, args ...arg) (capability.Stmt, error) {
-	st, err := s.stmt(q)
-	if err != nil {
-		return 0, err
-	}
-	if err := s.bind(st, args); err != nil {
-		s.sql.Reset(st)
-		return 0, err
-	}
-	return st, nil
-}
-
-// step advances st: true when a row is ready.
-func (s *sqlStore) step(st capability.Stmt) (bool, error) {
-	row, err := s.sql.Step(st)
-	if err != nil {
-		return false, sqlErr(err)
-	}
-	return row, nil
-}
-
-// finish resets st for its next use.
-func (s *sqlStore) finish(st capability.Stmt) { s.sql.Reset(st) }
-
-// exec runs q, a statement without result rows.
-func (s *sqlStore) exec(q query, args ...arg) error {
-	st, err := s.query(q, args...)
-	if err != nil {
-		return err
-	}
-	defer s.finish(st)
-	_, err = s.step(st)
-	return err
-}
-
-// execCount runs q and returns the number of rows it changed.
-func (s *sqlStore) execCount(q query, args ...arg) (int64, error) {
-	if err := s.exec(q, args...); err != nil {
-		return 0, err
-	}
-	return s.sql.Changes(s.db), nil
-}
-
-// queryInt runs q and returns the first column of its first row (0 if none).
-func (s *sqlStore) queryInt(q query, args ...arg) (int64, error) {
-	st, err := s.query(q, args...)
-	if err != nil {
-		return 0, err
-	}
-	defer s.finish(st)
-	row, err := s.step(st)
-	if err != nil || !row {
-		return 0, err
-	}
-	return s.sql.ColumnInt(st, 0), nil
 }
 
 func (s *sqlStore) get(ns, key string, now int64) (Lookup, error) {
@@ -205,18 +68,16 @@ func (s *sqlStore) get(ns, key string, now int64) (Lookup, error) {
 			return Lookup{}, err
 		}
 	}
-	st, err := s.query(qGet, text(ns), text(key))
+	st, row, err := s.query(qGet, text(ns), text(key))
 	if err != nil {
 		return Lookup{}, s.endRead(inTx, err)
 	}
-	row, err := s.step(st)
-	if err != nil || !row {
+	if !row {
 		s.finish(st)
-		if err == nil && inTx {
+		if inTx {
 			_, err = s.tryPending()
-			return Lookup{}, err
 		}
-		return Lookup{}, s.endRead(inTx, err)
+		return Lookup{}, err
 	}
 	valueJSON := s.sql.ColumnText(st, 0)
 	// ColumnInt reads NULL as 0: only then is the kind needed.
@@ -313,22 +174,19 @@ func (s *sqlStore) put(ns, key string, _ jsonv.Value, compact []byte, now int64,
 		}
 		// One statement removes the expired entries and then the least
 		// recently used beyond max; each row it returns says which it was.
-		st, err := s.query(qPrune, text(ns), num(now), num(int64(max)))
+		st, row, err := s.query(qPrune, text(ns), num(now), num(int64(max)))
 		if err != nil {
 			return err
 		}
 		defer s.finish(st)
-		for {
-			row, err := s.step(st)
-			if err != nil || !row {
-				return err
-			}
+		for ; row && err == nil; row, err = s.step(st) {
 			if s.sql.ColumnInt(st, 0) != 0 {
 				out.Expired++
 			} else {
 				out.Evicted++
 			}
 		}
+		return err
 	})
 	if err == nil {
 		s.donePending()
@@ -339,16 +197,15 @@ func (s *sqlStore) put(ns, key string, _ jsonv.Value, compact []byte, now int64,
 func (s *sqlStore) delete(ns, key string, now int64) (live bool, err error) {
 	s.calls++ // its transaction writes the pending stamps
 	err = s.inWrite(func() error {
-		st, err := s.query(qDelete, text(ns), text(key))
+		st, row, err := s.query(qDelete, text(ns), text(key))
 		if err != nil {
 			return err
 		}
 		defer s.finish(st)
-		row, err := s.step(st)
-		if err != nil || !row {
-			return err
+		if !row {
+			return nil
 		}
-		live = s.sql.ColumnKind(st, 0) == capability.KindNull || s.sql.ColumnInt(st, 0) > now
+		live = s.live(st, 0, now)
 		// Run the statement to completion so the delete takes effect.
 		for row && err == nil {
 			row, err = s.step(st)
@@ -368,11 +225,11 @@ func (s *sqlStore) clear(ns string) error {
 
 func (s *sqlStore) stats(ns string, now int64) (Stats, error) {
 	s.begin(now)
-	total, err := s.queryInt(qCount, text(ns))
+	total, _, err := s.queryInt(qCount, text(ns))
 	if err != nil {
 		return Stats{}, err
 	}
-	expired, err := s.queryInt(qCountExpired, text(ns), num(now))
+	expired, _, err := s.queryInt(qCountExpired, text(ns), num(now))
 	if err != nil {
 		return Stats{}, err
 	}
@@ -395,17 +252,5 @@ func (s *sqlStore) purge(now int64) (uint64, error) {
 
 func (s *sqlStore) keys(ns, prefix string, now int64) ([]string, error) {
 	s.begin(now)
-	st, err := s.query(qKeys, text(ns), num(now), text(prefix))
-	if err != nil {
-		return nil, err
-	}
-	defer s.finish(st)
-	var keys []string
-	for {
-		row, err := s.step(st)
-		if err != nil || !row {
-			return keys, err
-		}
-		keys = append(keys, s.sql.ColumnText(st, 0))
-	}
+	return s.texts(qKeys, text(ns), num(now), text(prefix))
 }
