@@ -171,7 +171,7 @@ func newFixture(ctx context.Context, tmp string, backend host.Backend, dsn strin
 	}
 	f.sides[Native] = &fixtureSide{t: nt, dir: dirs[Native]}
 	if entries > 0 && backend == host.Mem {
-		if err := fillNative(ctx, nt.grant, nt.files, dirs[Native], f); err != nil {
+		if err := fillNative(ctx, nt, dirs[Native], f); err != nil {
 			return nil, err
 		}
 		if err := f.fillParallel(sb); err != nil {
@@ -319,13 +319,13 @@ func (f *Fixture) fill(ctx context.Context, put func(key string, value []byte, o
 }
 
 // fillNative fills the store with the cache engine compiled natively,
-// over a fresh SQL session on grant, in one SQLite transaction (see
-// batchSQL), then closes the engine.
-func fillNative(ctx context.Context, grant *sqlcap.Grant, files *filecap.Files, dir string, f *Fixture) error {
-	session := sqlcap.NewSession(grant)
+// over a fresh SQL session on the native side's grant, in one SQLite
+// transaction (see batchSQL), then closes the engine.
+func fillNative(ctx context.Context, nt *nativeTarget, dir string, f *Fixture) error {
+	session := sqlcap.NewSession(nt.grant)
 	defer session.CloseAll()
 	sql := &batchSQL{SQL: session, fake: map[capability.Stmt]struct{}{}}
-	e := cache.New(sql, &fillFiles{Files: files, dir: dir}, nowMillis)
+	e := cache.New(sql, &fillFiles{Files: nt.files, dir: dir}, nowMillis)
 	defer e.Close()
 	err := f.fill(ctx, func(key string, value []byte, o *nsOpts) (uint32, error) {
 		out, err := e.Put(key, value, &o.n)
@@ -342,17 +342,12 @@ func fillNative(ctx context.Context, grant *sqlcap.Grant, files *filecap.Files, 
 
 // fillFolder fills dir's sqlite or fs store natively.
 func fillFolder(ctx context.Context, dir string, f *Fixture) error {
-	grant, err := sqlcap.NewGrant(dir)
+	nt, err := openNative(ctx, dir, 1, "")
 	if err != nil {
 		return err
 	}
-	defer grant.Close()
-	files, err := filecap.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer files.Close()
-	return fillNative(ctx, grant, files, dir, f)
+	defer nt.close()
+	return fillNative(ctx, nt, dir, f)
 }
 
 // batchSQL runs a whole fill in one transaction: it opens one when the
