@@ -187,9 +187,6 @@ func (p benchPlan) entriesOf(b host.Backend) []int {
 }
 
 func cmdBench(a *app, pos []string) error {
-	if err := args(pos, 0, 0, benchUsage); err != nil {
-		return err
-	}
 	p, err := a.benchPlan()
 	if err != nil {
 		return err
