@@ -137,19 +137,54 @@ func cmdDuration(a *app, pos []string) error {
 	return a.println(secs) // the same text with or without --json
 }
 
-// llmValues are the request fields llm-key takes as flags.
+// llmValues are llm-key's request flags: --extra, and the values of
+// llmRequestFlags, in its order.
 type llmValues struct {
-	provider, model, maxTokens, temperature, topP, extra string
+	extra  string
+	fields []string
+}
+
+// llmRequestFlag is a flag of llm-key that sets one field of the request:
+// value turns the flag's text into the field's JSON.
+type llmRequestFlag struct {
+	flag, field string
+	value       func(flag, text string) ([]byte, error)
+}
+
+// llmRequestFlags are the request-field flags, in the order llmRequest
+// applies (and checks) them.
+var llmRequestFlags = []llmRequestFlag{
+	{"provider", "provider", jsonStringFlag},
+	{"model", "model", jsonStringFlag},
+	{"max-tokens", "max_tokens", jsonIntFlag},
+	{"temperature", "temperature", jsonNumberFlag},
+	{"top-p", "top_p", jsonNumberFlag},
+}
+
+func jsonStringFlag(_, text string) ([]byte, error) { return jsonString(text), nil }
+
+func jsonIntFlag(flag, text string) ([]byte, error) {
+	n, err := strconv.ParseInt(text, 10, 64)
+	if err != nil {
+		return nil, usagef("flag --%s must be an integer; got %q", flag, text)
+	}
+	return strconv.AppendInt(nil, n, 10), nil
+}
+
+func jsonNumberFlag(flag, text string) ([]byte, error) {
+	x, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil, usagef("flag --%s must be a number; got %q", flag, text)
+	}
+	return jsonFloat(x), nil
 }
 
 func llmFlags(a *app, fs *flagSet) {
-	v := &a.llm
-	fs.str("provider", &v.provider)
-	fs.str("model", &v.model)
-	fs.str("max-tokens", &v.maxTokens)
-	fs.str("temperature", &v.temperature)
-	fs.str("top-p", &v.topP)
-	fs.str("extra", &v.extra)
+	fs.str("extra", &a.llm.extra)
+	a.llm.fields = make([]string, len(llmRequestFlags))
+	for i, f := range llmRequestFlags {
+		fs.str(f.flag, &a.llm.fields[i])
+	}
 }
 
 func cmdLLMKey(a *app, pos []string) error {
@@ -177,8 +212,11 @@ func cmdLLMKey(a *app, pos []string) error {
 // guest reads the fields and canonicalizes the values; without flags,
 // --options is passed as given (nil when absent).
 func (a *app) llmRequest() ([]byte, error) {
-	v, given := &a.llm, a.flags.given
-	anyFlag := given["extra"] || given["provider"] || given["model"] || given["max-tokens"] || given["temperature"] || given["top-p"]
+	given := a.flags.given
+	anyFlag := given["extra"]
+	for _, f := range llmRequestFlags {
+		anyFlag = anyFlag || given[f.flag]
+	}
 	if !anyFlag {
 		if a.g.options == "" {
 			return nil, nil
@@ -192,35 +230,19 @@ func (a *app) llmRequest() ([]byte, error) {
 		}
 	}
 	if given["extra"] {
-		if err := jsonMembers(v.extra, members); err != nil {
+		if err := jsonMembers(a.llm.extra, members); err != nil {
 			return nil, usagef("--extra must be a JSON object: %v", err)
 		}
 	}
-	if given["provider"] {
-		members["provider"] = jsonString(v.provider)
-	}
-	if given["model"] {
-		members["model"] = jsonString(v.model)
-	}
-	if given["max-tokens"] {
-		n, err := strconv.ParseInt(v.maxTokens, 10, 64)
-		if err != nil {
-			return nil, usagef("flag --max-tokens must be an integer; got %q", v.maxTokens)
-		}
-		members["max_tokens"] = strconv.AppendInt(nil, n, 10)
-	}
-	for _, f := range []struct{ flag, field, text string }{
-		{"temperature", "temperature", v.temperature},
-		{"top-p", "top_p", v.topP},
-	} {
+	for i, f := range llmRequestFlags {
 		if !given[f.flag] {
 			continue
 		}
-		x, err := strconv.ParseFloat(strings.TrimSpace(f.text), 64)
-		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, usagef("flag --%s must be a number; got %q", f.flag, f.text)
+		m, err := f.value(f.flag, a.llm.fields[i])
+		if err != nil {
+			return nil, err
 		}
-		members[f.field] = jsonFloat(x)
+		members[f.field] = m
 	}
 	kv := make([]any, 0, 2*len(members))
 	for k, m := range members {
