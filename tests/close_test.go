@@ -149,10 +149,7 @@ func TestConcurrentClose(t *testing.T) {
 // error too).
 func startBlockedGet(ctx context.Context, t *testing.T) (sb *host.Sandbox, o host.Options, entered, release chan struct{}, callDone chan error) {
 	t.Helper()
-	sb, err := host.Open(ctx, t.TempDir(), host.NewConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb = openSandbox(t, t.TempDir(), host.NewConfig())
 	o = host.Options{}
 	o.Backend = host.FS
 	entered, release = make(chan struct{}), make(chan struct{})

@@ -34,10 +34,7 @@ func TestFaults(t *testing.T) {
 
 	dir := t.TempDir()
 	ctx := context.Background()
-	sb, err := host.Open(ctx, dir, host.NewConfig().WithPoolSize(1))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb := openSandbox(t, dir, host.NewConfig().WithPoolSize(1))
 	defer sb.Close()
 	inj := &injector{}
 	testhooks.SetCapabilities(sb, testhooks.Capabilities{
@@ -612,15 +609,9 @@ func TestFSDeleteRacingHit(t *testing.T) {
 	dir := t.TempDir()
 	o := host.Options{}
 	o.Backend = host.FS
-	other, err := host.Open(ctx, dir, host.NewConfig().WithPoolSize(1))
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := openSandbox(t, dir, host.NewConfig().WithPoolSize(1))
 	defer other.Close()
-	sb, err := host.Open(ctx, dir, host.NewConfig().WithPoolSize(1))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb := openSandbox(t, dir, host.NewConfig().WithPoolSize(1))
 	defer sb.Close()
 	var raced, hits int
 	hookFiles(t, sb, hookedFiles{beforeRemove: func() {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sandcache/sandcache/internal/guest/jsonv"
+	"github.com/sandcache/sandcache/internal/host"
 	"github.com/sandcache/sandcache/sdk"
 	"github.com/sandcache/sandcache/tests/golden"
 )
@@ -113,6 +114,17 @@ func openCache(t testing.TB, dir string, cfg sdk.Config) *sdk.Cache {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// openSandbox opens a Sandbox on dir with cfg. The caller closes it (a
+// test with a leak check, before the check).
+func openSandbox(t testing.TB, dir string, cfg host.Config) *host.Sandbox {
+	t.Helper()
+	sb, err := host.Open(context.Background(), dir, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sb
 }
 
 // backendName returns the backend's name as the tests spell it.
