@@ -83,13 +83,13 @@ func cmdDelete(a *app, pos []string) error {
 	})
 }
 
-func cmdClear(a *app, pos []string) error {
+func cmdClear(a *app, _ []string) error {
 	return a.withStore(func(c *sdk.Cache, o sdk.Option) error {
 		return a.answer(c.Clear(a.ctx, o), []byte("null"), nil)
 	})
 }
 
-func cmdPurge(a *app, pos []string) error {
+func cmdPurge(a *app, _ []string) error {
 	return a.withStore(func(c *sdk.Cache, o sdk.Option) error {
 		n, err := c.Purge(a.ctx, o)
 		return a.answer(err, jsonObject("removed", jsonUint(n)), func() error { return a.println(n) })
@@ -98,7 +98,7 @@ func cmdPurge(a *app, pos []string) error {
 
 func keysFlags(a *app, fs *flagSet) { fs.str("prefix", &a.keysPrefix) }
 
-func cmdKeys(a *app, pos []string) error {
+func cmdKeys(a *app, _ []string) error {
 	return a.withStore(func(c *sdk.Cache, o sdk.Option) error {
 		keys, err := c.Keys(a.ctx, a.keysPrefix, o)
 		return a.answer(err, jsonArrayOfStrings(keys), func() error {
@@ -112,7 +112,7 @@ func cmdKeys(a *app, pos []string) error {
 	})
 }
 
-func cmdStats(a *app, pos []string) error {
+func cmdStats(a *app, _ []string) error {
 	return a.withStore(func(c *sdk.Cache, o sdk.Option) error {
 		s, err := c.Stats(a.ctx, o)
 		return a.answer(err, statsObject(s), func() error {

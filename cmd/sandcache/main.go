@@ -224,7 +224,7 @@ func (a *app) finish(err error) int {
 	return 2
 }
 
-func cmdVersion(a *app, pos []string) error {
+func cmdVersion(a *app, _ []string) error {
 	if a.g.json {
 		return a.writeJSON(jsonObject("version", jsonString(version), "go", jsonString(runtime.Version())))
 	}
