@@ -31,6 +31,24 @@ func Example() {
 	// Output: {"n":1.0,"text":"hello"} true <nil>
 }
 
+// exampleCache opens a cache granted a fresh temporary folder, as Example
+// shows; done closes it and removes the folder.
+func exampleCache(ctx context.Context) (c *sdk.Cache, done func()) {
+	dir, err := os.MkdirTemp("", "sandcache-example")
+	if err != nil {
+		panic(err)
+	}
+	c, err = sdk.Open(ctx, sdk.NewConfig().WithDir(dir))
+	if err != nil {
+		os.RemoveAll(dir)
+		panic(err)
+	}
+	return c, func() {
+		c.Close()
+		os.RemoveAll(dir)
+	}
+}
+
 // A test clock makes TTLs expire without sleeping.
 func ExampleConfig_WithClock() {
 	dir, _ := os.MkdirTemp("", "sandcache-example")
@@ -50,11 +68,9 @@ func ExampleConfig_WithClock() {
 
 // Memoize computes a missing value once and serves it from the cache after.
 func ExampleMemoize() {
-	dir, _ := os.MkdirTemp("", "sandcache-example")
-	defer os.RemoveAll(dir)
 	ctx := context.Background()
-	c, _ := sdk.Open(ctx, sdk.NewConfig().WithDir(dir))
-	defer c.Close()
+	c, done := exampleCache(ctx)
+	defer done()
 
 	slowSquare := func(n int) func(context.Context) (int, error) {
 		return func(context.Context) (int, error) {
@@ -73,11 +89,9 @@ func ExampleMemoize() {
 // MemoizeLLM keys a model request the way the Harn runtime does and calls
 // the model only on a miss.
 func ExampleMemoizeLLM() {
-	dir, _ := os.MkdirTemp("", "sandcache-example")
-	defer os.RemoveAll(dir)
 	ctx := context.Background()
-	c, _ := sdk.Open(ctx, sdk.NewConfig().WithDir(dir))
-	defer c.Close()
+	c, done := exampleCache(ctx)
+	defer done()
 
 	model := func(_ context.Context, req sdk.LLMRequest) (string, error) {
 		fmt.Println("calling the model")
@@ -94,11 +108,9 @@ func ExampleMemoizeLLM() {
 
 // LLMKey gives the original's canonical key.
 func ExampleCache_LLMKey() {
-	dir, _ := os.MkdirTemp("", "sandcache-example")
-	defer os.RemoveAll(dir)
 	ctx := context.Background()
-	c, _ := sdk.Open(ctx, sdk.NewConfig().WithDir(dir))
-	defer c.Close()
+	c, done := exampleCache(ctx)
+	defer done()
 
 	key, _ := c.LLMKey(ctx, sdk.LLMRequest{Prompt: "hello"})
 	fmt.Println(key)
@@ -107,11 +119,9 @@ func ExampleCache_LLMKey() {
 
 // PutJSON and GetJSON store and load Go values.
 func ExamplePutJSON() {
-	dir, _ := os.MkdirTemp("", "sandcache-example")
-	defer os.RemoveAll(dir)
 	ctx := context.Background()
-	c, _ := sdk.Open(ctx, sdk.NewConfig().WithDir(dir))
-	defer c.Close()
+	c, done := exampleCache(ctx)
+	defer done()
 
 	type user struct {
 		Name string `json:"name"`
@@ -125,11 +135,9 @@ func ExamplePutJSON() {
 
 // Stats combines what the store holds with what this Cache saw.
 func ExampleCache_Stats() {
-	dir, _ := os.MkdirTemp("", "sandcache-example")
-	defer os.RemoveAll(dir)
 	ctx := context.Background()
-	c, _ := sdk.Open(ctx, sdk.NewConfig().WithDir(dir))
-	defer c.Close()
+	c, done := exampleCache(ctx)
+	defer done()
 
 	for _, k := range []string{"a", "b", "c"} {
 		_ = c.Put(ctx, k, []byte(`1`), sdk.MaxEntries(2), sdk.InNamespace("small"))
@@ -143,11 +151,9 @@ func ExampleCache_Stats() {
 
 // Each backend keeps the same semantics; mem lives as long as the Cache.
 func ExampleWithBackend() {
-	dir, _ := os.MkdirTemp("", "sandcache-example")
-	defer os.RemoveAll(dir)
 	ctx := context.Background()
-	c, _ := sdk.Open(ctx, sdk.NewConfig().WithDir(dir))
-	defer c.Close()
+	c, done := exampleCache(ctx)
+	defer done()
 
 	for _, b := range []sdk.Backend{sdk.SQLite, sdk.FS, sdk.Mem} {
 		_ = c.Put(ctx, "k", []byte(`"`+b.String()+`"`), sdk.WithBackend(b))

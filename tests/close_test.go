@@ -9,9 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sandcache/sandcache/internal/guest/capability"
 	"github.com/sandcache/sandcache/internal/host"
-	"github.com/sandcache/sandcache/internal/testhooks"
 	"github.com/sandcache/sandcache/sdk"
 )
 
@@ -139,7 +137,6 @@ func TestConcurrentClose(t *testing.T) {
 		t.Errorf("the call in flight during Close failed: %v", err)
 	}
 	closing.Wait()
-	testhooks.SetCapabilities(sb, testhooks.Capabilities{})
 	if _, err := sb.Get(ctx, "k", o); !errors.Is(err, host.ErrClosed) {
 		t.Errorf("get after Close: %v", err)
 	}
@@ -152,21 +149,16 @@ func TestConcurrentClose(t *testing.T) {
 // error too).
 func startBlockedGet(ctx context.Context, t *testing.T) (sb *host.Sandbox, o host.Options, entered, release chan struct{}, callDone chan error) {
 	t.Helper()
-	sb, err := host.Open(ctx, t.TempDir(), host.NewConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb = openSandbox(t, t.TempDir(), host.NewConfig())
 	o = host.Options{}
 	o.Backend = host.FS
 	entered, release = make(chan struct{}), make(chan struct{})
 	var armed, blocked atomic.Bool
-	testhooks.SetCapabilities(sb, testhooks.Capabilities{Files: func(f capability.Files) capability.Files {
-		return &blockingFiles{Files: f, block: func() {
-			if armed.Load() && blocked.CompareAndSwap(false, true) {
-				close(entered)
-				<-release
-			}
-		}}
+	hookFiles(t, sb, hookedFiles{beforeRead: func() {
+		if armed.Load() && blocked.CompareAndSwap(false, true) {
+			close(entered)
+			<-release
+		}
 	}})
 	if _, err := sb.Put(ctx, "k", []byte(`"v"`), o); err != nil {
 		t.Fatal(err)
@@ -181,17 +173,6 @@ func startBlockedGet(ctx context.Context, t *testing.T) (sb *host.Sandbox, o hos
 		callDone <- err
 	}()
 	return sb, o, entered, release, callDone
-}
-
-// blockingFiles calls block before every Read.
-type blockingFiles struct {
-	capability.Files
-	block func()
-}
-
-func (f *blockingFiles) Read(path string) ([]byte, bool, error) {
-	f.block()
-	return f.Files.Read(path)
 }
 
 // TestCloseInterruptsAfterGrace holds a call inside the files capability

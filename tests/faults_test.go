@@ -34,10 +34,7 @@ func TestFaults(t *testing.T) {
 
 	dir := t.TempDir()
 	ctx := context.Background()
-	sb, err := host.Open(ctx, dir, host.NewConfig().WithPoolSize(1))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb := openSandbox(t, dir, host.NewConfig().WithPoolSize(1))
 	defer sb.Close()
 	inj := &injector{}
 	testhooks.SetCapabilities(sb, testhooks.Capabilities{
@@ -612,28 +609,20 @@ func TestFSDeleteRacingHit(t *testing.T) {
 	dir := t.TempDir()
 	o := host.Options{}
 	o.Backend = host.FS
-	other, err := host.Open(ctx, dir, host.NewConfig().WithPoolSize(1))
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := openSandbox(t, dir, host.NewConfig().WithPoolSize(1))
 	defer other.Close()
-	sb, err := host.Open(ctx, dir, host.NewConfig().WithPoolSize(1))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb := openSandbox(t, dir, host.NewConfig().WithPoolSize(1))
 	defer sb.Close()
 	var raced, hits int
-	testhooks.SetCapabilities(sb, testhooks.Capabilities{Files: func(f capability.Files) capability.Files {
-		return &racingFiles{Files: f, beforeRemove: func() {
-			if raced < 2 { // twice: a retry may lose once more
-				raced++
-				if l, err := other.Get(ctx, "k", o); err != nil || !l.Hit {
-					t.Errorf("the other process's get: %v %v", l.Hit, err)
-				} else {
-					hits++
-				}
+	hookFiles(t, sb, hookedFiles{beforeRemove: func() {
+		if raced < 2 { // twice: a retry may lose once more
+			raced++
+			if l, err := other.Get(ctx, "k", o); err != nil || !l.Hit {
+				t.Errorf("the other process's get: %v %v", l.Hit, err)
+			} else {
+				hits++
 			}
-		}}
+		}
 	}})
 	for i := range 3 {
 		raced = 0
@@ -655,17 +644,37 @@ func TestFSDeleteRacingHit(t *testing.T) {
 	t.Logf("%d hits of another process raced with deletes", hits)
 }
 
-// racingFiles calls beforeRemove before every compare-and-swap removal.
-type racingFiles struct {
+// hookedFiles is a files capability that runs beforeRead before every Read
+// and beforeRemove before every compare-and-swap removal (Replace with nil
+// data), when set.
+type hookedFiles struct {
 	capability.Files
-	beforeRemove func()
+	beforeRead, beforeRemove func()
 }
 
-func (f *racingFiles) Replace(path string, expected, data []byte) (bool, error) {
-	if data == nil {
+func (f *hookedFiles) Read(path string) ([]byte, bool, error) {
+	if f.beforeRead != nil {
+		f.beforeRead()
+	}
+	return f.Files.Read(path)
+}
+
+func (f *hookedFiles) Replace(path string, expected, data []byte) (bool, error) {
+	if data == nil && f.beforeRemove != nil {
 		f.beforeRemove()
 	}
 	return f.Files.Replace(path, expected, data)
+}
+
+// hookFiles puts the files capability of the instances sb makes inside a
+// hookedFiles with h's hooks, until the test ends.
+func hookFiles(t *testing.T, sb *host.Sandbox, h hookedFiles) {
+	testhooks.SetCapabilities(sb, testhooks.Capabilities{Files: func(f capability.Files) capability.Files {
+		hooked := h
+		hooked.Files = f
+		return &hooked
+	}})
+	t.Cleanup(func() { testhooks.SetCapabilities(sb, testhooks.Capabilities{}) })
 }
 
 // TestCorruptStore: a file at a store's path that is not an SQLite

@@ -310,10 +310,7 @@ func genOptions(r *rand.Rand, depth int) string {
 func TestOracleOptions(t *testing.T) {
 	bin := oracle(t)
 	ctx := context.Background()
-	c, err := host.Open(ctx, t.TempDir(), host.NewConfig()) // its options carry the TTL in exact ms
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := openSandbox(t, t.TempDir(), host.NewConfig()) // its options carry the TTL in exact ms
 	defer c.Close()
 	r := rand.New(rand.NewPCG(3, 4))
 	n := scale(1500, 200, 10000)

@@ -3,13 +3,11 @@ package tests
 import (
 	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -18,9 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sandcache/sandcache/internal/guest/cache"
 	"github.com/sandcache/sandcache/internal/guest/jsonv"
-	"github.com/sandcache/sandcache/internal/guest/record"
+	"github.com/sandcache/sandcache/internal/host"
 	"github.com/sandcache/sandcache/sdk"
 	"github.com/sandcache/sandcache/tests/golden"
 )
@@ -119,6 +116,17 @@ func openCache(t testing.TB, dir string, cfg sdk.Config) *sdk.Cache {
 	return c
 }
 
+// openSandbox opens a Sandbox on dir with cfg. The caller closes it (a
+// test with a leak check, before the check).
+func openSandbox(t testing.TB, dir string, cfg host.Config) *host.Sandbox {
+	t.Helper()
+	sb, err := host.Open(context.Background(), dir, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sb
+}
+
 // backendName returns the backend's name as the tests spell it.
 func backendName(b sdk.Backend) string { return b.String() }
 
@@ -146,57 +154,6 @@ func jsonEqual(a, b []byte) bool {
 		return false
 	}
 	return jsonv.Equal(va, vb)
-}
-
-// isTempName reports whether name looks like a temp file of an atomic
-// write: ".<name>.<16 hex>.tmp".
-func isTempName(name string) bool {
-	return strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".tmp")
-}
-
-// fsCheck walks an fs backend root: every <64hex>.json must parse as a
-// record whose key hashes to its name. It returns the records by
-// namespace/name and the temp files it saw.
-func fsCheck(t testing.TB, root string) (records map[string]record.Record, temps []string) {
-	t.Helper()
-	records = map[string]record.Record{}
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		rel, _ := filepath.Rel(root, p)
-		rel = filepath.ToSlash(rel)
-		name := d.Name()
-		switch {
-		case isTempName(name):
-			temps = append(temps, rel)
-		case cache.IsEntryFileName(name):
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			r, err := record.Decode(data)
-			if err != nil {
-				t.Errorf("fs record %s does not parse (torn?): %v\n%q", rel, err, data)
-				return nil
-			}
-			if cache.EntryFileName(r.Key) != name {
-				t.Errorf("fs record %s holds key %q, whose file would be %s", rel, r.Key, cache.EntryFileName(r.Key))
-			}
-			records[rel] = r
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("walk %s: %v", root, err)
-	}
-	return records, temps
 }
 
 // warmLeakCheck warms the engine (warmEngine: its one-time goroutines and

@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ncruces/go-sqlite3"
-
 	"github.com/sandcache/sandcache/sdk"
 )
 
@@ -189,47 +187,6 @@ func gotVersion(v []byte) int64 {
 		return -2
 	}
 	return x.V
-}
-
-// checkStoreIntegrity checks the SQLite file (PRAGMA integrity_check) or
-// every fs record.
-func checkStoreIntegrity(t *testing.T, dir string, b sdk.Backend) {
-	t.Helper()
-	switch b {
-	case sdk.SQLite:
-		if res := integrityCheck(t, filepath.Join(dir, "cache.sqlite")); res != "ok" {
-			t.Errorf("integrity_check: %s", res)
-		}
-	case sdk.FS:
-		records, temps := fsCheck(t, filepath.Join(dir, "files"))
-		t.Logf("fs: %d records parse, %d temp files", len(records), len(temps))
-	}
-}
-
-// integrityCheck runs PRAGMA integrity_check on a database file directly.
-func integrityCheck(t testing.TB, path string) string {
-	t.Helper()
-	conn, err := sqlite3.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if err := conn.BusyTimeout(10 * time.Second); err != nil {
-		t.Fatal(err)
-	}
-	st, _, err := conn.Prepare("PRAGMA integrity_check")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	var lines []string
-	for st.Step() {
-		lines = append(lines, st.ColumnText(0))
-	}
-	if err := st.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return strings.Join(lines, "; ")
 }
 
 // warmCompileCache fills the shared compilation cache once, so that the

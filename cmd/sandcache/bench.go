@@ -186,10 +186,7 @@ func (p benchPlan) entriesOf(b host.Backend) []int {
 	return []int{1000}
 }
 
-func cmdBench(a *app, pos []string) error {
-	if err := args(pos, 0, 0, benchUsage); err != nil {
-		return err
-	}
+func cmdBench(a *app, _ []string) error {
 	p, err := a.benchPlan()
 	if err != nil {
 		return err

@@ -23,29 +23,39 @@ func (a *app) withStore(f func(c *sdk.Cache, o sdk.Option) error) error {
 	return f(c, sdk.WithOptions(o))
 }
 
-func cmdGet(a *app, pos []string) error {
-	if err := args(pos, 1, 1, "get KEY"); err != nil {
+// answer ends a command that got err or else a result: with --json it
+// writes the result's JSON js, else it runs text (nil: no output).
+func (a *app) answer(err error, js []byte, text func() error) error {
+	switch {
+	case err != nil:
 		return err
+	case a.g.json:
+		return a.writeJSON(js)
+	case text != nil:
+		return text()
 	}
+	return nil
+}
+
+// println writes the values as one line of text.
+func (a *app) println(v ...any) error {
+	_, err := fmt.Fprintln(a.stdout, v...)
+	return err
+}
+
+func cmdGet(a *app, pos []string) error {
 	return a.withStore(func(c *sdk.Cache, o sdk.Option) error {
 		v, hit, err := c.Get(a.ctx, pos[0], o)
-		if err != nil {
-			return err
-		}
-		if a.g.json {
-			return a.writeJSON(getEnvelope(v, hit))
-		}
-		if !hit {
-			return errMiss
-		}
-		return a.writeJSON(v)
+		return a.answer(err, getEnvelope(v, hit), func() error {
+			if !hit {
+				return errMiss
+			}
+			return a.writeJSON(v)
+		})
 	})
 }
 
 func cmdPut(a *app, pos []string) error {
-	if err := args(pos, 1, 2, "put KEY [VALUE_JSON | -]"); err != nil {
-		return err
-	}
 	var value []byte
 	if len(pos) == 2 && pos[1] != "-" {
 		value = []byte(pos[1])
@@ -57,113 +67,64 @@ func cmdPut(a *app, pos []string) error {
 		value = bytes.TrimSpace(b)
 	}
 	return a.withStore(func(c *sdk.Cache, o sdk.Option) error {
-		if err := c.Put(a.ctx, pos[0], value, o); err != nil {
-			return err
-		}
-		if a.g.json {
-			return a.writeJSON(putEnvelope(pos[0]))
-		}
-		return nil
+		return a.answer(c.Put(a.ctx, pos[0], value, o), putEnvelope(pos[0]), nil)
 	})
 }
 
 func cmdDelete(a *app, pos []string) error {
-	if err := args(pos, 1, 1, "delete KEY"); err != nil {
-		return err
-	}
 	return a.withStore(func(c *sdk.Cache, o sdk.Option) error {
 		existed, err := c.Delete(a.ctx, pos[0], o)
-		if err != nil {
-			return err
-		}
-		if a.g.json {
-			return a.writeJSON(jsonObject("deleted", jsonBool(existed)))
-		}
-		if !existed {
-			return errMiss
-		}
-		return nil
+		return a.answer(err, jsonObject("deleted", jsonBool(existed)), func() error {
+			if !existed {
+				return errMiss
+			}
+			return nil
+		})
 	})
 }
 
-func cmdClear(a *app, pos []string) error {
-	if err := args(pos, 0, 0, "clear"); err != nil {
-		return err
-	}
+func cmdClear(a *app, _ []string) error {
 	return a.withStore(func(c *sdk.Cache, o sdk.Option) error {
-		if err := c.Clear(a.ctx, o); err != nil {
-			return err
-		}
-		if a.g.json {
-			return a.writeJSON([]byte("null"))
-		}
-		return nil
+		return a.answer(c.Clear(a.ctx, o), []byte("null"), nil)
 	})
 }
 
-func cmdPurge(a *app, pos []string) error {
-	if err := args(pos, 0, 0, "purge"); err != nil {
-		return err
-	}
+func cmdPurge(a *app, _ []string) error {
 	return a.withStore(func(c *sdk.Cache, o sdk.Option) error {
 		n, err := c.Purge(a.ctx, o)
-		if err != nil {
-			return err
-		}
-		if a.g.json {
-			return a.writeJSON(jsonObject("removed", jsonUint(n)))
-		}
-		_, err = fmt.Fprintln(a.stdout, n)
-		return err
+		return a.answer(err, jsonObject("removed", jsonUint(n)), func() error { return a.println(n) })
 	})
 }
 
 func keysFlags(a *app, fs *flagSet) { fs.str("prefix", &a.keysPrefix) }
 
-func cmdKeys(a *app, pos []string) error {
-	if err := args(pos, 0, 0, "keys [--prefix P]"); err != nil {
-		return err
-	}
+func cmdKeys(a *app, _ []string) error {
 	return a.withStore(func(c *sdk.Cache, o sdk.Option) error {
 		keys, err := c.Keys(a.ctx, a.keysPrefix, o)
-		if err != nil {
-			return err
-		}
-		if a.g.json {
-			return a.writeJSON(jsonArrayOfStrings(keys))
-		}
-		for _, k := range keys {
-			if _, err := fmt.Fprintln(a.stdout, k); err != nil {
-				return err
+		return a.answer(err, jsonArrayOfStrings(keys), func() error {
+			for _, k := range keys {
+				if err := a.println(k); err != nil {
+					return err
+				}
 			}
-		}
-		return nil
+			return nil
+		})
 	})
 }
 
-func cmdStats(a *app, pos []string) error {
-	if err := args(pos, 0, 0, "stats"); err != nil {
-		return err
-	}
+func cmdStats(a *app, _ []string) error {
 	return a.withStore(func(c *sdk.Cache, o sdk.Option) error {
 		s, err := c.Stats(a.ctx, o)
-		if err != nil {
+		return a.answer(err, statsObject(s), func() error {
+			_, err := fmt.Fprintf(a.stdout,
+				"entries      %d\nexpired      %d\nhits         %d\nmisses       %d\nevictions    %d\nexpirations  %d\nhit_rate     %.2f\n",
+				s.Entries, s.Expired, s.Hits, s.Misses, s.Evictions, s.Expirations, s.HitRate())
 			return err
-		}
-		if a.g.json {
-			return a.writeJSON(statsObject(s))
-		}
-		_, err = fmt.Fprintf(a.stdout,
-			"entries      %d\nexpired      %d\nhits         %d\nmisses       %d\nevictions    %d\nexpirations  %d\nhit_rate     %.2f\n",
-			s.Entries, s.Expired, s.Hits, s.Misses, s.Evictions, s.Expirations, s.HitRate())
-		return err
+		})
 	})
 }
 
 func cmdDuration(a *app, pos []string) error {
-	if err := args(pos, 1, 1, "duration TEXT"); err != nil {
-		return err
-	}
 	c, err := a.openBase()
 	if err != nil {
 		return err
@@ -173,29 +134,60 @@ func cmdDuration(a *app, pos []string) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(a.stdout, secs) // the same text with or without --json
-	return err
+	return a.println(secs) // the same text with or without --json
 }
 
-// llmValues are the request fields llm-key takes as flags.
+// llmValues are llm-key's request flags: --extra, and the values of
+// llmRequestFlags, in its order.
 type llmValues struct {
-	provider, model, maxTokens, temperature, topP, extra string
+	extra  string
+	fields []string
+}
+
+// llmRequestFlag is a flag of llm-key that sets one field of the request:
+// value turns the flag's text into the field's JSON.
+type llmRequestFlag struct {
+	flag, field string
+	value       func(flag, text string) ([]byte, error)
+}
+
+// llmRequestFlags are the request-field flags, in the order llmRequest
+// applies (and checks) them.
+var llmRequestFlags = []llmRequestFlag{
+	{"provider", "provider", jsonStringFlag},
+	{"model", "model", jsonStringFlag},
+	{"max-tokens", "max_tokens", jsonIntFlag},
+	{"temperature", "temperature", jsonNumberFlag},
+	{"top-p", "top_p", jsonNumberFlag},
+}
+
+func jsonStringFlag(_, text string) ([]byte, error) { return jsonString(text), nil }
+
+func jsonIntFlag(flag, text string) ([]byte, error) {
+	n, err := strconv.ParseInt(text, 10, 64)
+	if err != nil {
+		return nil, usagef("flag --%s must be an integer; got %q", flag, text)
+	}
+	return strconv.AppendInt(nil, n, 10), nil
+}
+
+func jsonNumberFlag(flag, text string) ([]byte, error) {
+	x, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil, usagef("flag --%s must be a number; got %q", flag, text)
+	}
+	return jsonFloat(x), nil
 }
 
 func llmFlags(a *app, fs *flagSet) {
-	v := &a.llm
-	fs.str("provider", &v.provider)
-	fs.str("model", &v.model)
-	fs.str("max-tokens", &v.maxTokens)
-	fs.str("temperature", &v.temperature)
-	fs.str("top-p", &v.topP)
-	fs.str("extra", &v.extra)
+	fs.str("extra", &a.llm.extra)
+	a.llm.fields = make([]string, len(llmRequestFlags))
+	for i, f := range llmRequestFlags {
+		fs.str(f.flag, &a.llm.fields[i])
+	}
 }
 
 func cmdLLMKey(a *app, pos []string) error {
-	if err := args(pos, 1, 2, "llm-key PROMPT_JSON [SYSTEM_JSON]"); err != nil {
-		return err
-	}
 	request, err := a.llmRequest()
 	if err != nil {
 		return err
@@ -210,14 +202,7 @@ func cmdLLMKey(a *app, pos []string) error {
 	}
 	defer c.Close()
 	key, err := c.LLMKeyJSON(a.ctx, []byte(pos[0]), system, request)
-	if err != nil {
-		return err
-	}
-	if a.g.json {
-		return a.writeJSON(jsonString(key))
-	}
-	_, err = fmt.Fprintln(a.stdout, key)
-	return err
+	return a.answer(err, jsonString(key), func() error { return a.println(key) })
 }
 
 // llmRequest builds the request object the guest's llm-key takes: the
@@ -227,8 +212,11 @@ func cmdLLMKey(a *app, pos []string) error {
 // guest reads the fields and canonicalizes the values; without flags,
 // --options is passed as given (nil when absent).
 func (a *app) llmRequest() ([]byte, error) {
-	v, given := &a.llm, a.flags.given
-	anyFlag := given["extra"] || given["provider"] || given["model"] || given["max-tokens"] || given["temperature"] || given["top-p"]
+	given := a.flags.given
+	anyFlag := given["extra"]
+	for _, f := range llmRequestFlags {
+		anyFlag = anyFlag || given[f.flag]
+	}
 	if !anyFlag {
 		if a.g.options == "" {
 			return nil, nil
@@ -242,35 +230,19 @@ func (a *app) llmRequest() ([]byte, error) {
 		}
 	}
 	if given["extra"] {
-		if err := jsonMembers(v.extra, members); err != nil {
+		if err := jsonMembers(a.llm.extra, members); err != nil {
 			return nil, usagef("--extra must be a JSON object: %v", err)
 		}
 	}
-	if given["provider"] {
-		members["provider"] = jsonString(v.provider)
-	}
-	if given["model"] {
-		members["model"] = jsonString(v.model)
-	}
-	if given["max-tokens"] {
-		n, err := strconv.ParseInt(v.maxTokens, 10, 64)
-		if err != nil {
-			return nil, usagef("flag --max-tokens must be an integer; got %q", v.maxTokens)
-		}
-		members["max_tokens"] = strconv.AppendInt(nil, n, 10)
-	}
-	for _, f := range []struct{ flag, field, text string }{
-		{"temperature", "temperature", v.temperature},
-		{"top-p", "top_p", v.topP},
-	} {
+	for i, f := range llmRequestFlags {
 		if !given[f.flag] {
 			continue
 		}
-		x, err := strconv.ParseFloat(strings.TrimSpace(f.text), 64)
-		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, usagef("flag --%s must be a number; got %q", f.flag, f.text)
+		m, err := f.value(f.flag, a.llm.fields[i])
+		if err != nil {
+			return nil, err
 		}
-		members[f.field] = jsonFloat(x)
+		members[f.field] = m
 	}
 	kv := make([]any, 0, 2*len(members))
 	for k, m := range members {

@@ -69,10 +69,7 @@ func (t *tour) put(ns, key, value string, more ...sdk.Option) (string, error) {
 
 // cmdDemo tours the real sandboxed cache on the selected store (by default
 // the SQLite file in --dir), in namespaces of its own.
-func cmdDemo(a *app, pos []string) error {
-	if err := args(pos, 0, 0, "demo"); err != nil {
-		return err
-	}
+func cmdDemo(a *app, _ []string) error {
 	t := &tour{a: a, start: time.Now()}
 	// The demo moves its own clock forward to show expiry without sleeping.
 	var skew atomic.Int64

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"runtime"
@@ -120,29 +121,31 @@ type app struct {
 }
 
 // command is one subcommand: it registers its flags, then runs on its
-// positional arguments.
+// positional arguments, from minArgs to maxArgs of them (dispatch checks).
 type command struct {
-	flags func(a *app, fs *flagSet)
-	run   func(a *app, args []string) error
+	usage            string // the synopsis a usage error shows
+	minArgs, maxArgs int
+	flags            func(a *app, fs *flagSet)
+	run              func(a *app, args []string) error
 	// verbatim: flags end at the first positional argument; the rest
 	// (run's MODULE.wasm [ARGS...]) is passed as it is.
 	verbatim bool
 }
 
 var commands = map[string]command{
-	"get":      {run: cmdGet},
-	"put":      {run: cmdPut},
-	"delete":   {run: cmdDelete},
-	"clear":    {run: cmdClear},
-	"purge":    {run: cmdPurge},
-	"keys":     {flags: keysFlags, run: cmdKeys},
-	"stats":    {run: cmdStats},
-	"llm-key":  {flags: llmFlags, run: cmdLLMKey},
-	"duration": {run: cmdDuration},
-	"demo":     {run: cmdDemo},
-	"bench":    {flags: benchFlags, run: cmdBench},
-	"version":  {run: cmdVersion},
-	"run":      {run: cmdRun, verbatim: true},
+	"get":      {usage: "get KEY", minArgs: 1, maxArgs: 1, run: cmdGet},
+	"put":      {usage: "put KEY [VALUE_JSON | -]", minArgs: 1, maxArgs: 2, run: cmdPut},
+	"delete":   {usage: "delete KEY", minArgs: 1, maxArgs: 1, run: cmdDelete},
+	"clear":    {usage: "clear", run: cmdClear},
+	"purge":    {usage: "purge", run: cmdPurge},
+	"keys":     {usage: "keys [--prefix P]", flags: keysFlags, run: cmdKeys},
+	"stats":    {usage: "stats", run: cmdStats},
+	"llm-key":  {usage: "llm-key PROMPT_JSON [SYSTEM_JSON]", minArgs: 1, maxArgs: 2, flags: llmFlags, run: cmdLLMKey},
+	"duration": {usage: "duration TEXT", minArgs: 1, maxArgs: 1, run: cmdDuration},
+	"demo":     {usage: "demo", run: cmdDemo},
+	"bench":    {usage: benchUsage, flags: benchFlags, run: cmdBench},
+	"version":  {usage: "version", run: cmdVersion},
+	"run":      {usage: "run [global flags] MODULE.wasm [ARGS...]", minArgs: 1, maxArgs: math.MaxInt, run: cmdRun, verbatim: true},
 }
 
 // run executes the command line args and returns the exit status.
@@ -185,6 +188,9 @@ func (a *app) dispatch(args []string) error {
 	if err != nil {
 		return err
 	}
+	if len(pos) < cmd.minArgs || len(pos) > cmd.maxArgs {
+		return usagef("usage: sandcache %s", cmd.usage)
+	}
 	return a.runWithDeadline(cmd, pos, timeout)
 }
 
@@ -218,18 +224,7 @@ func (a *app) finish(err error) int {
 	return 2
 }
 
-// args checks the number of positional arguments.
-func args(pos []string, min, max int, usage string) error {
-	if len(pos) < min || len(pos) > max {
-		return usagef("usage: sandcache %s", usage)
-	}
-	return nil
-}
-
-func cmdVersion(a *app, pos []string) error {
-	if err := args(pos, 0, 0, "version"); err != nil {
-		return err
-	}
+func cmdVersion(a *app, _ []string) error {
 	if a.g.json {
 		return a.writeJSON(jsonObject("version", jsonString(version), "go", jsonString(runtime.Version())))
 	}

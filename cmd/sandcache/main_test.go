@@ -320,6 +320,22 @@ func TestUsage(t *testing.T) {
 			t.Errorf("sandcache %q: exit %d, stderr %q", args, r.code, r.stderr)
 		}
 	}
+	// The messages, as --json gives them.
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"get"}, "usage: sandcache get KEY"},
+		{[]string{"put", "k", "1", "2"}, "usage: sandcache put KEY [VALUE_JSON | -]"},
+		{[]string{"run"}, "usage: sandcache run [global flags] MODULE.wasm [ARGS...]"},
+		{[]string{"llm-key", `"p"`, "--max-tokens", "many"}, `flag --max-tokens must be an integer; got "many"`},
+		{[]string{"llm-key", `"p"`, "--top-p", "NaN"}, `flag --top-p must be a number; got "NaN"`},
+	} {
+		r := c.run(append([]string{"--json"}, tc.args...)...)
+		if want := string(errorEnvelope(tc.msg)) + "\n"; r.code != 2 || r.stdout != want {
+			t.Errorf("sandcache --json %q: exit %d, stdout %q; want %q", tc.args, r.code, r.stdout, want)
+		}
+	}
 	if r := c.run("help"); r.code != 0 || !strings.Contains(r.stdout, "SANDCACHE_NOW_MS") {
 		t.Errorf("help: %+v", r)
 	}

@@ -19,9 +19,6 @@ import (
 // no preopened folder and no environment. It exits with the module's exit
 // code; a trap (or the --timeout deadline) exits 2 with the trap on stderr.
 func cmdRun(a *app, pos []string) error {
-	if len(pos) < 1 {
-		return usagef("usage: sandcache run [global flags] MODULE.wasm [ARGS...]")
-	}
 	wasm, err := os.ReadFile(pos[0])
 	if err != nil {
 		return fmt.Errorf("reading the plugin module: %w", err)

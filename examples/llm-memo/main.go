@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log"
@@ -65,35 +64,24 @@ func openMemo(ctx context.Context, dir string, model func(ctx context.Context, p
 func (m *memo) close() error { return m.cache.Close() }
 
 // complete returns the model's answer to prompt and whether it came from
-// the cache.
+// the cache: sdk.MemoizeLLM keys the request and calls the model only on a
+// miss.
 func (m *memo) complete(ctx context.Context, prompt string) (answer string, hit bool, err error) {
 	temperature := 0.0
-	key, err := m.cache.LLMKey(ctx, sdk.LLMRequest{
+	req := sdk.LLMRequest{
 		Provider:    "local",
 		Model:       "toy-model-1",
 		Prompt:      []sdk.Message{{Role: "user", Content: prompt}},
 		System:      "Answer in one sentence.",
 		MaxTokens:   256,
 		Temperature: &temperature,
-	})
-	if err != nil {
-		return "", false, err
 	}
-	ns := sdk.InNamespace("llm-memo")
-	if v, ok, err := m.cache.Get(ctx, key, ns); err != nil || ok {
-		if err == nil {
-			err = json.Unmarshal(v, &answer)
-		}
-		return answer, ok, err
-	}
-	if answer, err = m.model(ctx, prompt); err != nil {
-		return "", false, err
-	}
-	v, err := json.Marshal(answer)
-	if err != nil {
-		return "", false, err
-	}
-	return answer, false, m.cache.Put(ctx, key, v, ns, sdk.TTL(24*time.Hour))
+	called := false
+	answer, err = sdk.MemoizeLLM(ctx, m.cache, req, func(ctx context.Context, _ sdk.LLMRequest) (string, error) {
+		called = true
+		return m.model(ctx, prompt)
+	}, sdk.InNamespace("llm-memo"), sdk.TTL(24*time.Hour))
+	return answer, err == nil && !called, err
 }
 
 // fakeModel stands in for a slow model: 100 ms, and always the same answer.

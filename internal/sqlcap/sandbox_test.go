@@ -36,9 +36,7 @@ func TestPathEscapes(t *testing.T) {
 	for name, target := range links {
 		must(t, os.Symlink(target, filepath.Join(grantDir, filepath.FromSlash(name))))
 	}
-	g, err := NewGrant(grantDir)
-	must(t, err)
-	defer g.Close()
+	g := grantOn(t, grantDir)
 	s := newSession(t, g)
 
 	for _, name := range []string{
@@ -54,7 +52,7 @@ func TestPathEscapes(t *testing.T) {
 		}
 		o.Check(t, "Open "+name)
 	}
-	_, err = s.Open("a\x00b", false)
+	_, err := s.Open("a\x00b", false)
 	wantCode(t, "Open NUL", err, capability.InvalidArgument)
 	_, err = s.Open("", false)
 	wantCode(t, "Open empty", err, capability.InvalidArgument)
@@ -67,9 +65,7 @@ func TestCompanionFileSymlinks(t *testing.T) {
 		t.Run(suffix, func(t *testing.T) {
 			grantDir, o := grantBeside(t)
 			must(t, os.Symlink(o.Canary, filepath.Join(grantDir, "db.sqlite"+suffix)))
-			g, err := NewGrant(grantDir)
-			must(t, err)
-			defer g.Close()
+			g := grantOn(t, grantDir)
 			s := newSession(t, g)
 			db, err := s.Open("db.sqlite", false)
 			if err == nil {
@@ -92,15 +88,13 @@ func TestSymlinkedFolderSwappedIn(t *testing.T) {
 	// Even when a folder is replaced by a symlink after Open's own checks,
 	// the grant's VFS refuses (it opens every component with O_NOFOLLOW). Simulate the race by skipping Open's checks.
 	grantDir, o := grantBeside(t)
-	g, err := NewGrant(grantDir)
-	must(t, err)
-	defer g.Close()
+	g := grantOn(t, grantDir)
 	s := newSession(t, g)
 	db := open(t, s, "sub/cache.sqlite")
 	s.Close(db)
 	must(t, os.RemoveAll(filepath.Join(grantDir, "sub")))
 	must(t, os.Symlink(o.Dir, filepath.Join(grantDir, "sub")))
-	_, err = s.Open("sub/cache.sqlite", false)
+	_, err := s.Open("sub/cache.sqlite", false)
 	wantCode(t, "Open through folder symlink", err, capability.NotPermitted)
 	_, err = s.openFile(&conn{name: "sub/cache.sqlite", label: `"sub/cache.sqlite"`})
 	wantCode(t, "open through swapped-in folder symlink", err, capability.NotPermitted)

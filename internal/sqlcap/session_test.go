@@ -17,12 +17,14 @@ import (
 	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
-func newGrant(t testing.TB) *Grant {
+// newGrant grants a fresh temporary folder (grantOn).
+func newGrant(t testing.TB) *Grant { return grantOn(t, t.TempDir()) }
+
+// grantOn grants dir and closes the grant when the test ends.
+func grantOn(t testing.TB, dir string) *Grant {
 	t.Helper()
-	g, err := NewGrant(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	g, err := NewGrant(dir)
+	must(t, err)
 	t.Cleanup(func() { g.Close() })
 	return g
 }

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"bytes"
+	"maps"
 	"slices"
 	"strings"
 
@@ -81,14 +82,9 @@ func (m *memFiles) List(path string) ([]string, error) {
 }
 
 func (m *memFiles) RemoveDir(path string) (bool, error) {
-	found := false
-	for p := range m.files {
-		if strings.HasPrefix(p, path+"/") {
-			delete(m.files, p)
-			found = true
-		}
-	}
-	return found, nil
+	n := len(m.files)
+	maps.DeleteFunc(m.files, func(p string, _ []byte) bool { return strings.HasPrefix(p, path+"/") })
+	return len(m.files) < n, nil
 }
 
 var _ capability.Files = (*memFiles)(nil)
