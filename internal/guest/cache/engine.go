@@ -7,6 +7,7 @@
 package cache
 
 import (
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/sandcache/sandcache/internal/guest/capability"
@@ -145,7 +146,7 @@ func (e *Engine) open(o options.Options) (resolved, error) {
 			id.path = DefaultServerLabel
 		}
 	default:
-		return resolved{}, capability.Errorf(capability.InvalidArgument, "cache backend %d is unknown", o.Backend)
+		return resolved{}, capability.New(capability.InvalidArgument, "cache backend "+strconv.Itoa(int(o.Backend))+" is unknown")
 	}
 	s, ok := e.stores[id]
 	if !ok {
@@ -164,7 +165,7 @@ func (e *Engine) open(o options.Options) (resolved, error) {
 		case options.Postgres:
 			server, ok := e.sql.(capability.ServerSQL)
 			if !ok {
-				return resolved{}, capability.Errorf(capability.NotPermitted, "cache postgres error: the host lends no database server")
+				return resolved{}, capability.New(capability.NotPermitted, "cache postgres error: the host lends no database server")
 			}
 			s, err = openPG(e.sql, server.OpenServer, id.path)
 		default:
@@ -195,10 +196,10 @@ func (e *Engine) fail(r resolved, err error) error {
 
 func checkKey(key, signature string) error {
 	if key == "" {
-		return capability.Errorf(capability.InvalidArgument, "%s: argument 1 must be a non-empty string; got string", signature)
+		return capability.New(capability.InvalidArgument, signature+": argument 1 must be a non-empty string; got string")
 	}
 	if !utf8.ValidString(key) {
-		return capability.Errorf(capability.InvalidArgument, "%s: argument 1 must be valid UTF-8", signature)
+		return capability.New(capability.InvalidArgument, signature+": argument 1 must be valid UTF-8")
 	}
 	return nil
 }
@@ -260,7 +261,7 @@ func (e *Engine) Put(key string, value []byte, src options.Source) (PutOutcome, 
 	if oerr != nil || o.Backend == options.FS || !jsonv.IsCanonical(value) {
 		var err error
 		if v, err = jsonv.Parse(value); err != nil {
-			return PutOutcome{}, capability.Errorf(capability.InvalidArgument, "cache value is not valid JSON: %v", err)
+			return PutOutcome{}, capability.New(capability.InvalidArgument, "cache value is not valid JSON: "+err.Error())
 		}
 		compact = v.AppendCompact(nil)
 	}
@@ -307,7 +308,7 @@ func (e *Engine) Purge(o options.Source) (uint64, error) {
 // Keys lists the live keys of the namespace that start with prefix, sorted.
 func (e *Engine) Keys(prefix string, o options.Source) ([]string, error) {
 	if !utf8.ValidString(prefix) {
-		return nil, capability.Errorf(capability.InvalidArgument, "%s: prefix must be valid UTF-8", sigKeys)
+		return nil, capability.New(capability.InvalidArgument, sigKeys+": prefix must be valid UTF-8")
 	}
 	k, err := onStore(e, o, func(r resolved) ([]string, error) { return r.store.keys(r.ns, prefix, e.now()) })
 	if err != nil {
@@ -317,7 +318,7 @@ func (e *Engine) Keys(prefix string, o options.Source) ([]string, error) {
 	// result type is a list of strings, so that is the store's fault.
 	for _, key := range k {
 		if !utf8.ValidString(key) {
-			return nil, capability.Errorf(capability.Corrupt, "%s: the store holds a key that is not valid UTF-8", sigKeys)
+			return nil, capability.New(capability.Corrupt, sigKeys+": the store holds a key that is not valid UTF-8")
 		}
 	}
 	return k, nil

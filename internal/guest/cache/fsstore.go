@@ -96,7 +96,7 @@ func fsErr(err error) error {
 	if e, ok := err.(*capability.Error); ok {
 		return &capability.Error{Code: e.Code, Message: "cache fs: " + e.Message}
 	}
-	return capability.Errorf(capability.Internal, "cache fs: %v", err)
+	return capability.New(capability.Internal, "cache fs: "+err.Error())
 }
 
 func lruOf(r record.Record) lru {
@@ -197,7 +197,7 @@ func (s *fsStore) get(ns, key string, now int64) (Lookup, error) {
 		}
 		return Lookup{Value: r.Value.AppendCompact(nil), Hit: true}, nil
 	}
-	return Lookup{}, capability.Errorf(capability.IO, "cache fs: %s keeps changing", path)
+	return Lookup{}, capability.New(capability.IO, "cache fs: "+path+" keeps changing")
 }
 
 func (s *fsStore) put(ns, key string, v jsonv.Value, _ []byte, now int64, ttlMs uint64, maxEntries uint32) (PutOutcome, error) {
@@ -440,7 +440,7 @@ func (s *fsStore) delete(ns, key string, now int64) (bool, error) {
 		}
 		return r.Key == key && !r.Expired(now), nil
 	}
-	return false, capability.Errorf(capability.IO, "cache fs: %s keeps changing", e.path)
+	return false, capability.New(capability.IO, "cache fs: "+e.path+" keeps changing")
 }
 
 // clear removes the namespace's records. The original removes the whole

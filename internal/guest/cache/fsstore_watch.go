@@ -1,8 +1,9 @@
 package cache
 
 import (
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
+	"math/rand/v2"
 
 	"github.com/sandcache/sandcache/internal/guest/capability"
 )
@@ -102,8 +103,11 @@ type watchState struct {
 
 // newStoreID returns a random 16-hex token name.
 func newStoreID() string {
+	// The token only tells this store's listing from another's; it need
+	// not be secret, so the runtime's generator (seeded from WASI's
+	// random_get) serves, and crypto/rand's DRBG stays out of the guest.
 	var b [8]byte
-	_, _ = rand.Read(b[:])
+	binary.LittleEndian.PutUint64(b[:], rand.Uint64())
 	return hex.EncodeToString(b[:])
 }
 

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/sandcache/sandcache/internal/guest/capability"
@@ -111,7 +112,7 @@ func (s *pgStore) migrate() error {
 	case !null && v == pgSchemaVersion:
 		return nil
 	case !null && v > pgSchemaVersion:
-		return capability.Errorf(capability.Corrupt, "cache postgres error: schema version %d is newer than this guest's (%d)", v, pgSchemaVersion)
+		return capability.New(capability.Corrupt, "cache postgres error: schema version "+strconv.FormatInt(v, 10)+" is newer than this guest's ("+strconv.Itoa(pgSchemaVersion)+")")
 	}
 	for _, ddl := range pgMigrate {
 		if err := s.sql.Exec(s.db, ddl); err != nil {
@@ -136,7 +137,7 @@ func (s *pgStore) lock(ns string) (entries, newest int64, hasNewest bool, err er
 	}
 	defer s.finish(st)
 	if !row {
-		return 0, 0, false, capability.Errorf(capability.Internal, "cache postgres error: namespace lock returned no row")
+		return 0, 0, false, capability.New(capability.Internal, "cache postgres error: namespace lock returned no row")
 	}
 	entries = s.sql.ColumnInt(st, 0)
 	hasNewest = s.sql.ColumnKind(st, 1) != capability.KindNull
@@ -226,7 +227,7 @@ func (s *pgStore) put(ns, key string, _ jsonv.Value, compact []byte, now int64, 
 		}
 		if !row {
 			s.finish(st)
-			return capability.Errorf(capability.Internal, "cache postgres error: put returned no row")
+			return capability.New(capability.Internal, "cache postgres error: put returned no row")
 		}
 		replaced, expired, inserted := s.sql.ColumnInt(st, 0), s.sql.ColumnInt(st, 1), s.sql.ColumnInt(st, 2)
 		s.finish(st)

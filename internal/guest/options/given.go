@@ -1,6 +1,9 @@
 package options
 
-import "fmt"
+import (
+	"errors"
+	"strconv"
+)
 
 // Source gives the options of one cache operation. The engine resolves it
 // after checking the operation's other arguments, so an argument error is
@@ -36,7 +39,7 @@ func (g Given) Resolve() (Options, error) {
 	}
 	if g.HasBackend {
 		if g.Backend > Postgres {
-			return Options{}, fmt.Errorf("cache backend %d is unknown", g.Backend)
+			return Options{}, errors.New("cache backend " + strconv.Itoa(int(g.Backend)) + " is unknown")
 		}
 		o.Backend = g.Backend
 	}
