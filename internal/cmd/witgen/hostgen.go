@@ -163,52 +163,44 @@ func hostImports(w *bytes.Buffer, c *hostCodec, i *iface) {
 	fmt.Fprintf(w, "// Register%s defines the functions of %s on b, a builder for module\n// %sModule. impl returns the implementation serving the calling module\n", typ, i.qname, typ)
 	fmt.Fprintf(w, "// and the Instance of that module (from Bind...Exports).\n// Strings and lists the guest passes are views of its memory, valid during\n// the call only: the implementation copies what it keeps.\n")
 	fmt.Fprintf(w, "// Arguments the guest passes out of bounds, a call from cabi_realloc or\n// cabi_post_*, and failures to lower a result panic with an error wrapping\n// ErrABI: wazero fails the guest call with it.\n")
-	fmt.Fprintf(w, "func Register%s(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) (%s, *Instance)) wazero.HostModuleBuilder {\n", typ, typ)
+	fmt.Fprintf(w, "func Register%s(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) (%s, *Instance)) wazero.HostModuleBuilder {\n\treturn hostrt.Define(b,\n", typ, typ)
 	for _, f := range i.funcs {
 		params, results := coreSig(f, wit.Imported)
-		fmt.Fprintf(w, "\tb.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {\n")
-		cl := &cg{w: w}
-		r, _ := result(f)
-		if r != nil && indirectResult(f) {
-			cl.line("h, g, rd := hostrt.Enter(ctx, m, impl)")
-		} else {
-			cl.line("h, _, rd := hostrt.Enter(ctx, m, impl)")
-		}
-		var args, lifts []string
-		slot := 0
-		for k, p := range f.Params {
-			args = append(args, fmt.Sprintf("a%d", k))
-			lifts = append(lifts, c.liftFlat(p.Type, "s", slot, f.Name+" argument "+p.Name))
-			slot += len(p.Type.Flat())
-		}
-		if len(args) > 0 {
-			cl.line("%s := %s", strings.Join(args, ", "), strings.Join(lifts, ", "))
-		}
-		cl.line("rd.Must()")
-		call := fmt.Sprintf("h.%s(%s)", goName(f.Name), strings.Join(append([]string{"ctx"}, args...), ", "))
-		ret := fmt.Sprintf("uint32(s[%d])", slot)
-		okT, errT, isRes := resultParts(r)
-		switch {
-		case r == nil:
-			cl.line("%s", call)
-		case !indirectResult(f):
-			cl.line("s[0] = %s", hostLowerFlat1(r, call))
-		case isRes && okT == nil:
-			off := payloadOffset(variantTypes(kindOf(r)))
-			cl.line("wr := g.Writer(ctx)")
-			cl.line("wr.Store(%s, cabi.LowerResult(wr, wr.Area(%d), %d, %s, %s, struct{}{}, %s))", ret, r.Size(), off, c.lower(nil), c.lower(errT), call)
-		case isRes:
-			off := payloadOffset(variantTypes(kindOf(r)))
-			cl.line("v, e := %s", call)
-			cl.line("wr := g.Writer(ctx)")
-			cl.line("wr.Store(%s, cabi.LowerResult(wr, wr.Area(%d), %d, %s, %s, v, e))", ret, r.Size(), off, c.lower(okT), c.lower(errT))
-		default:
-			cl.line("wr := g.Writer(ctx)")
-			cl.line("wr.Store(%s, cabi.Lower(wr, wr.Area(%d), %s, %s))", ret, r.Size(), c.lower(r), call)
-		}
-		fmt.Fprintf(w, "\t}), %s, %s).Export(%q)\n", valueTypes(params), valueTypes(results), f.Name)
+		fmt.Fprintf(w, "\t\thostrt.Func(%q, %s, %s, %s),\n", f.Name, valueTypes(params), valueTypes(results), c.importFunc(typ, f))
 	}
-	w.WriteString("\treturn b\n}\n\n")
+	w.WriteString("\t)\n}\n\n")
+}
+
+// importFunc is the host function serving an import f of interface typ:
+// hostrt's Flat, Value or Result with a one-line body that lifts the
+// arguments from the flat values s (through rd) into the call of the
+// implementation h.
+func (c *hostCodec) importFunc(typ string, f *wit.Function) string {
+	var args []string
+	slot := 0
+	for _, p := range f.Params {
+		args = append(args, c.liftFlat(p.Type, "s", slot, f.Name+" argument "+p.Name))
+		slot += len(p.Type.Flat())
+	}
+	call := fmt.Sprintf("h.%s(%s)", goName(f.Name), strings.Join(append([]string{"ctx"}, args...), ", "))
+	body := func(res, stmt string) string {
+		return fmt.Sprintf("func(ctx context.Context, h %s, rd *hostrt.Reader, s []uint64) %s { %s }", typ, res, stmt)
+	}
+	r, _ := result(f)
+	okT, errT, isRes := resultParts(r)
+	switch {
+	case r == nil:
+		return "hostrt.Flat(impl, " + body("", call) + ")"
+	case !indirectResult(f):
+		return "hostrt.Flat(impl, " + body("", "s[0] = "+hostLowerFlat1(r, call)) + ")"
+	case isRes && okT == nil:
+		return fmt.Sprintf("hostrt.Result(impl, %d, %d, %d, %s, %s, %s)", slot, r.Size(), payloadOffset(variantTypes(kindOf(r))), c.lower(nil), c.lower(errT),
+			body("(struct{}, *"+mustGoType(errT)+")", "return struct{}{}, "+call))
+	case isRes:
+		return fmt.Sprintf("hostrt.Result(impl, %d, %d, %d, %s, %s, %s)", slot, r.Size(), payloadOffset(variantTypes(kindOf(r))), c.lower(okT), c.lower(errT),
+			body("("+mustGoType(okT)+", *"+mustGoType(errT)+")", "return "+call))
+	}
+	return fmt.Sprintf("hostrt.Value(impl, %d, %d, %s, %s)", slot, r.Size(), c.lower(r), body(mustGoType(r), "return "+call))
 }
 
 // hostLowerFlat1 converts a Go value to its single flat result (a uint64

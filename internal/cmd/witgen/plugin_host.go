@@ -193,39 +193,39 @@ func (h *pluginHost) define(i *pluginIface, f *wit.Function) string {
 		params, results := coreSig(f, wit.Imported)
 		cl.line("// %s defines %s, served by %s.", name, f.Name, goFuncName(f))
 		cl.line("func %s[H interface{ %s }](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {", name, m.method(f))
-		cl.line("return func(b wazero.HostModuleBuilder) {")
-		cl.line("b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {")
-		cl.line("a := hostrt.NewCall(ctx, m)")
-		var args, lifts []string
-		slot := 0
-		for k, p := range f.Params {
-			args = append(args, fmt.Sprintf("a%d", k))
-			lifts = append(lifts, h.liftFlat(p.Type, slot))
-			slot += len(p.Type.Flat())
-		}
-		if len(args) > 0 {
-			cl.line("%s := %s", strings.Join(args, ", "), strings.Join(lifts, ", "))
-		}
-		cl.line("a.Must()")
-		call := fmt.Sprintf("impl(ctx, m).%s(%s)", goFuncName(f), strings.Join(append([]string{"ctx"}, args...), ", "))
-		okT, errT, isRes := pluginResult(f)
-		r, _ := result(f)
-		ret := fmt.Sprintf("uint32(s[%d])", slot)
-		switch {
-		case r == nil:
-			cl.line("%s", call)
-		case len(r.Flat()) == 1 && !isRes:
-			cl.line("s[0] = %s", hostLowerFlat1(okT, call))
-		case isRes && okT == nil:
-			cl.line("a.Store(%s, cabi.LowerResult(a, make([]byte, %d), %d, %s, %s, struct{}{}, %s))", ret, r.Size(), resultShape(okT, errT), h.lower(nil), h.lower(errT), call)
-		case isRes:
-			cl.line("v, e := %s", call)
-			cl.line("a.Store(%s, cabi.LowerResult(a, make([]byte, %d), %d, %s, %s, v, e))", ret, r.Size(), resultShape(okT, errT), h.lower(okT), h.lower(errT))
-		default:
-			cl.line("a.Store(%s, cabi.Lower(a, make([]byte, %d), %s, %s))", ret, r.Size(), h.lower(r), call)
-		}
-		cl.line("}), %s, %s).Export(%q)\n}\n}", valueTypes(params), valueTypes(results), f.Name)
+		cl.line("return hostrt.Func(%q, %s, %s, %s)\n}", f.Name, valueTypes(params), valueTypes(results), h.importFunc(f))
 	})
+}
+
+// importFunc is the host function serving f: hostrt's PluginFlat or
+// PluginResult with a one-line body that lifts the arguments from the
+// flat values s (through a) into the call of the implementation h.
+func (h *pluginHost) importFunc(f *wit.Function) string {
+	var args []string
+	slot := 0
+	for _, p := range f.Params {
+		args = append(args, h.liftFlat(p.Type, slot))
+		slot += len(p.Type.Flat())
+	}
+	call := fmt.Sprintf("h.%s(%s)", goFuncName(f), strings.Join(append([]string{"ctx"}, args...), ", "))
+	body := func(res, stmt string) string {
+		return fmt.Sprintf("func(ctx context.Context, h H, a *hostrt.Call, s []uint64) %s { %s }", res, stmt)
+	}
+	okT, errT, isRes := pluginResult(f)
+	r, _ := result(f)
+	switch {
+	case r == nil:
+		return "hostrt.PluginFlat(impl, " + body("", call) + ")"
+	case len(r.Flat()) == 1 && !isRes:
+		return "hostrt.PluginFlat(impl, " + body("", "s[0] = "+hostLowerFlat1(okT, call)) + ")"
+	case isRes && okT == nil:
+		return fmt.Sprintf("hostrt.PluginResult(impl, %d, %d, %d, %s, %s, %s)", slot, r.Size(), resultShape(okT, errT), h.lower(nil), h.lower(errT),
+			body("(struct{}, *"+h.m.goType(errT)+")", "return struct{}{}, "+call))
+	case isRes:
+		return fmt.Sprintf("hostrt.PluginResult(impl, %d, %d, %d, %s, %s, %s)", slot, r.Size(), resultShape(okT, errT), h.lower(okT), h.lower(errT),
+			body("("+h.m.goType(okT)+", *"+h.m.goType(errT)+")", "return "+call))
+	}
+	panic(fmt.Sprintf("plugin function %s: a result other than a result<T, E> or a scalar is not supported", f.Name))
 }
 
 // defineDrop names the generic function defining a resource's drop.
@@ -239,10 +239,7 @@ func (h *pluginHost) defineDrop(r *wit.TypeDef) string {
 	return h.once(name, func(cl *cg) {
 		cl.line("// %s defines [resource-drop]%s.", name, *r.Name)
 		cl.line("func %s[H interface{ %s }](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {", name, key)
-		cl.line("return func(b wazero.HostModuleBuilder) {")
-		cl.line("b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {")
-		cl.line("impl(ctx, m).%sDrop(ctx, %s(uint32(s[0])))", goName(*r.Name), h.m.names[r])
-		cl.line("}), []api.ValueType{api.ValueTypeI32}, nil).Export(%q)\n}\n}", "[resource-drop]"+*r.Name)
+		cl.line("return hostrt.Func(%q, []api.ValueType{api.ValueTypeI32}, nil, hostrt.PluginFlat(impl, func(ctx context.Context, h H, _ *hostrt.Call, s []uint64) { h.%sDrop(ctx, %s(uint32(s[0]))) }))\n}", "[resource-drop]"+*r.Name, goName(*r.Name), h.m.names[r])
 	})
 }
 
