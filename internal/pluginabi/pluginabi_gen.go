@@ -343,7 +343,7 @@ func RegisterDraftBatch(b wazero.HostModuleBuilder, impl func(ctx context.Contex
 func defineStoreOpen[H interface {
 	Open(ctx context.Context, identifier string) (Bucket, *Error)
 }](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
-	return hostrt.Func("open", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 2, 16, 4, keyvalue.LowerBucket[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h H, a *hostrt.Call, s []uint64) (Bucket, *Error) {
+	return hostrt.Func("open", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 2, 16, 4, cabi.LowerHandle[*hostrt.Call, keyvalue.Bucket], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h H, a *hostrt.Call, s []uint64) (Bucket, *Error) {
 		return h.Open(ctx, a.String(uint32(s[0]), uint32(s[1])))
 	}))
 }
@@ -411,7 +411,7 @@ func defineBucketDrop[H interface {
 func defineAtomicsCasNew[H interface {
 	CasNew(ctx context.Context, bucket Bucket, key string) (Cas, *Error)
 }](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
-	return hostrt.Func("[static]cas.new", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 3, 16, 4, keyvalue.LowerCas[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h H, a *hostrt.Call, s []uint64) (Cas, *Error) {
+	return hostrt.Func("[static]cas.new", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 3, 16, 4, cabi.LowerHandle[*hostrt.Call, keyvalue.Cas], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h H, a *hostrt.Call, s []uint64) (Cas, *Error) {
 		return h.CasNew(ctx, Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])))
 	}))
 }

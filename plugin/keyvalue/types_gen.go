@@ -116,11 +116,6 @@ type BucketStats struct {
 // this package in a plugin, the Go host's glue (internal/pluginabi) in the
 // host. Plugins do not need them.
 
-// LiftBucket lifts .
-func LiftBucket[R cabi.Reader](r R, b []byte, off uint32) Bucket {
-	return Bucket(cabi.LiftU32(r, b, off))
-}
-
 // LiftError lifts error.
 func LiftError[R cabi.Reader](r R, b []byte, off uint32) Error {
 	v := Error{Case: ErrorCase(r.Case(uint32(cabi.LiftU8(r, b, off)), 3))}
@@ -151,11 +146,6 @@ func LiftKeyResponse[R cabi.Reader](r R, b []byte, off uint32) KeyResponse {
 	return KeyResponse{Keys: LiftListOfString[R](r, b, off+0), Cursor: LiftOptionOfString[R](r, b, off+8)}
 }
 
-// LiftCas lifts .
-func LiftCas[R cabi.Reader](r R, b []byte, off uint32) Cas {
-	return Cas(cabi.LiftU32(r, b, off))
-}
-
 // LiftCasError lifts cas-error.
 func LiftCasError[R cabi.Reader](r R, b []byte, off uint32) CasError {
 	v := CasError{Case: CasErrorCase(r.Case(uint32(cabi.LiftU8(r, b, off)), 2))}
@@ -163,7 +153,7 @@ func LiftCasError[R cabi.Reader](r R, b []byte, off uint32) CasError {
 	case 0:
 		v.StoreError = LiftError[R](r, b, off+4)
 	case 1:
-		v.CasFailed = LiftCas[R](r, b, off+4)
+		v.CasFailed = cabi.LiftHandle[R, Cas](r, b, off+4)
 	}
 	return v
 }
@@ -192,11 +182,6 @@ func LowerTupleOfStringAndListOfU8[W cabi.Writer](w W, b []byte, off uint32, v T
 // LiftBucketStats lifts bucket-stats.
 func LiftBucketStats[R cabi.Reader](r R, b []byte, off uint32) BucketStats {
 	return BucketStats{Entries: cabi.LiftU64[R](r, b, off+0), Expired: cabi.LiftU64[R](r, b, off+8), MaxEntries: cabi.LiftU32[R](r, b, off+16), BytesUsed: cabi.LiftU64[R](r, b, off+24), BytesQuota: cabi.LiftU64[R](r, b, off+32)}
-}
-
-// LowerBucket lowers .
-func LowerBucket[W cabi.Writer](w W, b []byte, off uint32, v Bucket) {
-	cabi.LowerU32(w, b, off, uint32(v))
 }
 
 // LowerError lowers error.
@@ -229,11 +214,6 @@ func LowerKeyResponse[W cabi.Writer](w W, b []byte, off uint32, v KeyResponse) {
 	LowerOptionOfString[W](w, b, off+8, v.Cursor)
 }
 
-// LowerCas lowers .
-func LowerCas[W cabi.Writer](w W, b []byte, off uint32, v Cas) {
-	cabi.LowerU32(w, b, off, uint32(v))
-}
-
 // LowerCasError lowers cas-error.
 func LowerCasError[W cabi.Writer](w W, b []byte, off uint32, v CasError) {
 	cabi.LowerU8(w, b, off, uint8(v.Case))
@@ -241,7 +221,7 @@ func LowerCasError[W cabi.Writer](w W, b []byte, off uint32, v CasError) {
 	case 0:
 		LowerError[W](w, b, off+4, v.StoreError)
 	case 1:
-		LowerCas[W](w, b, off+4, v.CasFailed)
+		cabi.LowerHandle[W, Cas](w, b, off+4, v.CasFailed)
 	}
 }
 

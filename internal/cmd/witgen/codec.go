@@ -43,20 +43,44 @@ func primitive(verb string, t wit.Type) string {
 }
 
 // liftRef is t's lift function instantiated with reader type R; q
-// qualifies the generated function's name when used from another package.
+// qualifies the generated function's name (and a handle's type) when used
+// from another package.
 func (c *codec) liftRef(t wit.Type, q, R string) string {
-	if f := primitive("Lift", t); f != "" {
-		return f + "[" + R + "]"
-	}
-	return q + c.lift(t) + "[" + R + "]"
+	return c.ref("Lift", c.lift, t, q, R)
 }
 
 // lowerRef is t's lower function instantiated with writer type W.
 func (c *codec) lowerRef(t wit.Type, q, W string) string {
-	if f := primitive("Lower", t); f != "" {
-		return f + "[" + W + "]"
+	return c.ref("Lower", c.lower, t, q, W)
+}
+
+// ref is t's function of verb (Lift or Lower) instantiated with the
+// runtime type RW: cabi's for primitive types and resource handles,
+// else the one emit names (emitting it the first time).
+func (c *codec) ref(verb string, emit func(wit.Type) string, t wit.Type, q, RW string) string {
+	if f := primitive(verb, t); f != "" {
+		return f + "[" + RW + "]"
 	}
-	return q + c.lower(t) + "[" + W + "]"
+	switch kindOf(t).(type) {
+	case *wit.Resource, *wit.Own, *wit.Borrow:
+		return "cabi." + verb + "Handle[" + RW + ", " + q + c.goType(t) + "]"
+	}
+	return q + emit(t) + "[" + RW + "]"
+}
+
+// fn emits, the first time, the function of verb (Lift or Lower) for t,
+// of the signature sig (given its name), its statements written by body
+// for t's kind (a kind it does not handle panics), and names it.
+func (c *codec) fn(verb string, t wit.Type, sig string, body func(cl *cg, k wit.TypeDefKind) bool) string {
+	name := verb + c.id(t)
+	return c.once(name, func(cl *cg) {
+		cl.line("// %s %ss %s.", name, strings.ToLower(verb), t.TypeName())
+		cl.line("func %s%s {", name, fmt.Sprintf(sig, c.goType(t)))
+		if !body(cl, kindOf(t)) {
+			panic(fmt.Sprintf("cannot %s %s", strings.ToLower(verb), t.TypeName()))
+		}
+		cl.line("}")
+	})
 }
 
 // discType is the Go type of a discriminant of n cases, as cabi names it.
@@ -72,14 +96,9 @@ func discType(n int) (goT, cabiT string) {
 
 // lift names t's lift function, emitting it the first time.
 func (c *codec) lift(t wit.Type) string {
-	name := "Lift" + c.id(t)
 	T := c.goType(t)
-	return c.once(name, func(cl *cg) {
-		cl.line("// %s lifts %s.", name, t.TypeName())
-		cl.line("func %s[R cabi.Reader](r R, b []byte, off uint32) %s {", name, T)
-		switch k := kindOf(t).(type) {
-		case *wit.Resource, *wit.Own, *wit.Borrow:
-			cl.line("return %s(cabi.LiftU32(r, b, off))", T)
+	return c.fn("Lift", t, "[R cabi.Reader](r R, b []byte, off uint32) %s", func(cl *cg, k wit.TypeDefKind) bool {
+		switch k := k.(type) {
 		case *wit.Enum:
 			_, d := discType(len(k.Cases))
 			cl.line("return %s(r.Case(uint32(cabi.Lift%s(r, b, off)), %d))", T, d, len(k.Cases))
@@ -111,22 +130,16 @@ func (c *codec) lift(t wit.Type) string {
 			}
 			cl.line("}\nreturn v")
 		default:
-			panic(fmt.Sprintf("cannot lift %s", t.TypeName()))
+			return false
 		}
-		cl.line("}")
+		return true
 	})
 }
 
 // lower names t's lower function, emitting it the first time.
 func (c *codec) lower(t wit.Type) string {
-	name := "Lower" + c.id(t)
-	T := c.goType(t)
-	return c.once(name, func(cl *cg) {
-		cl.line("// %s lowers %s.", name, t.TypeName())
-		cl.line("func %s[W cabi.Writer](w W, b []byte, off uint32, v %s) {", name, T)
-		switch k := kindOf(t).(type) {
-		case *wit.Resource, *wit.Own, *wit.Borrow:
-			cl.line("cabi.LowerU32(w, b, off, uint32(v))")
+	return c.fn("Lower", t, "[W cabi.Writer](w W, b []byte, off uint32, v %s)", func(cl *cg, k wit.TypeDefKind) bool {
+		switch k := k.(type) {
 		case *wit.Enum:
 			g, d := discType(len(k.Cases))
 			cl.line("cabi.Lower%s(w, b, off, %s(v))", d, g)
@@ -154,9 +167,9 @@ func (c *codec) lower(t wit.Type) string {
 			}
 			cl.line("}")
 		default:
-			panic(fmt.Sprintf("cannot lower %s", t.TypeName()))
+			return false
 		}
-		cl.line("}")
+		return true
 	})
 }
 

@@ -139,27 +139,16 @@ func guestImports(w *bytes.Buffer, c *guestCodec, i *iface) {
 			cl.line("%s", call)
 		case !indirectResult(f):
 			cl.line("return %s", guestLiftFlat1(r, call))
+		case isRes && okT == nil:
+			cl.line("%s", call)
+			cl.line("_, e := guestrt.ImportResult(importRet, %d, %s, %s, liftFault%s)", payloadOffset(variantTypes(kindOf(r))), c.lift(nil), c.lift(errT), errName(errT))
+			cl.line("return e")
 		case isRes:
 			cl.line("%s", call)
-			off := payloadOffset(variantTypes(kindOf(r)))
-			okLift := c.lift(okT)
-			cl.line("l := guestrt.NewLifter()")
-			if okT != nil {
-				cl.line("v, e := cabi.LiftResult(l, importRet, 0, %d, %s, %s)", off, okLift, c.lift(errT))
-			} else {
-				cl.line("_, e := cabi.LiftResult(l, importRet, 0, %d, %s, %s)", off, okLift, c.lift(errT))
-			}
-			if okT != nil {
-				cl.line("return v, %s(l, e)", c.importFault(errT))
-			} else {
-				cl.line("return %s(l, e)", c.importFault(errT))
-			}
+			cl.line("return guestrt.ImportResult(importRet, %d, %s, %s, liftFault%s)", payloadOffset(variantTypes(kindOf(r))), c.lift(okT), c.lift(errT), errName(errT))
 		default:
 			cl.line("%s", call)
-			cl.line("l := guestrt.NewLifter()")
-			cl.line("v := %s(l, importRet, 0)", c.lift(r))
-			cl.line("if l.Bad != \"\" {\npanic(l.Bad)\n}")
-			cl.line("return v")
+			cl.line("return guestrt.ImportValue(importRet, %s)", c.lift(r))
 		}
 		w.WriteString("}\n\n")
 	}
