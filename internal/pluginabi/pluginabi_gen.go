@@ -11,6 +11,7 @@ import (
 	"context"
 	"github.com/sandcache/sandcache/internal/cabi"
 	"github.com/sandcache/sandcache/internal/cabi/hostrt"
+	"github.com/sandcache/sandcache/internal/witypes"
 	"github.com/sandcache/sandcache/plugin/keyvalue"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -352,7 +353,7 @@ func defineStoreOpen[H interface {
 func defineStoreBucketGet[H interface {
 	BucketGet(ctx context.Context, self Bucket, key string) (Option[[]byte], *Error)
 }](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
-	return hostrt.Func("[method]bucket.get", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 3, 16, 4, keyvalue.LowerOptionOfListOfU8[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h H, a *hostrt.Call, s []uint64) (Option[[]byte], *Error) {
+	return hostrt.Func("[method]bucket.get", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 3, 16, 4, witypes.LowerOptionOfListOfU8[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h H, a *hostrt.Call, s []uint64) (Option[[]byte], *Error) {
 		return h.BucketGet(ctx, Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])))
 	}))
 }
@@ -420,7 +421,7 @@ func defineAtomicsCasNew[H interface {
 func defineAtomicsCasCurrent[H interface {
 	CasCurrent(ctx context.Context, self Cas) (Option[[]byte], *Error)
 }](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
-	return hostrt.Func("[method]cas.current", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 1, 16, 4, keyvalue.LowerOptionOfListOfU8[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h H, a *hostrt.Call, s []uint64) (Option[[]byte], *Error) {
+	return hostrt.Func("[method]cas.current", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 1, 16, 4, witypes.LowerOptionOfListOfU8[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h H, a *hostrt.Call, s []uint64) (Option[[]byte], *Error) {
 		return h.CasCurrent(ctx, Cas(uint32(s[0])))
 	}))
 }
@@ -529,18 +530,8 @@ func defineDraftAtomicsIncrement[H interface {
 	}))
 }
 
-// LowerListOfString lowers .
-func LowerListOfString[W cabi.Writer](w W, b []byte, off uint32, v []string) {
-	cabi.LowerList(w, b, off, 8, 4, v, cabi.LowerString[W])
-}
-
-// LowerOptionOfU64 lowers .
-func LowerOptionOfU64[W cabi.Writer](w W, b []byte, off uint32, v Option[uint64]) {
-	cabi.LowerOption(w, b, off, 8, v, cabi.LowerU64[W])
-}
-
 // LowerDraftKeyResponse lowers key-response.
 func LowerDraftKeyResponse[W cabi.Writer](w W, b []byte, off uint32, v DraftKeyResponse) {
-	LowerListOfString[W](w, b, off+0, v.Keys)
-	LowerOptionOfU64[W](w, b, off+8, v.Cursor)
+	witypes.LowerListOfString[W](w, b, off+0, v.Keys)
+	witypes.LowerOptionOfU64[W](w, b, off+8, v.Cursor)
 }

@@ -7,6 +7,7 @@ package keyvalue
 import (
 	"github.com/sandcache/sandcache/internal/cabi"
 	"github.com/sandcache/sandcache/internal/cabi/guestrt"
+	"github.com/sandcache/sandcache/internal/witypes"
 	"unsafe"
 )
 
@@ -37,7 +38,7 @@ func wasmimportStoreBucketGet(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe
 func (self Bucket) Get(key string) (Option[[]byte], *Error) {
 	a, area := guestrt.NewCall(16)
 	wasmimportStoreBucketGet(uint32(self), guestrt.StringPtr(key), uint32(len(key)), guestrt.BytesPtr(area))
-	return guestrt.Result(a, area, 4, LiftOptionOfListOfU8[*guestrt.Call], LiftError[*guestrt.Call])
+	return guestrt.Result(a, area, 4, witypes.LiftOptionOfListOfU8[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [method]bucket.set
@@ -138,7 +139,7 @@ func wasmimportAtomicsCasCurrent(p0 uint32, p1 unsafe.Pointer)
 func (self Cas) Current() (Option[[]byte], *Error) {
 	a, area := guestrt.NewCall(16)
 	wasmimportAtomicsCasCurrent(uint32(self), guestrt.BytesPtr(area))
-	return guestrt.Result(a, area, 4, LiftOptionOfListOfU8[*guestrt.Call], LiftError[*guestrt.Call])
+	return guestrt.Result(a, area, 4, witypes.LiftOptionOfListOfU8[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/atomics@0.2.0-draft2 increment

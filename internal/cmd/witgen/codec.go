@@ -23,6 +23,10 @@ type codec struct {
 	helpers
 	goType func(wit.Type) string     // Go type in the emitting package
 	named  func(*wit.TypeDef) string // Go name of a named type
+	// shared, when not nil, is the codec of package witypes: the functions
+	// of lists and options of primitive types (list<string>,
+	// option<list<u8>>...) are emitted there once, for every package.
+	shared *codec
 }
 
 func (c *codec) id(t wit.Type) string { return typeID(t, c.named) }
@@ -45,19 +49,16 @@ func primitive(verb string, t wit.Type) string {
 // liftRef is t's lift function instantiated with reader type R; q
 // qualifies the generated function's name (and a handle's type) when used
 // from another package.
-func (c *codec) liftRef(t wit.Type, q, R string) string {
-	return c.ref("Lift", c.lift, t, q, R)
-}
+func (c *codec) liftRef(t wit.Type, q, R string) string { return c.ref("Lift", t, q, R) }
 
 // lowerRef is t's lower function instantiated with writer type W.
-func (c *codec) lowerRef(t wit.Type, q, W string) string {
-	return c.ref("Lower", c.lower, t, q, W)
-}
+func (c *codec) lowerRef(t wit.Type, q, W string) string { return c.ref("Lower", t, q, W) }
 
 // ref is t's function of verb (Lift or Lower) instantiated with the
-// runtime type RW: cabi's for primitive types and resource handles,
-// else the one emit names (emitting it the first time).
-func (c *codec) ref(verb string, emit func(wit.Type) string, t wit.Type, q, RW string) string {
+// runtime type RW: cabi's for primitive types and resource handles, the
+// shared codec's for lists and options of primitives, else c's (emitted
+// the first time).
+func (c *codec) ref(verb string, t wit.Type, q, RW string) string {
 	if f := primitive(verb, t); f != "" {
 		return f + "[" + RW + "]"
 	}
@@ -65,7 +66,29 @@ func (c *codec) ref(verb string, emit func(wit.Type) string, t wit.Type, q, RW s
 	case *wit.Resource, *wit.Own, *wit.Borrow:
 		return "cabi." + verb + "Handle[" + RW + ", " + q + c.goType(t) + "]"
 	}
-	return q + emit(t) + "[" + RW + "]"
+	if c.shared != nil && c.shared != c && ofPrimitives(t) {
+		return c.shared.ref(verb, t, "witypes.", RW)
+	}
+	if verb == "Lift" {
+		return q + c.lift(t) + "[" + RW + "]"
+	}
+	return q + c.lower(t) + "[" + RW + "]"
+}
+
+// ofPrimitives reports whether t is a list or option of primitive types
+// (or of such lists and options), whose Go type is the same in every
+// package.
+func ofPrimitives(t wit.Type) bool {
+	var e wit.Type
+	switch k := kindOf(t).(type) {
+	case *wit.List:
+		e = k.Type
+	case *wit.Option:
+		e = k.Type
+	default:
+		return false
+	}
+	return primitive("Lift", e) != "" || ofPrimitives(e)
 }
 
 // fn emits, the first time, the function of verb (Lift or Lower) for t,
@@ -74,7 +97,11 @@ func (c *codec) ref(verb string, emit func(wit.Type) string, t wit.Type, q, RW s
 func (c *codec) fn(verb string, t wit.Type, sig string, body func(cl *cg, k wit.TypeDefKind) bool) string {
 	name := verb + c.id(t)
 	return c.once(name, func(cl *cg) {
-		cl.line("// %s %ss %s.", name, strings.ToLower(verb), t.TypeName())
+		what := t.TypeName()
+		if what == "" {
+			what = t.WIT(nil, "")
+		}
+		cl.line("// %s %ss %s.", name, strings.ToLower(verb), what)
 		cl.line("func %s%s {", name, fmt.Sprintf(sig, c.goType(t)))
 		if !body(cl, kindOf(t)) {
 			panic(fmt.Sprintf("cannot %s %s", strings.ToLower(verb), t.TypeName()))

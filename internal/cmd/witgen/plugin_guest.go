@@ -26,7 +26,7 @@ func genPluginGuest(m *pluginModel, cc *codec) ([]byte, error) {
 			fmt.Fprintf(&w, "// Drop releases the handle ([resource-drop]%s); it must not be used after.\nfunc (self %s) Drop() {\n%s(uint32(self))\n}\n\n", *r.Name, name, imp)
 		}
 	}
-	return goFile("//go:build wasip1\n\npackage keyvalue", w.Bytes(), "unsafe", cabiPkg, guestrtPkg)
+	return goFile("//go:build wasip1\n\npackage keyvalue", w.Bytes(), "unsafe", cabiPkg, guestrtPkg, witypesPkg)
 }
 
 func pluginGuestFunc(w *bytes.Buffer, m *pluginModel, c *codec, i *pluginIface, f *wit.Function) {

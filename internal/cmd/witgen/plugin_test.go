@@ -8,14 +8,14 @@ import (
 	"testing"
 )
 
-// TestPluginGlueCurrent regenerates the plugin glue twice: deterministic,
-// and equal to the committed files.
+// TestPluginGlueCurrent regenerates the glue twice: the plugin glue is
+// deterministic, and equal to the committed files.
 func TestPluginGlueCurrent(t *testing.T) {
-	a, err := generatePlugin(filepath.Join(repo, "wit"))
+	a, err := generate(filepath.Join(repo, "wit"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := generatePlugin(filepath.Join(repo, "wit"))
+	b, err := generate(filepath.Join(repo, "wit"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,6 +39,15 @@ func TestPluginGlueCurrent(t *testing.T) {
 		if !strings.Contains(guest, want) {
 			t.Errorf("guest glue lacks %q", want)
 		}
+	}
+	// Lists and options of primitives are package witypes' codec, emitted
+	// once for every package.
+	types, host := string(a[pluginTypesOut]), string(a[pluginHostOut])
+	if strings.Contains(types+host, "func LowerListOfString") || !strings.Contains(types, "witypes.LowerListOfString[W]") {
+		t.Errorf("list<string> is not lowered by package witypes' codec")
+	}
+	if !strings.Contains(string(a[typesOut]), "func LowerOptionOfU64[") {
+		t.Errorf("witypes lacks option<u64>, which the draft world's key-response uses")
 	}
 }
 
@@ -65,13 +74,13 @@ func TestPluginUnsupportedShapes(t *testing.T) {
 		{"variant v { a(u8), b }\nf: func(x: v);", "parameter of type v"},
 		{"f: func(x: result<u8, u8>);", "not supported"},
 	} {
-		_, err := generatePlugin(pluginWITDir(t, tc.body))
+		_, err := generatePlugin(pluginWITDir(t, tc.body), nil)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: err %v, want it to mention %q", tc.body, err, tc.want)
 		}
 	}
 	// A supported shape generates.
-	if _, err := generatePlugin(pluginWITDir(t, "record r { a: list<tuple<string, u64>> }\nresource h { m: func(x: option<r>) -> result<list<r>, string>; }")); err != nil {
+	if _, err := generatePlugin(pluginWITDir(t, "record r { a: list<tuple<string, u64>> }\nresource h { m: func(x: option<r>) -> result<list<r>, string>; }"), nil); err != nil {
 		t.Errorf("supported shapes: %v", err)
 	}
 }

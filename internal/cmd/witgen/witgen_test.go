@@ -49,7 +49,7 @@ func testModel(t *testing.T) *model {
 func TestGeneratedFilesCurrent(t *testing.T) {
 	m := testModel(t)
 	gen := func() map[string][]byte {
-		out, err := genWorld(m)
+		out, err := genWorld(m, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,7 +182,7 @@ world other { export i; }`,
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, err := generateFrom(res)
+			out, err := generateFrom(res, nil)
 			if err == nil || out != nil {
 				t.Fatalf("generateFrom = %d files, %v; want an error", len(out), err)
 			}
