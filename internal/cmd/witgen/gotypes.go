@@ -138,6 +138,15 @@ func goParams(f *wit.Function, q string) string {
 	return strings.Join(ps, ", ")
 }
 
+// withCtx is a Go parameter list ps after a first parameter ctx
+// context.Context.
+func withCtx(ps string) string {
+	if ps == "" {
+		return "ctx context.Context"
+	}
+	return "ctx context.Context, " + ps
+}
+
 // goIdent is a WIT parameter name as a Go identifier.
 func goIdent(s string) string {
 	n := lowerName(s)

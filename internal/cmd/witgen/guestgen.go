@@ -36,14 +36,7 @@ func genGuest(m *model, tc *codec) ([]byte, error) {
 	fmt.Fprintf(&w, "\t// importRet is the return area passed to imports with indirect results.\n\timportRet = guestrt.NewArray(%d)\n)\n\n", importArea)
 	w.WriteString("// release is every cabi_post_* function.\nfunc release() { guestrt.Release(exportRet) }\n\n")
 	c := &guestCodec{tc: tc}
-	for _, i := range m.exports {
-		guestExports(&w, c, i)
-	}
-	for _, i := range m.imports {
-		if len(i.funcs) > 0 {
-			guestImports(&w, c, i)
-		}
-	}
+	m.eachInterface(func(i *iface) { guestExports(&w, c, i) }, func(i *iface) { guestImports(&w, c, i) })
 	w.Write(c.out.Bytes())
 	return goFile("//go:build wasip1\n\npackage main", w.Bytes(), "unsafe", cabiPkg, guestrtPkg, witypesPkg)
 }

@@ -52,11 +52,7 @@ type pluginHost struct {
 
 // method is the Go method line of f in an interface the host implements.
 func (m *pluginModel) method(f *wit.Function) string {
-	ps := m.paramList(f)
-	if ps != "" {
-		ps = ", " + ps
-	}
-	return fmt.Sprintf("%s(ctx context.Context%s) %s", goFuncName(f), ps, m.resultList(f))
+	return fmt.Sprintf("%s(%s) %s", goFuncName(f), withCtx(m.paramList(f)), m.resultList(f))
 }
 
 // dropMethod is the method line of a resource's drop.
