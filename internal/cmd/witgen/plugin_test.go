@@ -1,32 +1,19 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// TestPluginGlueCurrent regenerates the glue twice: the plugin glue is
-// deterministic, and equal to the committed files.
-func TestPluginGlueCurrent(t *testing.T) {
+// TestPluginGlue: the plugin glue has the canonical import names and the
+// wrappers' signatures, and shares package witypes' codec
+// (TestGeneratedFilesCurrent checks that it is current).
+func TestPluginGlue(t *testing.T) {
 	a, err := generate(filepath.Join(repo, "wit"))
 	if err != nil {
 		t.Fatal(err)
-	}
-	b, err := generate(filepath.Join(repo, "wit"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{pluginHostOut, pluginGuestOut, pluginTypesOut} {
-		if !bytes.Equal(a[name], b[name]) {
-			t.Errorf("%s: two runs differ", name)
-		}
-		old, err := os.ReadFile(filepath.Join(repo, name))
-		if err != nil || !bytes.Equal(old, a[name]) {
-			t.Errorf("%s is stale (%v)", name, err)
-		}
 	}
 	guest := string(a[pluginGuestOut])
 	for _, want := range []string{
