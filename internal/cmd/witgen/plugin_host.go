@@ -21,7 +21,7 @@ func genPluginHost(cur, draft *pluginModel, cc, dc *codec) ([]byte, error) {
 	writePluginGenerics(&w, "cabi")
 	writePluginAliases(&w, cur, draft)
 	writeNamedTypes(&w, draft, "// "+"handle\n")
-	h := &pluginHost{cc: cc, dc: dc, defs: map[string]string{}, shared: map[string][]string{}}
+	h := &pluginHost{cc: cc, dc: dc, shared: map[string][]string{}}
 	h.findShared(cur, draft)
 	for _, m := range []*pluginModel{cur, draft} {
 		h.m = m
@@ -46,7 +46,6 @@ type pluginHost struct {
 	helpers
 	m      *pluginModel
 	cc, dc *codec
-	defs   map[string]string   // define function by method and export
 	shared map[string][]string // methods an interface shares with its draft, by WIT name
 }
 
@@ -76,25 +75,44 @@ func (m *pluginModel) methods(i *pluginIface) (lines []string, docs map[string]w
 }
 
 // findShared records, for each interface of the draft world, the methods
-// it has just like the same interface of world "plugin": both interfaces
-// embed them from one interface.
+// it has just like the same interface of world "plugin", for the function
+// of the same name: both interfaces embed them from one interface, and
+// one generic function defines them for both.
 func (h *pluginHost) findShared(cur, draft *pluginModel) {
 	for _, d := range draft.ifaces {
 		for _, c := range cur.ifaces {
 			if c.goName != strings.TrimPrefix(d.goName, draft.prefix) {
 				continue
 			}
-			cl, _ := cur.methods(c)
-			dl, _ := draft.methods(d)
+			cs := cur.served(c)
 			var both []string
-			for _, l := range dl {
-				if slices.Contains(cl, l) {
+			for _, l := range draft.methodLines(d) {
+				if name, ok := cs[l]; ok && name == draft.served(d)[l] {
 					both = append(both, l)
 				}
 			}
 			h.shared[c.goName] = both
 		}
 	}
+}
+
+// served maps the method lines of i to the WIT names of the functions
+// they serve.
+func (m *pluginModel) served(i *pluginIface) map[string]string {
+	out := map[string]string{}
+	for _, f := range i.funcs {
+		out[m.method(f)] = f.Name
+	}
+	for _, r := range i.resources {
+		out[m.dropMethod(r)] = "[resource-drop]" + *r.Name
+	}
+	return out
+}
+
+// methodLines lists i's method lines in order.
+func (m *pluginModel) methodLines(i *pluginIface) []string {
+	lines, _ := m.methods(i)
+	return lines
 }
 
 // lift is t's lift function for hostrt.Call: package keyvalue's for the
@@ -162,41 +180,66 @@ func (h *pluginHost) iface(w *bytes.Buffer, i *pluginIface) {
 		}
 	}
 	w.WriteString("}\n\n")
-	var defs []string
-	for _, f := range i.funcs {
-		defs = append(defs, h.define(i, f)+"(impl)")
+	// The functions the interface shares with its draft are defined by one
+	// generic function for both; its own ones here.
+	var defs, sharedDefs []string
+	for _, fn := range h.funcs(i) {
+		if slices.Contains(shared, fn.method) {
+			sharedDefs = append(sharedDefs, fn.def("H"))
+		} else {
+			defs = append(defs, fn.def(i.goName))
+		}
 	}
-	for _, r := range i.resources {
-		defs = append(defs, h.defineDrop(r)+"(impl)")
+	if len(shared) > 0 {
+		defs = append([]string{h.defineShared(base, sharedDefs) + "(impl)"}, defs...)
 	}
 	fmt.Fprintf(w, "// Register%s defines the functions of %s on b, a builder for\n// module %sModule; impl returns the implementation serving the calling\n// module. Arguments out of the plugin's memory, and failures to write a\n// result, trap the plugin with an error wrapping ErrABI.\n", i.goName, i.qname, i.goName)
 	fmt.Fprintf(w, "func Register%s(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) %s) wazero.HostModuleBuilder {\n", i.goName, i.goName)
-	fmt.Fprintf(w, "\treturn hostrt.Define(b, %s)\n}\n\n", strings.Join(defs, ", "))
+	fmt.Fprintf(w, "\treturn hostrt.Define(b,\n%s,\n)\n}\n\n", strings.Join(defs, ",\n"))
 }
 
-// define names the generic function defining f on a builder for any
-// implementation with f's method, emitting it the first time (the draft
-// world's functions declared alike share it).
-func (h *pluginHost) define(i *pluginIface, f *wit.Function) string {
-	m := h.m
-	key := m.method(f) + "\x00" + f.Name
-	if name, ok := h.defs[key]; ok {
-		return name
-	}
-	name := "define" + i.goName + goFuncName(f)
-	h.defs[key] = name
-	return h.once(name, func(cl *cg) {
+// hostFunc is one host function of an interface: the method serving it
+// and its definition (hostrt.Func) for an implementation of type H.
+type hostFunc struct {
+	method string
+	def    func(H string) string
+}
+
+// funcs lists the host functions of i: its functions, then its
+// resources' drops.
+func (h *pluginHost) funcs(i *pluginIface) []hostFunc {
+	var out []hostFunc
+	for _, f := range i.funcs {
 		params, results := coreSig(f, wit.Imported)
-		cl.line("// %s defines %s, served by %s.", name, f.Name, goFuncName(f))
-		cl.line("func %s[H interface{ %s }](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {", name, m.method(f))
-		cl.line("return hostrt.Func(%q, %s, %s, %s)\n}", f.Name, valueTypes(params), valueTypes(results), h.importFunc(f))
+		out = append(out, hostFunc{h.m.method(f), func(H string) string {
+			return fmt.Sprintf("hostrt.Func(%q, %s, %s, %s)", f.Name, valueTypes(params), valueTypes(results), h.importFunc(f, H))
+		}})
+	}
+	for _, r := range i.resources {
+		out = append(out, hostFunc{h.m.dropMethod(r), func(H string) string {
+			return fmt.Sprintf("hostrt.Func(%q, []api.ValueType{api.ValueTypeI32}, nil, hostrt.PluginFlat(impl, func(ctx context.Context, h %s, _ *hostrt.Call, s []uint64) { h.%sDrop(ctx, %s(uint32(s[0]))) }))", "[resource-drop]"+*r.Name, H, goName(*r.Name), h.m.names[r])
+		}})
+	}
+	return out
+}
+
+// defineShared names the generic function defining the functions an
+// interface of world "plugin" shares with its draft (defs, for an
+// implementation H), emitting it the first time.
+func (h *pluginHost) defineShared(base string, defs []string) string {
+	name := "define" + base + "Shared"
+	return h.once(name, func(cl *cg) {
+		cl.line("// %s defines the functions %s shares with Draft%s, for any\n// implementation of %sShared.", name, base, base, lowerName(base))
+		cl.line("func %s[H %sShared](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {", name, lowerName(base))
+		cl.line("return func(b wazero.HostModuleBuilder) {\nhostrt.Define(b,\n%s,\n)\n}\n}", strings.Join(defs, ",\n"))
 	})
 }
 
 // importFunc is the host function serving f: hostrt's PluginFlat or
 // PluginResult with a one-line body that lifts the arguments from the
-// flat values s (through a) into the call of the implementation h.
-func (h *pluginHost) importFunc(f *wit.Function) string {
+// flat values s (through a) into the call of the implementation h, of
+// type H.
+func (h *pluginHost) importFunc(f *wit.Function, H string) string {
 	var args []string
 	slot := 0
 	for _, p := range f.Params {
@@ -205,7 +248,7 @@ func (h *pluginHost) importFunc(f *wit.Function) string {
 	}
 	call := fmt.Sprintf("h.%s(%s)", goFuncName(f), strings.Join(append([]string{"ctx"}, args...), ", "))
 	body := func(res, stmt string) string {
-		return fmt.Sprintf("func(ctx context.Context, h H, a *hostrt.Call, s []uint64) %s { %s }", res, stmt)
+		return fmt.Sprintf("func(ctx context.Context, h %s, a *hostrt.Call, s []uint64) %s { %s }", H, res, stmt)
 	}
 	okT, errT, isRes := pluginResult(f)
 	r, _ := result(f)
@@ -222,21 +265,6 @@ func (h *pluginHost) importFunc(f *wit.Function) string {
 			body("("+h.m.goType(okT)+", *"+h.m.goType(errT)+")", "return "+call))
 	}
 	panic(fmt.Sprintf("plugin function %s: a result other than a result<T, E> or a scalar is not supported", f.Name))
-}
-
-// defineDrop names the generic function defining a resource's drop.
-func (h *pluginHost) defineDrop(r *wit.TypeDef) string {
-	key := h.m.dropMethod(r)
-	if name, ok := h.defs[key]; ok {
-		return name
-	}
-	name := "define" + h.m.names[r] + "Drop"
-	h.defs[key] = name
-	return h.once(name, func(cl *cg) {
-		cl.line("// %s defines [resource-drop]%s.", name, *r.Name)
-		cl.line("func %s[H interface{ %s }](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {", name, key)
-		cl.line("return hostrt.Func(%q, []api.ValueType{api.ValueTypeI32}, nil, hostrt.PluginFlat(impl, func(ctx context.Context, h H, _ *hostrt.Call, s []uint64) { h.%sDrop(ctx, %s(uint32(s[0]))) }))\n}", "[resource-drop]"+*r.Name, goName(*r.Name), h.m.names[r])
-	})
 }
 
 // liftFlat is an expression lifting a parameter from flat values s[slot],
