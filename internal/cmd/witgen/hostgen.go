@@ -13,10 +13,11 @@ import (
 // parameters (strings packed into one cabi_realloc buffer), calls the
 // guest, lifts the result from a copy of its return area with
 // bounds-checked reads and calls cabi_post_*; for each import,
-// registration on a wazero.HostModuleBuilder of functions that lift their
-// arguments, call a Go interface and lower its results. Each type's lift
-// and lower code is one function (hostCodec), called wherever the type
-// is used.
+// registration on a wazero.HostModuleBuilder of one hostrt.Func each:
+// hostrt's Flat, Value or Result (which enter the call and lower the
+// result) with a one-line body that lifts the arguments into the call of
+// a Go interface. Each type's lift and lower code is one function
+// (hostCodec), called wherever the type is used.
 
 func genHost(m *model, tc *codec) ([]byte, error) {
 	var w bytes.Buffer

@@ -11,8 +11,9 @@ import (
 
 // genPluginHost emits package pluginabi: for each imported interface of
 // the plugin worlds, a Go interface the host implements and its
-// registration on a wazero.HostModuleBuilder, over the runtime
-// internal/cabi/hostrt. The types of world "plugin" and their codec (cc)
+// registration on a wazero.HostModuleBuilder (hostrt.Func with hostrt's
+// PluginFlat or PluginResult, as for the sandcache world), over the
+// runtime internal/cabi/hostrt. The types of world "plugin" and their codec (cc)
 // are package keyvalue's; the draft world's own types and codec (dc) are
 // emitted here.
 func genPluginHost(cur, draft *pluginModel, cc, dc *codec) ([]byte, error) {
