@@ -196,7 +196,7 @@ func RegisterAtomics(b wazero.HostModuleBuilder, impl func(ctx context.Context, 
 		hostrt.Func("swap", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 3, 20, 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerCasError[*hostrt.Call], func(ctx context.Context, h Atomics, a *hostrt.Call, s []uint64) (struct{}, *CasError) {
 			return struct{}{}, h.Swap(ctx, Cas(uint32(s[0])), a.Bytes(uint32(s[1]), uint32(s[2])))
 		})),
-		hostrt.Func("[resource-drop]cas", []api.ValueType{api.ValueTypeI32}, nil, hostrt.PluginFlat(impl, func(ctx context.Context, h Atomics, _ *hostrt.Call, s []uint64) { h.CasDrop(ctx, Cas(uint32(s[0]))) })),
+		hostrt.Func("[resource-drop]cas", []api.ValueType{api.ValueTypeI32}, nil, func(ctx context.Context, m api.Module, s []uint64) { impl(ctx, m).CasDrop(ctx, Cas(uint32(s[0]))) }),
 	)
 }
 
@@ -409,7 +409,9 @@ func defineStoreShared[H storeShared](impl func(context.Context, api.Module) H) 
 			hostrt.Func("[method]bucket.exists", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 3, 16, 4, cabi.LowerBool[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h H, a *hostrt.Call, s []uint64) (bool, *Error) {
 				return h.BucketExists(ctx, Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])))
 			})),
-			hostrt.Func("[resource-drop]bucket", []api.ValueType{api.ValueTypeI32}, nil, hostrt.PluginFlat(impl, func(ctx context.Context, h H, _ *hostrt.Call, s []uint64) { h.BucketDrop(ctx, Bucket(uint32(s[0]))) })),
+			hostrt.Func("[resource-drop]bucket", []api.ValueType{api.ValueTypeI32}, nil, func(ctx context.Context, m api.Module, s []uint64) {
+				impl(ctx, m).BucketDrop(ctx, Bucket(uint32(s[0])))
+			}),
 		)
 	}
 }

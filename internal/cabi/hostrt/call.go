@@ -18,11 +18,15 @@ type Call struct {
 	w Writer
 }
 
-// NewCall starts a host function call from mod.
+// NewCall starts a host function call from mod; it panics with an error
+// wrapping ErrABI when mod has no memory.
 func NewCall(ctx context.Context, mod api.Module) *Call {
 	c := &Call{}
 	c.g = Instance{mem: mod.Memory(), realloc: mod.ExportedFunction("cabi_realloc")}
 	c.r = Reader{mem: c.g.mem, trap: true}
+	if c.g.mem == nil {
+		c.r.Fail("the module exports no memory") // panics: the call fails before the implementation runs
+	}
 	c.w = Writer{ctx: ctx, g: &c.g}
 	return c
 }

@@ -174,3 +174,22 @@ func TestArgumentReaderTraps(t *testing.T) {
 		t.Fatalf("argument without memory: %v, want ErrABI", err)
 	}
 }
+
+// noMemModule is a module that exports no memory and no functions.
+type noMemModule struct{ api.Module }
+
+func (noMemModule) Memory() api.Memory                   { return nil }
+func (noMemModule) ExportedFunction(string) api.Function { return nil }
+
+// TestCallWithoutMemory: a plugin's host function call from a module
+// without memory fails with ErrABI before the implementation runs.
+func TestCallWithoutMemory(t *testing.T) {
+	defer func() {
+		err, _ := recover().(error)
+		if !errors.Is(err, ErrABI) || !strings.Contains(err.Error(), "no memory") {
+			t.Fatalf("NewCall panicked with %v, want ErrABI naming the memory", err)
+		}
+	}()
+	NewCall(context.Background(), noMemModule{})
+	t.Fatal("NewCall returned")
+}

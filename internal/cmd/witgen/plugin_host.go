@@ -218,7 +218,8 @@ func (h *pluginHost) funcs(i *pluginIface) []hostFunc {
 	}
 	for _, r := range i.resources {
 		out = append(out, hostFunc{h.m.dropMethod(r), func(H string) string {
-			return fmt.Sprintf("hostrt.Func(%q, []api.ValueType{api.ValueTypeI32}, nil, hostrt.PluginFlat(impl, func(ctx context.Context, h %s, _ *hostrt.Call, s []uint64) { h.%sDrop(ctx, %s(uint32(s[0]))) }))", "[resource-drop]"+*r.Name, H, goName(*r.Name), h.m.names[r])
+			// A drop reads no memory: no hostrt.Call.
+			return fmt.Sprintf("hostrt.Func(%q, []api.ValueType{api.ValueTypeI32}, nil, func(ctx context.Context, m api.Module, s []uint64) { impl(ctx, m).%sDrop(ctx, %s(uint32(s[0]))) })", "[resource-drop]"+*r.Name, goName(*r.Name), h.m.names[r])
 		}})
 	}
 	return out
