@@ -33,8 +33,8 @@ func Define(b wazero.HostModuleBuilder, defs ...func(wazero.HostModuleBuilder)) 
 
 // Flat is a host function of a module bound to an Instance (impl returns
 // the implementation serving the module and that Instance; see Enter)
-// whose body stores its result, if any, in s[0]
-// itself (a scalar or enum: no return area).
+// whose body stores its result, if any, in s[0] itself (a scalar or enum:
+// no return area).
 func Flat[H any](impl func(context.Context, api.Module) (H, *Instance), body func(ctx context.Context, h H, rd *Reader, s []uint64)) api.GoModuleFunc {
 	return func(ctx context.Context, m api.Module, s []uint64) {
 		h, _, rd := Enter(ctx, m, impl)
@@ -69,7 +69,8 @@ func Result[H, T, E any](impl func(context.Context, api.Module) (H, *Instance), 
 // an Instance): body lifts its arguments from s through a.
 func PluginFlat[H any](impl func(context.Context, api.Module) H, body func(ctx context.Context, h H, a *Call, s []uint64)) api.GoModuleFunc {
 	return func(ctx context.Context, m api.Module, s []uint64) {
-		body(ctx, impl(ctx, m), NewCall(ctx, m), s)
+		a := NewCall(ctx, m)
+		body(ctx, impl(ctx, m), a, s)
 	}
 }
 
