@@ -151,12 +151,7 @@ func wasmimportSQLDialect(p0 unsafe.Pointer)
 // The SQL dialect the host speaks ("sqlite").
 func (SQLImport) Dialect() string {
 	wasmimportSQLDialect(guestrt.BytesPtr(importRet))
-	l := guestrt.NewLifter()
-	v := cabi.LiftString[*guestrt.Lifter](l, importRet, 0)
-	if l.Bad != "" {
-		panic(l.Bad)
-	}
-	return v
+	return guestrt.ImportValue(importRet, cabi.LiftString[*guestrt.Lifter])
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 open
@@ -167,9 +162,7 @@ func wasmimportSQLOpen(p0 unsafe.Pointer, p1 uint32, p2 uint32, p3 unsafe.Pointe
 // cache (name is then only a label).
 func (SQLImport) Open(name string, memory bool) (uint32, *witypes.Error) {
 	wasmimportSQLOpen(guestrt.StringPtr(name), uint32(len(name)), guestrt.B2U(memory), guestrt.BytesPtr(importRet))
-	l := guestrt.NewLifter()
-	v, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftU32[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
-	return v, importFaultError(l, e)
+	return guestrt.ImportResult(importRet, 4, cabi.LiftU32[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 open-server
@@ -182,9 +175,7 @@ func wasmimportSQLOpenServer(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 // used with the functions below like any other.
 func (SQLImport) OpenServer(name string) (uint32, *witypes.Error) {
 	wasmimportSQLOpenServer(guestrt.StringPtr(name), uint32(len(name)), guestrt.BytesPtr(importRet))
-	l := guestrt.NewLifter()
-	v, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftU32[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
-	return v, importFaultError(l, e)
+	return guestrt.ImportResult(importRet, 4, cabi.LiftU32[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 close
@@ -201,9 +192,8 @@ func wasmimportSQLExec(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointe
 // Runs one or more statements with no parameters and no result rows.
 func (SQLImport) Exec(d uint32, sql string) *witypes.Error {
 	wasmimportSQLExec(uint32(d), guestrt.StringPtr(sql), uint32(len(sql)), guestrt.BytesPtr(importRet))
-	l := guestrt.NewLifter()
-	_, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
-	return importFaultError(l, e)
+	_, e := guestrt.ImportResult(importRet, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
+	return e
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 prepare
@@ -212,9 +202,7 @@ func wasmimportSQLPrepare(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Poi
 // Prepares one statement.
 func (SQLImport) Prepare(d uint32, sql string) (uint32, *witypes.Error) {
 	wasmimportSQLPrepare(uint32(d), guestrt.StringPtr(sql), uint32(len(sql)), guestrt.BytesPtr(importRet))
-	l := guestrt.NewLifter()
-	v, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftU32[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
-	return v, importFaultError(l, e)
+	return guestrt.ImportResult(importRet, 4, cabi.LiftU32[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 bind-null
@@ -223,9 +211,8 @@ func wasmimportSQLBindNull(p0 uint32, p1 uint32, p2 unsafe.Pointer)
 // Binds parameter `index` (1-based) to NULL.
 func (SQLImport) BindNull(s uint32, index uint32) *witypes.Error {
 	wasmimportSQLBindNull(uint32(s), uint32(index), guestrt.BytesPtr(importRet))
-	l := guestrt.NewLifter()
-	_, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
-	return importFaultError(l, e)
+	_, e := guestrt.ImportResult(importRet, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
+	return e
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 bind-int
@@ -234,9 +221,8 @@ func wasmimportSQLBindInt(p0 uint32, p1 uint32, p2 uint64, p3 unsafe.Pointer)
 // Binds an integer.
 func (SQLImport) BindInt(s uint32, index uint32, value int64) *witypes.Error {
 	wasmimportSQLBindInt(uint32(s), uint32(index), uint64(value), guestrt.BytesPtr(importRet))
-	l := guestrt.NewLifter()
-	_, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
-	return importFaultError(l, e)
+	_, e := guestrt.ImportResult(importRet, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
+	return e
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 bind-float
@@ -245,9 +231,8 @@ func wasmimportSQLBindFloat(p0 uint32, p1 uint32, p2 float64, p3 unsafe.Pointer)
 // Binds a float.
 func (SQLImport) BindFloat(s uint32, index uint32, value float64) *witypes.Error {
 	wasmimportSQLBindFloat(uint32(s), uint32(index), value, guestrt.BytesPtr(importRet))
-	l := guestrt.NewLifter()
-	_, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
-	return importFaultError(l, e)
+	_, e := guestrt.ImportResult(importRet, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
+	return e
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 bind-text
@@ -256,9 +241,8 @@ func wasmimportSQLBindText(p0 uint32, p1 uint32, p2 unsafe.Pointer, p3 uint32, p
 // Binds text.
 func (SQLImport) BindText(s uint32, index uint32, value string) *witypes.Error {
 	wasmimportSQLBindText(uint32(s), uint32(index), guestrt.StringPtr(value), uint32(len(value)), guestrt.BytesPtr(importRet))
-	l := guestrt.NewLifter()
-	_, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
-	return importFaultError(l, e)
+	_, e := guestrt.ImportResult(importRet, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
+	return e
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 bind-blob
@@ -267,9 +251,8 @@ func wasmimportSQLBindBlob(p0 uint32, p1 uint32, p2 unsafe.Pointer, p3 uint32, p
 // Binds a blob.
 func (SQLImport) BindBlob(s uint32, index uint32, value []byte) *witypes.Error {
 	wasmimportSQLBindBlob(uint32(s), uint32(index), guestrt.BytesPtr(value), uint32(len(value)), guestrt.BytesPtr(importRet))
-	l := guestrt.NewLifter()
-	_, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
-	return importFaultError(l, e)
+	_, e := guestrt.ImportResult(importRet, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
+	return e
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 step
@@ -278,9 +261,7 @@ func wasmimportSQLStep(p0 uint32, p1 unsafe.Pointer)
 // Advances: true when a row is available, false when done.
 func (SQLImport) Step(s uint32) (bool, *witypes.Error) {
 	wasmimportSQLStep(uint32(s), guestrt.BytesPtr(importRet))
-	l := guestrt.NewLifter()
-	v, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftBool[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
-	return v, importFaultError(l, e)
+	return guestrt.ImportResult(importRet, 4, cabi.LiftBool[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 column-count
@@ -321,12 +302,7 @@ func wasmimportSQLColumnText(p0 uint32, p1 uint32, p2 unsafe.Pointer)
 // Column as text.
 func (SQLImport) ColumnText(s uint32, index uint32) string {
 	wasmimportSQLColumnText(uint32(s), uint32(index), guestrt.BytesPtr(importRet))
-	l := guestrt.NewLifter()
-	v := cabi.LiftString[*guestrt.Lifter](l, importRet, 0)
-	if l.Bad != "" {
-		panic(l.Bad)
-	}
-	return v
+	return guestrt.ImportValue(importRet, cabi.LiftString[*guestrt.Lifter])
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 column-blob
@@ -335,12 +311,7 @@ func wasmimportSQLColumnBlob(p0 uint32, p1 uint32, p2 unsafe.Pointer)
 // Column as a blob.
 func (SQLImport) ColumnBlob(s uint32, index uint32) []byte {
 	wasmimportSQLColumnBlob(uint32(s), uint32(index), guestrt.BytesPtr(importRet))
-	l := guestrt.NewLifter()
-	v := cabi.LiftBytes[*guestrt.Lifter](l, importRet, 0)
-	if l.Bad != "" {
-		panic(l.Bad)
-	}
-	return v
+	return guestrt.ImportValue(importRet, cabi.LiftBytes[*guestrt.Lifter])
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 changes
@@ -357,9 +328,8 @@ func wasmimportSQLReset(p0 uint32, p1 unsafe.Pointer)
 // Resets a statement and clears its bindings so it can run again.
 func (SQLImport) Reset(s uint32) *witypes.Error {
 	wasmimportSQLReset(uint32(s), guestrt.BytesPtr(importRet))
-	l := guestrt.NewLifter()
-	_, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
-	return importFaultError(l, e)
+	_, e := guestrt.ImportResult(importRet, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
+	return e
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 finalize
@@ -379,9 +349,7 @@ func wasmimportFilesRead(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 // Reads a whole file; none when it does not exist.
 func (FilesImport) Read(path string) (witypes.Option[[]byte], *witypes.Error) {
 	wasmimportFilesRead(guestrt.StringPtr(path), uint32(len(path)), guestrt.BytesPtr(importRet))
-	l := guestrt.NewLifter()
-	v, e := cabi.LiftResult(l, importRet, 0, 4, witypes.LiftOptionOfListOfU8[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
-	return v, importFaultError(l, e)
+	return guestrt.ImportResult(importRet, 4, witypes.LiftOptionOfListOfU8[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
 }
 
 //go:wasmimport sandcache:cache/files@0.1.0 write-atomic
@@ -391,9 +359,8 @@ func wasmimportFilesWriteAtomic(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer,
 // creating parent folders.
 func (FilesImport) WriteAtomic(path string, data []byte) *witypes.Error {
 	wasmimportFilesWriteAtomic(guestrt.StringPtr(path), uint32(len(path)), guestrt.BytesPtr(data), uint32(len(data)), guestrt.BytesPtr(importRet))
-	l := guestrt.NewLifter()
-	_, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
-	return importFaultError(l, e)
+	_, e := guestrt.ImportResult(importRet, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
+	return e
 }
 
 //go:wasmimport sandcache:cache/files@0.1.0 remove
@@ -402,9 +369,7 @@ func wasmimportFilesRemove(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 // Removes a file; false when it did not exist.
 func (FilesImport) Remove(path string) (bool, *witypes.Error) {
 	wasmimportFilesRemove(guestrt.StringPtr(path), uint32(len(path)), guestrt.BytesPtr(importRet))
-	l := guestrt.NewLifter()
-	v, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftBool[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
-	return v, importFaultError(l, e)
+	return guestrt.ImportResult(importRet, 4, cabi.LiftBool[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
 }
 
 //go:wasmimport sandcache:cache/files@0.1.0 replace
@@ -416,9 +381,7 @@ func wasmimportFilesReplace(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer, p3 
 // the host to that folder takes the same lock, across processes.
 func (FilesImport) Replace(path string, expected []byte, data witypes.Option[[]byte]) (bool, *witypes.Error) {
 	wasmimportFilesReplace(guestrt.StringPtr(path), uint32(len(path)), guestrt.BytesPtr(expected), uint32(len(expected)), guestrt.B2U(data.Some), guestrt.BytesPtr(data.Value), uint32(len(data.Value)), guestrt.BytesPtr(importRet))
-	l := guestrt.NewLifter()
-	v, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftBool[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
-	return v, importFaultError(l, e)
+	return guestrt.ImportResult(importRet, 4, cabi.LiftBool[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
 }
 
 //go:wasmimport sandcache:cache/files@0.1.0 list
@@ -429,9 +392,7 @@ func wasmimportFilesList(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 // folder does not exist.
 func (FilesImport) List(path string) ([]string, *witypes.Error) {
 	wasmimportFilesList(guestrt.StringPtr(path), uint32(len(path)), guestrt.BytesPtr(importRet))
-	l := guestrt.NewLifter()
-	v, e := cabi.LiftResult(l, importRet, 0, 4, witypes.LiftListOfString[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
-	return v, importFaultError(l, e)
+	return guestrt.ImportResult(importRet, 4, witypes.LiftListOfString[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
 }
 
 //go:wasmimport sandcache:cache/files@0.1.0 remove-dir
@@ -440,9 +401,7 @@ func wasmimportFilesRemoveDir(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 // Removes a folder and everything in it; false when it did not exist.
 func (FilesImport) RemoveDir(path string) (bool, *witypes.Error) {
 	wasmimportFilesRemoveDir(guestrt.StringPtr(path), uint32(len(path)), guestrt.BytesPtr(importRet))
-	l := guestrt.NewLifter()
-	v, e := cabi.LiftResult(l, importRet, 0, 4, cabi.LiftBool[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter])
-	return v, importFaultError(l, e)
+	return guestrt.ImportResult(importRet, 4, cabi.LiftBool[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
 }
 
 // ClockImport calls imported interface sandcache:cache/clock@0.1.0; the zero value is ready.
@@ -466,12 +425,7 @@ func wasmimportDigestSha256(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 // The SHA-256 digest (32 bytes) of `data`.
 func (DigestImport) Sha256(data []byte) []byte {
 	wasmimportDigestSha256(guestrt.BytesPtr(data), uint32(len(data)), guestrt.BytesPtr(importRet))
-	l := guestrt.NewLifter()
-	v := cabi.LiftBytes[*guestrt.Lifter](l, importRet, 0)
-	if l.Bad != "" {
-		panic(l.Bad)
-	}
-	return v
+	return guestrt.ImportValue(importRet, cabi.LiftBytes[*guestrt.Lifter])
 }
 
 func liftFlatOptionOfBackend(l *guestrt.Lifter, p0 uint32, p1 uint32) witypes.Option[witypes.Backend] {
@@ -587,13 +541,4 @@ func exportNothingErrError[I any](payload uint32, x I, f func(I) *witypes.Error)
 		return exportFaultError(payload, l.Bad)
 	}
 	return guestrt.Done(cabi.LowerResult(w, exportRet, payload, cabi.LowerUnit[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], struct{}{}, f(x)))
-}
-
-// importFaultError is e, or the error liftFaultError makes of a lifting failure.
-func importFaultError(l *guestrt.Lifter, e *witypes.Error) *witypes.Error {
-	if l.Bad == "" {
-		return e
-	}
-	f := liftFaultError(l.Bad)
-	return &f
 }

@@ -84,6 +84,10 @@ func LiftF64[R any](_ R, b []byte, off uint32) float64 {
 	return math.Float64frombits(le.Uint64(b[off:]))
 }
 
+// LiftHandle lifts a resource handle H (a u32 index into the other
+// side's table).
+func LiftHandle[R any, H ~uint32](_ R, b []byte, off uint32) H { return H(le.Uint32(b[off:])) }
+
 // LiftString lifts the string whose (address, length) is at b[off:].
 func LiftString[R Reader](r R, b []byte, off uint32) string {
 	return r.String(le.Uint32(b[off:]), le.Uint32(b[off+4:]))
@@ -177,6 +181,9 @@ func LowerF32[W any](_ W, b []byte, off uint32, v float32) {
 func LowerF64[W any](_ W, b []byte, off uint32, v float64) {
 	le.PutUint64(b[off:], math.Float64bits(v))
 }
+
+// LowerHandle stores a resource handle.
+func LowerHandle[W any, H ~uint32](_ W, b []byte, off uint32, v H) { le.PutUint32(b[off:], uint32(v)) }
 
 // LowerString stores the (address, length) of s, placed by w.
 func LowerString[W Writer](w W, b []byte, off uint32, v string) {

@@ -11,6 +11,7 @@ import (
 	"context"
 	"github.com/sandcache/sandcache/internal/cabi"
 	"github.com/sandcache/sandcache/internal/cabi/hostrt"
+	"github.com/sandcache/sandcache/internal/witypes"
 	"github.com/sandcache/sandcache/plugin/keyvalue"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -142,7 +143,12 @@ type Store interface {
 // module. Arguments out of the plugin's memory, and failures to write a
 // result, trap the plugin with an error wrapping ErrABI.
 func RegisterStore(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) Store) wazero.HostModuleBuilder {
-	return hostrt.Define(b, defineStoreOpen(impl), defineStoreBucketGet(impl), defineStoreBucketSet(impl), defineStoreBucketDelete(impl), defineStoreBucketExists(impl), defineStoreBucketListKeys(impl), defineBucketDrop(impl))
+	return hostrt.Define(b,
+		defineStoreShared(impl),
+		hostrt.Func("[method]bucket.list-keys", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 4, 24, 4, keyvalue.LowerKeyResponse[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h Store, a *hostrt.Call, s []uint64) (KeyResponse, *Error) {
+			return h.BucketListKeys(ctx, Bucket(uint32(s[0])), liftFlatOptionOfString(a, s[1:]))
+		})),
+	)
 }
 
 // AtomicsModule is the core module name of wasi:keyvalue/atomics@0.2.0-draft2.
@@ -177,7 +183,21 @@ type Atomics interface {
 // module. Arguments out of the plugin's memory, and failures to write a
 // result, trap the plugin with an error wrapping ErrABI.
 func RegisterAtomics(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) Atomics) wazero.HostModuleBuilder {
-	return hostrt.Define(b, defineAtomicsCasNew(impl), defineAtomicsCasCurrent(impl), defineAtomicsIncrement(impl), defineAtomicsSwap(impl), defineCasDrop(impl))
+	return hostrt.Define(b,
+		hostrt.Func("[static]cas.new", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 3, 16, 4, cabi.LowerHandle[*hostrt.Call, keyvalue.Cas], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h Atomics, a *hostrt.Call, s []uint64) (Cas, *Error) {
+			return h.CasNew(ctx, Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])))
+		})),
+		hostrt.Func("[method]cas.current", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 1, 16, 4, witypes.LowerOptionOfListOfU8[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h Atomics, a *hostrt.Call, s []uint64) (Option[[]byte], *Error) {
+			return h.CasCurrent(ctx, Cas(uint32(s[0])))
+		})),
+		hostrt.Func("increment", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 4, 24, 8, cabi.LowerS64[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h Atomics, a *hostrt.Call, s []uint64) (int64, *Error) {
+			return h.Increment(ctx, Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])), int64(s[3]))
+		})),
+		hostrt.Func("swap", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 3, 20, 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerCasError[*hostrt.Call], func(ctx context.Context, h Atomics, a *hostrt.Call, s []uint64) (struct{}, *CasError) {
+			return struct{}{}, h.Swap(ctx, Cas(uint32(s[0])), a.Bytes(uint32(s[1]), uint32(s[2])))
+		})),
+		hostrt.Func("[resource-drop]cas", []api.ValueType{api.ValueTypeI32}, nil, func(ctx context.Context, m api.Module, s []uint64) { impl(ctx, m).CasDrop(ctx, Cas(uint32(s[0]))) }),
+	)
 }
 
 // BatchModule is the core module name of wasi:keyvalue/batch@0.2.0-draft2.
@@ -236,7 +256,9 @@ type Batch interface {
 // module. Arguments out of the plugin's memory, and failures to write a
 // result, trap the plugin with an error wrapping ErrABI.
 func RegisterBatch(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) Batch) wazero.HostModuleBuilder {
-	return hostrt.Define(b, defineBatchGetMany(impl), defineBatchSetMany(impl), defineBatchDeleteMany(impl))
+	return hostrt.Define(b,
+		defineBatchShared(impl),
+	)
 }
 
 // CacheModule is the core module name of sandcache:plugin/cache@0.1.0.
@@ -261,7 +283,17 @@ type Cache interface {
 // module. Arguments out of the plugin's memory, and failures to write a
 // result, trap the plugin with an error wrapping ErrABI.
 func RegisterCache(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) Cache) wazero.HostModuleBuilder {
-	return hostrt.Define(b, defineCacheSetWithTTL(impl), defineCacheLLMKey(impl), defineCacheStats(impl))
+	return hostrt.Define(b,
+		hostrt.Func("set-with-ttl", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 6, 16, 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h Cache, a *hostrt.Call, s []uint64) (struct{}, *Error) {
+			return struct{}{}, h.SetWithTTL(ctx, Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])), a.Bytes(uint32(s[3]), uint32(s[4])), uint64(s[5]))
+		})),
+		hostrt.Func("llm-key", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 2, 16, 4, cabi.LowerString[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h Cache, a *hostrt.Call, s []uint64) (string, *Error) {
+			return h.LLMKey(ctx, a.String(uint32(s[0]), uint32(s[1])))
+		})),
+		hostrt.Func("stats", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 1, 48, 8, keyvalue.LowerBucketStats[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h Cache, a *hostrt.Call, s []uint64) (BucketStats, *Error) {
+			return h.Stats(ctx, Bucket(uint32(s[0])))
+		})),
+	)
 }
 
 // DraftStoreModule is the core module name of wasi:keyvalue/store@0.2.0-draft.
@@ -295,7 +327,12 @@ type DraftStore interface {
 // module. Arguments out of the plugin's memory, and failures to write a
 // result, trap the plugin with an error wrapping ErrABI.
 func RegisterDraftStore(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) DraftStore) wazero.HostModuleBuilder {
-	return hostrt.Define(b, defineStoreOpen(impl), defineStoreBucketGet(impl), defineStoreBucketSet(impl), defineStoreBucketDelete(impl), defineStoreBucketExists(impl), defineDraftStoreBucketListKeys(impl), defineBucketDrop(impl))
+	return hostrt.Define(b,
+		defineStoreShared(impl),
+		hostrt.Func("[method]bucket.list-keys", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 3, 32, 8, LowerDraftKeyResponse[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h DraftStore, a *hostrt.Call, s []uint64) (DraftKeyResponse, *Error) {
+			return h.BucketListKeys(ctx, Bucket(uint32(s[0])), liftFlatOptionOfU64(a, s[1:]))
+		})),
+	)
 }
 
 // DraftAtomicsModule is the core module name of wasi:keyvalue/atomics@0.2.0-draft.
@@ -319,7 +356,11 @@ type DraftAtomics interface {
 // module. Arguments out of the plugin's memory, and failures to write a
 // result, trap the plugin with an error wrapping ErrABI.
 func RegisterDraftAtomics(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) DraftAtomics) wazero.HostModuleBuilder {
-	return hostrt.Define(b, defineDraftAtomicsIncrement(impl))
+	return hostrt.Define(b,
+		hostrt.Func("increment", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 4, 24, 8, cabi.LowerU64[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h DraftAtomics, a *hostrt.Call, s []uint64) (uint64, *Error) {
+			return h.Increment(ctx, Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])), uint64(s[3]))
+		})),
+	)
 }
 
 // DraftBatchModule is the core module name of wasi:keyvalue/batch@0.2.0-draft.
@@ -336,80 +377,9 @@ type DraftBatch interface {
 // module. Arguments out of the plugin's memory, and failures to write a
 // result, trap the plugin with an error wrapping ErrABI.
 func RegisterDraftBatch(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) DraftBatch) wazero.HostModuleBuilder {
-	return hostrt.Define(b, defineBatchGetMany(impl), defineBatchSetMany(impl), defineBatchDeleteMany(impl))
-}
-
-// defineStoreOpen defines open, served by Open.
-func defineStoreOpen[H interface {
-	Open(ctx context.Context, identifier string) (Bucket, *Error)
-}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
-	return func(b wazero.HostModuleBuilder) {
-		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-			a := hostrt.NewCall(ctx, m)
-			a0 := a.String(uint32(s[0]), uint32(s[1]))
-			a.Must()
-			v, e := impl(ctx, m).Open(ctx, a0)
-			a.Store(uint32(s[2]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerBucket[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("open")
-	}
-}
-
-// defineStoreBucketGet defines [method]bucket.get, served by BucketGet.
-func defineStoreBucketGet[H interface {
-	BucketGet(ctx context.Context, self Bucket, key string) (Option[[]byte], *Error)
-}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
-	return func(b wazero.HostModuleBuilder) {
-		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-			a := hostrt.NewCall(ctx, m)
-			a0, a1 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2]))
-			a.Must()
-			v, e := impl(ctx, m).BucketGet(ctx, a0, a1)
-			a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerOptionOfListOfU8[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.get")
-	}
-}
-
-// defineStoreBucketSet defines [method]bucket.set, served by BucketSet.
-func defineStoreBucketSet[H interface {
-	BucketSet(ctx context.Context, self Bucket, key string, value []byte) *Error
-}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
-	return func(b wazero.HostModuleBuilder) {
-		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-			a := hostrt.NewCall(ctx, m)
-			a0, a1, a2 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])), a.Bytes(uint32(s[3]), uint32(s[4]))
-			a.Must()
-			a.Store(uint32(s[5]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).BucketSet(ctx, a0, a1, a2)))
-		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.set")
-	}
-}
-
-// defineStoreBucketDelete defines [method]bucket.delete, served by BucketDelete.
-func defineStoreBucketDelete[H interface {
-	BucketDelete(ctx context.Context, self Bucket, key string) *Error
-}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
-	return func(b wazero.HostModuleBuilder) {
-		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-			a := hostrt.NewCall(ctx, m)
-			a0, a1 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2]))
-			a.Must()
-			a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).BucketDelete(ctx, a0, a1)))
-		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.delete")
-	}
-}
-
-// defineStoreBucketExists defines [method]bucket.exists, served by BucketExists.
-func defineStoreBucketExists[H interface {
-	BucketExists(ctx context.Context, self Bucket, key string) (bool, *Error)
-}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
-	return func(b wazero.HostModuleBuilder) {
-		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-			a := hostrt.NewCall(ctx, m)
-			a0, a1 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2]))
-			a.Must()
-			v, e := impl(ctx, m).BucketExists(ctx, a0, a1)
-			a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerBool[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.exists")
-	}
+	return hostrt.Define(b,
+		defineBatchShared(impl),
+	)
 }
 
 func liftFlatOptionOfString(a *hostrt.Call, s []uint64) Option[string] {
@@ -419,186 +389,48 @@ func liftFlatOptionOfString(a *hostrt.Call, s []uint64) Option[string] {
 	return Option[string]{Some: true, Value: a.String(uint32(s[1]), uint32(s[2]))}
 }
 
-// defineStoreBucketListKeys defines [method]bucket.list-keys, served by BucketListKeys.
-func defineStoreBucketListKeys[H interface {
-	BucketListKeys(ctx context.Context, self Bucket, cursor Option[string]) (KeyResponse, *Error)
-}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
+// defineStoreShared defines the functions Store shares with DraftStore, for any
+// implementation of storeShared.
+func defineStoreShared[H storeShared](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
 	return func(b wazero.HostModuleBuilder) {
-		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-			a := hostrt.NewCall(ctx, m)
-			a0, a1 := Bucket(uint32(s[0])), liftFlatOptionOfString(a, s[1:])
-			a.Must()
-			v, e := impl(ctx, m).BucketListKeys(ctx, a0, a1)
-			a.Store(uint32(s[4]), cabi.LowerResult(a, make([]byte, 24), 4, keyvalue.LowerKeyResponse[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.list-keys")
+		hostrt.Define(b,
+			hostrt.Func("open", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 2, 16, 4, cabi.LowerHandle[*hostrt.Call, keyvalue.Bucket], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h H, a *hostrt.Call, s []uint64) (Bucket, *Error) {
+				return h.Open(ctx, a.String(uint32(s[0]), uint32(s[1])))
+			})),
+			hostrt.Func("[method]bucket.get", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 3, 16, 4, witypes.LowerOptionOfListOfU8[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h H, a *hostrt.Call, s []uint64) (Option[[]byte], *Error) {
+				return h.BucketGet(ctx, Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])))
+			})),
+			hostrt.Func("[method]bucket.set", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 5, 16, 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h H, a *hostrt.Call, s []uint64) (struct{}, *Error) {
+				return struct{}{}, h.BucketSet(ctx, Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])), a.Bytes(uint32(s[3]), uint32(s[4])))
+			})),
+			hostrt.Func("[method]bucket.delete", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 3, 16, 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h H, a *hostrt.Call, s []uint64) (struct{}, *Error) {
+				return struct{}{}, h.BucketDelete(ctx, Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])))
+			})),
+			hostrt.Func("[method]bucket.exists", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 3, 16, 4, cabi.LowerBool[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h H, a *hostrt.Call, s []uint64) (bool, *Error) {
+				return h.BucketExists(ctx, Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])))
+			})),
+			hostrt.Func("[resource-drop]bucket", []api.ValueType{api.ValueTypeI32}, nil, func(ctx context.Context, m api.Module, s []uint64) {
+				impl(ctx, m).BucketDrop(ctx, Bucket(uint32(s[0])))
+			}),
+		)
 	}
 }
 
-// defineBucketDrop defines [resource-drop]bucket.
-func defineBucketDrop[H interface {
-	BucketDrop(ctx context.Context, self Bucket)
-}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
+// defineBatchShared defines the functions Batch shares with DraftBatch, for any
+// implementation of batchShared.
+func defineBatchShared[H batchShared](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
 	return func(b wazero.HostModuleBuilder) {
-		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-			impl(ctx, m).BucketDrop(ctx, Bucket(uint32(s[0])))
-		}), []api.ValueType{api.ValueTypeI32}, nil).Export("[resource-drop]bucket")
-	}
-}
-
-// defineAtomicsCasNew defines [static]cas.new, served by CasNew.
-func defineAtomicsCasNew[H interface {
-	CasNew(ctx context.Context, bucket Bucket, key string) (Cas, *Error)
-}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
-	return func(b wazero.HostModuleBuilder) {
-		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-			a := hostrt.NewCall(ctx, m)
-			a0, a1 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2]))
-			a.Must()
-			v, e := impl(ctx, m).CasNew(ctx, a0, a1)
-			a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerCas[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[static]cas.new")
-	}
-}
-
-// defineAtomicsCasCurrent defines [method]cas.current, served by CasCurrent.
-func defineAtomicsCasCurrent[H interface {
-	CasCurrent(ctx context.Context, self Cas) (Option[[]byte], *Error)
-}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
-	return func(b wazero.HostModuleBuilder) {
-		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-			a := hostrt.NewCall(ctx, m)
-			a0 := Cas(uint32(s[0]))
-			a.Must()
-			v, e := impl(ctx, m).CasCurrent(ctx, a0)
-			a.Store(uint32(s[1]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerOptionOfListOfU8[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("[method]cas.current")
-	}
-}
-
-// defineAtomicsIncrement defines increment, served by Increment.
-func defineAtomicsIncrement[H interface {
-	Increment(ctx context.Context, bucket Bucket, key string, delta int64) (int64, *Error)
-}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
-	return func(b wazero.HostModuleBuilder) {
-		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-			a := hostrt.NewCall(ctx, m)
-			a0, a1, a2 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])), int64(s[3])
-			a.Must()
-			v, e := impl(ctx, m).Increment(ctx, a0, a1, a2)
-			a.Store(uint32(s[4]), cabi.LowerResult(a, make([]byte, 24), 8, cabi.LowerS64[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{}).Export("increment")
-	}
-}
-
-// defineAtomicsSwap defines swap, served by Swap.
-func defineAtomicsSwap[H interface {
-	Swap(ctx context.Context, cas Cas, value []byte) *CasError
-}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
-	return func(b wazero.HostModuleBuilder) {
-		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-			a := hostrt.NewCall(ctx, m)
-			a0, a1 := Cas(uint32(s[0])), a.Bytes(uint32(s[1]), uint32(s[2]))
-			a.Must()
-			a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 20), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerCasError[*hostrt.Call], struct{}{}, impl(ctx, m).Swap(ctx, a0, a1)))
-		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("swap")
-	}
-}
-
-// defineCasDrop defines [resource-drop]cas.
-func defineCasDrop[H interface {
-	CasDrop(ctx context.Context, self Cas)
-}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
-	return func(b wazero.HostModuleBuilder) {
-		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-			impl(ctx, m).CasDrop(ctx, Cas(uint32(s[0])))
-		}), []api.ValueType{api.ValueTypeI32}, nil).Export("[resource-drop]cas")
-	}
-}
-
-// defineBatchGetMany defines get-many, served by GetMany.
-func defineBatchGetMany[H interface {
-	GetMany(ctx context.Context, bucket Bucket, keys []string) ([]Option[Tuple2[string, []byte]], *Error)
-}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
-	return func(b wazero.HostModuleBuilder) {
-		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-			a := hostrt.NewCall(ctx, m)
-			a0, a1 := Bucket(uint32(s[0])), cabi.LiftListAt(a, uint32(s[1]), uint32(s[2]), 8, cabi.LiftString[*hostrt.Call])
-			a.Must()
-			v, e := impl(ctx, m).GetMany(ctx, a0, a1)
-			a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, keyvalue.LowerListOfOptionOfTupleOfStringAndListOfU8[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("get-many")
-	}
-}
-
-// defineBatchSetMany defines set-many, served by SetMany.
-func defineBatchSetMany[H interface {
-	SetMany(ctx context.Context, bucket Bucket, keyValues []Tuple2[string, []byte]) *Error
-}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
-	return func(b wazero.HostModuleBuilder) {
-		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-			a := hostrt.NewCall(ctx, m)
-			a0, a1 := Bucket(uint32(s[0])), cabi.LiftListAt(a, uint32(s[1]), uint32(s[2]), 16, keyvalue.LiftTupleOfStringAndListOfU8[*hostrt.Call])
-			a.Must()
-			a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).SetMany(ctx, a0, a1)))
-		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("set-many")
-	}
-}
-
-// defineBatchDeleteMany defines delete-many, served by DeleteMany.
-func defineBatchDeleteMany[H interface {
-	DeleteMany(ctx context.Context, bucket Bucket, keys []string) *Error
-}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
-	return func(b wazero.HostModuleBuilder) {
-		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-			a := hostrt.NewCall(ctx, m)
-			a0, a1 := Bucket(uint32(s[0])), cabi.LiftListAt(a, uint32(s[1]), uint32(s[2]), 8, cabi.LiftString[*hostrt.Call])
-			a.Must()
-			a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).DeleteMany(ctx, a0, a1)))
-		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("delete-many")
-	}
-}
-
-// defineCacheSetWithTTL defines set-with-ttl, served by SetWithTTL.
-func defineCacheSetWithTTL[H interface {
-	SetWithTTL(ctx context.Context, bucket Bucket, key string, value []byte, ttlMs uint64) *Error
-}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
-	return func(b wazero.HostModuleBuilder) {
-		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-			a := hostrt.NewCall(ctx, m)
-			a0, a1, a2, a3 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])), a.Bytes(uint32(s[3]), uint32(s[4])), uint64(s[5])
-			a.Must()
-			a.Store(uint32(s[6]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], struct{}{}, impl(ctx, m).SetWithTTL(ctx, a0, a1, a2, a3)))
-		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{}).Export("set-with-ttl")
-	}
-}
-
-// defineCacheLLMKey defines llm-key, served by LLMKey.
-func defineCacheLLMKey[H interface {
-	LLMKey(ctx context.Context, request string) (string, *Error)
-}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
-	return func(b wazero.HostModuleBuilder) {
-		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-			a := hostrt.NewCall(ctx, m)
-			a0 := a.String(uint32(s[0]), uint32(s[1]))
-			a.Must()
-			v, e := impl(ctx, m).LLMKey(ctx, a0)
-			a.Store(uint32(s[2]), cabi.LowerResult(a, make([]byte, 16), 4, cabi.LowerString[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("llm-key")
-	}
-}
-
-// defineCacheStats defines stats, served by Stats.
-func defineCacheStats[H interface {
-	Stats(ctx context.Context, bucket Bucket) (BucketStats, *Error)
-}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
-	return func(b wazero.HostModuleBuilder) {
-		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-			a := hostrt.NewCall(ctx, m)
-			a0 := Bucket(uint32(s[0]))
-			a.Must()
-			v, e := impl(ctx, m).Stats(ctx, a0)
-			a.Store(uint32(s[1]), cabi.LowerResult(a, make([]byte, 48), 8, keyvalue.LowerBucketStats[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("stats")
+		hostrt.Define(b,
+			hostrt.Func("get-many", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 3, 16, 4, keyvalue.LowerListOfOptionOfTupleOfStringAndListOfU8[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h H, a *hostrt.Call, s []uint64) ([]Option[Tuple2[string, []byte]], *Error) {
+				return h.GetMany(ctx, Bucket(uint32(s[0])), cabi.LiftListAt(a, uint32(s[1]), uint32(s[2]), 8, cabi.LiftString[*hostrt.Call]))
+			})),
+			hostrt.Func("set-many", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 3, 16, 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h H, a *hostrt.Call, s []uint64) (struct{}, *Error) {
+				return struct{}{}, h.SetMany(ctx, Bucket(uint32(s[0])), cabi.LiftListAt(a, uint32(s[1]), uint32(s[2]), 16, keyvalue.LiftTupleOfStringAndListOfU8[*hostrt.Call]))
+			})),
+			hostrt.Func("delete-many", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.PluginResult(impl, 3, 16, 4, cabi.LowerUnit[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], func(ctx context.Context, h H, a *hostrt.Call, s []uint64) (struct{}, *Error) {
+				return struct{}{}, h.DeleteMany(ctx, Bucket(uint32(s[0])), cabi.LiftListAt(a, uint32(s[1]), uint32(s[2]), 8, cabi.LiftString[*hostrt.Call]))
+			})),
+		)
 	}
 }
 
@@ -609,48 +441,8 @@ func liftFlatOptionOfU64(a *hostrt.Call, s []uint64) Option[uint64] {
 	return Option[uint64]{Some: true, Value: uint64(s[1])}
 }
 
-// defineDraftStoreBucketListKeys defines [method]bucket.list-keys, served by BucketListKeys.
-func defineDraftStoreBucketListKeys[H interface {
-	BucketListKeys(ctx context.Context, self Bucket, cursor Option[uint64]) (DraftKeyResponse, *Error)
-}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
-	return func(b wazero.HostModuleBuilder) {
-		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-			a := hostrt.NewCall(ctx, m)
-			a0, a1 := Bucket(uint32(s[0])), liftFlatOptionOfU64(a, s[1:])
-			a.Must()
-			v, e := impl(ctx, m).BucketListKeys(ctx, a0, a1)
-			a.Store(uint32(s[3]), cabi.LowerResult(a, make([]byte, 32), 8, LowerDraftKeyResponse[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{}).Export("[method]bucket.list-keys")
-	}
-}
-
-// defineDraftAtomicsIncrement defines increment, served by Increment.
-func defineDraftAtomicsIncrement[H interface {
-	Increment(ctx context.Context, bucket Bucket, key string, delta uint64) (uint64, *Error)
-}](impl func(context.Context, api.Module) H) func(wazero.HostModuleBuilder) {
-	return func(b wazero.HostModuleBuilder) {
-		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-			a := hostrt.NewCall(ctx, m)
-			a0, a1, a2 := Bucket(uint32(s[0])), a.String(uint32(s[1]), uint32(s[2])), uint64(s[3])
-			a.Must()
-			v, e := impl(ctx, m).Increment(ctx, a0, a1, a2)
-			a.Store(uint32(s[4]), cabi.LowerResult(a, make([]byte, 24), 8, cabi.LowerU64[*hostrt.Call], keyvalue.LowerError[*hostrt.Call], v, e))
-		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{}).Export("increment")
-	}
-}
-
-// LowerListOfString lowers .
-func LowerListOfString[W cabi.Writer](w W, b []byte, off uint32, v []string) {
-	cabi.LowerList(w, b, off, 8, 4, v, cabi.LowerString[W])
-}
-
-// LowerOptionOfU64 lowers .
-func LowerOptionOfU64[W cabi.Writer](w W, b []byte, off uint32, v Option[uint64]) {
-	cabi.LowerOption(w, b, off, 8, v, cabi.LowerU64[W])
-}
-
 // LowerDraftKeyResponse lowers key-response.
 func LowerDraftKeyResponse[W cabi.Writer](w W, b []byte, off uint32, v DraftKeyResponse) {
-	LowerListOfString[W](w, b, off+0, v.Keys)
-	LowerOptionOfU64[W](w, b, off+8, v.Cursor)
+	witypes.LowerListOfString[W](w, b, off+0, v.Keys)
+	witypes.LowerOptionOfU64[W](w, b, off+8, v.Cursor)
 }

@@ -268,150 +268,65 @@ type SQL interface {
 // cabi_post_*, and failures to lower a result panic with an error wrapping
 // ErrABI: wazero fails the guest call with it.
 func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) (SQL, *Instance)) wazero.HostModuleBuilder {
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, g, rd := hostrt.Enter(ctx, m, impl)
-		rd.Must()
-		wr := g.Writer(ctx)
-		wr.Store(uint32(s[0]), cabi.Lower(wr, wr.Area(8), cabi.LowerString[*hostrt.Writer], h.Dialect(ctx)))
-	}), []api.ValueType{api.ValueTypeI32}, []api.ValueType{}).Export("dialect")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, g, rd := hostrt.Enter(ctx, m, impl)
-		a0, a1 := rd.ViewStr(uint32(s[0]), uint32(s[1]), "open argument name"), uint32(s[2]) != 0
-		rd.Must()
-		v, e := h.Open(ctx, a0, a1)
-		wr := g.Writer(ctx)
-		wr.Store(uint32(s[3]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerU32[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("open")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, g, rd := hostrt.Enter(ctx, m, impl)
-		a0 := rd.ViewStr(uint32(s[0]), uint32(s[1]), "open-server argument name")
-		rd.Must()
-		v, e := h.OpenServer(ctx, a0)
-		wr := g.Writer(ctx)
-		wr.Store(uint32(s[2]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerU32[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("open-server")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, _, rd := hostrt.Enter(ctx, m, impl)
-		a0 := uint32(s[0])
-		rd.Must()
-		h.Close(ctx, a0)
-	}), []api.ValueType{api.ValueTypeI32}, []api.ValueType{}).Export("close")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, g, rd := hostrt.Enter(ctx, m, impl)
-		a0, a1 := uint32(s[0]), rd.ViewStr(uint32(s[1]), uint32(s[2]), "exec argument sql")
-		rd.Must()
-		wr := g.Writer(ctx)
-		wr.Store(uint32(s[3]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerUnit[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], struct{}{}, h.Exec(ctx, a0, a1)))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("exec")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, g, rd := hostrt.Enter(ctx, m, impl)
-		a0, a1 := uint32(s[0]), rd.ViewStr(uint32(s[1]), uint32(s[2]), "prepare argument sql")
-		rd.Must()
-		v, e := h.Prepare(ctx, a0, a1)
-		wr := g.Writer(ctx)
-		wr.Store(uint32(s[3]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerU32[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("prepare")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, g, rd := hostrt.Enter(ctx, m, impl)
-		a0, a1 := uint32(s[0]), uint32(s[1])
-		rd.Must()
-		wr := g.Writer(ctx)
-		wr.Store(uint32(s[2]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerUnit[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], struct{}{}, h.BindNull(ctx, a0, a1)))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("bind-null")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, g, rd := hostrt.Enter(ctx, m, impl)
-		a0, a1, a2 := uint32(s[0]), uint32(s[1]), int64(s[2])
-		rd.Must()
-		wr := g.Writer(ctx)
-		wr.Store(uint32(s[3]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerUnit[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], struct{}{}, h.BindInt(ctx, a0, a1, a2)))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{}).Export("bind-int")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, g, rd := hostrt.Enter(ctx, m, impl)
-		a0, a1, a2 := uint32(s[0]), uint32(s[1]), math.Float64frombits(s[2])
-		rd.Must()
-		wr := g.Writer(ctx)
-		wr.Store(uint32(s[3]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerUnit[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], struct{}{}, h.BindFloat(ctx, a0, a1, a2)))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeF64, api.ValueTypeI32}, []api.ValueType{}).Export("bind-float")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, g, rd := hostrt.Enter(ctx, m, impl)
-		a0, a1, a2 := uint32(s[0]), uint32(s[1]), rd.ViewStr(uint32(s[2]), uint32(s[3]), "bind-text argument value")
-		rd.Must()
-		wr := g.Writer(ctx)
-		wr.Store(uint32(s[4]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerUnit[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], struct{}{}, h.BindText(ctx, a0, a1, a2)))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("bind-text")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, g, rd := hostrt.Enter(ctx, m, impl)
-		a0, a1, a2 := uint32(s[0]), uint32(s[1]), rd.ViewBytes(uint32(s[2]), uint32(s[3]), "bind-blob argument value")
-		rd.Must()
-		wr := g.Writer(ctx)
-		wr.Store(uint32(s[4]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerUnit[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], struct{}{}, h.BindBlob(ctx, a0, a1, a2)))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("bind-blob")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, g, rd := hostrt.Enter(ctx, m, impl)
-		a0 := uint32(s[0])
-		rd.Must()
-		v, e := h.Step(ctx, a0)
-		wr := g.Writer(ctx)
-		wr.Store(uint32(s[1]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerBool[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("step")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, _, rd := hostrt.Enter(ctx, m, impl)
-		a0 := uint32(s[0])
-		rd.Must()
-		s[0] = uint64(h.ColumnCount(ctx, a0))
-	}), []api.ValueType{api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}).Export("column-count")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, _, rd := hostrt.Enter(ctx, m, impl)
-		a0, a1 := uint32(s[0]), uint32(s[1])
-		rd.Must()
-		s[0] = uint64(h.ColumnKind(ctx, a0, a1))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}).Export("column-kind")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, _, rd := hostrt.Enter(ctx, m, impl)
-		a0, a1 := uint32(s[0]), uint32(s[1])
-		rd.Must()
-		s[0] = uint64(h.ColumnInt(ctx, a0, a1))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI64}).Export("column-int")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, _, rd := hostrt.Enter(ctx, m, impl)
-		a0, a1 := uint32(s[0]), uint32(s[1])
-		rd.Must()
-		s[0] = math.Float64bits(h.ColumnFloat(ctx, a0, a1))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeF64}).Export("column-float")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, g, rd := hostrt.Enter(ctx, m, impl)
-		a0, a1 := uint32(s[0]), uint32(s[1])
-		rd.Must()
-		wr := g.Writer(ctx)
-		wr.Store(uint32(s[2]), cabi.Lower(wr, wr.Area(8), cabi.LowerString[*hostrt.Writer], h.ColumnText(ctx, a0, a1)))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("column-text")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, g, rd := hostrt.Enter(ctx, m, impl)
-		a0, a1 := uint32(s[0]), uint32(s[1])
-		rd.Must()
-		wr := g.Writer(ctx)
-		wr.Store(uint32(s[2]), cabi.Lower(wr, wr.Area(8), cabi.LowerBytes[*hostrt.Writer], h.ColumnBlob(ctx, a0, a1)))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("column-blob")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, _, rd := hostrt.Enter(ctx, m, impl)
-		a0 := uint32(s[0])
-		rd.Must()
-		s[0] = uint64(h.Changes(ctx, a0))
-	}), []api.ValueType{api.ValueTypeI32}, []api.ValueType{api.ValueTypeI64}).Export("changes")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, g, rd := hostrt.Enter(ctx, m, impl)
-		a0 := uint32(s[0])
-		rd.Must()
-		wr := g.Writer(ctx)
-		wr.Store(uint32(s[1]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerUnit[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], struct{}{}, h.Reset(ctx, a0)))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("reset")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, _, rd := hostrt.Enter(ctx, m, impl)
-		a0 := uint32(s[0])
-		rd.Must()
-		h.Finalize(ctx, a0)
-	}), []api.ValueType{api.ValueTypeI32}, []api.ValueType{}).Export("finalize")
-	return b
+	return hostrt.Define(b,
+		hostrt.Func("dialect", []api.ValueType{api.ValueTypeI32}, []api.ValueType{}, hostrt.Value(impl, 0, 8, cabi.LowerString[*hostrt.Writer], func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) string { return h.Dialect(ctx) })),
+		hostrt.Func("open", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.Result(impl, 3, 16, 4, cabi.LowerU32[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) (uint32, *Error) {
+			return h.Open(ctx, rd.ViewStr(uint32(s[0]), uint32(s[1]), "open argument name"), uint32(s[2]) != 0)
+		})),
+		hostrt.Func("open-server", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.Result(impl, 2, 16, 4, cabi.LowerU32[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) (uint32, *Error) {
+			return h.OpenServer(ctx, rd.ViewStr(uint32(s[0]), uint32(s[1]), "open-server argument name"))
+		})),
+		hostrt.Func("close", []api.ValueType{api.ValueTypeI32}, []api.ValueType{}, hostrt.Flat(impl, func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) { h.Close(ctx, uint32(s[0])) })),
+		hostrt.Func("exec", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.Result(impl, 3, 16, 4, cabi.LowerUnit[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) (struct{}, *Error) {
+			return struct{}{}, h.Exec(ctx, uint32(s[0]), rd.ViewStr(uint32(s[1]), uint32(s[2]), "exec argument sql"))
+		})),
+		hostrt.Func("prepare", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.Result(impl, 3, 16, 4, cabi.LowerU32[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) (uint32, *Error) {
+			return h.Prepare(ctx, uint32(s[0]), rd.ViewStr(uint32(s[1]), uint32(s[2]), "prepare argument sql"))
+		})),
+		hostrt.Func("bind-null", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.Result(impl, 2, 16, 4, cabi.LowerUnit[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) (struct{}, *Error) {
+			return struct{}{}, h.BindNull(ctx, uint32(s[0]), uint32(s[1]))
+		})),
+		hostrt.Func("bind-int", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeI32}, []api.ValueType{}, hostrt.Result(impl, 3, 16, 4, cabi.LowerUnit[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) (struct{}, *Error) {
+			return struct{}{}, h.BindInt(ctx, uint32(s[0]), uint32(s[1]), int64(s[2]))
+		})),
+		hostrt.Func("bind-float", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeF64, api.ValueTypeI32}, []api.ValueType{}, hostrt.Result(impl, 3, 16, 4, cabi.LowerUnit[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) (struct{}, *Error) {
+			return struct{}{}, h.BindFloat(ctx, uint32(s[0]), uint32(s[1]), math.Float64frombits(s[2]))
+		})),
+		hostrt.Func("bind-text", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.Result(impl, 4, 16, 4, cabi.LowerUnit[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) (struct{}, *Error) {
+			return struct{}{}, h.BindText(ctx, uint32(s[0]), uint32(s[1]), rd.ViewStr(uint32(s[2]), uint32(s[3]), "bind-text argument value"))
+		})),
+		hostrt.Func("bind-blob", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.Result(impl, 4, 16, 4, cabi.LowerUnit[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) (struct{}, *Error) {
+			return struct{}{}, h.BindBlob(ctx, uint32(s[0]), uint32(s[1]), rd.ViewBytes(uint32(s[2]), uint32(s[3]), "bind-blob argument value"))
+		})),
+		hostrt.Func("step", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.Result(impl, 1, 16, 4, cabi.LowerBool[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) (bool, *Error) {
+			return h.Step(ctx, uint32(s[0]))
+		})),
+		hostrt.Func("column-count", []api.ValueType{api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}, hostrt.Flat(impl, func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) {
+			s[0] = uint64(h.ColumnCount(ctx, uint32(s[0])))
+		})),
+		hostrt.Func("column-kind", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}, hostrt.Flat(impl, func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) {
+			s[0] = uint64(h.ColumnKind(ctx, uint32(s[0]), uint32(s[1])))
+		})),
+		hostrt.Func("column-int", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI64}, hostrt.Flat(impl, func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) {
+			s[0] = uint64(h.ColumnInt(ctx, uint32(s[0]), uint32(s[1])))
+		})),
+		hostrt.Func("column-float", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeF64}, hostrt.Flat(impl, func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) {
+			s[0] = math.Float64bits(h.ColumnFloat(ctx, uint32(s[0]), uint32(s[1])))
+		})),
+		hostrt.Func("column-text", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.Value(impl, 2, 8, cabi.LowerString[*hostrt.Writer], func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) string {
+			return h.ColumnText(ctx, uint32(s[0]), uint32(s[1]))
+		})),
+		hostrt.Func("column-blob", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.Value(impl, 2, 8, cabi.LowerBytes[*hostrt.Writer], func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) []byte {
+			return h.ColumnBlob(ctx, uint32(s[0]), uint32(s[1]))
+		})),
+		hostrt.Func("changes", []api.ValueType{api.ValueTypeI32}, []api.ValueType{api.ValueTypeI64}, hostrt.Flat(impl, func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) {
+			s[0] = uint64(h.Changes(ctx, uint32(s[0])))
+		})),
+		hostrt.Func("reset", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.Result(impl, 1, 16, 4, cabi.LowerUnit[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) (struct{}, *Error) {
+			return struct{}{}, h.Reset(ctx, uint32(s[0]))
+		})),
+		hostrt.Func("finalize", []api.ValueType{api.ValueTypeI32}, []api.ValueType{}, hostrt.Flat(impl, func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) { h.Finalize(ctx, uint32(s[0])) })),
+	)
 }
 
 // FilesModule is the core module name of imported interface sandcache:cache/files@0.1.0.
@@ -449,54 +364,26 @@ type Files interface {
 // cabi_post_*, and failures to lower a result panic with an error wrapping
 // ErrABI: wazero fails the guest call with it.
 func RegisterFiles(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) (Files, *Instance)) wazero.HostModuleBuilder {
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, g, rd := hostrt.Enter(ctx, m, impl)
-		a0 := rd.ViewStr(uint32(s[0]), uint32(s[1]), "read argument path")
-		rd.Must()
-		v, e := h.Read(ctx, a0)
-		wr := g.Writer(ctx)
-		wr.Store(uint32(s[2]), cabi.LowerResult(wr, wr.Area(16), 4, witypes.LowerOptionOfListOfU8[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("read")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, g, rd := hostrt.Enter(ctx, m, impl)
-		a0, a1 := rd.ViewStr(uint32(s[0]), uint32(s[1]), "write-atomic argument path"), rd.ViewBytes(uint32(s[2]), uint32(s[3]), "write-atomic argument data")
-		rd.Must()
-		wr := g.Writer(ctx)
-		wr.Store(uint32(s[4]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerUnit[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], struct{}{}, h.WriteAtomic(ctx, a0, a1)))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("write-atomic")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, g, rd := hostrt.Enter(ctx, m, impl)
-		a0 := rd.ViewStr(uint32(s[0]), uint32(s[1]), "remove argument path")
-		rd.Must()
-		v, e := h.Remove(ctx, a0)
-		wr := g.Writer(ctx)
-		wr.Store(uint32(s[2]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerBool[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("remove")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, g, rd := hostrt.Enter(ctx, m, impl)
-		a0, a1, a2 := rd.ViewStr(uint32(s[0]), uint32(s[1]), "replace argument path"), rd.ViewBytes(uint32(s[2]), uint32(s[3]), "replace argument expected"), liftFlatOptionOfListOfU8(rd, s[4:])
-		rd.Must()
-		v, e := h.Replace(ctx, a0, a1, a2)
-		wr := g.Writer(ctx)
-		wr.Store(uint32(s[7]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerBool[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("replace")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, g, rd := hostrt.Enter(ctx, m, impl)
-		a0 := rd.ViewStr(uint32(s[0]), uint32(s[1]), "list argument path")
-		rd.Must()
-		v, e := h.List(ctx, a0)
-		wr := g.Writer(ctx)
-		wr.Store(uint32(s[2]), cabi.LowerResult(wr, wr.Area(16), 4, witypes.LowerListOfString[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("list")
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, g, rd := hostrt.Enter(ctx, m, impl)
-		a0 := rd.ViewStr(uint32(s[0]), uint32(s[1]), "remove-dir argument path")
-		rd.Must()
-		v, e := h.RemoveDir(ctx, a0)
-		wr := g.Writer(ctx)
-		wr.Store(uint32(s[2]), cabi.LowerResult(wr, wr.Area(16), 4, cabi.LowerBool[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], v, e))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("remove-dir")
-	return b
+	return hostrt.Define(b,
+		hostrt.Func("read", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.Result(impl, 2, 16, 4, witypes.LowerOptionOfListOfU8[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], func(ctx context.Context, h Files, rd *hostrt.Reader, s []uint64) (Option[[]byte], *Error) {
+			return h.Read(ctx, rd.ViewStr(uint32(s[0]), uint32(s[1]), "read argument path"))
+		})),
+		hostrt.Func("write-atomic", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.Result(impl, 4, 16, 4, cabi.LowerUnit[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], func(ctx context.Context, h Files, rd *hostrt.Reader, s []uint64) (struct{}, *Error) {
+			return struct{}{}, h.WriteAtomic(ctx, rd.ViewStr(uint32(s[0]), uint32(s[1]), "write-atomic argument path"), rd.ViewBytes(uint32(s[2]), uint32(s[3]), "write-atomic argument data"))
+		})),
+		hostrt.Func("remove", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.Result(impl, 2, 16, 4, cabi.LowerBool[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], func(ctx context.Context, h Files, rd *hostrt.Reader, s []uint64) (bool, *Error) {
+			return h.Remove(ctx, rd.ViewStr(uint32(s[0]), uint32(s[1]), "remove argument path"))
+		})),
+		hostrt.Func("replace", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.Result(impl, 7, 16, 4, cabi.LowerBool[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], func(ctx context.Context, h Files, rd *hostrt.Reader, s []uint64) (bool, *Error) {
+			return h.Replace(ctx, rd.ViewStr(uint32(s[0]), uint32(s[1]), "replace argument path"), rd.ViewBytes(uint32(s[2]), uint32(s[3]), "replace argument expected"), liftFlatOptionOfListOfU8(rd, s[4:]))
+		})),
+		hostrt.Func("list", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.Result(impl, 2, 16, 4, witypes.LowerListOfString[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], func(ctx context.Context, h Files, rd *hostrt.Reader, s []uint64) ([]string, *Error) {
+			return h.List(ctx, rd.ViewStr(uint32(s[0]), uint32(s[1]), "list argument path"))
+		})),
+		hostrt.Func("remove-dir", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.Result(impl, 2, 16, 4, cabi.LowerBool[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], func(ctx context.Context, h Files, rd *hostrt.Reader, s []uint64) (bool, *Error) {
+			return h.RemoveDir(ctx, rd.ViewStr(uint32(s[0]), uint32(s[1]), "remove-dir argument path"))
+		})),
+	)
 }
 
 // ClockModule is the core module name of imported interface sandcache:cache/clock@0.1.0.
@@ -519,12 +406,9 @@ type Clock interface {
 // cabi_post_*, and failures to lower a result panic with an error wrapping
 // ErrABI: wazero fails the guest call with it.
 func RegisterClock(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) (Clock, *Instance)) wazero.HostModuleBuilder {
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, _, rd := hostrt.Enter(ctx, m, impl)
-		rd.Must()
-		s[0] = uint64(h.NowMs(ctx))
-	}), []api.ValueType{}, []api.ValueType{api.ValueTypeI64}).Export("now-ms")
-	return b
+	return hostrt.Define(b,
+		hostrt.Func("now-ms", []api.ValueType{}, []api.ValueType{api.ValueTypeI64}, hostrt.Flat(impl, func(ctx context.Context, h Clock, rd *hostrt.Reader, s []uint64) { s[0] = uint64(h.NowMs(ctx)) })),
+	)
 }
 
 // DigestModule is the core module name of imported interface sandcache:cache/digest@0.1.0.
@@ -546,14 +430,11 @@ type Digest interface {
 // cabi_post_*, and failures to lower a result panic with an error wrapping
 // ErrABI: wazero fails the guest call with it.
 func RegisterDigest(b wazero.HostModuleBuilder, impl func(ctx context.Context, m api.Module) (Digest, *Instance)) wazero.HostModuleBuilder {
-	b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, m api.Module, s []uint64) {
-		h, g, rd := hostrt.Enter(ctx, m, impl)
-		a0 := rd.ViewBytes(uint32(s[0]), uint32(s[1]), "sha256 argument data")
-		rd.Must()
-		wr := g.Writer(ctx)
-		wr.Store(uint32(s[2]), cabi.Lower(wr, wr.Area(8), cabi.LowerBytes[*hostrt.Writer], h.Sha256(ctx, a0)))
-	}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}).Export("sha256")
-	return b
+	return hostrt.Define(b,
+		hostrt.Func("sha256", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.Value(impl, 2, 8, cabi.LowerBytes[*hostrt.Writer], func(ctx context.Context, h Digest, rd *hostrt.Reader, s []uint64) []byte {
+			return h.Sha256(ctx, rd.ViewBytes(uint32(s[0]), uint32(s[1]), "sha256 argument data"))
+		})),
+	)
 }
 
 func lowerFlatOptionOfBackend(st []uint64, ptrs []uint32, v Option[Backend]) {

@@ -7,6 +7,7 @@ package keyvalue
 import (
 	"github.com/sandcache/sandcache/internal/cabi"
 	"github.com/sandcache/sandcache/internal/cabi/guestrt"
+	"github.com/sandcache/sandcache/internal/witypes"
 	"unsafe"
 )
 
@@ -19,11 +20,9 @@ func wasmimportStoreOpen(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 //
 // `error::no-such-store` will be raised if the `identifier` is not recognized.
 func Open(identifier string) (Bucket, *Error) {
-	a := &guestrt.Call{}
-	area := a.Area(16)
+	a, area := guestrt.NewCall(16)
 	wasmimportStoreOpen(guestrt.StringPtr(identifier), uint32(len(identifier)), guestrt.BytesPtr(area))
-	defer a.Done()
-	return cabi.LiftResult(a, area, 0, 4, LiftBucket[*guestrt.Call], LiftError[*guestrt.Call])
+	return guestrt.Result(a, area, 4, cabi.LiftHandle[*guestrt.Call, Bucket], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [method]bucket.get
@@ -37,11 +36,9 @@ func wasmimportStoreBucketGet(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe
 //
 // If any other error occurs, it returns an `Err(error)`.
 func (self Bucket) Get(key string) (Option[[]byte], *Error) {
-	a := &guestrt.Call{}
-	area := a.Area(16)
+	a, area := guestrt.NewCall(16)
 	wasmimportStoreBucketGet(uint32(self), guestrt.StringPtr(key), uint32(len(key)), guestrt.BytesPtr(area))
-	defer a.Done()
-	return cabi.LiftResult(a, area, 0, 4, LiftOptionOfListOfU8[*guestrt.Call], LiftError[*guestrt.Call])
+	return guestrt.Result(a, area, 4, witypes.LiftOptionOfListOfU8[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [method]bucket.set
@@ -54,11 +51,9 @@ func wasmimportStoreBucketSet(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe
 //
 // If any other error occurs, it returns an `Err(error)`.
 func (self Bucket) Set(key string, value []byte) *Error {
-	a := &guestrt.Call{}
-	area := a.Area(16)
+	a, area := guestrt.NewCall(16)
 	wasmimportStoreBucketSet(uint32(self), guestrt.StringPtr(key), uint32(len(key)), guestrt.BytesPtr(value), uint32(len(value)), guestrt.BytesPtr(area))
-	defer a.Done()
-	_, e := cabi.LiftResult(a, area, 0, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
+	_, e := guestrt.Result(a, area, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
 	return e
 }
 
@@ -71,11 +66,9 @@ func wasmimportStoreBucketDelete(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 uns
 //
 // If any other error occurs, it returns an `Err(error)`.
 func (self Bucket) Delete(key string) *Error {
-	a := &guestrt.Call{}
-	area := a.Area(16)
+	a, area := guestrt.NewCall(16)
 	wasmimportStoreBucketDelete(uint32(self), guestrt.StringPtr(key), uint32(len(key)), guestrt.BytesPtr(area))
-	defer a.Done()
-	_, e := cabi.LiftResult(a, area, 0, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
+	_, e := guestrt.Result(a, area, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
 	return e
 }
 
@@ -89,11 +82,9 @@ func wasmimportStoreBucketExists(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 uns
 //
 // If any other error occurs, it returns an `Err(error)`.
 func (self Bucket) Exists(key string) (bool, *Error) {
-	a := &guestrt.Call{}
-	area := a.Area(16)
+	a, area := guestrt.NewCall(16)
 	wasmimportStoreBucketExists(uint32(self), guestrt.StringPtr(key), uint32(len(key)), guestrt.BytesPtr(area))
-	defer a.Done()
-	return cabi.LiftResult(a, area, 0, 4, cabi.LiftBool[*guestrt.Call], LiftError[*guestrt.Call])
+	return guestrt.Result(a, area, 4, cabi.LiftBool[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [method]bucket.list-keys
@@ -116,11 +107,9 @@ func wasmimportStoreBucketListKeys(p0 uint32, p1 uint32, p2 unsafe.Pointer, p3 u
 //
 // If any error occurs, it returns an `Err(error)`.
 func (self Bucket) ListKeys(cursor Option[string]) (KeyResponse, *Error) {
-	a := &guestrt.Call{}
-	area := a.Area(24)
+	a, area := guestrt.NewCall(24)
 	wasmimportStoreBucketListKeys(uint32(self), guestrt.B2U(cursor.Some), guestrt.StringPtr(cursor.Value), uint32(len(cursor.Value)), guestrt.BytesPtr(area))
-	defer a.Done()
-	return cabi.LiftResult(a, area, 0, 4, LiftKeyResponse[*guestrt.Call], LiftError[*guestrt.Call])
+	return guestrt.Result(a, area, 4, LiftKeyResponse[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/store@0.2.0-draft2 [resource-drop]bucket
@@ -137,11 +126,9 @@ func wasmimportAtomicsCasNew(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.
 // Construct a new CAS operation. Implementors can map the underlying functionality
 // (transactions, versions, etc) as desired.
 func CasNew(bucket Bucket, key string) (Cas, *Error) {
-	a := &guestrt.Call{}
-	area := a.Area(16)
+	a, area := guestrt.NewCall(16)
 	wasmimportAtomicsCasNew(uint32(bucket), guestrt.StringPtr(key), uint32(len(key)), guestrt.BytesPtr(area))
-	defer a.Done()
-	return cabi.LiftResult(a, area, 0, 4, LiftCas[*guestrt.Call], LiftError[*guestrt.Call])
+	return guestrt.Result(a, area, 4, cabi.LiftHandle[*guestrt.Call, Cas], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/atomics@0.2.0-draft2 [method]cas.current
@@ -150,11 +137,9 @@ func wasmimportAtomicsCasCurrent(p0 uint32, p1 unsafe.Pointer)
 // Get the current value of the key (if it exists). This allows for avoiding reads if all
 // that is needed to ensure the atomicity of the operation
 func (self Cas) Current() (Option[[]byte], *Error) {
-	a := &guestrt.Call{}
-	area := a.Area(16)
+	a, area := guestrt.NewCall(16)
 	wasmimportAtomicsCasCurrent(uint32(self), guestrt.BytesPtr(area))
-	defer a.Done()
-	return cabi.LiftResult(a, area, 0, 4, LiftOptionOfListOfU8[*guestrt.Call], LiftError[*guestrt.Call])
+	return guestrt.Result(a, area, 4, witypes.LiftOptionOfListOfU8[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/atomics@0.2.0-draft2 increment
@@ -168,11 +153,9 @@ func wasmimportAtomicsIncrement(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 uint
 //
 // If any other error occurs, it returns an `Err(error)`.
 func Increment(bucket Bucket, key string, delta int64) (int64, *Error) {
-	a := &guestrt.Call{}
-	area := a.Area(24)
+	a, area := guestrt.NewCall(24)
 	wasmimportAtomicsIncrement(uint32(bucket), guestrt.StringPtr(key), uint32(len(key)), uint64(delta), guestrt.BytesPtr(area))
-	defer a.Done()
-	return cabi.LiftResult(a, area, 0, 8, cabi.LiftS64[*guestrt.Call], LiftError[*guestrt.Call])
+	return guestrt.Result(a, area, 8, cabi.LiftS64[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/atomics@0.2.0-draft2 swap
@@ -181,11 +164,9 @@ func wasmimportAtomicsSwap(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Po
 // Perform the swap on a CAS operation. This consumes the CAS handle and returns an error if
 // the CAS operation failed.
 func Swap(cas Cas, value []byte) *CasError {
-	a := &guestrt.Call{}
-	area := a.Area(20)
+	a, area := guestrt.NewCall(20)
 	wasmimportAtomicsSwap(uint32(cas), guestrt.BytesPtr(value), uint32(len(value)), guestrt.BytesPtr(area))
-	defer a.Done()
-	_, e := cabi.LiftResult(a, area, 0, 4, cabi.LiftUnit[*guestrt.Call], LiftCasError[*guestrt.Call])
+	_, e := guestrt.Result(a, area, 4, cabi.LiftUnit[*guestrt.Call], LiftCasError[*guestrt.Call])
 	return e
 }
 
@@ -210,11 +191,9 @@ func wasmimportBatchGetMany(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.P
 //
 // If any other error occurs, it returns an `Err(error)`.
 func GetMany(bucket Bucket, keys []string) ([]Option[Tuple2[string, []byte]], *Error) {
-	a := &guestrt.Call{}
-	area := a.Area(16)
+	a, area := guestrt.NewCall(16)
 	wasmimportBatchGetMany(uint32(bucket), guestrt.BytesPtr(cabi.ListArray(a, 8, keys, cabi.LowerString[*guestrt.Call])), uint32(len(keys)), guestrt.BytesPtr(area))
-	defer a.Done()
-	return cabi.LiftResult(a, area, 0, 4, LiftListOfOptionOfTupleOfStringAndListOfU8[*guestrt.Call], LiftError[*guestrt.Call])
+	return guestrt.Result(a, area, 4, LiftListOfOptionOfTupleOfStringAndListOfU8[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport wasi:keyvalue/batch@0.2.0-draft2 set-many
@@ -234,11 +213,9 @@ func wasmimportBatchSetMany(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.P
 //
 // Other concurrent operations may also be able to see the partial results.
 func SetMany(bucket Bucket, keyValues []Tuple2[string, []byte]) *Error {
-	a := &guestrt.Call{}
-	area := a.Area(16)
+	a, area := guestrt.NewCall(16)
 	wasmimportBatchSetMany(uint32(bucket), guestrt.BytesPtr(cabi.ListArray(a, 16, keyValues, LowerTupleOfStringAndListOfU8[*guestrt.Call])), uint32(len(keyValues)), guestrt.BytesPtr(area))
-	defer a.Done()
-	_, e := cabi.LiftResult(a, area, 0, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
+	_, e := guestrt.Result(a, area, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
 	return e
 }
 
@@ -259,11 +236,9 @@ func wasmimportBatchDeleteMany(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsaf
 //
 // Other concurrent operations may also be able to see the partial results.
 func DeleteMany(bucket Bucket, keys []string) *Error {
-	a := &guestrt.Call{}
-	area := a.Area(16)
+	a, area := guestrt.NewCall(16)
 	wasmimportBatchDeleteMany(uint32(bucket), guestrt.BytesPtr(cabi.ListArray(a, 8, keys, cabi.LowerString[*guestrt.Call])), uint32(len(keys)), guestrt.BytesPtr(area))
-	defer a.Done()
-	_, e := cabi.LiftResult(a, area, 0, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
+	_, e := guestrt.Result(a, area, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
 	return e
 }
 
@@ -273,11 +248,9 @@ func wasmimportCacheSetWithTTL(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsaf
 // Sets a value like `bucket.set`, expiring `ttl-ms` milliseconds after
 // the put (0: the plugin's default time to live).
 func SetWithTTL(bucket Bucket, key string, value []byte, ttlMs uint64) *Error {
-	a := &guestrt.Call{}
-	area := a.Area(16)
+	a, area := guestrt.NewCall(16)
 	wasmimportCacheSetWithTTL(uint32(bucket), guestrt.StringPtr(key), uint32(len(key)), guestrt.BytesPtr(value), uint32(len(value)), uint64(ttlMs), guestrt.BytesPtr(area))
-	defer a.Done()
-	_, e := cabi.LiftResult(a, area, 0, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
+	_, e := guestrt.Result(a, area, 4, cabi.LiftUnit[*guestrt.Call], LiftError[*guestrt.Call])
 	return e
 }
 
@@ -288,11 +261,9 @@ func wasmimportCacheLLMKey(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 // {"prompt": ..., "system": ..., "options": ...} (SPEC section 5);
 // the key is the same as the SDK's and Harn's for that call.
 func LLMKey(request string) (string, *Error) {
-	a := &guestrt.Call{}
-	area := a.Area(16)
+	a, area := guestrt.NewCall(16)
 	wasmimportCacheLLMKey(guestrt.StringPtr(request), uint32(len(request)), guestrt.BytesPtr(area))
-	defer a.Done()
-	return cabi.LiftResult(a, area, 0, 4, cabi.LiftString[*guestrt.Call], LiftError[*guestrt.Call])
+	return guestrt.Result(a, area, 4, cabi.LiftString[*guestrt.Call], LiftError[*guestrt.Call])
 }
 
 //go:wasmimport sandcache:plugin/cache@0.1.0 stats
@@ -300,9 +271,7 @@ func wasmimportCacheStats(p0 uint32, p1 unsafe.Pointer)
 
 // Statistics of a bucket and the plugin's byte quota.
 func Stats(bucket Bucket) (BucketStats, *Error) {
-	a := &guestrt.Call{}
-	area := a.Area(48)
+	a, area := guestrt.NewCall(48)
 	wasmimportCacheStats(uint32(bucket), guestrt.BytesPtr(area))
-	defer a.Done()
-	return cabi.LiftResult(a, area, 0, 8, LiftBucketStats[*guestrt.Call], LiftError[*guestrt.Call])
+	return guestrt.Result(a, area, 8, LiftBucketStats[*guestrt.Call], LiftError[*guestrt.Call])
 }

@@ -4,6 +4,7 @@ package keyvalue
 
 import (
 	"github.com/sandcache/sandcache/internal/cabi"
+	"github.com/sandcache/sandcache/internal/witypes"
 )
 
 // Option is a WIT option<T>: Value is meaningful only when Some.
@@ -116,11 +117,6 @@ type BucketStats struct {
 // this package in a plugin, the Go host's glue (internal/pluginabi) in the
 // host. Plugins do not need them.
 
-// LiftBucket lifts .
-func LiftBucket[R cabi.Reader](r R, b []byte, off uint32) Bucket {
-	return Bucket(cabi.LiftU32(r, b, off))
-}
-
 // LiftError lifts error.
 func LiftError[R cabi.Reader](r R, b []byte, off uint32) Error {
 	v := Error{Case: ErrorCase(r.Case(uint32(cabi.LiftU8(r, b, off)), 3))}
@@ -131,29 +127,9 @@ func LiftError[R cabi.Reader](r R, b []byte, off uint32) Error {
 	return v
 }
 
-// LiftOptionOfListOfU8 lifts .
-func LiftOptionOfListOfU8[R cabi.Reader](r R, b []byte, off uint32) Option[[]byte] {
-	return cabi.LiftOption(r, b, off, 4, cabi.LiftBytes[R])
-}
-
-// LiftListOfString lifts .
-func LiftListOfString[R cabi.Reader](r R, b []byte, off uint32) []string {
-	return cabi.LiftList(r, b, off, 8, cabi.LiftString[R])
-}
-
-// LiftOptionOfString lifts .
-func LiftOptionOfString[R cabi.Reader](r R, b []byte, off uint32) Option[string] {
-	return cabi.LiftOption(r, b, off, 4, cabi.LiftString[R])
-}
-
 // LiftKeyResponse lifts key-response.
 func LiftKeyResponse[R cabi.Reader](r R, b []byte, off uint32) KeyResponse {
-	return KeyResponse{Keys: LiftListOfString[R](r, b, off+0), Cursor: LiftOptionOfString[R](r, b, off+8)}
-}
-
-// LiftCas lifts .
-func LiftCas[R cabi.Reader](r R, b []byte, off uint32) Cas {
-	return Cas(cabi.LiftU32(r, b, off))
+	return KeyResponse{Keys: witypes.LiftListOfString[R](r, b, off+0), Cursor: witypes.LiftOptionOfString[R](r, b, off+8)}
 }
 
 // LiftCasError lifts cas-error.
@@ -163,27 +139,27 @@ func LiftCasError[R cabi.Reader](r R, b []byte, off uint32) CasError {
 	case 0:
 		v.StoreError = LiftError[R](r, b, off+4)
 	case 1:
-		v.CasFailed = LiftCas[R](r, b, off+4)
+		v.CasFailed = cabi.LiftHandle[R, Cas](r, b, off+4)
 	}
 	return v
 }
 
-// LiftTupleOfStringAndListOfU8 lifts .
+// LiftTupleOfStringAndListOfU8 lifts tuple<string, list<u8>>.
 func LiftTupleOfStringAndListOfU8[R cabi.Reader](r R, b []byte, off uint32) Tuple2[string, []byte] {
 	return Tuple2[string, []byte]{F0: cabi.LiftString[R](r, b, off+0), F1: cabi.LiftBytes[R](r, b, off+8)}
 }
 
-// LiftOptionOfTupleOfStringAndListOfU8 lifts .
+// LiftOptionOfTupleOfStringAndListOfU8 lifts option<tuple<string, list<u8>>>.
 func LiftOptionOfTupleOfStringAndListOfU8[R cabi.Reader](r R, b []byte, off uint32) Option[Tuple2[string, []byte]] {
 	return cabi.LiftOption(r, b, off, 4, LiftTupleOfStringAndListOfU8[R])
 }
 
-// LiftListOfOptionOfTupleOfStringAndListOfU8 lifts .
+// LiftListOfOptionOfTupleOfStringAndListOfU8 lifts list<option<tuple<string, list<u8>>>>.
 func LiftListOfOptionOfTupleOfStringAndListOfU8[R cabi.Reader](r R, b []byte, off uint32) []Option[Tuple2[string, []byte]] {
 	return cabi.LiftList(r, b, off, 20, LiftOptionOfTupleOfStringAndListOfU8[R])
 }
 
-// LowerTupleOfStringAndListOfU8 lowers .
+// LowerTupleOfStringAndListOfU8 lowers tuple<string, list<u8>>.
 func LowerTupleOfStringAndListOfU8[W cabi.Writer](w W, b []byte, off uint32, v Tuple2[string, []byte]) {
 	cabi.LowerString[W](w, b, off+0, v.F0)
 	cabi.LowerBytes[W](w, b, off+8, v.F1)
@@ -192,11 +168,6 @@ func LowerTupleOfStringAndListOfU8[W cabi.Writer](w W, b []byte, off uint32, v T
 // LiftBucketStats lifts bucket-stats.
 func LiftBucketStats[R cabi.Reader](r R, b []byte, off uint32) BucketStats {
 	return BucketStats{Entries: cabi.LiftU64[R](r, b, off+0), Expired: cabi.LiftU64[R](r, b, off+8), MaxEntries: cabi.LiftU32[R](r, b, off+16), BytesUsed: cabi.LiftU64[R](r, b, off+24), BytesQuota: cabi.LiftU64[R](r, b, off+32)}
-}
-
-// LowerBucket lowers .
-func LowerBucket[W cabi.Writer](w W, b []byte, off uint32, v Bucket) {
-	cabi.LowerU32(w, b, off, uint32(v))
 }
 
 // LowerError lowers error.
@@ -208,30 +179,10 @@ func LowerError[W cabi.Writer](w W, b []byte, off uint32, v Error) {
 	}
 }
 
-// LowerOptionOfListOfU8 lowers .
-func LowerOptionOfListOfU8[W cabi.Writer](w W, b []byte, off uint32, v Option[[]byte]) {
-	cabi.LowerOption(w, b, off, 4, v, cabi.LowerBytes[W])
-}
-
-// LowerListOfString lowers .
-func LowerListOfString[W cabi.Writer](w W, b []byte, off uint32, v []string) {
-	cabi.LowerList(w, b, off, 8, 4, v, cabi.LowerString[W])
-}
-
-// LowerOptionOfString lowers .
-func LowerOptionOfString[W cabi.Writer](w W, b []byte, off uint32, v Option[string]) {
-	cabi.LowerOption(w, b, off, 4, v, cabi.LowerString[W])
-}
-
 // LowerKeyResponse lowers key-response.
 func LowerKeyResponse[W cabi.Writer](w W, b []byte, off uint32, v KeyResponse) {
-	LowerListOfString[W](w, b, off+0, v.Keys)
-	LowerOptionOfString[W](w, b, off+8, v.Cursor)
-}
-
-// LowerCas lowers .
-func LowerCas[W cabi.Writer](w W, b []byte, off uint32, v Cas) {
-	cabi.LowerU32(w, b, off, uint32(v))
+	witypes.LowerListOfString[W](w, b, off+0, v.Keys)
+	witypes.LowerOptionOfString[W](w, b, off+8, v.Cursor)
 }
 
 // LowerCasError lowers cas-error.
@@ -241,16 +192,16 @@ func LowerCasError[W cabi.Writer](w W, b []byte, off uint32, v CasError) {
 	case 0:
 		LowerError[W](w, b, off+4, v.StoreError)
 	case 1:
-		LowerCas[W](w, b, off+4, v.CasFailed)
+		cabi.LowerHandle[W, Cas](w, b, off+4, v.CasFailed)
 	}
 }
 
-// LowerOptionOfTupleOfStringAndListOfU8 lowers .
+// LowerOptionOfTupleOfStringAndListOfU8 lowers option<tuple<string, list<u8>>>.
 func LowerOptionOfTupleOfStringAndListOfU8[W cabi.Writer](w W, b []byte, off uint32, v Option[Tuple2[string, []byte]]) {
 	cabi.LowerOption(w, b, off, 4, v, LowerTupleOfStringAndListOfU8[W])
 }
 
-// LowerListOfOptionOfTupleOfStringAndListOfU8 lowers .
+// LowerListOfOptionOfTupleOfStringAndListOfU8 lowers list<option<tuple<string, list<u8>>>>.
 func LowerListOfOptionOfTupleOfStringAndListOfU8[W cabi.Writer](w W, b []byte, off uint32, v []Option[Tuple2[string, []byte]]) {
 	cabi.LowerList(w, b, off, 20, 4, v, LowerOptionOfTupleOfStringAndListOfU8[W])
 }

@@ -5,6 +5,8 @@ package guestrt
 import (
 	"fmt"
 	"runtime"
+
+	"github.com/sandcache/sandcache/internal/cabi"
 )
 
 // Call lifts and lowers the values of one import call: the glue's
@@ -86,3 +88,23 @@ func (*Call) EndElements(uint32) {}
 
 // NewArray returns n zeroed bytes aligned to 8: cabi.Writer.
 func (*Call) NewArray(n int) []byte { return NewArray(n) }
+
+// NewCall starts an import call whose result goes to a return area of n
+// bytes: the call and the area.
+func NewCall(n int) (*Call, []byte) {
+	a := &Call{}
+	return a, a.Area(n)
+}
+
+// Result lifts the call's result<T, E> from area, payload at payload,
+// with ok and fail, and ends the call (Done).
+func Result[T, E any](a *Call, area []byte, payload uint32, ok func(*Call, []byte, uint32) T, fail func(*Call, []byte, uint32) E) (T, *E) {
+	defer a.Done()
+	return cabi.LiftResult(a, area, 0, payload, ok, fail)
+}
+
+// Value lifts the call's result T from area with lift and ends the call.
+func Value[T any](a *Call, area []byte, lift func(*Call, []byte, uint32) T) T {
+	defer a.Done()
+	return lift(a, area, 0)
+}

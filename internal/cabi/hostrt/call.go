@@ -9,21 +9,23 @@ import (
 
 // Call lifts and lowers the values of one host function call from a
 // module that was not bound to an Instance (a plugin): the glue's
-// type-directed lift and lower functions run over it. The first failure
-// is kept; later operations do nothing.
+// type-directed lift and lower functions run over it. A failure to lift
+// an argument panics with it (see Reader); the first failure to lower is
+// kept, later operations do nothing, and Store panics with it.
 type Call struct {
 	g Instance
 	r Reader
 	w Writer
 }
 
-// NewCall starts a host function call from mod.
+// NewCall starts a host function call from mod; it panics with an error
+// wrapping ErrABI when mod has no memory.
 func NewCall(ctx context.Context, mod api.Module) *Call {
 	c := &Call{}
 	c.g = Instance{mem: mod.Memory(), realloc: mod.ExportedFunction("cabi_realloc")}
-	c.r = Reader{mem: c.g.mem}
+	c.r = Reader{mem: c.g.mem, trap: true}
 	if c.g.mem == nil {
-		c.r.Fail("the module exports no memory")
+		c.r.Fail("the module exports no memory") // panics: the call fails before the implementation runs
 	}
 	c.w = Writer{ctx: ctx, g: &c.g}
 	return c

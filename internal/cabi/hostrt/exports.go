@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/sandcache/sandcache/internal/cabi"
-	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 )
 
@@ -128,14 +127,6 @@ func (x *Exports) Post(ctx context.Context, k int, what string) error {
 
 // Err ends a call of a function without results: its failure, or nil.
 func (x *Exports) Err() error { return x.err }
-
-// Define applies each definition of a host function to b and returns b.
-func Define(b wazero.HostModuleBuilder, defs ...func(wazero.HostModuleBuilder)) wazero.HostModuleBuilder {
-	for _, d := range defs {
-		d(b)
-	}
-	return b
-}
 
 // CallResult calls export k (with the arguments Args lowered, unless err
 // is set) and lifts its result<T, E> from a return area of size bytes,

@@ -64,7 +64,8 @@ func (g *Instance) Writer(ctx context.Context) *Writer {
 
 // Enter is called first by every host function: it returns the
 // implementation serving m, the instance and a reader for the call's
-// arguments. It refuses a call from cabi_realloc or cabi_post_* (and from
+// arguments (which panics with an error wrapping ErrABI at the first
+// argument out of bounds). It refuses a call from cabi_realloc or cabi_post_* (and from
 // a module not bound yet) by panicking with an error wrapping ErrABI,
 // which fails the module's call.
 func Enter[H any](ctx context.Context, m api.Module, impl func(context.Context, api.Module) (H, *Instance)) (H, *Instance, *Reader) {
@@ -75,7 +76,7 @@ func Enter[H any](ctx context.Context, m api.Module, impl func(context.Context, 
 	if g.inABI {
 		panic(fmt.Errorf("%w: the guest called an import from cabi_realloc or cabi_post_*", ErrABI))
 	}
-	g.rd = Reader{mem: g.mem}
+	g.rd = Reader{mem: g.mem, trap: true}
 	return h, g, &g.rd
 }
 

@@ -11,11 +11,15 @@ import (
 
 // Reader lifts values from a module's memory. Every read is
 // bounds-checked; the first failure is kept and later reads return zero
-// values, so the generated code checks Err once at the end.
+// values, so the generated code checks Err once at the end (the result of
+// an export). The reader of a host function's arguments panics with its
+// failure instead (trap), so that the implementation is never called with
+// a bad argument; wazero fails the module's call with it.
 type Reader struct {
 	mem    api.Memory
 	err    error
 	copied uint64 // bytes copied out by Str: bounded by the memory's size
+	trap   bool   // panic with the first failure
 }
 
 // NewReader returns a reader of mem.
@@ -24,18 +28,14 @@ func NewReader(mem api.Memory) *Reader { return &Reader{mem: mem} }
 // Err is the first failure, wrapping ErrABI, or nil.
 func (r *Reader) Err() error { return r.err }
 
-// Must panics with the first failure, if any: a host function's
-// arguments are lifted, and wazero fails the module's call with it.
-func (r *Reader) Must() {
-	if r.err != nil {
-		panic(r.err)
-	}
-}
-
-// Fail records a failure (the first one is kept).
+// Fail records a failure (the first one is kept); a trapping reader
+// panics with it.
 func (r *Reader) Fail(format string, args ...any) {
 	if r.err == nil {
 		r.err = fmt.Errorf("%w: "+format, append([]any{ErrABI}, args...)...)
+	}
+	if r.trap {
+		panic(r.err)
 	}
 }
 
@@ -47,6 +47,10 @@ func (r *Reader) View(p uint32, n uint64, what string) []byte {
 	}
 	if n > math.MaxUint32 {
 		r.Fail("%s: length %d", what, n)
+		return nil
+	}
+	if r.mem == nil {
+		r.Fail("%s: the module exports no memory", what)
 		return nil
 	}
 	b, ok := r.mem.Read(p, uint32(n))

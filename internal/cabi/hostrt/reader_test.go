@@ -137,3 +137,59 @@ func TestEnterRefusesReentry(t *testing.T) {
 		t.Fatalf("from cabi_realloc: %v", err)
 	}
 }
+
+// TestArgumentReaderTraps: the reader of a host function's arguments
+// panics with its first failure (an error wrapping ErrABI) at once, so
+// the implementation is never called with a bad argument; a module
+// without memory fails only when an argument needs it.
+func TestArgumentReaderTraps(t *testing.T) {
+	trapped := func(f func()) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err, _ = r.(error)
+				if err == nil {
+					t.Fatalf("panic with %v, want an error", r)
+				}
+			}
+		}()
+		f()
+		return nil
+	}
+	rd := &Reader{mem: &fakeMem{b: make([]byte, 16)}, trap: true}
+	if err := trapped(func() { rd.ViewStr(0, 16, "ok") }); err != nil {
+		t.Fatalf("in-bounds argument: %v", err)
+	}
+	err := trapped(func() { rd.ViewStr(8, 9, "name") })
+	if !errors.Is(err, ErrABI) || !strings.Contains(err.Error(), "name") {
+		t.Fatalf("out-of-bounds argument: %v, want ErrABI naming it", err)
+	}
+	if err := trapped(func() { rd.Tag(2, 2, "flag") }); !errors.Is(err, ErrABI) {
+		t.Fatalf("bad case: %v, want ErrABI", err)
+	}
+	noMem := &Reader{trap: true}
+	if err := trapped(func() { noMem.Tag(0, 2, "flag") }); err != nil {
+		t.Fatalf("a case needs no memory: %v", err)
+	}
+	if err := trapped(func() { noMem.ViewBytes(0, 1, "data") }); !errors.Is(err, ErrABI) || !strings.Contains(err.Error(), "no memory") {
+		t.Fatalf("argument without memory: %v, want ErrABI", err)
+	}
+}
+
+// noMemModule is a module that exports no memory and no functions.
+type noMemModule struct{ api.Module }
+
+func (noMemModule) Memory() api.Memory                   { return nil }
+func (noMemModule) ExportedFunction(string) api.Function { return nil }
+
+// TestCallWithoutMemory: a plugin's host function call from a module
+// without memory fails with ErrABI before the implementation runs.
+func TestCallWithoutMemory(t *testing.T) {
+	defer func() {
+		err, _ := recover().(error)
+		if !errors.Is(err, ErrABI) || !strings.Contains(err.Error(), "no memory") {
+			t.Fatalf("NewCall panicked with %v, want ErrABI naming the memory", err)
+		}
+	}()
+	NewCall(context.Background(), noMemModule{})
+	t.Fatal("NewCall returned")
+}

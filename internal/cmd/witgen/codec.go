@@ -23,6 +23,10 @@ type codec struct {
 	helpers
 	goType func(wit.Type) string     // Go type in the emitting package
 	named  func(*wit.TypeDef) string // Go name of a named type
+	// shared, when not nil, is the codec of package witypes: the functions
+	// of lists and options of primitive types (list<string>,
+	// option<list<u8>>...) are emitted there once, for every package.
+	shared *codec
 }
 
 func (c *codec) id(t wit.Type) string { return typeID(t, c.named) }
@@ -43,20 +47,67 @@ func primitive(verb string, t wit.Type) string {
 }
 
 // liftRef is t's lift function instantiated with reader type R; q
-// qualifies the generated function's name when used from another package.
-func (c *codec) liftRef(t wit.Type, q, R string) string {
-	if f := primitive("Lift", t); f != "" {
-		return f + "[" + R + "]"
-	}
-	return q + c.lift(t) + "[" + R + "]"
-}
+// qualifies the generated function's name (and a handle's type) when used
+// from another package.
+func (c *codec) liftRef(t wit.Type, q, R string) string { return c.ref("Lift", t, q, R) }
 
 // lowerRef is t's lower function instantiated with writer type W.
-func (c *codec) lowerRef(t wit.Type, q, W string) string {
-	if f := primitive("Lower", t); f != "" {
-		return f + "[" + W + "]"
+func (c *codec) lowerRef(t wit.Type, q, W string) string { return c.ref("Lower", t, q, W) }
+
+// ref is t's function of verb (Lift or Lower) instantiated with the
+// runtime type RW: cabi's for primitive types and resource handles, the
+// shared codec's for lists and options of primitives, else c's (emitted
+// the first time).
+func (c *codec) ref(verb string, t wit.Type, q, RW string) string {
+	if f := primitive(verb, t); f != "" {
+		return f + "[" + RW + "]"
 	}
-	return q + c.lower(t) + "[" + W + "]"
+	switch kindOf(t).(type) {
+	case *wit.Resource, *wit.Own, *wit.Borrow:
+		return "cabi." + verb + "Handle[" + RW + ", " + q + c.goType(t) + "]"
+	}
+	if c.shared != nil && c.shared != c && ofPrimitives(t) {
+		return c.shared.ref(verb, t, "witypes.", RW)
+	}
+	if verb == "Lift" {
+		return q + c.lift(t) + "[" + RW + "]"
+	}
+	return q + c.lower(t) + "[" + RW + "]"
+}
+
+// ofPrimitives reports whether t is a list or option of primitive types
+// (or of such lists and options), whose Go type is the same in every
+// package.
+func ofPrimitives(t wit.Type) bool {
+	var e wit.Type
+	switch k := kindOf(t).(type) {
+	case *wit.List:
+		e = k.Type
+	case *wit.Option:
+		e = k.Type
+	default:
+		return false
+	}
+	return primitive("Lift", e) != "" || ofPrimitives(e)
+}
+
+// fn emits, the first time, the function of verb (Lift or Lower) for t,
+// of the signature sig (given its name), its statements written by body
+// for t's kind (a kind it does not handle panics), and names it.
+func (c *codec) fn(verb string, t wit.Type, sig string, body func(cl *cg, k wit.TypeDefKind) bool) string {
+	name := verb + c.id(t)
+	return c.once(name, func(cl *cg) {
+		what := t.TypeName()
+		if what == "" {
+			what = t.WIT(nil, "")
+		}
+		cl.line("// %s %ss %s.", name, strings.ToLower(verb), what)
+		cl.line("func %s%s {", name, fmt.Sprintf(sig, c.goType(t)))
+		if !body(cl, kindOf(t)) {
+			panic(fmt.Sprintf("cannot %s %s", strings.ToLower(verb), t.TypeName()))
+		}
+		cl.line("}")
+	})
 }
 
 // discType is the Go type of a discriminant of n cases, as cabi names it.
@@ -72,14 +123,9 @@ func discType(n int) (goT, cabiT string) {
 
 // lift names t's lift function, emitting it the first time.
 func (c *codec) lift(t wit.Type) string {
-	name := "Lift" + c.id(t)
 	T := c.goType(t)
-	return c.once(name, func(cl *cg) {
-		cl.line("// %s lifts %s.", name, t.TypeName())
-		cl.line("func %s[R cabi.Reader](r R, b []byte, off uint32) %s {", name, T)
-		switch k := kindOf(t).(type) {
-		case *wit.Resource, *wit.Own, *wit.Borrow:
-			cl.line("return %s(cabi.LiftU32(r, b, off))", T)
+	return c.fn("Lift", t, "[R cabi.Reader](r R, b []byte, off uint32) %s", func(cl *cg, k wit.TypeDefKind) bool {
+		switch k := k.(type) {
 		case *wit.Enum:
 			_, d := discType(len(k.Cases))
 			cl.line("return %s(r.Case(uint32(cabi.Lift%s(r, b, off)), %d))", T, d, len(k.Cases))
@@ -111,22 +157,16 @@ func (c *codec) lift(t wit.Type) string {
 			}
 			cl.line("}\nreturn v")
 		default:
-			panic(fmt.Sprintf("cannot lift %s", t.TypeName()))
+			return false
 		}
-		cl.line("}")
+		return true
 	})
 }
 
 // lower names t's lower function, emitting it the first time.
 func (c *codec) lower(t wit.Type) string {
-	name := "Lower" + c.id(t)
-	T := c.goType(t)
-	return c.once(name, func(cl *cg) {
-		cl.line("// %s lowers %s.", name, t.TypeName())
-		cl.line("func %s[W cabi.Writer](w W, b []byte, off uint32, v %s) {", name, T)
-		switch k := kindOf(t).(type) {
-		case *wit.Resource, *wit.Own, *wit.Borrow:
-			cl.line("cabi.LowerU32(w, b, off, uint32(v))")
+	return c.fn("Lower", t, "[W cabi.Writer](w W, b []byte, off uint32, v %s)", func(cl *cg, k wit.TypeDefKind) bool {
+		switch k := k.(type) {
 		case *wit.Enum:
 			g, d := discType(len(k.Cases))
 			cl.line("cabi.Lower%s(w, b, off, %s(v))", d, g)
@@ -154,9 +194,9 @@ func (c *codec) lower(t wit.Type) string {
 			}
 			cl.line("}")
 		default:
-			panic(fmt.Sprintf("cannot lower %s", t.TypeName()))
+			return false
 		}
-		cl.line("}")
+		return true
 	})
 }
 

@@ -107,21 +107,6 @@ func (c *guestCodec) exportFault(errT wit.Type) string {
 	})
 }
 
-// importFault names the function that replaces an import's error result
-// by the hand-written liftFaultE's error when lifting failed.
-func (c *guestCodec) importFault(errT wit.Type) string {
-	en := errName(errT)
-	T := guestType(errT)
-	return c.once("importFault"+en, func(cl *cg) {
-		cl.line("// importFault%s is e, or the error liftFault%s makes of a lifting failure.", en, en)
-		cl.line("func importFault%s(l *guestrt.Lifter, e *%s) *%s {", en, T, T)
-		cl.line("if l.Bad == \"\" {\nreturn e\n}")
-		cl.line("f := liftFault%s(l.Bad)", en)
-		cl.line("return &f")
-		cl.line("}")
-	})
-}
-
 // exportKind classifies an export's result for its driver: "None",
 // "Flat", "Value" (indirect), "Err<E>" (result<_, E>) or "Result<E>".
 func exportKind(f *wit.Function) string {

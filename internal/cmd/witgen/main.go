@@ -80,20 +80,14 @@ func generate(witDir string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := generateFrom(res)
-	if err != nil {
-		return nil, err
-	}
-	plugin, err := generatePlugin(witDir)
-	for name, b := range plugin {
-		out[name] = b
-	}
-	return out, err
+	return generateFrom(res, func(shared *codec) (map[string][]byte, error) { return generatePlugin(witDir, shared) })
 }
 
-// generateFrom generates from a resolved WIT. A shape the emitters do not
-// handle is reported as an error, not a crash.
-func generateFrom(res *wit.Resolve) (out map[string][]byte, err error) {
+// generateFrom generates from a resolved WIT, and with it (when with is
+// not nil) the files with returns, whose codecs share the world's codec
+// (package witypes). A shape the emitters do not handle is reported as an
+// error, not a crash.
+func generateFrom(res *wit.Resolve, with func(shared *codec) (map[string][]byte, error)) (out map[string][]byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			out, err = nil, fmt.Errorf("unsupported WIT: %v", r)
@@ -106,26 +100,37 @@ func generateFrom(res *wit.Resolve) (out map[string][]byte, err error) {
 	if err := checkTypes(m); err != nil {
 		return nil, err
 	}
-	return genWorld(m)
+	return genWorld(m, with)
 }
 
-// genWorld generates the sandcache world's files from its model.
-func genWorld(m *model) (map[string][]byte, error) {
+// genWorld generates the sandcache world's files from its model, and the
+// files with returns (see generateFrom).
+func genWorld(m *model, with func(shared *codec) (map[string][]byte, error)) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	var err error
-	// The types' codec is emitted with the types, once both sides have
-	// asked for what they use.
+	// The types' codec is emitted with the types, once every side (and
+	// every package sharing it) has asked for what it uses.
 	tc := &codec{goType: mustGoType, named: func(td *wit.TypeDef) string { return goName(*td.Name) }}
+	tc.shared = tc
 	if out[guestOut], err = genGuest(m, tc); err != nil {
 		return nil, err
 	}
 	if out[hostOut], err = genHost(m, tc); err != nil {
 		return nil, err
 	}
-	if out[typesOut], err = genTypes(m, tc); err != nil {
+	if out[jsOut], err = genJS(m); err != nil {
 		return nil, err
 	}
-	if out[jsOut], err = genJS(m); err != nil {
+	if with != nil {
+		more, err := with(tc)
+		for name, b := range more {
+			out[name] = b
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if out[typesOut], err = genTypes(m, tc); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -19,6 +19,19 @@ type model struct {
 	types   []*wit.TypeDef // named records and enums, in declaration order
 }
 
+// eachInterface calls export for each exported interface, then imported
+// for each imported interface that has functions.
+func (m *model) eachInterface(export, imported func(i *iface)) {
+	for _, i := range m.exports {
+		export(i)
+	}
+	for _, i := range m.imports {
+		if len(i.funcs) > 0 {
+			imported(i)
+		}
+	}
+}
+
 // iface is one interface of the world with its functions in WIT order.
 type iface struct {
 	name  string // "sql"
@@ -189,20 +202,17 @@ func fieldOffsets(r *wit.Record) []uintptr {
 	return offs
 }
 
-// coreType names a flat type as a core wasm value type.
+// coreType names a flat type as a core wasm value type: i or f, and its
+// width in bits (a pointer is an i32).
 func coreType(t wit.Type) string {
-	switch t.(type) {
-	case wit.U64, wit.S64:
-		return "i64"
-	case wit.F32:
-		return "f32"
-	case wit.F64:
-		return "f64"
-	case wit.U32, wit.S32:
-		return "i32"
-	}
 	if _, ok := kindOf(t).(*wit.Pointer); ok {
 		return "i32"
+	}
+	switch t.(type) {
+	case wit.U32, wit.S32, wit.U64, wit.S64:
+		return fmt.Sprintf("i%d", 8*t.Size())
+	case wit.F32, wit.F64:
+		return fmt.Sprintf("f%d", 8*t.Size())
 	}
 	panic(fmt.Sprintf("unexpected flat type %T", t))
 }

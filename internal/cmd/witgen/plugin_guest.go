@@ -26,7 +26,7 @@ func genPluginGuest(m *pluginModel, cc *codec) ([]byte, error) {
 			fmt.Fprintf(&w, "// Drop releases the handle ([resource-drop]%s); it must not be used after.\nfunc (self %s) Drop() {\n%s(uint32(self))\n}\n\n", *r.Name, name, imp)
 		}
 	}
-	return goFile("//go:build wasip1\n\npackage keyvalue", w.Bytes(), "unsafe", cabiPkg, guestrtPkg)
+	return goFile("//go:build wasip1\n\npackage keyvalue", w.Bytes(), "unsafe", cabiPkg, guestrtPkg, witypesPkg)
 }
 
 func pluginGuestFunc(w *bytes.Buffer, m *pluginModel, c *codec, i *pluginIface, f *wit.Function) {
@@ -52,16 +52,20 @@ func pluginGuestFunc(w *bytes.Buffer, m *pluginModel, c *codec, i *pluginIface, 
 	}
 	docComment(w, "", f.Docs, name+" is "+f.Name+".")
 	fmt.Fprintf(w, "func %s%s(%s) %s {\n", recv, name, strings.Join(gps, ", "), m.resultList(f))
+	okT, errT, isRes := pluginResult(f)
+	r, _ := result(f)
 	cl := &cg{w: w}
-	cl.line("a := &guestrt.Call{}")
+	if r == nil || (len(r.Flat()) == 1 && !isRes) {
+		cl.line("a := &guestrt.Call{}")
+	} else {
+		cl.line("a, area := guestrt.NewCall(%d)", r.Size())
+	}
 	var args []string
 	for _, p := range f.Params {
 		args = append(args, guestLowerFlat(p.Type, goIdent(p.Name), func(k *wit.List, v string) string {
 			return fmt.Sprintf("cabi.ListArray(a, %d, %s, %s)", k.Type.Size(), v, c.lowerRef(k.Type, "", "*guestrt.Call"))
 		})...)
 	}
-	okT, errT, isRes := pluginResult(f)
-	r, _ := result(f)
 	call := func() string { return fmt.Sprintf("%s(%s)", imp, strings.Join(args, ", ")) }
 	switch {
 	case r == nil:
@@ -71,18 +75,17 @@ func pluginGuestFunc(w *bytes.Buffer, m *pluginModel, c *codec, i *pluginIface, 
 		cl.line("defer a.Done()")
 		cl.line("return %s(%s)", m.goType(okT), call())
 	default:
-		cl.line("area := a.Area(%d)", r.Size())
 		args = append(args, "guestrt.BytesPtr(area)")
 		cl.line("%s", call())
-		cl.line("defer a.Done()")
+		lift := func(t wit.Type) string { return c.liftRef(t, "", "*guestrt.Call") }
 		switch {
 		case isRes && okT == nil:
-			cl.line("_, e := cabi.LiftResult(a, area, 0, %d, %s, %s)", resultShape(okT, errT), c.liftRef(nil, "", "*guestrt.Call"), c.liftRef(errT, "", "*guestrt.Call"))
+			cl.line("_, e := guestrt.Result(a, area, %d, %s, %s)", resultShape(okT, errT), lift(nil), lift(errT))
 			cl.line("return e")
 		case isRes:
-			cl.line("return cabi.LiftResult(a, area, 0, %d, %s, %s)", resultShape(okT, errT), c.liftRef(okT, "", "*guestrt.Call"), c.liftRef(errT, "", "*guestrt.Call"))
+			cl.line("return guestrt.Result(a, area, %d, %s, %s)", resultShape(okT, errT), lift(okT), lift(errT))
 		default:
-			cl.line("return %s(a, area, 0)", c.liftRef(r, "", "*guestrt.Call"))
+			cl.line("return guestrt.Value(a, area, %s)", lift(r))
 		}
 	}
 	w.WriteString("}\n\n")

@@ -111,8 +111,9 @@ func loadPluginModel(res *wit.Resolve, worldName, prefix string, base *pluginMod
 	return m, err
 }
 
-// generatePlugin returns the plugin glue by path, from witDir/plugin.
-func generatePlugin(witDir string) (out map[string][]byte, err error) {
+// generatePlugin returns the plugin glue by path, from witDir/plugin;
+// shared, when not nil, is the codec of package witypes (see codec.shared).
+func generatePlugin(witDir string, shared *codec) (out map[string][]byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			out, err = nil, fmt.Errorf("unsupported plugin WIT: %v", r)
@@ -134,8 +135,8 @@ func generatePlugin(witDir string) (out map[string][]byte, err error) {
 	// (which the host aliases); the draft world's own types and codec in
 	// package pluginabi. The types file is written last: both sides add to
 	// its codec.
-	cc := &codec{goType: cur.goType, named: cur.name}
-	dc := &codec{goType: draft.goType, named: draft.name}
+	cc := &codec{goType: cur.goType, named: cur.name, shared: shared}
+	dc := &codec{goType: draft.goType, named: draft.name, shared: shared}
 	out = map[string][]byte{}
 	if out[pluginGuestOut], err = genPluginGuest(cur, cc); err != nil {
 		return nil, err

@@ -49,7 +49,7 @@ func genPluginTypes(m *pluginModel, cc *codec) ([]byte, error) {
 	writeNamedTypes(&w, m, "")
 	w.WriteString("// The functions below lift and lower the types above in the canonical\n// ABI, over a side's runtime (cabi.Reader, cabi.Writer): the wrappers of\n// this package in a plugin, the Go host's glue (internal/pluginabi) in the\n// host. Plugins do not need them.\n\n")
 	w.Write(cc.out.Bytes())
-	return goFile("package keyvalue", w.Bytes(), cabiPkg)
+	return goFile("package keyvalue", w.Bytes(), cabiPkg, witypesPkg)
 }
 
 // writePluginGenerics aliases pkg's generic types for the plugin glue's
