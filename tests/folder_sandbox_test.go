@@ -13,10 +13,10 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/sandcache/sandcache/internal/captest"
 	"github.com/sandcache/sandcache/internal/guest/cache"
 	"github.com/sandcache/sandcache/sdk"
 )
@@ -40,41 +40,11 @@ import (
 // outside holds a record of k with the value "secret", the target of the
 // hard links).
 
-// fbKinds are the kinds of planted file.
-var fbKinds = []string{"fifo", "socket", "device", "hardlink", "symlink"}
-
-// fbPlant makes a file of kind at rel in w.grant: a FIFO, a socket file, a
-// character device (/dev/zero's numbers: reading it never ends; needs
-// root), a hard link to the outside record of k, or a symlink to it.
+// fbPlant makes a file of kind at rel in w.grant (captest.Plant), links
+// pointing at the outside record of k.
 func fbPlant(t *testing.T, w *sbxWorld, rel, kind string) {
 	t.Helper()
-	p := filepath.Join(w.grant, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
-		t.Fatal(err)
-	}
-	target := filepath.Join(w.outside, "ns", cache.EntryFileName("k"))
-	var err error
-	switch kind {
-	case "fifo":
-		err = syscall.Mkfifo(p, 0o666)
-	case "socket":
-		err = syscall.Mknod(p, syscall.S_IFSOCK|0o666, 0)
-	case "device":
-		err = syscall.Mknod(p, syscall.S_IFCHR|0o666, 1<<8|5)
-	case "hardlink":
-		err = os.Link(target, p)
-	case "symlink":
-		err = os.Symlink(target, p)
-	case "sparse":
-		var f *os.File
-		if f, err = os.Create(p); err == nil {
-			err = f.Truncate(200 << 30)
-			f.Close()
-		}
-	}
-	if err != nil {
-		t.Skipf("cannot plant a %s here: %v", kind, err)
-	}
+	captest.Plant(t, filepath.Join(w.grant, filepath.FromSlash(rel)), kind, filepath.Join(w.outside, "ns", cache.EntryFileName("k")))
 	// Planting a hard link changed the target's ctime only; the snapshot
 	// holds bytes, mtime and atime.
 	w.check(t, "planting")
@@ -104,7 +74,7 @@ func (tc fbCase) wantOf(op string) string {
 func fbCases() []fbCase {
 	entry := cache.EntryFileName("k")
 	var cases []fbCase
-	for _, kind := range fbKinds {
+	for _, kind := range captest.PlantKinds {
 		// A record that is not a single-link regular file: get, delete and
 		// put refuse it by name; listings skip it; clear leaves it.
 		cases = append(cases, fbCase{name: "record is a " + kind, at: "files/ns/" + entry, kind: kind,
@@ -121,7 +91,7 @@ func fbCases() []fbCase {
 				op: map[string]string{"get": "miss", "delete": "miss"}},
 		)
 	}
-	for _, kind := range fbKinds {
+	for _, kind := range captest.PlantKinds {
 		// Another store's token: listings show only regular files, so only
 		// the hard link is seen; removing it is refused, which a put's
 		// notice skips and clear reports.

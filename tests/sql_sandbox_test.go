@@ -9,12 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ncruces/go-sqlite3"
 
+	"github.com/sandcache/sandcache/internal/captest"
 	"github.com/sandcache/sandcache/sdk"
 )
 
@@ -104,9 +104,7 @@ func TestSQLSandboxFIFOJournal(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			w := newSQLSbx(t)
 			w.store(t)
-			if err := syscall.Mkfifo(filepath.Join(w.grant, name), 0o666); err != nil {
-				t.Fatal(err)
-			}
+			captest.Plant(t, filepath.Join(w.grant, name), "fifo", "")
 			c := openCache(t, w.grant, sdk.NewConfig())
 			err := within(t, 2*time.Second, func(ctx context.Context) error {
 				_, _, err := c.Get(ctx, "k")
@@ -127,9 +125,7 @@ func TestSQLSandboxHardLinks(t *testing.T) {
 			if name != "cache.sqlite" {
 				w.store(t)
 			}
-			if err := os.Link(w.canary, filepath.Join(w.grant, name)); err != nil {
-				t.Fatal(err)
-			}
+			captest.Plant(t, filepath.Join(w.grant, name), "hardlink", w.canary)
 			c := openCache(t, w.grant, sdk.NewConfig())
 			ctx := context.Background()
 			if err := c.Put(ctx, "k", []byte(`{"v":2}`)); !errors.Is(err, sdk.ErrNotPermitted) {

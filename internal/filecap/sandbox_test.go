@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"syscall"
 	"testing"
 	"time"
 
@@ -112,33 +111,6 @@ func TestGrantedFolderBehindSymlink(t *testing.T) {
 	}
 }
 
-// plantSpecial plants, at rel in grant, a file of the given kind: "fifo",
-// "socket", "device" (needs root), "hardlink" (to the outside canary) or "symlink" (to it). It
-// skips the test when the system cannot make one.
-func plantSpecial(t *testing.T, grant, rel, kind string, o *captest.Outside) {
-	t.Helper()
-	p := filepath.Join(grant, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
-		t.Fatal(err)
-	}
-	var err error
-	switch kind {
-	case "fifo":
-		err = syscall.Mkfifo(p, 0o666)
-	case "socket": // a socket file, as bind makes (bind limits path length)
-		err = syscall.Mknod(p, syscall.S_IFSOCK|0o666, 0)
-	case "device": // /dev/zero's numbers (1, 5): reading it never ends
-		err = syscall.Mknod(p, syscall.S_IFCHR|0o666, 1<<8|5)
-	case "hardlink":
-		err = os.Link(o.Canary, p)
-	case "symlink":
-		err = os.Symlink(o.Canary, p)
-	}
-	if err != nil {
-		t.Skipf("cannot plant a %s here: %v", kind, err)
-	}
-}
-
 // within is captest.Within with a bound of 5 s.
 func within(t *testing.T, what string, fn func()) {
 	t.Helper()
@@ -150,7 +122,7 @@ func TestSpecialFilesAreRefused(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			grant, o := grantBeside(t)
 			const rel = "files/ns/0000000000000000000000000000000000000000000000000000000000000000.json"
-			plantSpecial(t, grant, rel, kind, o)
+			captest.Plant(t, filepath.Join(grant, filepath.FromSlash(rel)), kind, o.Canary)
 			f := openFiles(t, grant, WithSizeLimit(1<<20))
 			notPermitted := func(what string, err error) {
 				t.Helper()
@@ -204,7 +176,7 @@ func TestStaleHardLinkedTempIsKept(t *testing.T) {
 	// clean-up leaves it alone (it is not a file of the cache).
 	grant, o := grantBeside(t)
 	tmp := ".a.json.0123456789abcdef.tmp"
-	plantSpecial(t, grant, tmp, "hardlink", o)
+	captest.Plant(t, filepath.Join(grant, filepath.FromSlash(tmp)), "hardlink", o.Canary)
 	old := time.Now().Add(-time.Hour)
 	os.Chtimes(filepath.Join(grant, tmp), old, old)
 	os.Chtimes(o.Canary, o.MTime, o.MTime)
@@ -243,7 +215,7 @@ func TestSpecialFileAsFolder(t *testing.T) {
 	for _, kind := range []string{"fifo", "socket", "device"} {
 		t.Run(kind, func(t *testing.T) {
 			grant, o := grantBeside(t)
-			plantSpecial(t, grant, "files/ns", kind, o)
+			captest.Plant(t, filepath.Join(grant, filepath.FromSlash("files/ns")), kind, o.Canary)
 			f := openFiles(t, grant)
 			within(t, "calls", func() {
 				_, _, err := f.Read("files/ns/a.json")

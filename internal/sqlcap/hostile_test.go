@@ -4,11 +4,9 @@ package sqlcap
 
 import (
 	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -216,25 +214,13 @@ func TestLoopingTriggerEndsAtDeadline(t *testing.T) {
 	h.o.Check(t, "looping trigger")
 }
 
-// plant replaces name in the grant by kind, pointing outside for links.
+// plant replaces name in the grant by kind (captest.Plant), links pointing
+// outside.
 func (h *hostile) plant(t *testing.T, name, kind string) {
 	t.Helper()
 	p := filepath.Join(h.dir, name)
 	os.Remove(p)
-	switch kind {
-	case "fifo":
-		must(t, syscall.Mkfifo(p, 0o666))
-	case "socket":
-		l, err := net.Listen("unix", p)
-		must(t, err)
-		t.Cleanup(func() { l.Close() })
-	case "hardlink":
-		must(t, os.Link(h.o.Canary, p))
-	case "symlink":
-		must(t, os.Symlink(h.o.Canary, p))
-	case "folder":
-		must(t, os.Mkdir(p, 0o777))
-	}
+	captest.Plant(t, p, kind, h.o.Canary)
 }
 
 func TestPlantedFiles(t *testing.T) {
