@@ -12,7 +12,7 @@ import (
 //   - with k the decimal exponent (10^(k-1) <= |f| < 10^k), plain decimal
 //     when -5 < k <= 16, integral values keeping ".0" (1.0, -0.0,
 //     1000000000000000.0, 0.0001);
-//   - otherwise scientific, d[.ddd]e±x: 1e+16, 1e+21, 1.5e-7, 1e-5.
+//   - otherwise scientific, d[.ddd]e±x: 1e+16, 1e+21, 1.5e-7, 1e-6.
 //
 // NaN and ±Inf are written as null, as the original stores them.
 func AppendFloat(dst []byte, f float64) []byte {

@@ -1,6 +1,11 @@
 package jsonv
 
-import "testing"
+import (
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+)
 
 func TestIsCanonical(t *testing.T) {
 	yes := []string{
@@ -46,4 +51,63 @@ func FuzzIsCanonical(f *testing.F) {
 			t.Fatalf("IsCanonical(%q) but Canonical = %q, %v", data, got, err)
 		}
 	})
+}
+
+// TestShortPlainFloat checks the float fast path against the round trip
+// it spares: it fires on the common plain forms, and whenever it says yes
+// the round trip agrees, over random decimals near every boundary (digit
+// counts 14 to 17, point positions, leading and trailing zeros).
+func TestShortPlainFloat(t *testing.T) {
+	for _, s := range []string{"0.75", "-12.34", "1000.0", "0.001234", "0.0", "-0.0", "123456789012345.0", "0.0001", "0.00001", "9999999999999990.0"} {
+		if !isShortPlainFloat([]byte(s)) {
+			t.Errorf("isShortPlainFloat(%q) = false; the fast path should take it", s)
+		}
+	}
+	for _, s := range []string{"0.000001", "1.50", "01.5", "1e+21", "1.2345678901234567", "12345678901234567.0", "0.", ".5", "1.-5", "--1.0"} {
+		if isShortPlainFloat([]byte(s)) {
+			t.Errorf("isShortPlainFloat(%q) = true", s)
+		}
+	}
+	slow := func(text []byte) bool {
+		f, err := strconv.ParseFloat(string(text), 64)
+		return err == nil && string(AppendFloat(nil, f)) == string(text)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	digits := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte('0' + r.IntN(10))
+		}
+		return b
+	}
+	fired := 0
+	for range 200000 {
+		var s []byte
+		if r.IntN(2) == 0 {
+			s = append(s, '-')
+		}
+		s = append(s, digits(1+r.IntN(17))...)
+		s = append(s, '.')
+		s = append(s, digits(1+r.IntN(17))...)
+		if r.IntN(4) == 0 { // a float's own text, cut to a random precision
+			s = strconv.AppendFloat(nil, (r.Float64()-0.5)*math.Pow(10, float64(r.IntN(40)-20)), 'f', r.IntN(18), 64)
+		}
+		if isShortPlainFloat(s) {
+			fired++
+			if !slow(s) {
+				t.Fatalf("isShortPlainFloat(%q) = true, but AppendFloat writes %q", s, AppendFloat(nil, mustFloat(t, s)))
+			}
+		}
+	}
+	if fired < 1000 {
+		t.Fatalf("the fast path fired on %d random decimals; the test checks too little", fired)
+	}
+}
+
+func mustFloat(t *testing.T, s []byte) float64 {
+	f, err := strconv.ParseFloat(string(s), 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
