@@ -77,15 +77,15 @@ func fbPlant(t *testing.T, w *sbxWorld, tc fbCase) {
 		captest.Plant(t, filepath.Join(w.grant, filepath.FromSlash(tc.at)), tc.kind, target)
 	}
 	if tc.sql != "" {
-		sbxExec(t, filepath.Join(w.grant, fbSQLite), tc.sql)
+		fbExec(t, filepath.Join(w.grant, fbSQLite), tc.sql)
 	}
 	// Planting a hard link changed the target's ctime only; the snapshot
 	// holds bytes, mtime and atime.
 	w.check(t, "planting")
 }
 
-// sbxExec runs sql on the database at path as another program would.
-func sbxExec(t *testing.T, path, sql string) {
+// fbExec runs sql on the database at path as another program would.
+func fbExec(t *testing.T, path, sql string) {
 	t.Helper()
 	c, err := sqlite3.Open(path)
 	if err != nil {
@@ -194,21 +194,18 @@ func fbCases() []fbCase {
 		}
 		cases = append(cases, tc)
 	}
-	// Schema objects another program planted in the database (a view, a
-	// trigger, one of sandcache's triggers replaced, by one that never
-	// ends among others): the database is refused as corrupt when opened,
-	// naming the object, before a statement runs.
-	for _, o := range []struct{ name, sql string }{
-		{"spy", "CREATE VIEW spy AS SELECT * FROM cache_entries"},
-		{"planted_trigger", "CREATE TRIGGER planted_trigger AFTER INSERT ON cache_entries BEGIN DELETE FROM cache_entries; END"},
-		{"sandcache_count_delete", "DROP TRIGGER sandcache_count_delete; CREATE TRIGGER sandcache_count_delete AFTER DELETE ON cache_entries BEGIN SELECT 1; END"},
-		{"sandcache_count_delete", fbLoopingTrigger},
+	// Schema objects another program planted in the database: the
+	// database is refused as corrupt when opened, naming the object,
+	// before a statement runs.
+	for _, o := range []struct{ name, object, sql string }{
+		{"a view", "spy", "CREATE VIEW spy AS SELECT * FROM cache_entries"},
+		{"a trigger", "planted_trigger", "CREATE TRIGGER planted_trigger AFTER INSERT ON cache_entries BEGIN DELETE FROM cache_entries; END"},
+		{"a trigger of sandcache's name", "sandcache_count_delete",
+			"DROP TRIGGER sandcache_count_delete; CREATE TRIGGER sandcache_count_delete AFTER DELETE ON cache_entries BEGIN SELECT 1; END"},
+		{"a trigger that never ends", "sandcache_count_delete", fbLoopingTrigger},
 	} {
-		name := "database holds a planted " + o.name
-		if o.sql == fbLoopingTrigger {
-			name = "database holds a looping " + o.name
-		}
-		cases = append(cases, fbCase{name: name, at: fbSQLite, db: true, sql: o.sql, names: strconv.Quote(o.name), want: "corrupt"})
+		cases = append(cases, fbCase{name: "database holds " + o.name, at: fbSQLite, db: true, sql: o.sql,
+			names: strconv.Quote(o.object), want: "corrupt"})
 	}
 	return cases
 }
@@ -313,7 +310,7 @@ func TestFolderSandboxLoopingTrigger(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sbxExec(t, filepath.Join(w.grant, fbSQLite), fbLoopingTrigger)
+	fbExec(t, filepath.Join(w.grant, fbSQLite), fbLoopingTrigger)
 	dctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel()
 	var err error
