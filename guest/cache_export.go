@@ -8,6 +8,7 @@ import (
 
 	"github.com/sandcache/sandcache/internal/guest/capability"
 	"github.com/sandcache/sandcache/internal/guest/duration"
+	"github.com/sandcache/sandcache/internal/guest/jsonv"
 	"github.com/sandcache/sandcache/internal/guest/llmkey"
 	"github.com/sandcache/sandcache/internal/guest/options"
 )
@@ -127,11 +128,7 @@ func (cacheExport) LLMKey(prompt string, system witypes.Option[string], request 
 	if system.Some {
 		sys = bytesOf(system.Value)
 	}
-	key, err := llmkey.Key(bytesOf(prompt), sys, bytesOf(request))
-	if err != nil {
-		return "", witError(invalidArg(err))
-	}
-	return key, nil
+	return parsed(llmkey.Key(bytesOf(prompt), sys, bytesOf(request)))
 }
 
 func (cacheExport) ParseOptions(dict string) (witypes.Options, *witypes.Error) {
@@ -149,11 +146,22 @@ func (cacheExport) ParseOptions(dict string) (witypes.Options, *witypes.Error) {
 }
 
 func (cacheExport) ParseDuration(text string) (uint64, *witypes.Error) {
-	secs, err := duration.Parse(text)
+	return parsed(duration.Parse(text))
+}
+
+func (cacheExport) CanonicalJSON(text string) (string, *witypes.Error) {
+	c, err := jsonv.Canonical(bytesOf(text))
+	return parsed(string(c), err)
+}
+
+// parsed is the result of an export that reads its argument: v, or err as
+// an invalid-argument error.
+func parsed[T any](v T, err error) (T, *witypes.Error) {
 	if err != nil {
-		return 0, witError(invalidArg(err))
+		var zero T
+		return zero, witError(invalidArg(err))
 	}
-	return secs, nil
+	return v, nil
 }
 
 func (cacheExport) Flush() *witypes.Error {

@@ -48,6 +48,9 @@ type CacheExports interface {
 	ParseOptions(dict string) (witypes.Options, *witypes.Error)
 	// Parses a duration ("1.5h", "500ms", "10") into whole seconds.
 	ParseDuration(text string) (uint64, *witypes.Error)
+	// The canonical compact form of the JSON text `text`: what `put` stores
+	// for it and `get` returns (`invalid-argument` when it is not JSON).
+	CanonicalJSON(text string) (string, *witypes.Error)
 	// Writes what the guest deferred to its stores: the LRU stamps of hits
 	// recorded while another writer held the lock. Every write operation
 	// does this first; hosts call it before they close an instance.
@@ -133,6 +136,14 @@ func wasmexportCacheParseDuration(p0 uint32, p1 uint32) uint32 {
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#parse-duration
 func wasmpostCacheParseDuration(uint32) { release() }
+
+//go:wasmexport sandcache:cache/cache@0.1.0#canonical-json
+func wasmexportCacheCanonicalJSON(p0 uint32, p1 uint32) uint32 {
+	return exportStringResultError(p0, p1, 4, cabi.LowerString[*guestrt.Exporter], cacheExports, CacheExports.CanonicalJSON)
+}
+
+//go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#canonical-json
+func wasmpostCacheCanonicalJSON(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#flush
 func wasmexportCacheFlush() uint32 {

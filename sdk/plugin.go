@@ -200,7 +200,10 @@ func (p *PluginImports) get(ctx context.Context, bucket, key string) ([]byte, bo
 
 // set stores value under key in bucket within the byte quota.
 func (p *PluginImports) set(ctx context.Context, bucket, key string, value []byte, ttl time.Duration) error {
-	stored := encodePluginValue(value)
+	stored, err := encodePluginValue(ctx, p.cache, value)
+	if err != nil {
+		return err
+	}
 	if err := p.makeRoom(ctx, bucket, key, int64(len(stored))); err != nil {
 		return err
 	}

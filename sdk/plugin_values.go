@@ -2,11 +2,10 @@ package sdk
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
-	"unicode/utf8"
-
-	"github.com/sandcache/sandcache/internal/guest/jsonv"
+	"errors"
 )
 
 // Plugin values: wasi:keyvalue values are bytes, sandcache stores JSON.
@@ -55,18 +54,21 @@ func envelopeOf(v []byte) (out []byte, ok bool) {
 	return nil, false
 }
 
-// encodePluginValue returns the JSON stored for v. Whether v is JSON, and
-// its canonical form, are decided by package jsonv, the sandcache guest's
-// own JSON parser, so the store keeps exactly the text chosen here.
-func encodePluginValue(v []byte) []byte {
-	canon, err := jsonv.Canonical(v)
-	if err != nil || !utf8.Valid(v) {
-		return bytesEnvelope(v)
+// encodePluginValue returns the JSON c stores for v. Whether v is JSON,
+// and its canonical form, are the guest's to say (canonical-json), so the
+// store keeps exactly the text chosen here.
+func encodePluginValue(ctx context.Context, c *Cache, v []byte) ([]byte, error) {
+	canon, err := c.sb.CanonicalJSON(ctx, v)
+	switch {
+	case errors.Is(err, ErrInvalidArgument):
+		return bytesEnvelope(v), nil
+	case err != nil:
+		return nil, err
 	}
 	if _, looksLike := envelopeOf(v); looksLike || !bytes.Equal(canon, v) {
-		return textEnvelope(v)
+		return textEnvelope(v), nil
 	}
-	return v
+	return v, nil
 }
 
 func bytesEnvelope(v []byte) []byte {

@@ -294,3 +294,20 @@ func (sb *Sandbox) ParseDuration(ctx context.Context, text string) (uint64, erro
 		return x.ParseDuration(ctx, text)
 	})
 }
+
+// CanonicalJSON returns the canonical compact form of the JSON text: what
+// a put stores for it (docs/SPEC.md §7). Text that is not JSON, or not
+// valid UTF-8, is ErrInvalidArgument.
+func (sb *Sandbox) CanonicalJSON(ctx context.Context, text []byte) ([]byte, error) {
+	const op = "canonical-json"
+	if len(text) > sb.maxValue {
+		return nil, newError(op, ErrInvalidArgument, fmt.Sprintf("value is %d bytes; the limit is %d", len(text), sb.maxValue), nil)
+	}
+	if !utf8.Valid(text) {
+		return nil, newError(op, ErrInvalidArgument, "value is not valid UTF-8", nil)
+	}
+	c, err := invokeValue(ctx, sb, op, func(ctx context.Context, x *witabi.CacheExports) (string, *witabi.Error, error) {
+		return x.CanonicalJSON(ctx, unsafe.String(unsafe.SliceData(text), len(text)))
+	})
+	return []byte(c), err
+}

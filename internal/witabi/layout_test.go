@@ -46,8 +46,9 @@ func TestResultLayoutsMatchHandWrittenOffsets(t *testing.T) {
 		cache + "flush": err4,
 		// Keys: array pointer at +4, count at +8.
 		cache + "keys": with(err4, map[string]uint32{"ok": 4}),
-		// LLMKey: string at +4 (stringResult).
-		cache + "llm-key": with(err4, map[string]uint32{"ok": 4}),
+		// LLMKey and CanonicalJSON: string at +4 (stringResult).
+		cache + "llm-key":        with(err4, map[string]uint32{"ok": 4}),
+		cache + "canonical-json": with(err4, map[string]uint32{"ok": 4}),
 		// ParseOptions: options at +8 (see TestTypeLayouts).
 		cache + "parse-options": with(err8, map[string]uint32{
 			"ok.backend.tag": 8, "ok.backend.some": 9, "ok.namespace": 12, "ok.path": 20,

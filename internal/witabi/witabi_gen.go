@@ -110,6 +110,7 @@ var ResultLayouts = map[string]Layout{
 	"sandcache:cache/cache@0.1.0#llm-key":        {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "string"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
 	"sandcache:cache/cache@0.1.0#parse-options":  {Size: 72, Align: 8, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok.backend.tag", Offset: 8, Kind: "tag"}, {Path: "ok.backend.some", Offset: 9, Kind: "enum"}, {Path: "ok.namespace", Offset: 12, Kind: "string"}, {Path: "ok.path", Offset: 20, Kind: "string"}, {Path: "ok.ttl-ms.tag", Offset: 32, Kind: "tag"}, {Path: "ok.ttl-ms.some", Offset: 40, Kind: "u64"}, {Path: "ok.max-entries.tag", Offset: 48, Kind: "tag"}, {Path: "ok.max-entries.some", Offset: 56, Kind: "s64"}, {Path: "ok.dict", Offset: 64, Kind: "string"}, {Path: "err.code", Offset: 8, Kind: "enum"}, {Path: "err.message", Offset: 12, Kind: "string"}}},
 	"sandcache:cache/cache@0.1.0#parse-duration": {Size: 24, Align: 8, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 8, Kind: "u64"}, {Path: "err.code", Offset: 8, Kind: "enum"}, {Path: "err.message", Offset: 12, Kind: "string"}}},
+	"sandcache:cache/cache@0.1.0#canonical-json": {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "string"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
 	"sandcache:cache/cache@0.1.0#flush":          {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
 }
 
@@ -134,6 +135,7 @@ func BindCacheExports(m api.Module) (*CacheExports, error) {
 		{Name: "llm-key", Params: []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, Results: []api.ValueType{api.ValueTypeI32}},
 		{Name: "parse-options", Params: []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, Results: []api.ValueType{api.ValueTypeI32}},
 		{Name: "parse-duration", Params: []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, Results: []api.ValueType{api.ValueTypeI32}},
+		{Name: "canonical-json", Params: []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, Results: []api.ValueType{api.ValueTypeI32}},
 		{Name: "flush", Params: []api.ValueType{}, Results: []api.ValueType{api.ValueTypeI32}},
 	})
 	if err != nil {
@@ -196,11 +198,17 @@ func (x *CacheExports) ParseDuration(ctx context.Context, text string) (uint64, 
 	return hostrt.CallResult(ctx, &x.Exports, 9, argsString(&x.Exports, ctx, text), 24, 8, cabi.LiftU64[*hostrt.Reader], witypes.LiftError[*hostrt.Reader], "parse-duration result")
 }
 
+// The canonical compact form of the JSON text `text`: what `put` stores
+// for it and `get` returns (`invalid-argument` when it is not JSON).
+func (x *CacheExports) CanonicalJSON(ctx context.Context, text string) (string, *Error, error) {
+	return hostrt.CallResult(ctx, &x.Exports, 10, argsString(&x.Exports, ctx, text), 16, 4, cabi.LiftString[*hostrt.Reader], witypes.LiftError[*hostrt.Reader], "canonical-json result")
+}
+
 // Writes what the guest deferred to its stores: the LRU stamps of hits
 // recorded while another writer held the lock. Every write operation
 // does this first; hosts call it before they close an instance.
 func (x *CacheExports) Flush(ctx context.Context) (*Error, error) {
-	return hostrt.CallError(ctx, &x.Exports, 10, nil, 16, 4, witypes.LiftError[*hostrt.Reader], "flush result")
+	return hostrt.CallError(ctx, &x.Exports, 11, nil, 16, 4, witypes.LiftError[*hostrt.Reader], "flush result")
 }
 
 // SQLModule is the core module name of imported interface sandcache:cache/sql@0.1.0.

@@ -258,7 +258,7 @@ func flatParamCount(f *wit.Function) (int, error) {
 	return n, nil
 }
 
-var acronyms = map[string]string{"llm": "LLM", "sql": "SQL", "ttl": "TTL", "id": "ID", "abi": "ABI"}
+var acronyms = map[string]string{"llm": "LLM", "sql": "SQL", "ttl": "TTL", "id": "ID", "abi": "ABI", "json": "JSON"}
 
 // goName turns a kebab-case WIT name into an exported Go name.
 func goName(s string) string {
