@@ -244,6 +244,8 @@ func TestHostileResults(t *testing.T) {
 			{"keys: element not UTF-8", func() error { _, err := sb.Keys(ctx, "elem-utf8", host.Options{}); return err }},
 			{"llm-key not UTF-8", func() error { _, err := sb.LLMKey(ctx, []byte(`"utf8"`), nil, nil); return err }},
 			{"llm-key out of range", func() error { _, err := sb.LLMKey(ctx, []byte(`"oob"`), nil, nil); return err }},
+			{"canonical-json not UTF-8", func() error { _, err := sb.CanonicalJSON(ctx, []byte(`"utf8"`)); return err }},
+			{"canonical-json out of range", func() error { _, err := sb.CanonicalJSON(ctx, []byte(`"oob"`)); return err }},
 			{"options: backend 9", func() error { _, err := sb.ParseOptions(ctx, []byte(`"bad-backend"`)); return err }},
 			{"options: namespace not UTF-8", func() error { _, err := sb.ParseOptions(ctx, []byte(`"ns-utf8"`)); return err }},
 			{"import argument out of range", func() error { _, err := get(ctx, sb, "import-arg-oob"); return err }},

@@ -7,8 +7,8 @@
 // a cache it runs the attack its argument names. build.sh builds it into
 // tests/testdata/hostile/attacker.wasm.
 //
-// Attacks by the key of get (and the argument of keys, llm-key and
-// parse-options): see the switch statements below. "arm:MODE" sets how
+// Attacks by the key of get (and the argument of keys, llm-key,
+// canonical-json and parse-options): see the switch statements below. "arm:MODE" sets how
 // cabi_realloc and cabi_post_* misbehave from then on (one instance: the
 // suite uses a pool of one).
 package main
@@ -379,18 +379,33 @@ func exportKeys(prefixPtr, prefixLen, backendTag, backend, nsPtr, nsLen, pathPtr
 
 //go:wasmexport sandcache:cache/cache@0.1.0#llm-key
 func exportLLMKey(promptPtr, promptLen, sysTag, sysPtr, sysLen, reqPtr, reqLen uint32) uint32 {
+	return stringAttack(str(promptPtr, promptLen), "sha256:0", "sha256:\xff")
+}
+
+// stringAttack returns a result<string, error> holding ok, or, when the
+// argument is "utf8", notUTF8, and when it is "oob", a string out of the
+// module's memory.
+func stringAttack(arg, ok, notUTF8 string) uint32 {
 	ret = [9]uint64{}
-	switch str(promptPtr, promptLen) {
+	switch arg {
 	case `"utf8"`:
-		setStr(4, "sha256:\xff")
+		setStr(4, notUTF8)
 	case `"oob"`:
 		set32(4, 0x7FFF_FFFF)
 		set32(8, 0x7FFF_FFFF)
 	default:
-		setStr(4, "sha256:0")
+		setStr(4, ok)
 	}
 	return retPtr()
 }
+
+//go:wasmexport sandcache:cache/cache@0.1.0#canonical-json
+func exportCanonicalJSON(ptr, n uint32) uint32 {
+	return stringAttack(str(ptr, n), "null", "\"\xff\"")
+}
+
+//go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#canonical-json
+func postCanonicalJSON(uint32) { post() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#parse-options
 func exportParseOptions(ptr, n uint32) uint32 {
