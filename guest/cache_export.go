@@ -134,7 +134,7 @@ func (cacheExport) LLMKey(prompt string, system witypes.Option[string], request 
 func (cacheExport) ParseOptions(dict string) (witypes.Options, *witypes.Error) {
 	o, err := options.ParseDict(bytesOf(dict))
 	if err != nil {
-		return witypes.Options{}, witError(invalidArg(err))
+		return witypes.Options{}, witError(capability.Invalid(err))
 	}
 	return witypes.Options{
 		Backend:    witypes.Option[witypes.Backend]{Some: true, Value: witypes.Backend(o.Backend)},
@@ -159,7 +159,7 @@ func (cacheExport) CanonicalJSON(text string) (string, *witypes.Error) {
 func parsed[T any](v T, err error) (T, *witypes.Error) {
 	if err != nil {
 		var zero T
-		return zero, witError(invalidArg(err))
+		return zero, witError(capability.Invalid(err))
 	}
 	return v, nil
 }
@@ -169,12 +169,4 @@ func (cacheExport) Flush() *witypes.Error {
 		return witError(err)
 	}
 	return nil
-}
-
-// invalidArg gives a plain error from a parser the invalid-argument code.
-func invalidArg(err error) error {
-	if _, ok := err.(*capability.Error); ok {
-		return err
-	}
-	return &capability.Error{Code: capability.InvalidArgument, Message: err.Error()}
 }

@@ -102,7 +102,7 @@ func (e *Engine) resolve(src options.Source) (resolved, error) {
 	}
 	o, err := src.Resolve()
 	if err != nil {
-		return resolved{}, invalid(err)
+		return resolved{}, capability.Invalid(err)
 	}
 	return e.openFor(src, o)
 }
@@ -122,7 +122,7 @@ func (e *Engine) openFor(src options.Source, o options.Options) (resolved, error
 func (e *Engine) open(o options.Options) (resolved, error) {
 	ns, err := options.SanitizeNamespace(o.Namespace)
 	if err != nil {
-		return resolved{}, invalid(err)
+		return resolved{}, capability.Invalid(err)
 	}
 	o.Namespace = ns
 	o.MaxEntries = options.ClampMaxEntries(int64(o.MaxEntries))
@@ -204,13 +204,6 @@ func checkKey(key, signature string) error {
 	return nil
 }
 
-func invalid(err error) error {
-	if _, ok := err.(*capability.Error); ok {
-		return err
-	}
-	return &capability.Error{Code: capability.InvalidArgument, Message: err.Error()}
-}
-
 // Signatures used in argument errors, as the original names its builtins.
 const (
 	sigGet    = "__cache_get(key, options?)"
@@ -266,7 +259,7 @@ func (e *Engine) Put(key string, value []byte, src options.Source) (PutOutcome, 
 		compact = v.AppendCompact(nil)
 	}
 	if oerr != nil {
-		return PutOutcome{}, invalid(oerr)
+		return PutOutcome{}, capability.Invalid(oerr)
 	}
 	if !memoized {
 		var err error

@@ -56,6 +56,15 @@ func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// Invalid gives a plain error (a parser's) the invalid-argument code; an
+// *Error keeps its own.
+func Invalid(err error) error {
+	if _, ok := err.(*Error); ok {
+		return err
+	}
+	return New(InvalidArgument, err.Error())
+}
+
 // CodeOf returns the code of err: its own when err is an *Error, else Internal.
 func CodeOf(err error) Code {
 	if e, ok := err.(*Error); ok {
