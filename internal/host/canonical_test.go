@@ -8,7 +8,8 @@ import (
 )
 
 // CanonicalJSON answers with the guest's canonical form, and refuses text
-// that is not JSON, not UTF-8 or over the value limit.
+// that is not JSON, not UTF-8 (in a string, a surrogate, after the value)
+// or over the value limit.
 func TestCanonicalJSON(t *testing.T) {
 	ctx := context.Background()
 	sb, err := Open(ctx, t.TempDir(), NewConfig().WithPoolSize(1).WithMaxValueBytes(64))
@@ -20,7 +21,7 @@ func TestCanonicalJSON(t *testing.T) {
 	if want := `{"a":[100.0,"é"],"b":1.5}`; err != nil || string(got) != want {
 		t.Errorf("CanonicalJSON = %s, %v; want %s", got, err, want)
 	}
-	for _, bad := range []string{`{"a":}`, "\"\xff\"", `"` + strings.Repeat("a", 64) + `"`} {
+	for _, bad := range []string{`{"a":}`, "\"\xff\"", "\"\xed\xa0\x80\"", "[1]\xff", `"` + strings.Repeat("a", 64) + `"`} {
 		if got, err := sb.CanonicalJSON(ctx, []byte(bad)); !errors.Is(err, ErrInvalidArgument) {
 			t.Errorf("CanonicalJSON(%q) = %s, %v; want ErrInvalidArgument", bad, got, err)
 		}

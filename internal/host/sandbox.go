@@ -157,6 +157,15 @@ func (sb *Sandbox) checkKey(op, key string) error {
 	return nil
 }
 
+// checkValue enforces the host's value limit before a value crosses into
+// the guest.
+func (sb *Sandbox) checkValue(op string, value []byte) error {
+	if len(value) > sb.maxValue {
+		return newError(op, ErrInvalidArgument, fmt.Sprintf("value is %d bytes; the limit is %d", len(value), sb.maxValue), nil)
+	}
+	return nil
+}
+
 // ownedBytes views a string the glue has just copied out of the guest (and
 // that nothing else holds) as a byte slice, without a second copy.
 func ownedBytes(s string) []byte {
@@ -206,8 +215,8 @@ func (sb *Sandbox) Put(ctx context.Context, key string, value []byte, o Options)
 	if err := sb.checkKey(op, key); err != nil {
 		return PutOutcome{}, err
 	}
-	if len(value) > sb.maxValue {
-		return PutOutcome{}, newError(op, ErrInvalidArgument, fmt.Sprintf("value is %d bytes; the limit is %d", len(value), sb.maxValue), nil)
+	if err := sb.checkValue(op, value); err != nil {
+		return PutOutcome{}, err
 	}
 	return invokeValue(ctx, sb, op, func(ctx context.Context, x *witabi.CacheExports) (PutOutcome, *witabi.Error, error) {
 		// The glue copies value into the guest before returning: a view.
@@ -296,15 +305,13 @@ func (sb *Sandbox) ParseDuration(ctx context.Context, text string) (uint64, erro
 }
 
 // CanonicalJSON returns the canonical compact form of the JSON text: what
-// a put stores for it (docs/SPEC.md §7). Text that is not JSON, or not
-// valid UTF-8, is ErrInvalidArgument.
+// a put stores for it (docs/SPEC.md §7). Text that is not JSON (not valid
+// UTF-8 included: the guest's parser decides, as for a put), or over the
+// value limit, is ErrInvalidArgument.
 func (sb *Sandbox) CanonicalJSON(ctx context.Context, text []byte) ([]byte, error) {
 	const op = "canonical-json"
-	if len(text) > sb.maxValue {
-		return nil, newError(op, ErrInvalidArgument, fmt.Sprintf("value is %d bytes; the limit is %d", len(text), sb.maxValue), nil)
-	}
-	if !utf8.Valid(text) {
-		return nil, newError(op, ErrInvalidArgument, "value is not valid UTF-8", nil)
+	if err := sb.checkValue(op, text); err != nil {
+		return nil, err
 	}
 	c, err := invokeValue(ctx, sb, op, func(ctx context.Context, x *witabi.CacheExports) (string, *witabi.Error, error) {
 		return x.CanonicalJSON(ctx, unsafe.String(unsafe.SliceData(text), len(text)))
