@@ -247,22 +247,25 @@ func (e *Engine) Put(key string, value []byte, src options.Source) (PutOutcome, 
 	if !memoized {
 		o, oerr = src.Resolve()
 	}
-	// Text already in canonical form (what sandcache and the original
-	// store) needs no tree, unless the fs backend must pretty-print it.
+	// Only the fs backend needs a tree (to pretty-print it); the others
+	// store the canonical text, which Canonical mostly gets without one.
 	var v jsonv.Value
-	compact := value
-	if oerr != nil || o.Backend == options.FS || !jsonv.IsCanonical(value) {
-		var err error
-		if v, err = jsonv.Parse(value); err != nil {
-			return PutOutcome{}, capability.New(capability.InvalidArgument, "cache value is not valid JSON: "+err.Error())
+	var compact []byte
+	var err error
+	if oerr != nil || o.Backend == options.FS {
+		if v, err = jsonv.Parse(value); err == nil {
+			compact = v.AppendCompact(nil)
 		}
-		compact = v.AppendCompact(nil)
+	} else {
+		compact, err = jsonv.Canonical(value)
+	}
+	if err != nil {
+		return PutOutcome{}, capability.New(capability.InvalidArgument, "cache value is not valid JSON: "+err.Error())
 	}
 	if oerr != nil {
 		return PutOutcome{}, capability.Invalid(oerr)
 	}
 	if !memoized {
-		var err error
 		if r, err = e.openFor(src, o); err != nil {
 			return PutOutcome{}, err
 		}

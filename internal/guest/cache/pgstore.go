@@ -178,13 +178,9 @@ func (s *pgStore) getOnce(ns, key string, now int64) (Lookup, error) {
 		// Delete only while still expired: a fresh put may have replaced it.
 		return Lookup{Expired: true}, s.deleteWhere(ns, pgDeleteExpiredKey, text(ns), text(key), num(now))
 	}
-	value := []byte(valueJSON)
-	if !jsonv.IsCanonical(value) {
-		v, err := jsonv.Parse(value)
-		if err != nil {
-			return Lookup{}, s.deleteWhere(ns, pgDeleteCorruptKey, text(ns), text(key), text(valueJSON))
-		}
-		value = v.AppendCompact(nil)
+	value, err := jsonv.Canonical([]byte(valueJSON))
+	if err != nil {
+		return Lookup{}, s.deleteWhere(ns, pgDeleteCorruptKey, text(ns), text(key), text(valueJSON))
 	}
 	if err := s.exec(pgTouch, text(ns), text(key), num(now)); err != nil {
 		return Lookup{}, err

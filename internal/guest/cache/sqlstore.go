@@ -93,20 +93,16 @@ func (s *sqlStore) get(ns, key string, now int64) (Lookup, error) {
 			return s.exec(qDeleteExpiredKey, text(ns), text(key), num(now))
 		})
 	}
-	value := []byte(valueJSON)
-	if !jsonv.IsCanonical(value) {
-		v, err := jsonv.Parse(value)
-		if err != nil {
-			s.finish(st)
-			if err := s.endRead(inTx, nil); err != nil {
-				return Lookup{}, err
-			}
-			// Not JSON: the original deletes it and misses.
-			return Lookup{}, s.inWrite(func() error {
-				return s.exec(qDeleteCorruptKey, text(ns), text(key), text(valueJSON))
-			})
+	value, err := jsonv.Canonical([]byte(valueJSON))
+	if err != nil {
+		s.finish(st)
+		if err := s.endRead(inTx, nil); err != nil {
+			return Lookup{}, err
 		}
-		value = v.AppendCompact(nil)
+		// Not JSON: the original deletes it and misses.
+		return Lookup{}, s.inWrite(func() error {
+			return s.exec(qDeleteCorruptKey, text(ns), text(key), text(valueJSON))
+		})
 	}
 	hit := Lookup{Value: value, Hit: true}
 	if len(s.pending) > 0 && !inTx {

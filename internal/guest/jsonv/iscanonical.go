@@ -28,11 +28,21 @@ func (c *canonChecker) value(depth int) bool {
 	if c.i >= len(c.s) {
 		return false
 	}
-	switch b := c.s[c.i]; {
-	case b == '{':
+	switch c.s[c.i] {
+	case '{':
 		return c.object(depth + 1)
-	case b == '[':
+	case '[':
 		return c.array(depth + 1)
+	}
+	return c.scalar()
+}
+
+// scalar checks the string, number or literal at c.i.
+func (c *canonChecker) scalar() bool {
+	if c.i >= len(c.s) {
+		return false
+	}
+	switch b := c.s[c.i]; {
 	case b == '"':
 		_, ok := c.str()
 		return ok

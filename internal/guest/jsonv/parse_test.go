@@ -51,12 +51,16 @@ func TestParseCompact(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Canonical([]byte(tt.in))
-			if err != nil {
-				t.Fatalf("Canonical(%q): %v", tt.in, err)
-			}
-			if string(got) != tt.want {
-				t.Errorf("Canonical(%q) = %s, want %s", tt.in, got, tt.want)
+			for name, canonical := range map[string]func([]byte) ([]byte, error){
+				"Canonical": Canonical, "Parse+AppendCompact": viaParse,
+			} {
+				got, err := canonical([]byte(tt.in))
+				if err != nil {
+					t.Fatalf("%s(%q): %v", name, tt.in, err)
+				}
+				if string(got) != tt.want {
+					t.Errorf("%s(%q) = %s, want %s", name, tt.in, got, tt.want)
+				}
 			}
 		})
 	}

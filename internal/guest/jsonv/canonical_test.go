@@ -1,0 +1,70 @@
+package jsonv
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// viaParse is Canonical's reference: the tree built and written back.
+func viaParse(data []byte) ([]byte, error) {
+	v, err := Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	return v.AppendCompact(nil), nil
+}
+
+// TestAppendCanonical checks which texts the one-pass rewrite takes
+// (whitespace dropped, members sorted) and which it leaves to Parse.
+func TestAppendCanonical(t *testing.T) {
+	takes := map[string]string{
+		`{"answer":"fox","tokens":[1,2,3],"score":0.75}`:  `{"answer":"fox","score":0.75,"tokens":[1,2,3]}`,
+		" {\n  \"b\" : [ 1 , 2 ] ,\r\n\t\"a\" : { } \n} ": `{"a":{},"b":[1,2]}`,
+		`{"b":{"d":1,"c":[{"f":0,"e":null}]},"a":"x"}`:    `{"a":"x","b":{"c":[{"e":null,"f":0}],"d":1}}`,
+		`{"é":1,"z":2,"Z":3,"":4,"aa":5,"a":6,"a!":7}`:    `{"":4,"Z":3,"a":6,"a!":7,"aa":5,"z":2,"é":1}`,
+		`[ "a\n" , -1.5 , true ]`:                         `["a\n",-1.5,true]`,
+		` 1 `:                                             `1`,
+		`[` + strings.Repeat(`{"b":1,"a":2},`, 40) + `0]`: `[` + strings.Repeat(`{"a":2,"b":1},`, 40) + `0]`,
+	}
+	for in, want := range takes {
+		got, ok := appendCanonical([]byte("prefix"), []byte(in))
+		if !ok || string(got) != "prefix"+want {
+			t.Errorf("appendCanonical(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+		if got, err := Canonical([]byte(in)); err != nil || string(got) != want {
+			t.Errorf("Canonical(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	leaves := []string{
+		``, ` `, `{"a":1,"a":2}`, `{"b":1,"a":2,"b":3}`, `{"\u0061":1}`, `"\/"`, `1.50`, `1e3`, `-0`,
+		`[1,]`, `{"a":1,}`, `{"a" 1}`, `{,}`, `[1 2]`, `1 2`, `"\xff"`, `{"a":1`, `[`,
+		strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1),
+	}
+	for _, in := range leaves {
+		if got, ok := appendCanonical(nil, []byte(in)); ok {
+			t.Errorf("appendCanonical(%q) = %q, true; want it left to Parse", in, got)
+		}
+	}
+}
+
+// FuzzCanonical checks Canonical against Parse+AppendCompact: the same
+// bytes, or an error where and only where Parse has one.
+func FuzzCanonical(f *testing.F) {
+	for _, s := range []string{
+		` {"b" : [1, {"d":2,"c":3}], "a":null} `, `{"a":1,"a":2}`, `[1,[2,{}],{"b":1,"a":[]}]`,
+		`{"z":"\u0001","y":-0.0,"x":1e+21}`, `[1,]`, `{"b":1,"a":2,"b":3}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		want, werr := viaParse(data)
+		got, err := Canonical(data)
+		if (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() {
+			t.Fatalf("Canonical(%q) error %v, Parse's %v", data, err, werr)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("Canonical(%q) = %q, Parse+AppendCompact %q", data, got, want)
+		}
+	})
+}
