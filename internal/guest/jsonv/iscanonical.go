@@ -150,12 +150,8 @@ func (c *canonChecker) str() ([]byte, bool) {
 	c.i++ // "
 	start := c.i
 	for c.i < len(c.s) {
-		// The plain ASCII run, in a loop of its own (one pass, no call
-		// per byte: most of a value's bytes).
-		s, i := c.s, c.i
-		for i < len(s) && plainASCII[s[i]] {
-			i++
-		}
+		// The plain ASCII run (most of a value's bytes).
+		s, i := c.s, plainRun(c.s, c.i)
 		c.i = i
 		if i >= len(s) {
 			break

@@ -333,41 +333,43 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // string parses a string starting at '"' and returns its text. A string
 // without escapes is returned as a substring of the input (no copy).
 func (p *parser) string() (string, error) {
-	p.i++ // opening quote
-	start := p.i
+	// The index lives in a local and plain ASCII runs are skipped by
+	// plainRun: in WebAssembly, a field store per byte was most of the time.
+	s, i := p.s, p.i+1 // past the opening quote
+	start := i
 	var buf []byte // nil until the first escape
 	for {
-		if p.i >= len(p.s) {
+		i = plainRun(s, i)
+		if i >= len(s) {
+			p.i = i
 			return "", p.fail("EOF while parsing a string")
 		}
-		c := p.s[p.i]
-		switch {
+		switch c := s[i]; {
 		case c == '"':
-			var s string
+			p.i = i + 1
 			if buf == nil {
-				s = p.s[start:p.i]
-			} else {
-				s = string(append(buf, p.s[start:p.i]...))
+				return s[start:i], nil
 			}
-			p.i++
-			return s, nil
+			return string(append(buf, s[start:i]...)), nil
 		case c == '\\':
-			buf = append(buf, p.s[start:p.i]...)
+			buf = append(buf, s[start:i]...)
+			p.i = i
 			var err error
 			if buf, err = p.escape(buf); err != nil {
 				return "", err
 			}
-			start = p.i
+			i = p.i
+			start = i
 		case c < 0x20:
+			p.i = i
 			return "", p.fail("control character (\\u0000-\\u001F) found while parsing a string")
-		case c < utf8.RuneSelf:
-			p.i++
 		default:
-			r, size := utf8.DecodeRuneInString(p.s[p.i:])
+			r, size := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && size == 1 {
+				p.i = i
 				return "", p.fail("invalid unicode code point")
 			}
-			p.i += size
+			i += size
 		}
 	}
 }

@@ -67,12 +67,23 @@ func Identity(prompt, system, request []byte) (jsonv.Value, error) {
 	if err != nil {
 		return jsonv.Value{}, err
 	}
-	req, err := parseArg("options", request)
+	members, err := requestMembers(request)
 	if err != nil {
 		return jsonv.Value{}, err
 	}
+	members = append(members, jsonv.Member{Key: "prompt", Value: p}, jsonv.Member{Key: "system", Value: s})
+	return jsonv.Object(members...), nil
+}
+
+// requestMembers parses the request options and returns the identity's
+// members that come from them: all but prompt and system, in key order.
+func requestMembers(request []byte) ([]jsonv.Member, error) {
+	req, err := parseArg("options", request)
+	if err != nil {
+		return nil, err
+	}
 	if k := req.Kind(); k != jsonv.KindObject && k != jsonv.KindNull {
-		return jsonv.Value{}, errors.New(errPrefix + "options must be a dict; got " + req.VMTypeName())
+		return nil, errors.New(errPrefix + "options must be a dict; got " + req.VMTypeName())
 	}
 
 	provider := stringField(req, "provider")
@@ -94,9 +105,7 @@ func Identity(prompt, system, request []byte) (jsonv.Value, error) {
 	members = append(members,
 		jsonv.Member{Key: "max_tokens", Value: jsonv.Int(maxTokens)},
 		jsonv.Member{Key: "model", Value: jsonv.String(model)},
-		jsonv.Member{Key: "prompt", Value: p},
 		jsonv.Member{Key: "provider", Value: jsonv.String(provider)},
-		jsonv.Member{Key: "system", Value: s},
 		jsonv.Member{Key: "temperature", Value: floatField(req, "temperature")},
 		jsonv.Member{Key: "top_p", Value: floatField(req, "top_p")},
 	)
@@ -105,7 +114,7 @@ func Identity(prompt, system, request []byte) (jsonv.Value, error) {
 			members = append(members, jsonv.Member{Key: name, Value: v})
 		}
 	}
-	return jsonv.Object(members...), nil
+	return jsonv.Object(members...).Members(), nil
 }
 
 // stringField returns req[name] when it is a string, else "".

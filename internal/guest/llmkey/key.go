@@ -24,22 +24,54 @@ import (
 // `__llm_cache_key(prompt, system?, options?): options must be a dict; got
 // <type>`. See Identity for what the key covers.
 func Key(prompt, system, request []byte) (string, error) {
-	id, err := Identity(prompt, system, request)
+	// The identity's canonical JSON is written here without building it
+	// as a Value: the prompt and system, most of its bytes, are copied as
+	// jsonv.Canonical gives them (their text as it is, when canonical
+	// already), which spares a tree and its encoding (KeyOf(Identity(…))
+	// gives the same key: TestKeyIsKeyOfIdentity).
+	p, err := jsonv.Canonical(prompt) // required: empty text is an error
+	if err != nil {
+		return "", errors.New(errPrefix + "prompt is not valid JSON: " + err.Error())
+	}
+	s := []byte("null")
+	if len(system) > 0 {
+		if s, err = jsonv.Canonical(system); err != nil {
+			return "", errors.New(errPrefix + "system is not valid JSON: " + err.Error())
+		}
+	}
+	members, err := requestMembers(request)
 	if err != nil {
 		return "", err
 	}
-	// The canonical identity is about as long as the arguments: sizing its
-	// buffer once spares the appends' regrowth, half of the encoding's
-	// time in WebAssembly.
-	return keyOf(id, len(prompt)+len(system)+len(request)+256), nil
+	texts := [...]struct {
+		key  string
+		json []byte
+	}{{"prompt", p}, {"system", s}} // in key order
+	id := make([]byte, 0, len(p)+len(s)+len(request)+256)
+	id = append(id, '{')
+	for t := 0; len(members) > 0 || t < len(texts); {
+		if len(id) > 1 {
+			id = append(id, ',')
+		}
+		if t < len(texts) && (len(members) == 0 || texts[t].key < members[0].Key) {
+			id = jsonv.AppendString(id, texts[t].key)
+			id = append(append(id, ':'), texts[t].json...)
+			t++
+			continue
+		}
+		id = jsonv.AppendString(id, members[0].Key)
+		id = members[0].Value.AppendCompact(append(id, ':'))
+		members = members[1:]
+	}
+	return keyOfJSON(append(id, '}')), nil
 }
 
 // KeyOf returns "sha256:" + hex(sha256(Canonical(identity))).
-func KeyOf(identity jsonv.Value) string { return keyOf(identity, 0) }
+func KeyOf(identity jsonv.Value) string { return keyOfJSON(identity.AppendCompact(nil)) }
 
-// keyOf is KeyOf with the canonical JSON's buffer sized for sizeHint bytes.
-func keyOf(identity jsonv.Value, sizeHint int) string {
-	sum := sum256(identity.AppendCompact(make([]byte, 0, sizeHint)))
+// keyOfJSON returns the key of an identity's canonical JSON.
+func keyOfJSON(canonical []byte) string {
+	sum := sum256(canonical)
 	var out [len(keyPrefix) + 2*sha256.Size]byte
 	copy(out[:], keyPrefix)
 	hex.Encode(out[len(keyPrefix):], sum[:])

@@ -187,3 +187,50 @@ func BenchmarkKey(b *testing.B) {
 		}
 	}
 }
+
+// TestKeyIsKeyOfIdentity checks that Key, which writes the identity's
+// canonical JSON itself, agrees with hashing Identity's Value, over the
+// key tests, the recorded vectors and texts that are not canonical.
+func TestKeyIsKeyOfIdentity(t *testing.T) {
+	type args struct{ prompt, system, request string }
+	cases := []args{
+		{" [ {\"role\" : \"user\", \"content\": \"x\\/y\"} ] ", ` "sys" `, `{"tools":[{"b":1,"a":2}],"seed":7,"top_p":1}`},
+		{`{"z":1,"a":{"y":[1.50,1e3,-0]}}`, `{"b":null,"a":"\u00e9"}`, ``},
+		{`"p"`, `{"a":1,"a":2}`, `{"model":"m","provider":"AUTO","max_tokens":9007199254740993}`},
+	}
+	for _, tt := range keyTests {
+		cases = append(cases, args{tt.prompt, tt.system, tt.request})
+	}
+	for _, c := range golden.LoadCommand(t, "../../../tests/testdata/harn-golden.jsonl", "llm-key", 15) {
+		a := make([]string, 3)
+		copy(a, c.Cmd[1:])
+		cases = append(cases, args{a[0], a[1], a[2]})
+	}
+	for _, c := range cases {
+		got, err := Key([]byte(c.prompt), []byte(c.system), []byte(c.request))
+		id, ierr := Identity([]byte(c.prompt), []byte(c.system), []byte(c.request))
+		if (err == nil) != (ierr == nil) || err != nil && err.Error() != ierr.Error() {
+			t.Errorf("Key(%s, %s, %s) error %v, Identity's %v", c.prompt, c.system, c.request, err, ierr)
+			continue
+		}
+		if err == nil && got != KeyOf(id) {
+			t.Errorf("Key(%s, %s, %s) = %s, KeyOf(Identity) = %s", c.prompt, c.system, c.request, got, KeyOf(id))
+		}
+	}
+}
+
+// FuzzKey checks Key against KeyOf(Identity(…)) on any arguments.
+func FuzzKey(f *testing.F) {
+	f.Add([]byte(` [{"role":"user","content":"x"}] `), []byte(`"s"`), []byte(`{"seed":1,"model":"m"}`))
+	f.Add([]byte(`{"b":1,"a":2}`), []byte(``), []byte(`null`))
+	f.Fuzz(func(t *testing.T, prompt, system, request []byte) {
+		got, err := Key(prompt, system, request)
+		id, ierr := Identity(prompt, system, request)
+		if (err == nil) != (ierr == nil) || err != nil && err.Error() != ierr.Error() {
+			t.Fatalf("Key(%q, %q, %q) error %v, Identity's %v", prompt, system, request, err, ierr)
+		}
+		if err == nil && got != KeyOf(id) {
+			t.Fatalf("Key(%q, %q, %q) = %s, KeyOf(Identity) = %s", prompt, system, request, got, KeyOf(id))
+		}
+	})
+}
