@@ -56,34 +56,22 @@ type canonWriter struct {
 // key+1 and keyEnd-1 (inside the quotes), the whole member from key to end.
 type memberSpan struct{ key, keyEnd, end int }
 
-func (w *canonWriter) space() {
-	for w.i < len(w.s) {
-		switch w.s[w.i] {
-		case ' ', '\t', '\n', '\r':
-			w.i++
-		default:
-			return
-		}
-	}
-}
+func (w *canonWriter) space() { w.i = skipSpace(w.s, w.i) }
 
 func (w *canonWriter) value(depth int) bool {
 	w.space()
-	if w.i >= len(w.s) {
-		return false
-	}
-	switch w.s[w.i] {
-	case '{':
+	if w.i < len(w.s) && w.s[w.i] == '{' {
 		return w.object(depth + 1)
-	case '[':
+	}
+	if w.i < len(w.s) && w.s[w.i] == '[' {
 		return w.array(depth + 1)
 	}
 	start := w.i
-	if !w.scalar() {
-		return false
+	ok := w.scalar() // false at the end of the text too
+	if ok {
+		w.out = append(w.out, w.s[start:w.i]...)
 	}
-	w.out = append(w.out, w.s[start:w.i]...)
-	return true
+	return ok
 }
 
 // open writes the opening bracket at w.i, of a container nested depth
@@ -114,17 +102,14 @@ func (w *canonWriter) next(close byte) (end, ok bool) {
 }
 
 func (w *canonWriter) array(depth int) bool {
-	if empty, ok := w.open(depth, ']'); empty || !ok {
-		return ok
-	}
-	for {
+	end, ok := w.open(depth, ']')
+	for ok && !end {
 		if !w.value(depth) {
 			return false
 		}
-		if end, ok := w.next(']'); end || !ok {
-			return ok
-		}
+		end, ok = w.next(']')
 	}
+	return ok
 }
 
 func (w *canonWriter) object(depth int) bool {

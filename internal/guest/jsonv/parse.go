@@ -86,15 +86,20 @@ func recycle[T any](stack []T, used int) []T {
 func (p *parser) fail(msg string) error { return newSyntaxError(p.s, p.i, msg) }
 
 // skipSpace skips JSON whitespace.
-func (p *parser) skipSpace() {
-	for p.i < len(p.s) {
-		switch p.s[p.i] {
+func (p *parser) skipSpace() { p.i = skipSpace(p.s, p.i) }
+
+// skipSpace returns the index of the first byte of s at or after i that is
+// not JSON whitespace, or len(s).
+func skipSpace[T string | []byte](s T, i int) int {
+	for i < len(s) {
+		switch s[i] {
 		case ' ', '\t', '\n', '\r':
-			p.i++
+			i++
 		default:
-			return
+			return i
 		}
 	}
+	return i
 }
 
 // value parses the value at p.i; depth is the number of enclosing arrays

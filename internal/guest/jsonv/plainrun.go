@@ -28,7 +28,7 @@ func plainRun[T string | []byte](s T, i int) int {
 func plainWord(x uint64) bool {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	quote, backslash := x^('"'*ones), x^('\\'*ones)
-	bad := x | (x - 0x20*ones) &^ x |
+	bad := x | (x-0x20*ones)&^x |
 		(quote-ones)&^quote | (backslash-ones)&^backslash
 	return bad&highs == 0
 }
