@@ -19,6 +19,8 @@ import (
 //   - at every loop header and at the entry of every function that may
 //     make a call before it reaches a loop (see loopFirst), the check:
 //     countdown--; if countdown < 0 { countdown = interrupt-check() }
+//   - (not for interrupts, for start-up time) the data segments merged
+//     where that is exact: see instrument_data.go;
 //   - before every bulk memory or table instruction (memory.fill, .copy,
 //     .init, table.fill, .copy, .init, .grow), a charge of n>>bulkShift
 //     against the countdown, n being the instruction's length operand, so
@@ -61,6 +63,7 @@ const (
 	secStart     = 8
 	secElement   = 9
 	secCode      = 10
+	secData      = 11
 	secDataCount = 12
 )
 
@@ -70,14 +73,15 @@ var sectionRank = map[byte]int{1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 8, 9
 var errMalformed = errors.New("malformed module")
 
 type rewriter struct {
-	types       [][2]int // params, results of each function type
-	funcTypes   []uint32 // type index of each defined function
-	funcImports uint32
-	globals     uint32 // imported + defined, before the rewrite
-	funcs       uint32 // imported + defined, before the rewrite
-	tickFunc    uint32 // index of the interrupt check
-	counter     uint32 // index of the countdown global
-	scratch     []byte // reused for a function's instructions
+	types        [][2]int // params, results of each function type
+	funcTypes    []uint32 // type index of each defined function
+	funcImports  uint32
+	globals      uint32 // imported + defined, before the rewrite
+	funcs        uint32 // imported + defined, before the rewrite
+	hasDataCount bool   // the module has a data count section
+	tickFunc     uint32 // index of the interrupt check
+	counter      uint32 // index of the countdown global
+	scratch      []byte // reused for a function's instructions
 }
 
 type section struct {
@@ -227,6 +231,8 @@ func (r *rewriter) scan(s section) error {
 	case secGlobal:
 		n := d.u32()
 		r.globals += n
+	case secDataCount:
+		r.hasDataCount = true
 	}
 	return d.err
 }
@@ -280,6 +286,8 @@ func (r *rewriter) rewrite(s section) ([]byte, error) {
 		return r.elements(d)
 	case secCode:
 		return r.code(d)
+	case secData:
+		return r.data(s.payload), nil
 	}
 	return s.payload, nil
 }

@@ -24,12 +24,12 @@ import (
 
 // instrumenterFiles is the source the instrumenter's output depends on.
 //
-//go:embed instrument.go wasm_decode.go interrupt.go
+//go:embed instrument.go instrument_data.go wasm_decode.go interrupt.go
 var instrumenterFiles embed.FS
 
 var instrumenterID = sync.OnceValue(func() [sha256.Size]byte {
 	h := sha256.New()
-	for _, name := range []string{"instrument.go", "wasm_decode.go", "interrupt.go"} {
+	for _, name := range []string{"instrument.go", "instrument_data.go", "wasm_decode.go", "interrupt.go"} {
 		b, err := instrumenterFiles.ReadFile(name)
 		if err != nil {
 			panic(err) // embedded at build time
