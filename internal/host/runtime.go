@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"unsafe"
 
 	guestbin "github.com/sandcache/sandcache/host"
 	"github.com/tetratelabs/wazero"
@@ -15,8 +16,10 @@ import (
 )
 
 // guestWasm is the guest module, embedded by the public package host
-// (host/guest.wasm, built by build.sh from ./guest).
-var guestWasm = guestbin.GuestWasm()
+// (host/guest.wasm, built by build.sh from ./guest): a view of the binary's
+// read-only data, never written (the instrumenter and wazero only read
+// their input).
+var guestWasm = unsafe.Slice(unsafe.StringData(guestbin.GuestWasmString()), len(guestbin.GuestWasmString()))
 
 // engine is a wazero runtime with the guest compiled and the host modules
 // (WASI, sql, files) instantiated. One exists per distinct (compilation cache
