@@ -1,13 +1,13 @@
 package cache
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"math"
 	"slices"
 	"strings"
 
 	"github.com/sandcache/sandcache/internal/guest/capability"
+	"github.com/sandcache/sandcache/internal/guest/digest"
 	"github.com/sandcache/sandcache/internal/guest/jsonv"
 	"github.com/sandcache/sandcache/internal/guest/record"
 )
@@ -67,7 +67,7 @@ func (s *fsStore) dir(ns string) string { return s.root + "/" + ns }
 func EntryFileName(key string) string { return entryName(key) }
 
 func entryName(key string) string {
-	sum := sha256.Sum256([]byte(key))
+	sum := digest.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:]) + ".json"
 }
 

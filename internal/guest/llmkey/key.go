@@ -4,10 +4,10 @@
 package llmkey
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 
+	"github.com/sandcache/sandcache/internal/guest/digest"
 	"github.com/sandcache/sandcache/internal/guest/jsonv"
 )
 
@@ -71,8 +71,8 @@ func KeyOf(identity jsonv.Value) string { return keyOfJSON(identity.AppendCompac
 
 // keyOfJSON returns the key of an identity's canonical JSON.
 func keyOfJSON(canonical []byte) string {
-	sum := sum256(canonical)
-	var out [len(keyPrefix) + 2*sha256.Size]byte
+	sum := digest.Sum256(canonical)
+	var out [len(keyPrefix) + 2*digest.Size]byte
 	copy(out[:], keyPrefix)
 	hex.Encode(out[len(keyPrefix):], sum[:])
 	return string(out[:])
