@@ -5,7 +5,7 @@
 // import instead (Set, from an init function of package main): a
 // WebAssembly guest has no CPU hash instructions, so SHA-256 compiled to
 // wasm is ~30x slower, and without crypto/sha256 the guest also leaves out
-// the ~77 KB of FIPS code it brings (self-tests, AES, SHA-3, HMAC), code
+// the ~90 KB of FIPS code it brings (self-tests, AES, SHA-3, HMAC), code
 // that every warm start would decode and validate.
 package digest
 
