@@ -50,7 +50,17 @@ type canonWriter struct {
 	// spans holds the members of the objects being written, innermost
 	// last; an object's members are dropped when it is closed.
 	spans []memberSpan
+	// moved counts the bytes sortMembers has rewritten. An unsorted object
+	// inside unsorted objects is rewritten once per level, so nesting could
+	// make the pass quadratic; past maxMoved it gives up, and Parse
+	// (linear in the text) takes over.
+	moved int
 }
+
+// maxMoved is how many bytes sortMembers may rewrite for an input of n
+// bytes: eight times the input (a value nested eight unsorted levels deep
+// everywhere), and a little more for small inputs.
+func maxMoved(n int) int { return 8*n + 4096 }
 
 // memberSpan is where one member lies in out: its key's text between
 // key+1 and keyEnd-1 (inside the quotes), the whole member from key to end.
@@ -165,13 +175,17 @@ func (w *canonWriter) object(depth int) bool {
 func (w *canonWriter) keyOf(m memberSpan) []byte { return w.out[m.key+1 : m.keyEnd-1] }
 
 // sortMembers rewrites the object written at out[start:] (its braces
-// included) with members in key order; false when a key repeats.
+// included) with members in key order; false when a key repeats or the
+// rewriting has moved too much (see moved).
 func (w *canonWriter) sortMembers(start int, members []memberSpan) bool {
 	slices.SortFunc(members, func(a, b memberSpan) int { return bytes.Compare(w.keyOf(a), w.keyOf(b)) })
 	for i := 1; i < len(members); i++ {
 		if bytes.Equal(w.keyOf(members[i-1]), w.keyOf(members[i])) {
 			return false
 		}
+	}
+	if w.moved += len(w.out) - start; w.moved > maxMoved(len(w.s)) {
+		return false
 	}
 	written := slices.Clone(w.out[start:])
 	w.out = append(w.out[:start], '{')

@@ -40,11 +40,34 @@ func TestAppendCanonical(t *testing.T) {
 		``, ` `, `{"a":1,"a":2}`, `{"b":1,"a":2,"b":3}`, `{"\u0061":1}`, `"\/"`, `1.50`, `1e3`, `-0`,
 		`[1,]`, `{"a":1,}`, `{"a" 1}`, `{,}`, `[1 2]`, `1 2`, `"\xff"`, `{"a":1`, `[`,
 		strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1),
+		strings.Repeat(" ", 4096) + nestedUnsorted(MaxDepth-1), // rewritten once per level
 	}
 	for _, in := range leaves {
 		if got, ok := appendCanonical(nil, []byte(in)); ok {
 			t.Errorf("appendCanonical(%q) = %q, true; want it left to Parse", in, got)
 		}
+	}
+}
+
+// nestedUnsorted is depth objects nested in their last member, each with
+// its members out of order: {"b":1,"a":{"b":1,"a":…}}.
+func nestedUnsorted(depth int) string {
+	return strings.Repeat(`{"b":1,"a":`, depth) + "0" + strings.Repeat("}", depth)
+}
+
+// TestCanonicalNestedUnsorted: the text appendCanonical leaves to Parse
+// because of its nesting still gets its canonical form.
+func TestCanonicalNestedUnsorted(t *testing.T) {
+	in := strings.Repeat(" ", 4096) + nestedUnsorted(MaxDepth-1)
+	want, err := viaParse([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := Canonical([]byte(in)); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("Canonical = %.60q…, %v; want %.60q…", got, err, want)
+	}
+	if got, ok := appendCanonical(nil, []byte(nestedUnsorted(2))); !ok || string(got) != `{"a":{"a":0,"b":1},"b":1}` {
+		t.Fatalf("two levels: %q, %v", got, ok)
 	}
 }
 
