@@ -19,7 +19,10 @@ import (
 // (host/guest.wasm, built by build.sh from ./guest): a view of the binary's
 // read-only data, never written (the instrumenter and wazero only read
 // their input).
-var guestWasm = unsafe.Slice(unsafe.StringData(guestbin.GuestWasmString()), len(guestbin.GuestWasmString()))
+var guestWasm = func() []byte {
+	s := guestbin.GuestWasmString()
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}()
 
 // engine is a wazero runtime with the guest compiled and the host modules
 // (WASI, sql, files) instantiated. One exists per distinct (compilation cache

@@ -316,5 +316,5 @@ func (sb *Sandbox) CanonicalJSON(ctx context.Context, text []byte) ([]byte, erro
 	c, err := invokeValue(ctx, sb, op, func(ctx context.Context, x *witabi.CacheExports) (string, *witabi.Error, error) {
 		return x.CanonicalJSON(ctx, unsafe.String(unsafe.SliceData(text), len(text)))
 	})
-	return []byte(c), err
+	return ownedBytes(c), err
 }

@@ -316,7 +316,7 @@ func isShortPlainFloat(text []byte) bool {
 // allDigits reports whether b holds only ASCII digits.
 func allDigits(b []byte) bool {
 	for _, c := range b {
-		if c < '0' || c > '9' {
+		if !isDigit(c) {
 			return false
 		}
 	}

@@ -61,7 +61,7 @@ var ResponseFields = []string{
 func Identity(prompt, system, request []byte) (jsonv.Value, error) {
 	p, err := jsonv.Parse(prompt) // required: empty text is an error
 	if err != nil {
-		return jsonv.Value{}, errors.New(errPrefix + "prompt is not valid JSON: " + err.Error())
+		return jsonv.Value{}, notJSON("prompt", err)
 	}
 	s, err := parseArg("system", system)
 	if err != nil {

@@ -31,12 +31,12 @@ func Key(prompt, system, request []byte) (string, error) {
 	// gives the same key: TestKeyIsKeyOfIdentity).
 	p, err := jsonv.Canonical(prompt) // required: empty text is an error
 	if err != nil {
-		return "", errors.New(errPrefix + "prompt is not valid JSON: " + err.Error())
+		return "", notJSON("prompt", err)
 	}
 	s := []byte("null")
 	if len(system) > 0 {
 		if s, err = jsonv.Canonical(system); err != nil {
-			return "", errors.New(errPrefix + "system is not valid JSON: " + err.Error())
+			return "", notJSON("system", err)
 		}
 	}
 	members, err := requestMembers(request)
@@ -96,7 +96,12 @@ func parseArg(name string, text []byte) (jsonv.Value, error) {
 	}
 	v, err := jsonv.Parse(text)
 	if err != nil {
-		return jsonv.Value{}, errors.New(errPrefix + name + " is not valid JSON: " + err.Error())
+		return jsonv.Value{}, notJSON(name, err)
 	}
 	return v, nil
+}
+
+// notJSON is the error of an argument that is not JSON text.
+func notJSON(name string, err error) error {
+	return errors.New(errPrefix + name + " is not valid JSON: " + err.Error())
 }
