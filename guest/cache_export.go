@@ -18,7 +18,7 @@ import (
 // witabi_gen.go; this file maps its WIT-shaped values to the engine's.
 
 // cacheExports serves the generated export glue.
-var cacheExports CacheExports = cacheExport{}
+var cacheExports CacheExports = &cacheExport{}
 
 type cacheExport struct{}
 
@@ -57,7 +57,7 @@ func engineOptions(o witypes.Options) *options.Given {
 	return &given
 }
 
-func (cacheExport) Get(key string, opts witypes.Options) (witypes.Lookup, *witypes.Error) {
+func (*cacheExport) Get(key string, opts witypes.Options) (witypes.Lookup, *witypes.Error) {
 	o := engineOptions(opts)
 	l, err := engine.Get(key, o)
 	if err != nil {
@@ -70,7 +70,7 @@ func (cacheExport) Get(key string, opts witypes.Options) (witypes.Lookup, *wityp
 	return out, nil
 }
 
-func (cacheExport) Put(key, value string, opts witypes.Options) (witypes.PutOutcome, *witypes.Error) {
+func (*cacheExport) Put(key, value string, opts witypes.Options) (witypes.PutOutcome, *witypes.Error) {
 	o := engineOptions(opts)
 	out, err := engine.Put(key, bytesOf(value), o)
 	if err != nil {
@@ -79,7 +79,7 @@ func (cacheExport) Put(key, value string, opts witypes.Options) (witypes.PutOutc
 	return witypes.PutOutcome{Expired: out.Expired, Evicted: out.Evicted}, nil
 }
 
-func (cacheExport) Delete(key string, opts witypes.Options) (bool, *witypes.Error) {
+func (*cacheExport) Delete(key string, opts witypes.Options) (bool, *witypes.Error) {
 	o := engineOptions(opts)
 	existed, err := engine.Delete(key, o)
 	if err != nil {
@@ -88,7 +88,7 @@ func (cacheExport) Delete(key string, opts witypes.Options) (bool, *witypes.Erro
 	return existed, nil
 }
 
-func (cacheExport) Clear(opts witypes.Options) *witypes.Error {
+func (*cacheExport) Clear(opts witypes.Options) *witypes.Error {
 	o := engineOptions(opts)
 	if err := engine.Clear(o); err != nil {
 		return witError(err)
@@ -96,7 +96,7 @@ func (cacheExport) Clear(opts witypes.Options) *witypes.Error {
 	return nil
 }
 
-func (cacheExport) Stats(opts witypes.Options) (witypes.StoreStats, *witypes.Error) {
+func (*cacheExport) Stats(opts witypes.Options) (witypes.StoreStats, *witypes.Error) {
 	o := engineOptions(opts)
 	s, err := engine.Stats(o)
 	if err != nil {
@@ -105,7 +105,7 @@ func (cacheExport) Stats(opts witypes.Options) (witypes.StoreStats, *witypes.Err
 	return witypes.StoreStats{Entries: s.Entries, Expired: s.Expired}, nil
 }
 
-func (cacheExport) Purge(opts witypes.Options) (uint64, *witypes.Error) {
+func (*cacheExport) Purge(opts witypes.Options) (uint64, *witypes.Error) {
 	o := engineOptions(opts)
 	n, err := engine.Purge(o)
 	if err != nil {
@@ -114,7 +114,7 @@ func (cacheExport) Purge(opts witypes.Options) (uint64, *witypes.Error) {
 	return n, nil
 }
 
-func (cacheExport) Keys(prefix string, opts witypes.Options) ([]string, *witypes.Error) {
+func (*cacheExport) Keys(prefix string, opts witypes.Options) ([]string, *witypes.Error) {
 	o := engineOptions(opts)
 	keys, err := engine.Keys(prefix, o)
 	if err != nil {
@@ -123,7 +123,7 @@ func (cacheExport) Keys(prefix string, opts witypes.Options) ([]string, *witypes
 	return keys, nil
 }
 
-func (cacheExport) LLMKey(prompt string, system witypes.Option[string], request string) (string, *witypes.Error) {
+func (*cacheExport) LLMKey(prompt string, system witypes.Option[string], request string) (string, *witypes.Error) {
 	var sys []byte
 	if system.Some {
 		sys = bytesOf(system.Value)
@@ -131,7 +131,7 @@ func (cacheExport) LLMKey(prompt string, system witypes.Option[string], request 
 	return parsed(llmkey.Key(bytesOf(prompt), sys, bytesOf(request)))
 }
 
-func (cacheExport) ParseOptions(dict string) (witypes.Options, *witypes.Error) {
+func (*cacheExport) ParseOptions(dict string) (witypes.Options, *witypes.Error) {
 	o, err := options.ParseDict(bytesOf(dict))
 	if err != nil {
 		return witypes.Options{}, witError(capability.Invalid(err))
@@ -145,11 +145,11 @@ func (cacheExport) ParseOptions(dict string) (witypes.Options, *witypes.Error) {
 	}, nil
 }
 
-func (cacheExport) ParseDuration(text string) (uint64, *witypes.Error) {
+func (*cacheExport) ParseDuration(text string) (uint64, *witypes.Error) {
 	return parsed(duration.Parse(text))
 }
 
-func (cacheExport) CanonicalJSON(text string) (string, *witypes.Error) {
+func (*cacheExport) CanonicalJSON(text string) (string, *witypes.Error) {
 	c, err := jsonv.Canonical(bytesOf(text))
 	return parsed(string(c), err)
 }
@@ -164,7 +164,7 @@ func parsed[T any](v T, err error) (T, *witypes.Error) {
 	return v, nil
 }
 
-func (cacheExport) Flush() *witypes.Error {
+func (*cacheExport) Flush() *witypes.Error {
 	if err := engine.Flush(); err != nil {
 		return witError(err)
 	}

@@ -14,6 +14,6 @@ import "github.com/sandcache/sandcache/internal/guest/cache"
 // engine serves every export; an instance runs one call at a time. Its
 // clock is the host's (import clock, any s64 of milliseconds), not WASI's
 // clock_time_get, whose u64 nanoseconds cannot hold the original's range.
-var engine = cache.New(sqlImport{}, filesImport{}, ClockImport{}.NowMs)
+var engine = cache.New(&sqlImport{}, &filesImport{}, ClockImport{}.NowMs)
 
 func main() {}

@@ -59,7 +59,13 @@ type CacheExports interface {
 
 //go:wasmexport sandcache:cache/cache@0.1.0#get
 func wasmexportCacheGet(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint64, p10 uint32, p11 uint64, p12 uint32, p13 uint32) uint32 {
-	return exportStringAndOptionsResultError(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, 4, witypes.LowerLookup[*guestrt.Exporter], cacheExports, CacheExports.Get)
+	l, w := guestrt.Begin(exportRet)
+	a0, a1 := l.StringArg(p0, p1, "argument key"), liftFlatOptions(l, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13)
+	if l.Bad != "" {
+		return exportFaultError(4, l.Bad)
+	}
+	v, e := cacheExports.Get(a0, a1)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, 4, witypes.LowerLookup[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#get
@@ -67,7 +73,13 @@ func wasmpostCacheGet(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#put
 func wasmexportCachePut(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint32, p10 uint32, p11 uint64, p12 uint32, p13 uint64, p14 uint32, p15 uint32) uint32 {
-	return exportStringAndStringAndOptionsResultError(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15, 4, witypes.LowerPutOutcome[*guestrt.Exporter], cacheExports, CacheExports.Put)
+	l, w := guestrt.Begin(exportRet)
+	a0, a1, a2 := l.StringArg(p0, p1, "argument key"), l.StringArg(p2, p3, "argument value"), liftFlatOptions(l, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15)
+	if l.Bad != "" {
+		return exportFaultError(4, l.Bad)
+	}
+	v, e := cacheExports.Put(a0, a1, a2)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, 4, witypes.LowerPutOutcome[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#put
@@ -75,7 +87,13 @@ func wasmpostCachePut(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#delete
 func wasmexportCacheDelete(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint64, p10 uint32, p11 uint64, p12 uint32, p13 uint32) uint32 {
-	return exportStringAndOptionsResultError(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, 4, cabi.LowerBool[*guestrt.Exporter], cacheExports, CacheExports.Delete)
+	l, w := guestrt.Begin(exportRet)
+	a0, a1 := l.StringArg(p0, p1, "argument key"), liftFlatOptions(l, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13)
+	if l.Bad != "" {
+		return exportFaultError(4, l.Bad)
+	}
+	v, e := cacheExports.Delete(a0, a1)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, 4, cabi.LowerBool[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#delete
@@ -83,7 +101,12 @@ func wasmpostCacheDelete(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#clear
 func wasmexportCacheClear(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32, p9 uint64, p10 uint32, p11 uint32) uint32 {
-	return exportOptionsErrError(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, 4, cacheExports, CacheExports.Clear)
+	l, w := guestrt.Begin(exportRet)
+	a0 := liftFlatOptions(l, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11)
+	if l.Bad != "" {
+		return exportFaultError(4, l.Bad)
+	}
+	return guestrt.Done(cabi.LowerResult(w, exportRet, 4, cabi.LowerUnit[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], struct{}{}, cacheExports.Clear(a0)))
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#clear
@@ -91,7 +114,13 @@ func wasmpostCacheClear(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#stats
 func wasmexportCacheStats(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32, p9 uint64, p10 uint32, p11 uint32) uint32 {
-	return exportOptionsResultError(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, 8, witypes.LowerStoreStats[*guestrt.Exporter], cacheExports, CacheExports.Stats)
+	l, w := guestrt.Begin(exportRet)
+	a0 := liftFlatOptions(l, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11)
+	if l.Bad != "" {
+		return exportFaultError(8, l.Bad)
+	}
+	v, e := cacheExports.Stats(a0)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, 8, witypes.LowerStoreStats[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#stats
@@ -99,7 +128,13 @@ func wasmpostCacheStats(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#purge
 func wasmexportCachePurge(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32, p9 uint64, p10 uint32, p11 uint32) uint32 {
-	return exportOptionsResultError(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, 8, cabi.LowerU64[*guestrt.Exporter], cacheExports, CacheExports.Purge)
+	l, w := guestrt.Begin(exportRet)
+	a0 := liftFlatOptions(l, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11)
+	if l.Bad != "" {
+		return exportFaultError(8, l.Bad)
+	}
+	v, e := cacheExports.Purge(a0)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, 8, cabi.LowerU64[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#purge
@@ -107,7 +142,13 @@ func wasmpostCachePurge(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#keys
 func wasmexportCacheKeys(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint64, p10 uint32, p11 uint64, p12 uint32, p13 uint32) uint32 {
-	return exportStringAndOptionsResultError(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, 4, witypes.LowerListOfString[*guestrt.Exporter], cacheExports, CacheExports.Keys)
+	l, w := guestrt.Begin(exportRet)
+	a0, a1 := l.StringArg(p0, p1, "argument prefix"), liftFlatOptions(l, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13)
+	if l.Bad != "" {
+		return exportFaultError(4, l.Bad)
+	}
+	v, e := cacheExports.Keys(a0, a1)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, 4, witypes.LowerListOfString[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#keys
@@ -115,7 +156,13 @@ func wasmpostCacheKeys(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#llm-key
 func wasmexportCacheLLMKey(p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32) uint32 {
-	return exportStringAndOptionOfStringAndStringResultError(p0, p1, p2, p3, p4, p5, p6, 4, cabi.LowerString[*guestrt.Exporter], cacheExports, CacheExports.LLMKey)
+	l, w := guestrt.Begin(exportRet)
+	a0, a1, a2 := l.StringArg(p0, p1, "argument prompt"), liftFlatOptionOfString(l, p2, p3, p4), l.StringArg(p5, p6, "argument request")
+	if l.Bad != "" {
+		return exportFaultError(4, l.Bad)
+	}
+	v, e := cacheExports.LLMKey(a0, a1, a2)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, 4, cabi.LowerString[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#llm-key
@@ -123,7 +170,13 @@ func wasmpostCacheLLMKey(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#parse-options
 func wasmexportCacheParseOptions(p0 uint32, p1 uint32) uint32 {
-	return exportStringResultError(p0, p1, 8, witypes.LowerOptions[*guestrt.Exporter], cacheExports, CacheExports.ParseOptions)
+	l, w := guestrt.Begin(exportRet)
+	a0 := l.StringArg(p0, p1, "argument dict")
+	if l.Bad != "" {
+		return exportFaultError(8, l.Bad)
+	}
+	v, e := cacheExports.ParseOptions(a0)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, 8, witypes.LowerOptions[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#parse-options
@@ -131,7 +184,13 @@ func wasmpostCacheParseOptions(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#parse-duration
 func wasmexportCacheParseDuration(p0 uint32, p1 uint32) uint32 {
-	return exportStringResultError(p0, p1, 8, cabi.LowerU64[*guestrt.Exporter], cacheExports, CacheExports.ParseDuration)
+	l, w := guestrt.Begin(exportRet)
+	a0 := l.StringArg(p0, p1, "argument text")
+	if l.Bad != "" {
+		return exportFaultError(8, l.Bad)
+	}
+	v, e := cacheExports.ParseDuration(a0)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, 8, cabi.LowerU64[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#parse-duration
@@ -139,7 +198,13 @@ func wasmpostCacheParseDuration(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#canonical-json
 func wasmexportCacheCanonicalJSON(p0 uint32, p1 uint32) uint32 {
-	return exportStringResultError(p0, p1, 4, cabi.LowerString[*guestrt.Exporter], cacheExports, CacheExports.CanonicalJSON)
+	l, w := guestrt.Begin(exportRet)
+	a0 := l.StringArg(p0, p1, "argument text")
+	if l.Bad != "" {
+		return exportFaultError(4, l.Bad)
+	}
+	v, e := cacheExports.CanonicalJSON(a0)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, 4, cabi.LowerString[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], v, e))
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#canonical-json
@@ -147,7 +212,8 @@ func wasmpostCacheCanonicalJSON(uint32) { release() }
 
 //go:wasmexport sandcache:cache/cache@0.1.0#flush
 func wasmexportCacheFlush() uint32 {
-	return exportNothingErrError(4, cacheExports, CacheExports.Flush)
+	_, w := guestrt.Begin(exportRet)
+	return guestrt.Done(cabi.LowerResult(w, exportRet, 4, cabi.LowerUnit[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], struct{}{}, cacheExports.Flush()))
 }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#flush
@@ -203,6 +269,9 @@ func wasmimportSQLExec(p0 uint32, p1 unsafe.Pointer, p2 uint32, p3 unsafe.Pointe
 // Runs one or more statements with no parameters and no result rows.
 func (SQLImport) Exec(d uint32, sql string) *witypes.Error {
 	wasmimportSQLExec(uint32(d), guestrt.StringPtr(sql), uint32(len(sql)), guestrt.BytesPtr(importRet))
+	if importRet[0] == 0 {
+		return nil
+	}
 	_, e := guestrt.ImportResult(importRet, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
 	return e
 }
@@ -222,6 +291,9 @@ func wasmimportSQLBindNull(p0 uint32, p1 uint32, p2 unsafe.Pointer)
 // Binds parameter `index` (1-based) to NULL.
 func (SQLImport) BindNull(s uint32, index uint32) *witypes.Error {
 	wasmimportSQLBindNull(uint32(s), uint32(index), guestrt.BytesPtr(importRet))
+	if importRet[0] == 0 {
+		return nil
+	}
 	_, e := guestrt.ImportResult(importRet, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
 	return e
 }
@@ -232,6 +304,9 @@ func wasmimportSQLBindInt(p0 uint32, p1 uint32, p2 uint64, p3 unsafe.Pointer)
 // Binds an integer.
 func (SQLImport) BindInt(s uint32, index uint32, value int64) *witypes.Error {
 	wasmimportSQLBindInt(uint32(s), uint32(index), uint64(value), guestrt.BytesPtr(importRet))
+	if importRet[0] == 0 {
+		return nil
+	}
 	_, e := guestrt.ImportResult(importRet, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
 	return e
 }
@@ -242,6 +317,9 @@ func wasmimportSQLBindFloat(p0 uint32, p1 uint32, p2 float64, p3 unsafe.Pointer)
 // Binds a float.
 func (SQLImport) BindFloat(s uint32, index uint32, value float64) *witypes.Error {
 	wasmimportSQLBindFloat(uint32(s), uint32(index), value, guestrt.BytesPtr(importRet))
+	if importRet[0] == 0 {
+		return nil
+	}
 	_, e := guestrt.ImportResult(importRet, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
 	return e
 }
@@ -252,6 +330,9 @@ func wasmimportSQLBindText(p0 uint32, p1 uint32, p2 unsafe.Pointer, p3 uint32, p
 // Binds text.
 func (SQLImport) BindText(s uint32, index uint32, value string) *witypes.Error {
 	wasmimportSQLBindText(uint32(s), uint32(index), guestrt.StringPtr(value), uint32(len(value)), guestrt.BytesPtr(importRet))
+	if importRet[0] == 0 {
+		return nil
+	}
 	_, e := guestrt.ImportResult(importRet, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
 	return e
 }
@@ -262,6 +343,9 @@ func wasmimportSQLBindBlob(p0 uint32, p1 uint32, p2 unsafe.Pointer, p3 uint32, p
 // Binds a blob.
 func (SQLImport) BindBlob(s uint32, index uint32, value []byte) *witypes.Error {
 	wasmimportSQLBindBlob(uint32(s), uint32(index), guestrt.BytesPtr(value), uint32(len(value)), guestrt.BytesPtr(importRet))
+	if importRet[0] == 0 {
+		return nil
+	}
 	_, e := guestrt.ImportResult(importRet, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
 	return e
 }
@@ -272,6 +356,9 @@ func wasmimportSQLStep(p0 uint32, p1 unsafe.Pointer)
 // Advances: true when a row is available, false when done.
 func (SQLImport) Step(s uint32) (bool, *witypes.Error) {
 	wasmimportSQLStep(uint32(s), guestrt.BytesPtr(importRet))
+	if importRet[0] == 0 && importRet[4] <= 1 {
+		return importRet[4] == 1, nil
+	}
 	return guestrt.ImportResult(importRet, 4, cabi.LiftBool[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
 }
 
@@ -339,6 +426,9 @@ func wasmimportSQLReset(p0 uint32, p1 unsafe.Pointer)
 // Resets a statement and clears its bindings so it can run again.
 func (SQLImport) Reset(s uint32) *witypes.Error {
 	wasmimportSQLReset(uint32(s), guestrt.BytesPtr(importRet))
+	if importRet[0] == 0 {
+		return nil
+	}
 	_, e := guestrt.ImportResult(importRet, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
 	return e
 }
@@ -370,6 +460,9 @@ func wasmimportFilesWriteAtomic(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer,
 // creating parent folders.
 func (FilesImport) WriteAtomic(path string, data []byte) *witypes.Error {
 	wasmimportFilesWriteAtomic(guestrt.StringPtr(path), uint32(len(path)), guestrt.BytesPtr(data), uint32(len(data)), guestrt.BytesPtr(importRet))
+	if importRet[0] == 0 {
+		return nil
+	}
 	_, e := guestrt.ImportResult(importRet, 4, cabi.LiftUnit[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
 	return e
 }
@@ -380,6 +473,9 @@ func wasmimportFilesRemove(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 // Removes a file; false when it did not exist.
 func (FilesImport) Remove(path string) (bool, *witypes.Error) {
 	wasmimportFilesRemove(guestrt.StringPtr(path), uint32(len(path)), guestrt.BytesPtr(importRet))
+	if importRet[0] == 0 && importRet[4] <= 1 {
+		return importRet[4] == 1, nil
+	}
 	return guestrt.ImportResult(importRet, 4, cabi.LiftBool[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
 }
 
@@ -392,6 +488,9 @@ func wasmimportFilesReplace(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer, p3 
 // the host to that folder takes the same lock, across processes.
 func (FilesImport) Replace(path string, expected []byte, data witypes.Option[[]byte]) (bool, *witypes.Error) {
 	wasmimportFilesReplace(guestrt.StringPtr(path), uint32(len(path)), guestrt.BytesPtr(expected), uint32(len(expected)), guestrt.B2U(data.Some), guestrt.BytesPtr(data.Value), uint32(len(data.Value)), guestrt.BytesPtr(importRet))
+	if importRet[0] == 0 && importRet[4] <= 1 {
+		return importRet[4] == 1, nil
+	}
 	return guestrt.ImportResult(importRet, 4, cabi.LiftBool[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
 }
 
@@ -412,6 +511,9 @@ func wasmimportFilesRemoveDir(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
 // Removes a folder and everything in it; false when it did not exist.
 func (FilesImport) RemoveDir(path string) (bool, *witypes.Error) {
 	wasmimportFilesRemoveDir(guestrt.StringPtr(path), uint32(len(path)), guestrt.BytesPtr(importRet))
+	if importRet[0] == 0 && importRet[4] <= 1 {
+		return importRet[4] == 1, nil
+	}
 	return guestrt.ImportResult(importRet, 4, cabi.LiftBool[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
 }
 
@@ -473,83 +575,9 @@ func exportFaultError(off uint32, detail string) uint32 {
 	return guestrt.Done(exportRet)
 }
 
-// exportStringAndOptionsResultError runs an export of parameters (string, witypes.Options), result kind ResultError.
-func exportStringAndOptionsResultError[I, T any](p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint64, p10 uint32, p11 uint64, p12 uint32, p13 uint32, payload uint32, lower func(*guestrt.Exporter, []byte, uint32, T), x I, f func(I, string, witypes.Options) (T, *witypes.Error)) uint32 {
-	l, w := guestrt.Begin(exportRet)
-	a0, a1 := l.StringArg(p0, p1, "argument key"), liftFlatOptions(l, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13)
-	if l.Bad != "" {
-		return exportFaultError(payload, l.Bad)
-	}
-	v, e := f(x, a0, a1)
-	return guestrt.Done(cabi.LowerResult(w, exportRet, payload, lower, witypes.LowerError[*guestrt.Exporter], v, e))
-}
-
-// exportStringAndStringAndOptionsResultError runs an export of parameters (string, string, witypes.Options), result kind ResultError.
-func exportStringAndStringAndOptionsResultError[I, T any](p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint32, p8 uint32, p9 uint32, p10 uint32, p11 uint64, p12 uint32, p13 uint64, p14 uint32, p15 uint32, payload uint32, lower func(*guestrt.Exporter, []byte, uint32, T), x I, f func(I, string, string, witypes.Options) (T, *witypes.Error)) uint32 {
-	l, w := guestrt.Begin(exportRet)
-	a0, a1, a2 := l.StringArg(p0, p1, "argument key"), l.StringArg(p2, p3, "argument value"), liftFlatOptions(l, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15)
-	if l.Bad != "" {
-		return exportFaultError(payload, l.Bad)
-	}
-	v, e := f(x, a0, a1, a2)
-	return guestrt.Done(cabi.LowerResult(w, exportRet, payload, lower, witypes.LowerError[*guestrt.Exporter], v, e))
-}
-
-// exportOptionsErrError runs an export of parameters (witypes.Options), result kind ErrError.
-func exportOptionsErrError[I any](p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32, p9 uint64, p10 uint32, p11 uint32, payload uint32, x I, f func(I, witypes.Options) *witypes.Error) uint32 {
-	l, w := guestrt.Begin(exportRet)
-	a0 := liftFlatOptions(l, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11)
-	if l.Bad != "" {
-		return exportFaultError(payload, l.Bad)
-	}
-	return guestrt.Done(cabi.LowerResult(w, exportRet, payload, cabi.LowerUnit[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], struct{}{}, f(x, a0)))
-}
-
-// exportOptionsResultError runs an export of parameters (witypes.Options), result kind ResultError.
-func exportOptionsResultError[I, T any](p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, p7 uint64, p8 uint32, p9 uint64, p10 uint32, p11 uint32, payload uint32, lower func(*guestrt.Exporter, []byte, uint32, T), x I, f func(I, witypes.Options) (T, *witypes.Error)) uint32 {
-	l, w := guestrt.Begin(exportRet)
-	a0 := liftFlatOptions(l, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11)
-	if l.Bad != "" {
-		return exportFaultError(payload, l.Bad)
-	}
-	v, e := f(x, a0)
-	return guestrt.Done(cabi.LowerResult(w, exportRet, payload, lower, witypes.LowerError[*guestrt.Exporter], v, e))
-}
-
 func liftFlatOptionOfString(l *guestrt.Lifter, p0 uint32, p1 uint32, p2 uint32) witypes.Option[string] {
 	if p0 == 0 {
 		return witypes.Option[string]{}
 	}
 	return witypes.Option[string]{Some: true, Value: l.StringArg(p1, p2, "option")}
-}
-
-// exportStringAndOptionOfStringAndStringResultError runs an export of parameters (string, witypes.Option[string], string), result kind ResultError.
-func exportStringAndOptionOfStringAndStringResultError[I, T any](p0 uint32, p1 uint32, p2 uint32, p3 uint32, p4 uint32, p5 uint32, p6 uint32, payload uint32, lower func(*guestrt.Exporter, []byte, uint32, T), x I, f func(I, string, witypes.Option[string], string) (T, *witypes.Error)) uint32 {
-	l, w := guestrt.Begin(exportRet)
-	a0, a1, a2 := l.StringArg(p0, p1, "argument prompt"), liftFlatOptionOfString(l, p2, p3, p4), l.StringArg(p5, p6, "argument request")
-	if l.Bad != "" {
-		return exportFaultError(payload, l.Bad)
-	}
-	v, e := f(x, a0, a1, a2)
-	return guestrt.Done(cabi.LowerResult(w, exportRet, payload, lower, witypes.LowerError[*guestrt.Exporter], v, e))
-}
-
-// exportStringResultError runs an export of parameters (string), result kind ResultError.
-func exportStringResultError[I, T any](p0 uint32, p1 uint32, payload uint32, lower func(*guestrt.Exporter, []byte, uint32, T), x I, f func(I, string) (T, *witypes.Error)) uint32 {
-	l, w := guestrt.Begin(exportRet)
-	a0 := l.StringArg(p0, p1, "argument dict")
-	if l.Bad != "" {
-		return exportFaultError(payload, l.Bad)
-	}
-	v, e := f(x, a0)
-	return guestrt.Done(cabi.LowerResult(w, exportRet, payload, lower, witypes.LowerError[*guestrt.Exporter], v, e))
-}
-
-// exportNothingErrError runs an export of parameters (), result kind ErrError.
-func exportNothingErrError[I any](payload uint32, x I, f func(I) *witypes.Error) uint32 {
-	l, w := guestrt.Begin(exportRet)
-	if l.Bad != "" {
-		return exportFaultError(payload, l.Bad)
-	}
-	return guestrt.Done(cabi.LowerResult(w, exportRet, payload, cabi.LowerUnit[*guestrt.Exporter], witypes.LowerError[*guestrt.Exporter], struct{}{}, f(x)))
 }

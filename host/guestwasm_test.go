@@ -1,6 +1,7 @@
 package host_test
 
 import (
+	"crypto/sha256"
 	"strings"
 	"testing"
 
@@ -21,5 +22,14 @@ func TestGuestWasm(t *testing.T) {
 	b[0] = 'X'
 	if host.GuestWasmString()[0] != 0 || host.GuestWasm()[0] != 0 {
 		t.Fatal("writing GuestWasm's copy changed the module")
+	}
+}
+
+// TestGuestWasmSHA256 checks the digest build.sh recorded against the
+// embedded bytes: a stale one would let the runtime reuse the cache files
+// of another guest.
+func TestGuestWasmSHA256(t *testing.T) {
+	if got, want := host.GuestWasmSHA256(), sha256.Sum256(host.GuestWasm()); got != want {
+		t.Fatalf("GuestWasmSHA256 is %x, the module's digest is %x: run ./build.sh", got, want)
 	}
 }

@@ -41,10 +41,9 @@ var instrumenterID = sync.OnceValue(func() [sha256.Size]byte {
 	return [sha256.Size]byte(h.Sum(nil))
 })
 
-// instrumentedName is the cache file name for guest.
-func instrumentedName(guest []byte) string {
+// instrumentedName is the cache file name for the guest of SHA-256 sum.
+func instrumentedName(sum [sha256.Size]byte) string {
 	id := instrumenterID()
-	sum := sha256.Sum256(guest)
 	h := sha256.New()
 	h.Write([]byte("sandcache instrumented guest\x00"))
 	h.Write(id[:])
@@ -57,13 +56,13 @@ func instrumentedName(guest []byte) string {
 func maxInstrumented(guest []byte) int64 { return 2*int64(len(guest)) + 1<<20 }
 
 // instrumentCached returns instrument(guest), from dir when a previous
-// process cached it there; dir "" is no cache. Failures to read or write
-// the cache only cost the rewrite.
-func instrumentCached(dir string, guest []byte) ([]byte, error) {
+// process cached it there; dir "" is no cache. sum is guest's SHA-256.
+// Failures to read or write the cache only cost the rewrite.
+func instrumentCached(dir string, guest []byte, sum [sha256.Size]byte) ([]byte, error) {
 	if dir == "" {
 		return instrument(guest)
 	}
-	path := filepath.Join(dir, instrumentedName(guest))
+	path := filepath.Join(dir, instrumentedName(sum))
 	if out, err := readInstrumented(path, maxInstrumented(guest)); err == nil {
 		return out, nil
 	}

@@ -2,6 +2,7 @@ package host
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,10 +14,11 @@ import (
 func TestInstrumentCached(t *testing.T) {
 	want := instrumentedGuest(t)
 	dir := t.TempDir()
-	path := filepath.Join(dir, instrumentedName(guestWasm))
+	sum := sha256.Sum256(guestWasm)
+	path := filepath.Join(dir, instrumentedName(sum))
 	check := func(what string) {
 		t.Helper()
-		got, err := instrumentCached(dir, guestWasm)
+		got, err := instrumentCached(dir, guestWasm, sum)
 		if err != nil || !bytes.Equal(got, want) {
 			t.Fatalf("%s: %d bytes, %v; want instrument's %d bytes", what, len(got), err, len(want))
 		}
@@ -49,10 +51,10 @@ func TestInstrumentCached(t *testing.T) {
 	check("a folder in its place")
 
 	// The name depends on the input module.
-	if instrumentedName(guestWasm) == instrumentedName(append([]byte{0}, guestWasm...)) {
+	if instrumentedName(sum) == instrumentedName(sha256.Sum256(append([]byte{0}, guestWasm...))) {
 		t.Fatal("two modules share a cache name")
 	}
-	got, err := instrumentCached("", guestWasm)
+	got, err := instrumentCached("", guestWasm, sum)
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("no cache folder: %d bytes, %v", len(got), err)
 	}

@@ -36,7 +36,7 @@ type engine struct {
 type engineKey struct {
 	cacheDir string
 	pages    uint32
-	guest    [sha256.Size]byte // of a substitute guest (tests); zero for the embedded one
+	guest    [sha256.Size]byte // the guest's SHA-256
 }
 
 var (
@@ -51,7 +51,7 @@ func engineFor(ctx context.Context, cfg Config, guest []byte) (*engine, error) {
 	if guest != nil {
 		key.guest = sha256.Sum256(guest)
 	} else {
-		guest = guestWasm
+		guest, key.guest = guestWasm, guestbin.GuestWasmSHA256()
 	}
 	enginesMu.Lock()
 	defer enginesMu.Unlock()
@@ -71,7 +71,7 @@ func engineFor(ctx context.Context, cfg Config, guest []byte) (*engine, error) {
 		}
 		rc = rc.WithCompilationCache(cache)
 	}
-	instrumented, err := instrumentCached(cfg.compileCacheDir, guest)
+	instrumented, err := instrumentCached(cfg.compileCacheDir, guest, key.guest)
 	if err != nil {
 		return nil, fmt.Errorf("sandcache: %w", err)
 	}

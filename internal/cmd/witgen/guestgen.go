@@ -71,19 +71,8 @@ func guestExports(w *bytes.Buffer, c *guestCodec, i *iface) {
 		ps, res := flatSignature(f, wit.Exported, "")
 		fn := goName(i.name) + goName(f.Name)
 		fmt.Fprintf(w, "//go:wasmexport %s\nfunc wasmexport%s(%s)%s {\n", name, fn, ps, res)
-		var flat []string
-		for k := range f.CoreFunction(wit.Exported).Params {
-			flat = append(flat, fmt.Sprintf("p%d", k))
-		}
-		call := fmt.Sprintf("%s(%s)", c.exportDriver(f), strings.Join(append(flat, c.exportArgs(f, ifVar, ifType)...), ", "))
-		switch r, _ := result(f); {
-		case r == nil:
-			fmt.Fprintf(w, "%s\n}\n\n", call)
-		case !indirectResult(f):
-			fmt.Fprintf(w, "return %s\n}\n\n", guestLowerFlat1(r, call))
-		default:
-			fmt.Fprintf(w, "return %s\n}\n\n", call)
-		}
+		c.exportBody(&cg{w: w}, f, ifVar)
+		w.WriteString("}\n\n")
 		fmt.Fprintf(w, "//go:wasmexport cabi_post_%s\nfunc wasmpost%s(uint32) { release() }\n\n", name, fn)
 	}
 }
@@ -134,17 +123,46 @@ func guestImports(w *bytes.Buffer, c *guestCodec, i *iface) {
 			cl.line("return %s", guestLiftFlat1(r, call))
 		case isRes && okT == nil:
 			cl.line("%s", call)
+			okFastPath(cl, okT, 0)
 			cl.line("_, e := guestrt.ImportResult(importRet, %d, %s, %s, liftFault%s)", payloadOffset(variantTypes(kindOf(r))), c.lift(nil), c.lift(errT), errName(errT))
 			cl.line("return e")
 		case isRes:
+			payload := payloadOffset(variantTypes(kindOf(r)))
 			cl.line("%s", call)
-			cl.line("return guestrt.ImportResult(importRet, %d, %s, %s, liftFault%s)", payloadOffset(variantTypes(kindOf(r))), c.lift(okT), c.lift(errT), errName(errT))
+			okFastPath(cl, okT, payload)
+			cl.line("return guestrt.ImportResult(importRet, %d, %s, %s, liftFault%s)", payload, c.lift(okT), c.lift(errT), errName(errT))
 		default:
 			cl.line("%s", call)
 			cl.line("return guestrt.ImportValue(importRet, %s)", c.lift(r))
 		}
 		w.WriteString("}\n\n")
 	}
+}
+
+// okFastPath returns early from an import's wrapper when its result<T, E>
+// is ok and T needs no lifter: none or a bool (0 or 1) at payload. The
+// statement calls (bind-*, step, reset) take it on every call; anything
+// else, an error or a bad case included, goes on to guestrt.ImportResult.
+// (Go compiled to wasm pays ~50 ns per call level: the generic lifting
+// path is five of them.)
+func okFastPath(cl *cg, okT wit.Type, payload uintptr) {
+	switch {
+	case okT == nil:
+		cl.line("if importRet[0] == 0 {")
+		cl.line("return nil")
+	case isBool(okT):
+		cl.line("if importRet[0] == 0 && importRet[%d] <= 1 {", payload)
+		cl.line("return importRet[%d] == 1, nil", payload)
+	default:
+		return
+	}
+	cl.line("}")
+}
+
+// isBool reports whether t is bool.
+func isBool(t wit.Type) bool {
+	_, ok := root(t).(wit.Bool)
+	return ok
 }
 
 // guestLiftFlat1 lifts an import's single flat result (a scalar or enum).
