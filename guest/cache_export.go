@@ -17,7 +17,11 @@ import (
 // glue (lifting, lowering, return area, cabi_post_*) is generated in
 // witabi_gen.go; this file maps its WIT-shaped values to the engine's.
 
-// cacheExports serves the generated export glue.
+// cacheExports serves the generated export glue. Its methods (and the
+// capabilities' in sql_import.go and files_import.go) have pointer
+// receivers: an interface holding a pointer calls them directly, where a
+// value's methods go through a generated wrapper, one more call level in
+// Go compiled to wasm.
 var cacheExports CacheExports = &cacheExport{}
 
 type cacheExport struct{}

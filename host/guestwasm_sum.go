@@ -3,4 +3,4 @@
 package host
 
 // guestWasmSHA256 is the SHA-256 of guest.wasm, in hex.
-const guestWasmSHA256 = "cac85451ac4adfe20f7227c8158a645bb5f491500dbeb6a848099682c82f7e98"
+const guestWasmSHA256 = "f28be81ad91576c0b289e1d311bc99357d0547b3faa1245a087769850543f6bf"
