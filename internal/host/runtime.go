@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
-	"unsafe"
 
 	guestbin "github.com/sandcache/sandcache/host"
 	"github.com/tetratelabs/wazero"
@@ -19,10 +18,7 @@ import (
 // (host/guest.wasm, built by build.sh from ./guest): a view of the binary's
 // read-only data, never written (the instrumenter and wazero only read
 // their input).
-var guestWasm = func() []byte {
-	s := guestbin.GuestWasmString()
-	return unsafe.Slice(unsafe.StringData(s), len(s))
-}()
+var guestWasm = ownedBytes(guestbin.GuestWasmString())
 
 // engine is a wazero runtime with the guest compiled and the host modules
 // (WASI, sql, files) instantiated. One exists per distinct (compilation cache

@@ -166,8 +166,10 @@ func (sb *Sandbox) checkValue(op string, value []byte) error {
 	return nil
 }
 
-// ownedBytes views a string the glue has just copied out of the guest (and
-// that nothing else holds) as a byte slice, without a second copy.
+// ownedBytes views s as a byte slice without a copy, for a string nothing
+// else may write through: one the glue has just copied out of the guest
+// (and that nothing else holds), or read-only data such as the embedded
+// guest.
 func ownedBytes(s string) []byte {
 	if s == "" {
 		return []byte{}
