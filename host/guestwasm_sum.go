@@ -3,4 +3,4 @@
 package host
 
 // guestWasmSHA256 is the SHA-256 of guest.wasm, in hex.
-const guestWasmSHA256 = "f28be81ad91576c0b289e1d311bc99357d0547b3faa1245a087769850543f6bf"
+const guestWasmSHA256 = "fcc2843e7f3d2b05f1169f145785675222ba1cd38250cadb371c0b2e48066550"

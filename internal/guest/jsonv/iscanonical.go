@@ -15,6 +15,9 @@ import (
 // It may answer false for some canonical texts (object keys with escapes);
 // it never answers true for a text that is not canonical.
 func IsCanonical(data []byte) bool {
+	if quickCanonical(data) {
+		return true
+	}
 	c := canonChecker{s: data}
 	return c.value(0) && c.i == len(data)
 }

@@ -36,13 +36,46 @@ func TestIsCanonical(t *testing.T) {
 	}
 }
 
+// TestQuickCanonical checks the one-loop path takes the common canonical
+// forms and never answers yes where the full check says no, over the
+// cases of TestIsCanonical too.
+func TestQuickCanonical(t *testing.T) {
+	for _, s := range []string{
+		`null`, `true`, `false`, `0`, `-1`, `0.5`, `-0.5`, `-0.0`, `123456789012345678`, `""`, `"a b"`,
+		`[]`, `{}`, `[1,[2,{}]]`, `{"":0,"a":[true,null,false]}`, `{"a":{"a":1,"b":2},"b":[{"c":3}]}`,
+		`{"answer":"The quick brown fox jumps over the lazy dog.","score":0.75,"tokens":[1,2,3,4,5]}`,
+	} {
+		if !quickCanonical([]byte(s)) {
+			t.Errorf("quickCanonical(%q) = false; it should take it", s)
+		}
+	}
+	for _, s := range []string{
+		`-0`, `1234567890123456789`, `1e+21`, `"é"`, `"\n"`, `{"\u0001":1}`, `{"b":1,"a":2}`, `{"a":1,"a":2}`,
+		`[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]`, `[1,]`, `{"a"}`, `[1]x`, `tru`, ` 1`,
+	} {
+		if quickCanonical([]byte(s)) {
+			t.Errorf("quickCanonical(%q) = true; the full check decides it", s)
+		}
+	}
+}
+
+// fullCanonical is IsCanonical without its quick path.
+func fullCanonical(data []byte) bool {
+	c := canonChecker{s: data}
+	return c.value(0) && c.i == len(data)
+}
+
 // FuzzIsCanonical checks IsCanonical never says yes to a text that the full
-// parser would write differently.
+// parser would write differently, and that its quick path never says yes
+// where the full check says no.
 func FuzzIsCanonical(f *testing.F) {
-	for _, s := range []string{`{"a":[1,2.5,null]}`, `"\u0001"`, `-0.0`, `1e+21`, `[{"b":{}}]`} {
+	for _, s := range []string{`{"a":[1,2.5,null]}`, `"\u0001"`, `-0.0`, `1e+21`, `[{"b":{}}]`, `{"a":{"a":1,"b":2},"b":[-0.5,"x"]}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if quickCanonical(data) && !fullCanonical(data) {
+			t.Fatalf("quickCanonical(%q) but not the full check", data)
+		}
 		if !IsCanonical(data) {
 			return
 		}
