@@ -3,4 +3,4 @@
 package host
 
 // guestWasmSHA256 is the SHA-256 of guest.wasm, in hex.
-const guestWasmSHA256 = "fcc2843e7f3d2b05f1169f145785675222ba1cd38250cadb371c0b2e48066550"
+const guestWasmSHA256 = "f226e80b917ecd6e1e3bea73d6ffc27ba33af95c06b0f7ed0104fab341f82601"

@@ -5,6 +5,7 @@ package guestrt
 import (
 	"fmt"
 	"runtime"
+	"unsafe"
 
 	"github.com/sandcache/sandcache/internal/cabi"
 )
@@ -15,7 +16,7 @@ import (
 // host allocated through cabi_realloc during the call. A host that breaks
 // the ABI makes the call panic: the host is the module's trusted side.
 type Call struct {
-	keep []any
+	keep []unsafe.Pointer // what the arguments point to (see Exporter)
 }
 
 // Err is always nil: failures panic. It lets the lift and lower
@@ -47,20 +48,20 @@ func (a *Call) Tag(v, n uint32) uint32 {
 
 // PutBytes passes b to the host in place (its alignment is the caller's).
 func (a *Call) PutBytes(b []byte, _ uint32) uint32 {
-	a.keep = append(a.keep, b)
+	a.keep = append(a.keep, unsafe.Pointer(unsafe.SliceData(b)))
 	return Addr(b)
 }
 
 // PutString passes s to the host in place.
 func (a *Call) PutString(s string) uint32 {
-	a.keep = append(a.keep, s)
+	a.keep = append(a.keep, unsafe.Pointer(unsafe.StringData(s)))
 	return StrAddr(s)
 }
 
 // Area returns a zeroed return area of n bytes, aligned to 8.
 func (a *Call) Area(n int) []byte {
 	b := NewArray(n)
-	a.keep = append(a.keep, b)
+	a.keep = append(a.keep, unsafe.Pointer(unsafe.SliceData(b)))
 	return b
 }
 

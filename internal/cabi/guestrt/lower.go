@@ -2,10 +2,14 @@
 
 package guestrt
 
+import "unsafe"
+
 // Exporter lowers an export's result in place: a cabi.Writer. What the
-// result points to is kept alive until Release (cabi_post_*).
+// result points to is kept alive until Release (cabi_post_*), by the
+// address of its first byte: unlike an interface, a pointer costs no
+// allocation to keep.
 type Exporter struct {
-	keep []any
+	keep []unsafe.Pointer
 }
 
 // exporter is the one Exporter: a module runs one export at a time.
@@ -13,14 +17,14 @@ var exporter Exporter
 
 // PutString passes s in place, kept until Release: cabi.Writer.
 func (x *Exporter) PutString(s string) uint32 {
-	x.keep = append(x.keep, s)
+	x.keep = append(x.keep, unsafe.Pointer(unsafe.StringData(s)))
 	return StrAddr(s)
 }
 
 // PutBytes passes b in place (NewArray aligns lists), kept until Release:
 // cabi.Writer.
 func (x *Exporter) PutBytes(b []byte, _ uint32) uint32 {
-	x.keep = append(x.keep, b)
+	x.keep = append(x.keep, unsafe.Pointer(unsafe.SliceData(b)))
 	return Addr(b)
 }
 
