@@ -3,4 +3,4 @@
 package host
 
 // guestWasmSHA256 is the SHA-256 of guest.wasm, in hex.
-const guestWasmSHA256 = "f226e80b917ecd6e1e3bea73d6ffc27ba33af95c06b0f7ed0104fab341f82601"
+const guestWasmSHA256 = "a895524fcc5352f99c7f6cf11e8fd3744dbe1fd3df93d43497201501e5ff0c39"

@@ -15,9 +15,12 @@ import (
 // It may answer false for some canonical texts (object keys with escapes);
 // it never answers true for a text that is not canonical.
 func IsCanonical(data []byte) bool {
-	if quickCanonical(data) {
-		return true
-	}
+	return quickCanonical(data) || fullCanonical(data)
+}
+
+// fullCanonical is IsCanonical's full check, token by token; it decides
+// what quickCanonical leaves.
+func fullCanonical(data []byte) bool {
 	c := canonChecker{s: data}
 	return c.value(0) && c.i == len(data)
 }

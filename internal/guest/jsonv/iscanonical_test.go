@@ -59,12 +59,6 @@ func TestQuickCanonical(t *testing.T) {
 	}
 }
 
-// fullCanonical is IsCanonical without its quick path.
-func fullCanonical(data []byte) bool {
-	c := canonChecker{s: data}
-	return c.value(0) && c.i == len(data)
-}
-
 // FuzzIsCanonical checks IsCanonical never says yes to a text that the full
 // parser would write differently, and that its quick path never says yes
 // where the full check says no.
