@@ -25,9 +25,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/sandcache/sandcache/internal/hostbench"
 )
 
 func main() {
@@ -175,23 +176,12 @@ func table(revs [2]string, ops []string, sizes []int, samples []sample) string {
 				for i := range min(len(us[0]), len(us[1])) {
 					ratios = append(ratios, us[0][i]/us[1][i])
 				}
-				fmt.Fprintf(&b, " %.1f / %.1f (%.2f) |", median(us[0]), median(us[1]), median(ratios))
+				fmt.Fprintf(&b, " %.1f / %.1f (%.2f) |", hostbench.Median(us[0]), hostbench.Median(us[1]), hostbench.Median(ratios))
 			}
 			b.WriteString("\n")
 		}
 	}
 	return b.String()
-}
-
-func median(v []float64) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	s := slices.Sorted(slices.Values(v))
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 func parseInts(list string) ([]int, error) {

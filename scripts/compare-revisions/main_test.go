@@ -36,13 +36,7 @@ func TestTable(t *testing.T) {
 	}
 }
 
-func TestMedianAndInts(t *testing.T) {
-	if m := median([]float64{4, 1, 3, 2}); m != 2.5 {
-		t.Errorf("median = %v, want 2.5", m)
-	}
-	if m := median(nil); m != 0 {
-		t.Errorf("median(nil) = %v", m)
-	}
+func TestParseInts(t *testing.T) {
 	if v, err := parseInts("1000, 100000"); err != nil || len(v) != 2 || v[1] != 100000 {
 		t.Errorf("parseInts = %v, %v", v, err)
 	}
