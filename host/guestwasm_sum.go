@@ -3,4 +3,4 @@
 package host
 
 // guestWasmSHA256 is the SHA-256 of guest.wasm, in hex.
-const guestWasmSHA256 = "a895524fcc5352f99c7f6cf11e8fd3744dbe1fd3df93d43497201501e5ff0c39"
+const guestWasmSHA256 = "43b40c822758883ca86fafffaf83efad4a078f52e224e8afb8b35f2da5569022"

@@ -295,6 +295,12 @@ type faultySQL struct {
 	f *injector
 }
 
+// Run runs the batch statement by statement through the double, so its
+// faults reach the batches the guest sends.
+func (s *faultySQL) Run(calls []capability.Call) ([]capability.Value, int, error) {
+	return capability.RunEach(s, calls, nil, capability.MaxRunBytes)
+}
+
 func (s *faultySQL) Open(name string, memory bool) (capability.DB, error) {
 	return faultOr(s.f, "Open", 4242, func() (capability.DB, error) { return s.SQL.Open(name, memory) })
 }

@@ -85,7 +85,37 @@ function liftedSql(sql) {
     changes: (d) => sql.changes(d),
     reset: asResult((s) => sql.reset(s)),
     finalize: (s) => sql.finalize(s),
+    run: asResult((calls) => {
+      const r = sql.run(calls.map((c) => ({
+        statement: c.statement,
+        params: c.params.map(bindValue),
+        rows: c.rows,
+        ifRow: c.ifRow,
+        wait: c.wait,
+      })));
+      return {
+        values: r.values.map((v) => ({
+          kind: KINDS[v.kind],
+          integer: BigInt.asIntN(64, BigInt(v.integer ?? 0)),
+          float: v.float ?? 0,
+          text: v.text ?? '',
+          blob: new Uint8Array(v.blob ?? 0),
+        })),
+        ran: r.ran,
+      };
+    }),
   };
+}
+
+/** A WIT `value` as jco lifts it ({kind, integer, ...}), as SqlSession binds it. */
+function bindValue(v) {
+  switch (v.kind) {
+    case 'integer': return v.integer;
+    case 'float': return v.float;
+    case 'text': return v.text;
+    case 'blob': return Buffer.from(v.blob);
+    default: return null;
+  }
 }
 
 function liftedFiles(files) {

@@ -17,7 +17,7 @@ import v8 from 'node:v8';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { GuestMemory, GuestFault, SandCacheError, CapError, ERROR_CODES, encodeString, offsetOf } from './abi.mjs';
-import { exports as WIT_EXPORTS, imports as WIT_IMPORTS, enums } from './generated/sandcache_abi.mjs';
+import { exports as WIT_EXPORTS, imports as WIT_IMPORTS, types as WIT_TYPES, enums } from './generated/sandcache_abi.mjs';
 import { lowerOptions, liftOptions } from './options.mjs';
 import { SqlSession, openDatabase } from './sql.mjs';
 import { Files } from './files.mjs';
@@ -413,8 +413,99 @@ function sqlImports(getMem, sql, gate) {
     changes: (db) => sql.changes(db >>> 0),
     reset: (s, ret) => res('reset', ret, () => sql.reset(s >>> 0)),
     finalize: (s) => sql.finalize(s >>> 0),
+    run: (p, n, ret) => res('run', ret, () => sql.run(liftCalls(getMem(), p, n)), (ret, r) => {
+      const m = getMem();
+      m.setU32(ret + at('run', 'ok.values'), lowerValues(m, r.values));
+      m.setU32(ret + at('run', 'ok.values') + 4, r.values.length);
+      m.setU32(ret + at('run', 'ok.ran'), r.ran);
+    }),
   });
 }
+
+const CALL = WIT_TYPES.call;
+const VALUE = WIT_TYPES.value;
+const field = (layout, name) => layout.fields[name].offset;
+const KINDS = enums['storage-class'];
+
+/**
+ * Lifts sql.run's list<call> at (p, n) from guest memory: every range is
+ * bounds-checked (GuestMemory.read throws a GuestFault), every storage
+ * class checked; bound text must be UTF-8 (else invalid-argument, as
+ * bind-text).
+ */
+function liftCalls(m, p, n) {
+  const arr = m.read(p, n * CALL.size);
+  const dv = new DataView(arr.buffer, arr.byteOffset, arr.byteLength);
+  const calls = [];
+  for (let i = 0; i < n; i++) {
+    const o = i * CALL.size;
+    const pp = dv.getUint32(o + field(CALL, 'params'), true);
+    const pn = dv.getUint32(o + field(CALL, 'params') + 4, true);
+    const vals = m.read(pp, pn * VALUE.size);
+    const vd = new DataView(vals.buffer, vals.byteOffset, vals.byteLength);
+    const params = [];
+    for (let j = 0; j < pn; j++) {
+      const v = j * VALUE.size;
+      const kind = vd.getUint8(v + field(VALUE, 'kind'));
+      if (kind >= KINDS.length) throw new GuestFault(`sql.run: storage class ${kind} is out of range 0..${KINDS.length - 1}`);
+      const at = (f) => [vd.getUint32(v + field(VALUE, f), true), vd.getUint32(v + field(VALUE, f) + 4, true)];
+      switch (KINDS[kind]) {
+        case 'integer': params.push(vd.getBigInt64(v + field(VALUE, 'integer'), true)); break;
+        case 'float': params.push(vd.getFloat64(v + field(VALUE, 'float'), true)); break;
+        case 'text': {
+          const [tp, tn] = at('text');
+          try { params.push(m.string(tp, tn)); } catch (e) {
+            if (e instanceof GuestFault) throw e;
+            throw new CapError('invalid-argument', 'sql: bound text is not valid UTF-8');
+          }
+          break;
+        }
+        case 'blob': { const [bp, bn] = at('blob'); params.push(Buffer.from(m.read(bp, bn))); break; }
+        default: params.push(null);
+      }
+    }
+    calls.push({
+      statement: dv.getUint32(o + field(CALL, 'statement'), true),
+      params,
+      rows: dv.getUint32(o + field(CALL, 'rows'), true),
+      ifRow: dv.getUint8(o + field(CALL, 'if-row')) !== 0,
+      wait: dv.getUint8(o + field(CALL, 'wait')) !== 0,
+    });
+  }
+  return calls;
+}
+
+/**
+ * Lowers sql.run's values into one guest buffer (one cabi_realloc): the
+ * list<value> array, then every text and blob. Returns its address (0 for
+ * none).
+ */
+function lowerValues(m, values) {
+  if (values.length === 0) return 0;
+  const bodies = values.map((v) => (v.kind === KIND_TEXT ? Buffer.from(v.text, 'utf8') : v.blob ?? null));
+  const total = values.length * VALUE.size + bodies.reduce((t, b) => t + (b?.length ?? 0), 0);
+  const base = m.realloc(0, 0, VALUE.align, total) >>> 0;
+  const buf = new Uint8Array(total);
+  const dv = new DataView(buf.buffer);
+  let tail = values.length * VALUE.size;
+  values.forEach((v, i) => {
+    const o = i * VALUE.size;
+    dv.setUint8(o + field(VALUE, 'kind'), v.kind);
+    dv.setBigInt64(o + field(VALUE, 'integer'), BigInt.asIntN(64, BigInt(v.integer ?? 0)), true);
+    dv.setFloat64(o + field(VALUE, 'float'), v.float ?? 0, true);
+    const b = bodies[i];
+    if (b && b.length > 0) {
+      const f = field(VALUE, v.kind === KIND_TEXT ? 'text' : 'blob');
+      dv.setUint32(o + f, base + tail, true);
+      dv.setUint32(o + f + 4, b.length, true);
+      buf.set(b, tail);
+      tail += b.length;
+    }
+  });
+  m.bytes.set(buf, base); // a fresh view: realloc may have grown memory
+  return base;
+}
+const KIND_TEXT = KINDS.indexOf('text');
 
 /**
  * `clock`: the injected clock, else Date.now(), in milliseconds since the

@@ -93,6 +93,7 @@ export const MAX_MEMORY_DB_BYTES = 256 << 20;
 /** Open databases and prepared statements one guest instance may hold at once. */
 export const MAX_DATABASES = 128; // the guest keeps a store open per path: ~3 descriptors each in WAL
 export const MAX_STATEMENTS = 4096;
+export const MAX_RUN_BYTES = 64 << 20; // the rows one sql.run returns (as the Go host's capability.MaxRunBytes)
 
 /** The companions SQLite may open next to a database file. */
 export const COMPANIONS = ['', '-journal', '-wal', '-shm'];
@@ -330,6 +331,64 @@ export class SqlSession {
     s.rows = null;
     s.row = null;
     s.params = [];
+  }
+
+  /**
+   * Runs a batch (WIT `sql.run`): calls are {statement, params, rows, ifRow,
+   * wait} with params as bind values; returns {values, ran}, values being
+   * {kind, integer, float, text, blob} in row order. A call that may not
+   * wait still waits here, up to the busy timeout (the guard's authorizer
+   * denies the PRAGMA that would change it, better-sqlite3 has no API for
+   * it), and a busy error then ends the batch without error. Statements
+   * run to completion on their first step here, so none stays open across
+   * the batch.
+   */
+  run(calls) {
+    const values = [];
+    let ran = 0;
+    let row = false;
+    let bytes = 0;
+    for (const c of calls) {
+      if (c.ifRow && !row) {
+        ran++;
+        continue;
+      }
+      const s = this.#stmt(c.statement);
+      this.reset(c.statement);
+      c.params.forEach((v, i) => this.bind(c.statement, i + 1, v));
+      try {
+        row = this.step(c.statement);
+      } catch (e) {
+        this.reset(c.statement);
+        if (!c.wait && e instanceof CapError && /busy|locked/i.test(e.message)) return { values, ran };
+        throw e;
+      }
+      for (let n = 0, more = row; more && n < c.rows; n++) {
+        for (let i = 0; i < s.columns; i++) {
+          const v = this.#columnValue(c.statement, i);
+          bytes += 40 + (v.text?.length ?? 0) + (v.blob?.length ?? 0);
+          if (bytes > MAX_RUN_BYTES) {
+            this.reset(c.statement);
+            throw new CapError('io', `sql: the rows of the batch total more than ${MAX_RUN_BYTES} bytes`);
+          }
+          values.push(v);
+        }
+        if (n + 1 < c.rows) more = this.step(c.statement);
+      }
+      this.reset(c.statement);
+      ran++;
+    }
+    return { values, ran };
+  }
+
+  #columnValue(h, i) {
+    const kind = this.columnKind(h, i);
+    const v = { kind, integer: 0n, float: 0, text: '', blob: null };
+    if (kind === KIND.integer) v.integer = this.columnInt(h, i);
+    else if (kind === KIND.float) v.float = this.columnFloat(h, i);
+    else if (kind === KIND.text) v.text = this.columnText(h, i);
+    else if (kind === KIND.blob) v.blob = this.columnBlob(h, i);
+    return v;
   }
 
   finalize(h) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -160,6 +161,15 @@ func (s sqlImpl) Reset(_ context.Context, st uint32) *witabi.Error {
 }
 
 func (s sqlImpl) Finalize(_ context.Context, st uint32) { s.in.sql.Finalize(capability.Stmt(st)) }
+
+// Run: the texts of the lifted calls are views of guest memory, as
+// BindText's (the session binds them before it returns); witabi.Call and
+// capability.Call, and their values, have the same layout
+// (TestRunTypesMatch).
+func (s sqlImpl) Run(_ context.Context, calls []witabi.Call) (witabi.RunResult, *witabi.Error) {
+	vals, ran, err := s.in.sql.Run(*(*[]capability.Call)(unsafe.Pointer(&calls)))
+	return witabi.RunResult{Values: *(*[]witabi.Value)(unsafe.Pointer(&vals)), Ran: uint32(ran)}, abiError(err)
+}
 
 // filesImpl serves interface files for one instance over the Sandbox's
 // confined folder.

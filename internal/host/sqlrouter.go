@@ -186,6 +186,30 @@ func (r *sqlRouter) Finalize(st capability.Stmt) {
 	s.Finalize(h)
 }
 
+// Run runs a batch on the session its statements belong to; a batch
+// that mixes both runs statement by statement, every call waiting for
+// locks.
+func (r *sqlRouter) Run(calls []capability.Call) ([]capability.Value, int, error) {
+	servers := 0
+	for _, c := range calls {
+		if isServer(c.Statement) {
+			servers++
+		}
+	}
+	switch servers {
+	case 0:
+		return r.Session.Run(calls)
+	case len(calls):
+		inners := make([]capability.Call, len(calls))
+		for i, c := range calls {
+			inners[i] = c
+			inners[i].Statement = inner(c.Statement)
+		}
+		return r.server.Run(inners)
+	}
+	return capability.RunEach(r, calls, nil, capability.MaxRunBytes)
+}
+
 // SetContext sets both sessions' call context (the server session gives
 // its connection back to the pool between calls).
 func (r *sqlRouter) SetContext(ctx context.Context) {

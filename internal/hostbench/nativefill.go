@@ -122,6 +122,21 @@ func (b *batchSQL) Reset(s capability.Stmt) error {
 	return b.SQL.Reset(s)
 }
 
+// Run drops the transaction statements from the batch.
+func (b *batchSQL) Run(calls []capability.Call) ([]capability.Value, int, error) {
+	real := make([]capability.Call, 0, len(calls))
+	for _, c := range calls {
+		if _, ok := b.fake[c.Statement]; !ok {
+			real = append(real, c)
+		}
+	}
+	vals, ran, err := b.SQL.Run(real)
+	if ran == len(real) {
+		ran = len(calls)
+	}
+	return vals, ran, err
+}
+
 func (b *batchSQL) Finalize(s capability.Stmt) {
 	if _, ok := b.fake[s]; ok {
 		delete(b.fake, s)

@@ -121,6 +121,11 @@ type flaky struct {
 	seen  int
 }
 
+// Run runs batches through the flaky Step.
+func (f *flaky) Run(calls []capability.Call) ([]capability.Value, int, error) {
+	return capability.RunEach(f, calls, nil, capability.MaxRunBytes)
+}
+
 func (f *flaky) Prepare(db capability.DB, sql string) (capability.Stmt, error) {
 	st, err := f.Session.Prepare(db, sql)
 	f.sql[st] = sql

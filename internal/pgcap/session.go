@@ -160,3 +160,10 @@ func (s *Session) Exec(db capability.DB, sql string) error {
 	st := &stmt{sql: sql, db: d, sc: sc, args: make([]any, sc.params)}
 	return s.run(st)
 }
+
+// Run runs a batch of statements (WIT `sql.run`) one by one with the
+// statement-level methods. Call.Wait is ignored: a PostgreSQL statement
+// waits for row locks as the server decides (its lock_timeout).
+func (s *Session) Run(calls []capability.Call) ([]capability.Value, int, error) {
+	return capability.RunEach(s, calls, nil, capability.MaxRunBytes)
+}

@@ -19,9 +19,10 @@ import (
 // waiter takes the lock soon after it is released and a long wait still
 // costs little CPU.
 type busyWait struct {
-	first time.Time
-	now   func() time.Time // time.Now; injected by tests
-	sleep func(time.Duration)
+	noWait bool // Session.Run without waiting: fail at once
+	first  time.Time
+	now    func() time.Time // time.Now; injected by tests
+	sleep  func(time.Duration)
 }
 
 // newBusyWait returns the handler state of one connection.
@@ -50,7 +51,7 @@ func backoff(count int) time.Duration {
 
 // retry is the go-sqlite3 busy handler: true to try the lock again.
 func (b *busyWait) retry(ctx context.Context, count int) bool {
-	if ctx.Err() != nil {
+	if b.noWait || ctx.Err() != nil {
 		return false
 	}
 	now := b.now()

@@ -193,7 +193,8 @@ func (s *Session) fileURI(name string) string {
 // fails here.
 func (s *Session) configure(sc *sqlite3.Conn, c *conn) error {
 	sc.SetInterrupt(s.ctx)
-	if err := sc.BusyHandler(newBusyWait().retry); err != nil {
+	c.busy = newBusyWait()
+	if err := sc.BusyHandler(c.busy.retry); err != nil {
 		return err
 	}
 	sc.Limit(sqlite3.LIMIT_ATTACHED, 0)

@@ -30,9 +30,10 @@ type Session struct {
 	conns  table[*conn]
 	stmts  table[*stmt]
 	byName map[string]capability.DB
-	live   int    // connections open (conn.c != nil)
-	tick   uint64 // use counter for least-recently-used eviction
-	text   int    // bytes of statement text kept (stmt.sql)
+	live   int                // connections open (conn.c != nil)
+	tick   uint64             // use counter for least-recently-used eviction
+	text   int                // bytes of statement text kept (stmt.sql)
+	vals   []capability.Value // room for Run's values, reused
 
 	permissive bool // tests of the SQL plumbing only: the authorizer allows all
 }
@@ -51,8 +52,9 @@ type conn struct {
 	refs    int
 	stmts   map[capability.Stmt]*stmt
 	lastUse uint64
-	changes int64  // Changes() when c was closed
-	denied  string // why the authorizer last denied a statement
+	changes int64     // Changes() when c was closed
+	denied  string    // why the authorizer last denied a statement
+	busy    *busyWait // c's busy handler (busy.go)
 	// checkpointed is c's TotalChanges at its last checkpoint (checkpoint.go).
 	checkpointed int64
 }

@@ -147,6 +147,7 @@ func (noSQL) ColumnBlob(context.Context, uint32, uint32) []byte   { return nil }
 func (noSQL) Changes(context.Context, uint32) int64               { return 0 }
 func (noSQL) Reset(context.Context, uint32) *Error                { return nil }
 func (noSQL) Finalize(context.Context, uint32)                    {}
+func (noSQL) Run(context.Context, []Call) (RunResult, *Error)     { return RunResult{}, nil }
 
 // sha256Digest is the digest import, as the hosts implement it.
 type sha256Digest struct{}

@@ -55,17 +55,19 @@ func TestResultLayoutsMatchHandWrittenOffsets(t *testing.T) {
 			"ok.ttl-ms.tag": 32, "ok.ttl-ms.some": 40, "ok.max-entries.tag": 48, "ok.max-entries.some": 56, "ok.dict": 64,
 		}),
 		// Imports: putResult writes tag 0, code +4, message +8; payloads at +4.
-		sql + "open":           with(err4, map[string]uint32{"ok": 4}),
-		sql + "open-server":    with(err4, map[string]uint32{"ok": 4}), // internal/host/capabilities.go
-		sql + "exec":           err4,
-		sql + "prepare":        with(err4, map[string]uint32{"ok": 4}),
-		sql + "bind-null":      err4,
-		sql + "bind-int":       err4,
-		sql + "bind-float":     err4,
-		sql + "bind-text":      err4,
-		sql + "bind-blob":      err4,
-		sql + "step":           with(err4, map[string]uint32{"ok": 4}),
-		sql + "reset":          err4,
+		sql + "open":        with(err4, map[string]uint32{"ok": 4}),
+		sql + "open-server": with(err4, map[string]uint32{"ok": 4}), // internal/host/capabilities.go
+		sql + "exec":        err4,
+		sql + "prepare":     with(err4, map[string]uint32{"ok": 4}),
+		sql + "bind-null":   err4,
+		sql + "bind-int":    err4,
+		sql + "bind-float":  err4,
+		sql + "bind-text":   err4,
+		sql + "bind-blob":   err4,
+		sql + "step":        with(err4, map[string]uint32{"ok": 4}),
+		sql + "reset":       err4,
+		// Run: values (ptr at +4, len at +8), ran at +12.
+		sql + "run":            with(err4, map[string]uint32{"ok.values": 4, "ok.ran": 12}), // run-result
 		sql + "dialect":        {"": 0},
 		sql + "column-text":    {"": 0},
 		sql + "column-blob":    {"": 0},

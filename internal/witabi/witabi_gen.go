@@ -64,6 +64,15 @@ type StorageClass = witypes.StorageClass
 // StorageClassNames are the WIT names of the cases of StorageClass, in order.
 var StorageClassNames = witypes.StorageClassNames
 
+// Value is WIT type value (see package witypes).
+type Value = witypes.Value
+
+// Call is WIT type call (see package witypes).
+type Call = witypes.Call
+
+// RunResult is WIT type run-result (see package witypes).
+type RunResult = witypes.RunResult
+
 // TypeLayouts are the memory layouts of the world's records and enums, by WIT name.
 var TypeLayouts = map[string]Layout{
 	"backend":       {Size: 1, Align: 1, Fields: []Field{{Path: "", Offset: 0, Kind: "enum"}}},
@@ -74,6 +83,9 @@ var TypeLayouts = map[string]Layout{
 	"put-outcome":   {Size: 8, Align: 4, Fields: []Field{{Path: "expired", Offset: 0, Kind: "u32"}, {Path: "evicted", Offset: 4, Kind: "u32"}}},
 	"store-stats":   {Size: 16, Align: 8, Fields: []Field{{Path: "entries", Offset: 0, Kind: "u64"}, {Path: "expired", Offset: 8, Kind: "u64"}}},
 	"storage-class": {Size: 1, Align: 1, Fields: []Field{{Path: "", Offset: 0, Kind: "enum"}}},
+	"value":         {Size: 40, Align: 8, Fields: []Field{{Path: "kind", Offset: 0, Kind: "enum"}, {Path: "integer", Offset: 8, Kind: "s64"}, {Path: "float", Offset: 16, Kind: "f64"}, {Path: "text", Offset: 24, Kind: "string"}, {Path: "blob", Offset: 32, Kind: "list"}}},
+	"call":          {Size: 20, Align: 4, Fields: []Field{{Path: "statement", Offset: 0, Kind: "u32"}, {Path: "params", Offset: 4, Kind: "list"}, {Path: "rows", Offset: 12, Kind: "u32"}, {Path: "if-row", Offset: 16, Kind: "bool"}, {Path: "wait", Offset: 17, Kind: "bool"}}},
+	"run-result":    {Size: 12, Align: 4, Fields: []Field{{Path: "values", Offset: 0, Kind: "list"}, {Path: "ran", Offset: 8, Kind: "u32"}}},
 }
 
 // ResultLayouts are the layouts of the return areas of functions with
@@ -93,6 +105,7 @@ var ResultLayouts = map[string]Layout{
 	"sandcache:cache/sql@0.1.0#column-text":      {Size: 8, Align: 4, Fields: []Field{{Path: "", Offset: 0, Kind: "string"}}},
 	"sandcache:cache/sql@0.1.0#column-blob":      {Size: 8, Align: 4, Fields: []Field{{Path: "", Offset: 0, Kind: "list"}}},
 	"sandcache:cache/sql@0.1.0#reset":            {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
+	"sandcache:cache/sql@0.1.0#run":              {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok.values", Offset: 4, Kind: "list"}, {Path: "ok.ran", Offset: 12, Kind: "u32"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
 	"sandcache:cache/files@0.1.0#read":           {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok.tag", Offset: 4, Kind: "tag"}, {Path: "ok.some", Offset: 8, Kind: "list"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
 	"sandcache:cache/files@0.1.0#write-atomic":   {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
 	"sandcache:cache/files@0.1.0#remove":         {Size: 16, Align: 4, Fields: []Field{{Path: "tag", Offset: 0, Kind: "tag"}, {Path: "ok", Offset: 4, Kind: "bool"}, {Path: "err.code", Offset: 4, Kind: "enum"}, {Path: "err.message", Offset: 8, Kind: "string"}}},
@@ -265,6 +278,15 @@ type SQL interface {
 	Reset(ctx context.Context, s uint32) *Error
 	// Releases a statement.
 	Finalize(ctx context.Context, s uint32)
+	// Runs a batch of statements in one call, in order: each is bound
+	// to its parameters and stepped to its first row, then on while it
+	// returns rows, up to its `rows`. A statement that reaches its end
+	// is reset at once; one with rows left stays open (its read too)
+	// until the batch ends, when every statement of the batch is reset
+	// and its bindings cleared. The first statement that fails ends the
+	// batch with its error (a transaction begun by the batch stays open
+	// for the caller to roll back).
+	Run(ctx context.Context, calls []Call) (RunResult, *Error)
 }
 
 // RegisterSQL defines the functions of sandcache:cache/sql@0.1.0 on b, a builder for module
@@ -334,6 +356,9 @@ func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m ap
 			return struct{}{}, h.Reset(ctx, uint32(s[0]))
 		})),
 		hostrt.Func("finalize", []api.ValueType{api.ValueTypeI32}, []api.ValueType{}, hostrt.Flat(impl, func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) { h.Finalize(ctx, uint32(s[0])) })),
+		hostrt.Func("run", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.Result(impl, 2, 16, 4, witypes.LowerRunResult[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) (RunResult, *Error) {
+			return h.Run(ctx, cabi.LiftListAt(rd, uint32(s[0]), uint32(s[1]), 20, witypes.LiftCall[*hostrt.Reader]))
+		})),
 	)
 }
 

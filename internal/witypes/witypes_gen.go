@@ -142,6 +142,51 @@ const StorageClassCount = 5
 // StorageClassNames are the WIT names of the cases of StorageClass, in order.
 var StorageClassNames = [StorageClassCount]string{"integer", "float", "text", "blob", "null"}
 
+// A value bound to a parameter or read from a column (`run`): `kind`
+// says which field holds it; the other fields are zero or empty, and
+// all of them for null.
+type Value struct {
+	// Kind is field kind.
+	Kind StorageClass
+	// Integer is field integer.
+	Integer int64
+	// Float is field float.
+	Float float64
+	// Text is field text.
+	Text string
+	// Blob is field blob.
+	Blob []byte
+}
+
+// One statement of a batch (`run`).
+type Call struct {
+	// Statement is field statement.
+	Statement uint32
+	// Bound from parameter 1.
+	Params []Value
+	// At most this many of its rows are read and returned; 0 steps
+	// the statement to its first row only (enough for a statement
+	// without result rows).
+	Rows uint32
+	// Run only when the batch's previous call returned a row (else
+	// it is skipped, and counts as run).
+	IfRow bool
+	// Wait for a lock another connection holds, as the host decides
+	// (up to its busy timeout). False: when the statement finds such
+	// a lock it ends the batch at once, without error.
+	Wait bool
+}
+
+// What a batch did (`run`).
+type RunResult struct {
+	// The values of the rows read, row after row, column after
+	// column (the caller knows each statement's columns).
+	Values []Value
+	// How many calls ran (or were skipped by `if-row`): all of them
+	// unless a call that may not wait found a lock taken.
+	Ran uint32
+}
+
 // LowerErrorCode lowers error-code.
 func LowerErrorCode[W cabi.Writer](w W, b []byte, off uint32, v ErrorCode) {
 	cabi.LowerU8(w, b, off, uint8(v))
@@ -221,6 +266,54 @@ func LiftError[R cabi.Reader](r R, b []byte, off uint32) Error {
 	return Error{Code: LiftErrorCode[R](r, b, off+0), Message: cabi.LiftString[R](r, b, off+4)}
 }
 
+// LowerStorageClass lowers storage-class.
+func LowerStorageClass[W cabi.Writer](w W, b []byte, off uint32, v StorageClass) {
+	cabi.LowerU8(w, b, off, uint8(v))
+}
+
+// LowerValue lowers value.
+func LowerValue[W cabi.Writer](w W, b []byte, off uint32, v Value) {
+	LowerStorageClass[W](w, b, off+0, v.Kind)
+	cabi.LowerS64[W](w, b, off+8, v.Integer)
+	cabi.LowerF64[W](w, b, off+16, v.Float)
+	cabi.LowerString[W](w, b, off+24, v.Text)
+	cabi.LowerBytes[W](w, b, off+32, v.Blob)
+}
+
+// LowerListOfValue lowers list<value>.
+func LowerListOfValue[W cabi.Writer](w W, b []byte, off uint32, v []Value) {
+	cabi.LowerList(w, b, off, 40, 8, v, LowerValue[W])
+}
+
+// LowerCall lowers call.
+func LowerCall[W cabi.Writer](w W, b []byte, off uint32, v Call) {
+	cabi.LowerU32[W](w, b, off+0, v.Statement)
+	LowerListOfValue[W](w, b, off+4, v.Params)
+	cabi.LowerU32[W](w, b, off+12, v.Rows)
+	cabi.LowerBool[W](w, b, off+16, v.IfRow)
+	cabi.LowerBool[W](w, b, off+17, v.Wait)
+}
+
+// LiftStorageClass lifts storage-class.
+func LiftStorageClass[R cabi.Reader](r R, b []byte, off uint32) StorageClass {
+	return StorageClass(r.Case(uint32(cabi.LiftU8(r, b, off)), 5))
+}
+
+// LiftValue lifts value.
+func LiftValue[R cabi.Reader](r R, b []byte, off uint32) Value {
+	return Value{Kind: LiftStorageClass[R](r, b, off+0), Integer: cabi.LiftS64[R](r, b, off+8), Float: cabi.LiftF64[R](r, b, off+16), Text: cabi.LiftString[R](r, b, off+24), Blob: cabi.LiftBytes[R](r, b, off+32)}
+}
+
+// LiftListOfValue lifts list<value>.
+func LiftListOfValue[R cabi.Reader](r R, b []byte, off uint32) []Value {
+	return cabi.LiftList(r, b, off, 40, LiftValue[R])
+}
+
+// LiftRunResult lifts run-result.
+func LiftRunResult[R cabi.Reader](r R, b []byte, off uint32) RunResult {
+	return RunResult{Values: LiftListOfValue[R](r, b, off+0), Ran: cabi.LiftU32[R](r, b, off+8)}
+}
+
 // LiftOptionOfListOfU8 lifts option<list<u8>>.
 func LiftOptionOfListOfU8[R cabi.Reader](r R, b []byte, off uint32) Option[[]byte] {
 	return cabi.LiftOption(r, b, off, 4, cabi.LiftBytes[R])
@@ -274,6 +367,17 @@ func LiftOptionOfS64[R cabi.Reader](r R, b []byte, off uint32) Option[int64] {
 // LiftOptions lifts options.
 func LiftOptions[R cabi.Reader](r R, b []byte, off uint32) Options {
 	return Options{Backend: LiftOptionOfBackend[R](r, b, off+0), Namespace: cabi.LiftString[R](r, b, off+4), Path: cabi.LiftString[R](r, b, off+12), TTLMs: LiftOptionOfU64[R](r, b, off+24), MaxEntries: LiftOptionOfS64[R](r, b, off+40), Dict: cabi.LiftString[R](r, b, off+56)}
+}
+
+// LiftCall lifts call.
+func LiftCall[R cabi.Reader](r R, b []byte, off uint32) Call {
+	return Call{Statement: cabi.LiftU32[R](r, b, off+0), Params: LiftListOfValue[R](r, b, off+4), Rows: cabi.LiftU32[R](r, b, off+12), IfRow: cabi.LiftBool[R](r, b, off+16), Wait: cabi.LiftBool[R](r, b, off+17)}
+}
+
+// LowerRunResult lowers run-result.
+func LowerRunResult[W cabi.Writer](w W, b []byte, off uint32, v RunResult) {
+	LowerListOfValue[W](w, b, off+0, v.Values)
+	cabi.LowerU32[W](w, b, off+8, v.Ran)
 }
 
 // LowerOptionOfListOfU8 lowers option<list<u8>>.

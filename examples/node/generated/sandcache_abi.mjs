@@ -41,6 +41,7 @@ export const imports = Object.freeze({
     "open-server": {"name":"open-server","params":[{"name":"name","type":"string","flat":["i32","i32"]}],"result":"result<u32, error>","core":{"params":["i32","i32","i32"],"results":[]},"retArea":{"size":16,"align":4,"fields":{"err.code":{"offset":4,"kind":"enum"},"err.message":{"offset":8,"kind":"string"},"ok":{"offset":4,"kind":"u32"},"tag":{"offset":0,"kind":"tag"}}}},
     "prepare": {"name":"prepare","params":[{"name":"d","type":"u32","flat":["i32"]},{"name":"sql","type":"string","flat":["i32","i32"]}],"result":"result<u32, error>","core":{"params":["i32","i32","i32","i32"],"results":[]},"retArea":{"size":16,"align":4,"fields":{"err.code":{"offset":4,"kind":"enum"},"err.message":{"offset":8,"kind":"string"},"ok":{"offset":4,"kind":"u32"},"tag":{"offset":0,"kind":"tag"}}}},
     "reset": {"name":"reset","params":[{"name":"s","type":"u32","flat":["i32"]}],"result":"result<_, error>","core":{"params":["i32","i32"],"results":[]},"retArea":{"size":16,"align":4,"fields":{"err.code":{"offset":4,"kind":"enum"},"err.message":{"offset":8,"kind":"string"},"tag":{"offset":0,"kind":"tag"}}}},
+    "run": {"name":"run","params":[{"name":"calls","type":"list<call>","flat":["i32","i32"]}],"result":"result<run-result, error>","core":{"params":["i32","i32","i32"],"results":[]},"retArea":{"size":16,"align":4,"fields":{"err.code":{"offset":4,"kind":"enum"},"err.message":{"offset":8,"kind":"string"},"ok.ran":{"offset":12,"kind":"u32"},"ok.values":{"offset":4,"kind":"list"},"tag":{"offset":0,"kind":"tag"}}}},
     "step": {"name":"step","params":[{"name":"s","type":"u32","flat":["i32"]}],"result":"result<bool, error>","core":{"params":["i32","i32"],"results":[]},"retArea":{"size":16,"align":4,"fields":{"err.code":{"offset":4,"kind":"enum"},"err.message":{"offset":8,"kind":"string"},"ok":{"offset":4,"kind":"bool"},"tag":{"offset":0,"kind":"tag"}}}},
   },
 });
@@ -66,13 +67,16 @@ export const exports = Object.freeze({
 /** Memory layouts of the named records and enums. */
 export const types = Object.freeze({
   "backend": {"size":1,"align":1,"fields":{"":{"offset":0,"kind":"enum"}}},
+  "call": {"size":20,"align":4,"fields":{"if-row":{"offset":16,"kind":"bool"},"params":{"offset":4,"kind":"list"},"rows":{"offset":12,"kind":"u32"},"statement":{"offset":0,"kind":"u32"},"wait":{"offset":17,"kind":"bool"}}},
   "error": {"size":12,"align":4,"fields":{"code":{"offset":0,"kind":"enum"},"message":{"offset":4,"kind":"string"}}},
   "error-code": {"size":1,"align":1,"fields":{"":{"offset":0,"kind":"enum"}}},
   "lookup": {"size":16,"align":4,"fields":{"expired":{"offset":12,"kind":"bool"},"value.some":{"offset":4,"kind":"string"},"value.tag":{"offset":0,"kind":"tag"}}},
   "options": {"size":64,"align":8,"fields":{"backend.some":{"offset":1,"kind":"enum"},"backend.tag":{"offset":0,"kind":"tag"},"dict":{"offset":56,"kind":"string"},"max-entries.some":{"offset":48,"kind":"s64"},"max-entries.tag":{"offset":40,"kind":"tag"},"namespace":{"offset":4,"kind":"string"},"path":{"offset":12,"kind":"string"},"ttl-ms.some":{"offset":32,"kind":"u64"},"ttl-ms.tag":{"offset":24,"kind":"tag"}}},
   "put-outcome": {"size":8,"align":4,"fields":{"evicted":{"offset":4,"kind":"u32"},"expired":{"offset":0,"kind":"u32"}}},
+  "run-result": {"size":12,"align":4,"fields":{"ran":{"offset":8,"kind":"u32"},"values":{"offset":0,"kind":"list"}}},
   "storage-class": {"size":1,"align":1,"fields":{"":{"offset":0,"kind":"enum"}}},
   "store-stats": {"size":16,"align":8,"fields":{"entries":{"offset":0,"kind":"u64"},"expired":{"offset":8,"kind":"u64"}}},
+  "value": {"size":40,"align":8,"fields":{"blob":{"offset":32,"kind":"list"},"float":{"offset":16,"kind":"f64"},"integer":{"offset":8,"kind":"s64"},"kind":{"offset":0,"kind":"enum"},"text":{"offset":24,"kind":"string"}}},
 });
 
 /** Cases of each enum, in discriminant order. */
@@ -84,9 +88,12 @@ export const enums = Object.freeze({
 
 /** Fields of each record, in flattening order. */
 export const records = Object.freeze({
+  "call": ["statement","params","rows","if-row","wait"],
   "error": ["code","message"],
   "lookup": ["value","expired"],
   "options": ["backend","namespace","path","ttl-ms","max-entries","dict"],
   "put-outcome": ["expired","evicted"],
+  "run-result": ["values","ran"],
   "store-stats": ["entries","expired"],
+  "value": ["kind","integer","float","text","blob"],
 });

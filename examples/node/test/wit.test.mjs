@@ -266,6 +266,12 @@ function importCase(fn, err) {
   };
   if (f[okPath]) value = scalar(okPath);
   else if (f[`${okPath}.tag`]) { want[`${okPath}.tag`] = 1; value = scalar(`${okPath}.some`); }
+  else if (fn.name === 'run') {
+    // run-result: one null value, and ran
+    value = { values: [{ kind: 'null', integer: 0n, float: 0, text: '', blob: new Uint8Array(0) }], ran: 0x01020304 };
+    want[`${okPath}.values`] = { len: 1, ptrSet: true };
+    want[`${okPath}.ran`] = 0x01020304;
+  }
   return [value, want];
 }
 

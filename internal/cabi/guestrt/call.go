@@ -90,6 +90,19 @@ func (*Call) EndElements(uint32) {}
 // NewArray returns n zeroed bytes aligned to 8: cabi.Writer.
 func (*Call) NewArray(n int) []byte { return NewArray(n) }
 
+// args holds what the arguments of the current import call point to.
+var args Call
+
+// Args returns the holder of an import call's arguments (a cabi.Writer
+// that passes them in place), emptied: what the previous call's arguments
+// pointed to may now be collected. A module makes one import call at a
+// time.
+func Args() *Call {
+	clear(args.keep)
+	args.keep = args.keep[:0]
+	return &args
+}
+
 // NewCall starts an import call whose result goes to a return area of n
 // bytes: the call and the area.
 func NewCall(n int) (*Call, []byte) {

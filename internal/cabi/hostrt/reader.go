@@ -68,20 +68,28 @@ func (r *Reader) Fill(dst []byte, p uint32, what string) {
 }
 
 // Array copies n elements of size bytes at p; nil on failure, so a hostile
-// length allocates nothing.
+// length allocates nothing. In a host function's arguments it is a view
+// (the guest runs no code while the host function reads them).
 func (r *Reader) Array(p, n uint32, size uint64, what string) []byte {
 	v := r.View(p, uint64(n)*size, what)
-	if v == nil {
-		return nil
+	if v == nil || r.trap {
+		return v
 	}
 	return append([]byte(nil), v...)
 }
 
-// Str copies a string out of an export's result. It must be UTF-8, and all
-// the strings one reader copies may not total more than the module's
+// Str copies a string out of an export's result: it must be UTF-8, and
+// all the strings one reader copies may not total more than the module's
 // memory (elements of a list may alias one buffer: a module could
-// otherwise make the host copy its memory many times over).
+// otherwise make the host copy its memory many times over). In a host
+// function's arguments (the elements of a list) it is a view, as
+// ViewStr: valid during the host function only, its encoding the
+// implementation's to check (sql binds text as given, and SQLite keeps
+// whatever bytes a database holds).
 func (r *Reader) Str(p, n uint32, what string) string {
+	if r.trap {
+		return r.ViewStr(p, n, what)
+	}
 	b := r.View(p, uint64(n), what)
 	if r.err != nil {
 		return ""

@@ -107,8 +107,18 @@ func guestImports(w *bytes.Buffer, c *guestCodec, i *iface) {
 		fmt.Fprintf(w, "func (%s) %s(%s) %s {\n", typ, goName(f.Name), goParams(f, typesQual), goResults(f, typesQual))
 		cl := &cg{w: w}
 		var args []string
+		withArray := false
 		for _, p := range f.Params {
-			args = append(args, guestLowerFlat(p.Type, goIdent(p.Name), nil)...)
+			args = append(args, guestLowerFlat(p.Type, goIdent(p.Name), func(k *wit.List, v string) string {
+				// A list of records is laid out in a fresh array; what
+				// its elements point to is kept by guestrt's argument
+				// holder until the next import call.
+				withArray = true
+				return fmt.Sprintf("cabi.ListArray(a, %d, %s, %s)", k.Type.Size(), v, c.tc.lowerRef(k.Type, "witypes.", "*guestrt.Call"))
+			})...)
+		}
+		if withArray {
+			cl.line("a := guestrt.Args()")
 		}
 		r, _ := result(f)
 		okT, errT, isRes := resultParts(r)

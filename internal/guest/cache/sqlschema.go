@@ -86,8 +86,9 @@ var queries = [numQueries]string{
 	qRollback:      "ROLLBACK",
 	qSchemaCheck:   "SELECT count(*) FROM sqlite_master WHERE name IN ('cache_entries', 'idx_cache_entries_lru', 'sandcache_idx_expiry', 'sandcache_counts', 'sandcache_count_insert', 'sandcache_count_delete', 'sandcache_count_replace')",
 	qGet:           "SELECT value_json, expires_at_ms, created_at_ms FROM cache_entries WHERE namespace = ?1 AND cache_key = ?2",
+	// A hit's stamp; an entry that expired meanwhile is left alone.
 	qTouch: "UPDATE cache_entries SET last_accessed_ms = " + newestPlusOne +
-		" WHERE namespace = ?1 AND cache_key = ?2",
+		" WHERE namespace = ?1 AND cache_key = ?2 AND (expires_at_ms IS NULL OR expires_at_ms > ?3)",
 	// A deferred stamp (sqlstamps.go) refreshes only the entry its hit saw.
 	qTouchIfSame: "UPDATE cache_entries SET last_accessed_ms = " + newestPlusOne +
 		" WHERE namespace = ?1 AND cache_key = ?2 AND created_at_ms = ?4",

@@ -1,8 +1,6 @@
 package cache
 
 import (
-	"strings"
-
 	"github.com/sandcache/sandcache/internal/guest/capability"
 )
 
@@ -62,27 +60,19 @@ type stamp struct {
 	created int64 // created_at_ms of the entry it hit
 }
 
-// isBusy reports whether err says another connection holds a lock.
-func isBusy(err error) bool {
-	e, ok := err.(*capability.Error)
-	if !ok || e.Code != capability.IO {
-		return false
-	}
-	m := strings.ToLower(e.Message)
-	return strings.Contains(m, "busy") || strings.Contains(m, "locked")
-}
-
-// applyPending replays the pending stamps, oldest first, inside the
-// caller's transaction, and forgets them once all are applied. With a
-// deferred transaction, the first replay takes the write lock or fails
-// with a busy error at once; the stamps are then kept.
-func (s *sqlStore) applyPending() error {
+// addPending adds to the batch the replay of the pending stamps, oldest
+// first, for the caller's transaction; donePending forgets them once it
+// committed. With try, a lock another connection holds ends the batch
+// (in a deferred transaction SQLite reports it at once); the stamps are
+// then kept.
+func (s *sqlStore) addPending(try bool) {
 	for _, p := range s.pending {
-		if err := s.exec(qTouchIfSame, text(p.ns), text(p.key), num(p.now), num(p.created)); err != nil {
-			return err
+		if try {
+			s.addTry(qTouchIfSame, false, text(p.ns), text(p.key), num(p.now), num(p.created))
+		} else {
+			s.add(qTouchIfSame, 0, text(p.ns), text(p.key), num(p.now), num(p.created))
 		}
 	}
-	return nil
 }
 
 // donePending forgets the pending stamps after their transaction
@@ -97,11 +87,8 @@ func (s *sqlStore) flush() error {
 	if len(s.pending) == 0 {
 		return nil
 	}
-	if err := s.tx(s.applyPending); err != nil {
-		return err
-	}
-	s.donePending()
-	return nil
+	_, err := s.write(true, func() {})
+	return err
 }
 
 // begin starts an operation of the store at now: it counts it and writes
@@ -128,44 +115,50 @@ func (s *sqlStore) batchDue(now int64) bool {
 	return n > 0 && (n%batchStamps == 0 || now-s.pending[0].now >= batchDelayMs)
 }
 
-// deferStamp keeps the stamp of a hit on st's current row (a qGet row).
-func (s *sqlStore) deferStamp(st capability.Stmt, ns, key string, now int64) {
-	s.pending = append(s.pending, stamp{ns: ns, key: key, now: now, created: s.sql.ColumnInt(st, 2)})
+// deferStamp keeps the stamp of a hit on the entry created at created.
+func (s *sqlStore) deferStamp(ns, key string, now, created int64) {
+	s.pending = append(s.pending, stamp{ns: ns, key: key, now: now, created: created})
 }
 
 // tryPending writes the pending stamps inside the deferred transaction
 // the caller began, then commits; when another connection holds the write
 // lock it rolls back at once and reports false, keeping the stamps.
 func (s *sqlStore) tryPending() (bool, error) {
-	err := s.applyPending()
-	if err == nil {
-		if err = s.exec(qCommit); err == nil {
-			s.donePending()
-			return true, nil
-		}
+	s.addPending(true)
+	s.add(qCommit, 0)
+	_, done, err := s.run()
+	if err == nil && done {
+		s.donePending()
+		return true, nil
 	}
 	_ = s.exec(qRollback)
-	if isBusy(err) {
-		return false, nil
-	}
 	return false, err
 }
 
-// inWrite runs f in a write transaction that first writes the pending
-// stamps; without pending stamps, f runs as it is (its statement is its
-// own transaction).
-func (s *sqlStore) inWrite(f func() error) error {
-	if len(s.pending) == 0 {
-		return f()
+// write runs, in one batch, the replay of the pending stamps and then
+// the calls build adds, and returns the values they read. They run in a
+// write transaction (begin ... commit, rolled back on error) when tx is
+// true or stamps are pending; otherwise each statement is its own
+// transaction.
+func (s *sqlStore) write(tx bool, build func()) ([]capability.Value, error) {
+	tx = tx || len(s.pending) > 0
+	if tx {
+		s.add(qBegin, 0)
+		s.addPending(false)
 	}
-	err := s.tx(func() error {
-		if err := s.applyPending(); err != nil {
-			return err
+	build()
+	if tx {
+		s.add(qCommit, 0)
+	}
+	vals, _, err := s.run()
+	if err != nil {
+		if tx {
+			_ = s.exec(qRollback)
 		}
-		return f()
-	})
-	if err == nil {
+		return nil, err
+	}
+	if tx {
 		s.donePending()
 	}
-	return err
+	return vals, nil
 }

@@ -63,84 +63,77 @@ func (s *sqlStore) get(ns, key string, now int64) (Lookup, error) {
 	// With pending stamps, read inside a deferred transaction: writing
 	// them then takes the write lock or fails at once.
 	inTx := s.batchDue(now)
+	// Without pending stamps, a hit stamps its entry in the same batch,
+	// while its read is still open: when another connection holds the
+	// write lock, the stamp ends the batch at once instead of waiting.
+	stampNow := !inTx && !first && len(s.pending) == 0
 	if inTx {
-		if err := s.exec(qBeginDeferred); err != nil {
-			return Lookup{}, err
-		}
+		s.add(qBeginDeferred, 0)
 	}
-	st, row, err := s.query(qGet, text(ns), text(key))
+	s.add(qGet, 1, text(ns), text(key))
+	if stampNow {
+		s.addTry(qTouch, true, text(ns), text(key), num(now))
+	}
+	row, stamped, err := s.run()
 	if err != nil {
 		return Lookup{}, s.endRead(inTx, err)
 	}
-	if !row {
-		s.finish(st)
+	if len(row) < 3 {
 		if inTx {
 			_, err = s.tryPending()
 		}
 		return Lookup{}, err
 	}
-	valueJSON := s.sql.ColumnText(st, 0)
-	// ColumnInt reads NULL as 0: only then is the kind needed.
-	expiry := s.sql.ColumnInt(st, 1)
-	hasExpiry := expiry != 0 || s.sql.ColumnKind(st, 1) != capability.KindNull
-	if hasExpiry && expiry <= now {
-		s.finish(st)
+	valueJSON, created := textOf(row[0]), intOf(row[2])
+	if !liveValue(row[1], now) {
 		if err := s.endRead(inTx, nil); err != nil {
 			return Lookup{}, err
 		}
 		// Delete only while still expired: a fresh put may have replaced it.
-		return Lookup{Expired: true}, s.inWrite(func() error {
-			return s.exec(qDeleteExpiredKey, text(ns), text(key), num(now))
-		})
+		_, err := s.write(false, func() { s.add(qDeleteExpiredKey, 0, text(ns), text(key), num(now)) })
+		return Lookup{Expired: true}, err
 	}
 	value, err := jsonv.Canonical([]byte(valueJSON))
 	if err != nil {
-		s.finish(st)
 		if err := s.endRead(inTx, nil); err != nil {
 			return Lookup{}, err
 		}
 		// Not JSON: the original deletes it and misses.
-		return Lookup{}, s.inWrite(func() error {
-			return s.exec(qDeleteCorruptKey, text(ns), text(key), text(valueJSON))
-		})
+		_, err := s.write(false, func() { s.add(qDeleteCorruptKey, 0, text(ns), text(key), text(valueJSON)) })
+		return Lookup{}, err
 	}
 	hit := Lookup{Value: value, Hit: true}
-	if len(s.pending) > 0 && !inTx {
+	switch {
+	case stampNow:
+		if !stamped {
+			s.deferStamp(ns, key, now, created)
+		}
+		return hit, nil
+	case len(s.pending) > 0 && !inTx:
 		// A batch is filling: no write this time.
-		s.deferStamp(st, ns, key, now)
-		s.finish(st)
+		s.deferStamp(ns, key, now, created)
+		return hit, nil
+	case inTx:
+		// The read transaction is open: taking the write lock fails at
+		// once when another connection holds it.
+		s.addPending(true)
+		s.addTry(qTouch, false, text(ns), text(key), num(now))
+		s.add(qCommit, 0)
+		_, done, err := s.run()
+		if err != nil {
+			return Lookup{}, s.endRead(true, err)
+		}
+		if !done {
+			s.deferStamp(ns, key, now, created)
+			return hit, s.endRead(true, nil)
+		}
+		s.donePending()
 		return hit, nil
 	}
-	// Stamp while the read is still open: when another connection holds
-	// the write lock, SQLite says so at once instead of waiting.
-	err = nil
-	if inTx {
-		err = s.applyPending()
-	}
-	if err == nil {
-		err = s.exec(qTouch, text(ns), text(key), num(now))
-	}
-	if isBusy(err) && (inTx || !first) {
-		s.deferStamp(st, ns, key, now)
-		s.finish(st)
-		return hit, s.endRead(inTx, nil)
-	}
-	s.finish(st)
-	if inTx {
-		if err == nil {
-			if err = s.exec(qCommit); err == nil {
-				s.donePending()
-				return hit, nil
-			}
-		}
-		return Lookup{}, s.endRead(true, err)
-	}
-	if isBusy(err) {
-		// The first get of this store waits for the lock: a process that
-		// runs one command leaves the rows the original would.
-		err = s.exec(qTouch, text(ns), text(key), num(now))
-	}
-	if err != nil {
+	// The first get of this store waits for the lock: a process that
+	// runs one command leaves the rows the original would.
+	s.add(qTouch, 0, text(ns), text(key), num(now))
+	if _, _, err := s.run(); err != nil {
 		return Lookup{}, err
 	}
 	return hit, nil
@@ -160,75 +153,55 @@ func (s *sqlStore) endRead(inTx bool, err error) error {
 
 func (s *sqlStore) put(ns, key string, _ jsonv.Value, compact []byte, now int64, ttlMs uint64, max uint32) (PutOutcome, error) {
 	s.calls++ // its transaction writes the pending stamps
-	var out PutOutcome
-	err := s.tx(func() error {
-		if err := s.applyPending(); err != nil {
-			return err
-		}
-		if err := s.exec(qInsert, text(ns), text(key), num(now), text(string(compact)), num(record.ExpiresAt(now, ttlMs))); err != nil {
-			return err
-		}
-		// One statement removes the expired entries and then the least
-		// recently used beyond max; each row it returns says which it was.
-		st, row, err := s.query(qPrune, text(ns), num(now), num(int64(max)))
-		if err != nil {
-			return err
-		}
-		defer s.finish(st)
-		for ; row && err == nil; row, err = s.step(st) {
-			if s.sql.ColumnInt(st, 0) != 0 {
-				out.Expired++
-			} else {
-				out.Evicted++
-			}
-		}
-		return err
+	// One statement removes the expired entries and then the least
+	// recently used beyond max; each row it returns says which it was.
+	pruned, err := s.write(true, func() {
+		s.add(qInsert, 0, text(ns), text(key), num(now), text(string(compact)), num(record.ExpiresAt(now, ttlMs)))
+		s.add(qPrune, maxRows, text(ns), num(now), num(int64(max)))
 	})
-	if err == nil {
-		s.donePending()
+	if err != nil {
+		return PutOutcome{}, err
 	}
-	return out, err
+	var out PutOutcome
+	for _, v := range pruned {
+		if intOf(v) != 0 {
+			out.Expired++
+		} else {
+			out.Evicted++
+		}
+	}
+	return out, nil
 }
 
 func (s *sqlStore) delete(ns, key string, now int64) (live bool, err error) {
 	s.calls++ // its transaction writes the pending stamps
-	err = s.inWrite(func() error {
-		st, row, err := s.query(qDelete, text(ns), text(key))
-		if err != nil {
-			return err
-		}
-		defer s.finish(st)
-		if !row {
-			return nil
-		}
-		live = s.live(st, 0, now)
-		// Run the statement to completion so the delete takes effect.
-		for row && err == nil {
-			row, err = s.step(st)
-		}
-		return err
-	})
-	if err != nil {
+	// All its rows (one at most): a write left open would keep COMMIT from
+	// ending the transaction.
+	row, err := s.write(false, func() { s.add(qDelete, maxRows, text(ns), text(key)) })
+	if err != nil || len(row) == 0 {
 		return false, err
 	}
-	return live, nil
+	return liveValue(row[0], now), nil
 }
 
 func (s *sqlStore) clear(ns string) error {
 	s.calls++ // its transaction writes the pending stamps
-	return s.inWrite(func() error { return s.exec(qClear, text(ns)) })
+	_, err := s.write(false, func() { s.add(qClear, 0, text(ns)) })
+	return err
 }
 
 func (s *sqlStore) stats(ns string, now int64) (Stats, error) {
 	s.begin(now)
-	total, _, err := s.queryInt(qCount, text(ns))
+	s.add(qCount, 1, text(ns))
+	s.add(qCountExpired, 1, text(ns), num(now))
+	counts, _, err := s.run()
 	if err != nil {
 		return Stats{}, err
 	}
-	expired, _, err := s.queryInt(qCountExpired, text(ns), num(now))
-	if err != nil {
-		return Stats{}, err
+	if len(counts) != 2 {
+		return Stats{}, capability.New(capability.Internal, sqlitePrefix+"stats: no count")
 	}
+	total, expired := intOf(counts[0]), intOf(counts[1])
 	live := total - expired
 	if live < 0 {
 		live = 0
@@ -238,12 +211,11 @@ func (s *sqlStore) stats(ns string, now int64) (Stats, error) {
 
 func (s *sqlStore) purge(now int64) (uint64, error) {
 	s.calls++ // its transaction writes the pending stamps
-	var n int64
-	err := s.inWrite(func() (err error) {
-		n, err = s.execCount(qPurge, num(now))
-		return err
-	})
-	return uint64(n), err
+	// RETURNING would cost a value per row: count with changes().
+	if _, err := s.write(false, func() { s.add(qPurge, 0, num(now)) }); err != nil {
+		return 0, err
+	}
+	return uint64(s.sql.Changes(s.db)), nil
 }
 
 func (s *sqlStore) keys(ns, prefix string, now int64) ([]string, error) {

@@ -114,6 +114,15 @@ type SQL interface {
 	Changes(db DB) int64
 	Reset(s Stmt) error
 	Finalize(s Stmt)
+	// Run runs a batch of statements in order (WIT `sql.run`): each is
+	// bound and stepped to its first row and on up to its Rows; one that
+	// reached its end is reset at once, the others when the batch ends.
+	// It returns the values of the rows read, row after row, and how many
+	// calls ran or were skipped (Call.IfRow): all unless a call that may
+	// not wait found a lock taken, which ends the batch without error.
+	// The first failure ends the batch with its error. The values may be
+	// reused by the next call.
+	Run(calls []Call) (vals []Value, ran int, err error)
 }
 
 // ServerSQL is implemented by an SQL capability that also lends a database
