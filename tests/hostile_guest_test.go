@@ -250,6 +250,12 @@ func TestHostileResults(t *testing.T) {
 			{"options: namespace not UTF-8", func() error { _, err := sb.ParseOptions(ctx, []byte(`"ns-utf8"`)); return err }},
 			{"import argument out of range", func() error { _, err := get(ctx, sb, "import-arg-oob"); return err }},
 			{"import return area out of range", func() error { _, err := get(ctx, sb, "import-ret-oob"); return err }},
+			{"sql.run: calls out of range", func() error { _, err := get(ctx, sb, "run-list-oob"); return err }},
+			{"sql.run: 2^28 calls claimed", func() error { _, err := get(ctx, sb, "run-list-huge"); return err }},
+			{"sql.run: parameters out of range", func() error { _, err := get(ctx, sb, "run-params-oob"); return err }},
+			{"sql.run: storage class 9", func() error { _, err := get(ctx, sb, "run-kind"); return err }},
+			{"sql.run: text out of range", func() error { _, err := get(ctx, sb, "run-text-oob"); return err }},
+			{"sql.run: blob out of range", func() error { _, err := get(ctx, sb, "run-blob-oob"); return err }},
 			{"trap", func() error { _, err := get(ctx, sb, "trap"); return err }},
 			{"memory grown to the limit", func() error { _, err := get(ctx, sb, "oom"); return err }},
 		}

@@ -489,7 +489,8 @@ test('hostile guest of the Go suite (attacker.wasm): each attack ends in the exp
   t.after(() => cache.close());
   const out = (n) => path.join(c.dir, n);
   const expect = {
-    'guest-fault': ['oom', 'trap', 'ret-oob', 'value-ptr-oob', 'value-len-oob', 'value-utf8', 'err-utf8', 'bad-tag', 'bad-code', 'bad-hit', 'bad-expired', 'import-arg-oob', 'import-ret-oob'],
+    'guest-fault': ['oom', 'trap', 'ret-oob', 'value-ptr-oob', 'value-len-oob', 'value-utf8', 'err-utf8', 'bad-tag', 'bad-code', 'bad-hit', 'bad-expired', 'import-arg-oob', 'import-ret-oob',
+      'run-list-oob', 'run-list-huge', 'run-params-oob', 'run-kind', 'run-text-oob', 'run-blob-oob'],
     timeout: ['loop', 'loop-cap', 'signal-loop'],
     'not-permitted': [`sql:ATTACH DATABASE '${out('outside.db')}' AS o`, `sql:ATTACH DATABASE 'file:${out('uri.db')}?mode=rwc' AS o`, `sql:VACUUM INTO '${out('v.db')}'`,
       'query:PRAGMA database_list', `sqlmem:ATTACH DATABASE '${out('m.db')}' AS o`, 'file-read:../x'],

@@ -126,6 +126,9 @@ func sqlPrepare(db uint32, sql unsafe.Pointer, sqlLen uint32, ret uint32)
 //go:wasmimport sandcache:cache/sql@0.1.0 step
 func sqlStep(s uint32, ret uint32)
 
+//go:wasmimport sandcache:cache/sql@0.1.0 run
+func sqlRunBatch(calls unsafe.Pointer, n uint32, ret uint32)
+
 //go:wasmimport sandcache:cache/sql@0.1.0 column-count
 func sqlColumnCount(s uint32) uint32
 
@@ -317,6 +320,9 @@ func exportGet(keyPtr, keyLen, backendTag, backend, nsPtr, nsLen, pathPtr, pathL
 	case "import-ret-oob": // a return area out of range
 		sqlDialect(0xFFFF_FFF8)
 		return fail(4, &hostErr{4, "the host wrote a return area out of range"})
+	case "run-list-oob", "run-list-huge", "run-params-oob", "run-kind", "run-text-oob", "run-blob-oob":
+		runAttack(verb)
+		return fail(4, &hostErr{4, "the host accepted " + verb})
 	case "import":
 		sqlDialect(iretPtr())
 		return hit(`"` + str(iret32(0), iret32(4)) + `"`)
@@ -503,3 +509,33 @@ func postParseOptions(uint32) { post() }
 
 //go:wasmexport cabi_post_sandcache:cache/cache@0.1.0#parse-duration
 func postParseDuration(uint32) { post() }
+
+// runAttack calls sql.run with a batch broken as verb says: the list of
+// calls out of range or claiming 2^28 calls, a call's parameters out of
+// range, a storage class of 9, a text or blob pointing out of range.
+func runAttack(verb string) {
+	calls := alloc(20)
+	vals := alloc(40)
+	binary.LittleEndian.PutUint32(calls[4:], uint32(uintptr(unsafe.Pointer(&vals[0]))))
+	binary.LittleEndian.PutUint32(calls[8:], 1) // one parameter
+	vals[0] = 2                                 // text
+	ptr, n := unsafe.Pointer(&calls[0]), uint32(1)
+	switch verb {
+	case "run-list-oob":
+		ptr = unsafe.Pointer(uintptr(0xFFFF_FF00))
+	case "run-list-huge":
+		n = 1 << 28
+	case "run-params-oob":
+		binary.LittleEndian.PutUint32(calls[4:], 0xFFFF_FF00)
+	case "run-kind":
+		vals[0] = 9
+	case "run-text-oob":
+		binary.LittleEndian.PutUint32(vals[24:], 0xFFFF_FF00)
+		binary.LittleEndian.PutUint32(vals[28:], 0x1000)
+	case "run-blob-oob":
+		vals[0] = 3 // blob
+		binary.LittleEndian.PutUint32(vals[32:], 0xFFFF_FF00)
+		binary.LittleEndian.PutUint32(vals[36:], 0x1000)
+	}
+	sqlRunBatch(ptr, n, iretPtr())
+}
