@@ -113,9 +113,10 @@ func (s *sqlImport) OpenServer(name string) (capability.DB, error) {
 // (SQLImport.Run) allocated an array per call and a copy per string, and
 // in Go compiled to wasm that took a get-miss from 8 to 20 µs.
 func (s *sqlImport) Run(calls []capability.Call) ([]capability.Value, int, error) {
-	buf := s.layout(calls)
-	wasmimportSQLRun(unsafe.Pointer(unsafe.SliceData(buf)), uint32(len(calls)), guestrt.BytesPtr(importRet))
-	runtime.KeepAlive(calls) // what buf points to
+	b, nv := s.layout(calls)
+	at := valuesAt(len(calls))
+	wasmimportSQLRun(unsafe.Pointer(&b[0]), uint32(len(calls)), unsafe.Pointer(&b[at]), uint32(nv), guestrt.BytesPtr(importRet))
+	runtime.KeepAlive(calls) // what b points to
 	if importRet[0] == 0 {
 		if vals, ok := s.takeValues(le32(importRet, 4), le32(importRet, 8)); ok {
 			return vals, int(le32(importRet, 12)), nil
@@ -132,12 +133,12 @@ func (s *sqlImport) Run(calls []capability.Call) ([]capability.Value, int, error
 }
 
 // abiCall and abiValue are the canonical ABI's layouts of the records
-// call (20 bytes, 4-aligned) and value (40 bytes, 8-aligned) as Go
-// structs, so that layout stores each element at once.
+// call (16 bytes, 4-aligned) and value (40 bytes, 8-aligned) as Go
+// structs.
 type abiCall struct {
-	statement, params, nparams, rows uint32
-	ifRow, wait                      uint8
-	_                                [2]uint8
+	statement, params, rows uint32
+	ifRow, wait             uint8
+	_                       [2]uint8
 }
 
 type abiValue struct {
@@ -150,7 +151,7 @@ type abiValue struct {
 
 // Their sizes, checked against the WIT's at compile time.
 const (
-	callSize  = 20
+	callSize  = 16
 	valueSize = 40
 )
 
@@ -161,29 +162,30 @@ var (
 	_ [unsafe.Sizeof(abiValue{}) - valueSize]byte
 )
 
-// layout writes calls as the canonical ABI's list<call> into s.buf: the
-// calls, then every call's values (8-aligned), strings and blobs as the
-// addresses of their Go memory. It stores field by field through
-// pointers: in Go compiled to wasm a copy of a struct of more than a few
-// words is a call to memmove, which wazero runs as a host function.
-func (s *sqlImport) layout(calls []capability.Call) []byte {
-	nv := 0
+// valuesAt is where layout puts the values after n calls (8-aligned).
+func valuesAt(n int) int { return (n*callSize + 7) &^ 7 }
+
+// layout writes calls into s.buf as the canonical ABI's list<call>, and
+// after it their parameters as one list<value> (nv of them), strings and
+// blobs as the addresses of their Go memory. It stores field by field
+// through pointers: in Go compiled to wasm a copy of a struct of more
+// than a few words is a call to memmove, which wazero runs as a host
+// function.
+func (s *sqlImport) layout(calls []capability.Call) (b []byte, nv int) {
 	for i := range calls {
 		nv += len(calls[i].Params)
 	}
-	at := (len(calls)*callSize + 7) &^ 7
-	need := at + nv*valueSize
-	if len(s.buf) < need {
+	at := valuesAt(len(calls))
+	// One byte more than needed: b[at] exists for an empty list.
+	if need := at + nv*valueSize + 1; len(s.buf) < need {
 		s.buf = guestrt.NewArray(max(need, 2*len(s.buf)))
 	}
-	b := s.buf
-	base := guestrt.Addr(b)
+	b = s.buf
 	for i := range calls {
 		c := &calls[i]
 		ac := (*abiCall)(unsafe.Pointer(&b[i*callSize]))
 		ac.statement = uint32(c.Statement)
-		ac.params = base + uint32(at)
-		ac.nparams = uint32(len(c.Params))
+		ac.params = uint32(len(c.Params))
 		ac.rows = c.Rows
 		ac.ifRow = uint8(guestrt.B2U(c.IfRow))
 		ac.wait = uint8(guestrt.B2U(c.Wait))
@@ -200,7 +202,7 @@ func (s *sqlImport) layout(calls []capability.Call) []byte {
 			at += valueSize
 		}
 	}
-	return b
+	return b, nv
 }
 
 // takeValues takes the n values the host placed at p, their texts and

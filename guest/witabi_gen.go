@@ -442,19 +442,20 @@ func (SQLImport) Finalize(s uint32) {
 }
 
 //go:wasmimport sandcache:cache/sql@0.1.0 run
-func wasmimportSQLRun(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer)
+func wasmimportSQLRun(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer, p3 uint32, p4 unsafe.Pointer)
 
 // Runs a batch of statements in one call, in order: each is bound
-// to its parameters and stepped to its first row, then on while it
-// returns rows, up to its `rows`. A statement that reaches its end
-// is reset at once; one with rows left stays open (its read too)
-// until the batch ends, when every statement of the batch is reset
-// and its bindings cleared. The first statement that fails ends the
-// batch with its error (a transaction begun by the batch stays open
-// for the caller to roll back).
-func (SQLImport) Run(calls []witypes.Call) (witypes.RunResult, *witypes.Error) {
+// to its parameters (the next `call.params` of `params`) and
+// stepped to its first row, then on while it returns rows, up to its
+// `rows`. A statement that reaches its end is reset at once; one with
+// rows left stays open (its read too) until the batch ends, when
+// every statement of the batch is reset and its bindings cleared.
+// The first statement that fails ends the batch with its error (a
+// transaction begun by the batch stays open for the caller to roll
+// back); so do parameters that do not add up to `params`.
+func (SQLImport) Run(calls []witypes.Call, params []witypes.Value) (witypes.RunResult, *witypes.Error) {
 	a := guestrt.Args()
-	wasmimportSQLRun(guestrt.BytesPtr(cabi.ListArray(a, 20, calls, witypes.LowerCall[*guestrt.Call])), uint32(len(calls)), guestrt.BytesPtr(importRet))
+	wasmimportSQLRun(guestrt.BytesPtr(cabi.ListArray(a, 16, calls, witypes.LowerCall[*guestrt.Call])), uint32(len(calls)), guestrt.BytesPtr(cabi.ListArray(a, 40, params, witypes.LowerValue[*guestrt.Call])), uint32(len(params)), guestrt.BytesPtr(importRet))
 	return guestrt.ImportResult(importRet, 4, witypes.LiftRunResult[*guestrt.Lifter], witypes.LiftError[*guestrt.Lifter], liftFaultError)
 }
 

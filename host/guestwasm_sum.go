@@ -3,4 +3,4 @@
 package host
 
 // guestWasmSHA256 is the SHA-256 of guest.wasm, in hex.
-const guestWasmSHA256 = "43b40c822758883ca86fafffaf83efad4a078f52e224e8afb8b35f2da5569022"
+const guestWasmSHA256 = "6ca7413cf6e9233ee1457b0402fb3ea50822cc8d87c96afb405a1c4935d5a93b"

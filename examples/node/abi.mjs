@@ -87,6 +87,9 @@ export class GuestMemory {
 
   /** A copy of n bytes at ptr (out of range throws: the guest is broken). */
   read(ptr, n) {
+    // A length computed from the guest's counts (n elements of a size)
+    // may pass 2^32: never let >>> wrap it to a small one.
+    if (n > 0xFFFF_FFFF) throw new GuestFault(`guest range of ${n} bytes is out of memory`);
     ptr >>>= 0;
     n >>>= 0;
     if (n === 0) return new Uint8Array(0);

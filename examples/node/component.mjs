@@ -85,14 +85,16 @@ function liftedSql(sql) {
     changes: (d) => sql.changes(d),
     reset: asResult((s) => sql.reset(s)),
     finalize: (s) => sql.finalize(s),
-    run: asResult((calls) => {
-      const r = sql.run(calls.map((c) => ({
-        statement: c.statement,
-        params: c.params.map(bindValue),
-        rows: c.rows,
-        ifRow: c.ifRow,
-        wait: c.wait,
-      })));
+    run: asResult((calls, params) => {
+      const values = params.map(bindValue);
+      let at = 0;
+      const batch = calls.map((c) => {
+        if (c.params > values.length - at) throw new CapError('invalid-argument', 'sql: the calls bind more parameters than the batch has');
+        at += c.params;
+        return { statement: c.statement, params: values.slice(at - c.params, at), rows: c.rows, ifRow: c.ifRow, wait: c.wait };
+      });
+      if (at !== values.length) throw new CapError('invalid-argument', 'sql: the calls leave parameters unbound');
+      const r = sql.run(batch);
       return {
         values: r.values.map((v) => ({
           kind: KINDS[v.kind],

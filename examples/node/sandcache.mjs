@@ -413,7 +413,7 @@ function sqlImports(getMem, sql, gate) {
     changes: (db) => sql.changes(db >>> 0),
     reset: (s, ret) => res('reset', ret, () => sql.reset(s >>> 0)),
     finalize: (s) => sql.finalize(s >>> 0),
-    run: (p, n, ret) => res('run', ret, () => sql.run(liftCalls(getMem(), p, n)), (ret, r) => {
+    run: (p, n, vp, vn, ret) => res('run', ret, () => sql.run(liftCalls(getMem(), p, n, vp, vn)), (ret, r) => {
       const m = getMem();
       m.setU32(ret + at('run', 'ok.values'), lowerValues(m, r.values));
       m.setU32(ret + at('run', 'ok.values') + 4, r.values.length);
@@ -428,51 +428,61 @@ const field = (layout, name) => layout.fields[name].offset;
 const KINDS = enums['storage-class'];
 
 /**
- * Lifts sql.run's list<call> at (p, n) from guest memory: every range is
+ * Lifts sql.run's list<call> at (p, n) and list<value> at (vp, vn) from
+ * guest memory into calls with their parameters: every range is
  * bounds-checked (GuestMemory.read throws a GuestFault), every storage
  * class checked; bound text must be UTF-8 (else invalid-argument, as
- * bind-text).
+ * bind-text), and the calls must take exactly the parameters given.
  */
-function liftCalls(m, p, n) {
+function liftCalls(m, p, n, vp, vn) {
+  const params = liftValues(m, vp, vn);
   const arr = m.read(p, n * CALL.size);
   const dv = new DataView(arr.buffer, arr.byteOffset, arr.byteLength);
   const calls = [];
+  let at = 0;
   for (let i = 0; i < n; i++) {
     const o = i * CALL.size;
-    const pp = dv.getUint32(o + field(CALL, 'params'), true);
-    const pn = dv.getUint32(o + field(CALL, 'params') + 4, true);
-    const vals = m.read(pp, pn * VALUE.size);
-    const vd = new DataView(vals.buffer, vals.byteOffset, vals.byteLength);
-    const params = [];
-    for (let j = 0; j < pn; j++) {
-      const v = j * VALUE.size;
-      const kind = vd.getUint8(v + field(VALUE, 'kind'));
-      if (kind >= KINDS.length) throw new GuestFault(`sql.run: storage class ${kind} is out of range 0..${KINDS.length - 1}`);
-      const at = (f) => [vd.getUint32(v + field(VALUE, f), true), vd.getUint32(v + field(VALUE, f) + 4, true)];
-      switch (KINDS[kind]) {
-        case 'integer': params.push(vd.getBigInt64(v + field(VALUE, 'integer'), true)); break;
-        case 'float': params.push(vd.getFloat64(v + field(VALUE, 'float'), true)); break;
-        case 'text': {
-          const [tp, tn] = at('text');
-          try { params.push(m.string(tp, tn)); } catch (e) {
-            if (e instanceof GuestFault) throw e;
-            throw new CapError('invalid-argument', 'sql: bound text is not valid UTF-8');
-          }
-          break;
-        }
-        case 'blob': { const [bp, bn] = at('blob'); params.push(Buffer.from(m.read(bp, bn))); break; }
-        default: params.push(null);
-      }
-    }
+    const count = dv.getUint32(o + field(CALL, 'params'), true);
+    if (count > params.length - at) throw new CapError('invalid-argument', `sql: call ${i} binds ${count} parameters; the batch has ${params.length - at} left`);
     calls.push({
       statement: dv.getUint32(o + field(CALL, 'statement'), true),
-      params,
+      params: params.slice(at, at + count),
       rows: dv.getUint32(o + field(CALL, 'rows'), true),
       ifRow: dv.getUint8(o + field(CALL, 'if-row')) !== 0,
       wait: dv.getUint8(o + field(CALL, 'wait')) !== 0,
     });
+    at += count;
   }
+  if (at !== params.length) throw new CapError('invalid-argument', `sql: the calls bind ${at} of the batch's ${params.length} parameters`);
   return calls;
+}
+
+/** Lifts a list<value> as bind values (BigInt, number, string, Buffer or null). */
+function liftValues(m, vp, vn) {
+  const vals = m.read(vp, vn * VALUE.size);
+  const vd = new DataView(vals.buffer, vals.byteOffset, vals.byteLength);
+  const out = [];
+  for (let j = 0; j < vn; j++) {
+    const v = j * VALUE.size;
+    const kind = vd.getUint8(v + field(VALUE, 'kind'));
+    if (kind >= KINDS.length) throw new GuestFault(`sql.run: storage class ${kind} is out of range 0..${KINDS.length - 1}`);
+    const at = (f) => [vd.getUint32(v + field(VALUE, f), true), vd.getUint32(v + field(VALUE, f) + 4, true)];
+    switch (KINDS[kind]) {
+      case 'integer': out.push(vd.getBigInt64(v + field(VALUE, 'integer'), true)); break;
+      case 'float': out.push(vd.getFloat64(v + field(VALUE, 'float'), true)); break;
+      case 'text': {
+        const [tp, tn] = at('text');
+        try { out.push(m.string(tp, tn)); } catch (e) {
+          if (e instanceof GuestFault) throw e;
+          throw new CapError('invalid-argument', 'sql: bound text is not valid UTF-8');
+        }
+        break;
+      }
+      case 'blob': { const [bp, bn] = at('blob'); out.push(Buffer.from(m.read(bp, bn))); break; }
+      default: out.push(null);
+    }
+  }
+  return out;
 }
 
 /**

@@ -10,6 +10,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 
+	"github.com/sandcache/sandcache/internal/cabi/hostrt"
 	"github.com/sandcache/sandcache/internal/guest/capability"
 	"github.com/sandcache/sandcache/internal/sqlcap"
 	"github.com/sandcache/sandcache/internal/witabi"
@@ -162,14 +163,42 @@ func (s sqlImpl) Reset(_ context.Context, st uint32) *witabi.Error {
 
 func (s sqlImpl) Finalize(_ context.Context, st uint32) { s.in.sql.Finalize(capability.Stmt(st)) }
 
-// Run: the texts of the lifted calls are views of guest memory, as
-// BindText's (the session binds them before it returns); witabi.Call and
-// capability.Call, and their values, have the same layout
-// (TestRunTypesMatch).
-func (s sqlImpl) Run(_ context.Context, calls []witabi.Call) (witabi.RunResult, *witabi.Error) {
-	vals, ran, err := s.in.sql.Run(*(*[]capability.Call)(unsafe.Pointer(&calls)))
-	return witabi.RunResult{Values: *(*[]witabi.Value)(unsafe.Pointer(&vals)), Ran: uint32(ran)}, abiError(err)
+// Run lifts the batch into the instance's reused slices: the calls, and
+// the parameters as views of guest memory, as BindText's (the session
+// binds them before it returns). witabi.Value and capability.Value have
+// the same layout (TestRunTypesMatch). A batch of more than maxRunItems
+// calls or parameters, or whose calls do not take exactly its
+// parameters, fails with invalid-argument.
+func (s sqlImpl) Run(_ context.Context, calls hostrt.Elements[witabi.Call], params hostrt.Elements[witabi.Value]) (witabi.RunResult, *witabi.Error) {
+	in := s.in
+	if calls.Len() > maxRunItems || params.Len() > maxRunItems {
+		return witabi.RunResult{}, abiError(capability.Errorf(capability.InvalidArgument, "sql: a batch of %d calls and %d parameters (at most %d of each)", calls.Len(), params.Len(), maxRunItems))
+	}
+	in.runParams = params.AppendTo(in.runParams[:0])
+	vals := *(*[]capability.Value)(unsafe.Pointer(&in.runParams))
+	in.runCalls = in.runCalls[:0]
+	at := 0
+	for i := range calls.Len() {
+		c := calls.At(i)
+		n := int(c.Params)
+		if n > len(vals)-at {
+			return witabi.RunResult{}, abiError(capability.Errorf(capability.InvalidArgument, "sql: call %d binds %d parameters; the batch has %d left", i, n, len(vals)-at))
+		}
+		in.runCalls = append(in.runCalls, capability.Call{Statement: capability.Stmt(c.Statement), Params: vals[at : at+n : at+n], Rows: c.Rows, IfRow: c.IfRow, Wait: c.Wait})
+		at += n
+	}
+	if at != len(vals) {
+		return witabi.RunResult{}, abiError(capability.Errorf(capability.InvalidArgument, "sql: the calls bind %d of the batch's %d parameters", at, len(vals)))
+	}
+	out, ran, err := in.sql.Run(in.runCalls)
+	clear(in.runParams) // views of guest memory: not kept past the call
+	return witabi.RunResult{Values: *(*[]witabi.Value)(unsafe.Pointer(&out)), Ran: uint32(ran)}, abiError(err)
 }
+
+// maxRunItems caps the calls, and the parameters, of one sql.run: the
+// cache's batches have a few of each (a put replaying its deferred
+// stamps, at most 1024, has the most).
+const maxRunItems = 1 << 16
 
 // filesImpl serves interface files for one instance over the Sandbox's
 // confined folder.

@@ -30,6 +30,10 @@ type instance struct {
 	stderr *tailBuffer
 	stop   *atomic.Bool     // the pool's interrupt flag
 	clock  func() time.Time // Config.WithClock; nil: the wall clock
+
+	// sql.run's lifted batch, reused (capabilities.go)
+	runCalls  []capability.Call
+	runParams []witabi.Value
 }
 
 type instanceKey struct{}

@@ -8,13 +8,11 @@ import (
 	"github.com/sandcache/sandcache/internal/witabi"
 )
 
-// TestRunTypesMatch checks that the Go types of the WIT records call and
-// value have the layout of capability.Call and capability.Value: the glue
-// of sql.run (host and guest) converts slices of one to the other in
-// place.
+// TestRunTypesMatch checks that the Go type of the WIT record value has
+// the layout of capability.Value: the host's sql.run converts slices of
+// one to the other in place.
 func TestRunTypesMatch(t *testing.T) {
 	pairs := []struct{ wit, capability reflect.Type }{
-		{reflect.TypeFor[witabi.Call](), reflect.TypeFor[capability.Call]()},
 		{reflect.TypeFor[witabi.Value](), reflect.TypeFor[capability.Value]()},
 	}
 	for _, p := range pairs {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"github.com/sandcache/sandcache/internal/witypes"
 	"os"
 	"sort"
 	"strings"
@@ -14,6 +13,9 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/sandcache/sandcache/internal/cabi/hostrt"
+	"github.com/sandcache/sandcache/internal/witypes"
 )
 
 // memFiles is a Files over a map, enough for the guest's fs backend.
@@ -147,7 +149,9 @@ func (noSQL) ColumnBlob(context.Context, uint32, uint32) []byte   { return nil }
 func (noSQL) Changes(context.Context, uint32) int64               { return 0 }
 func (noSQL) Reset(context.Context, uint32) *Error                { return nil }
 func (noSQL) Finalize(context.Context, uint32)                    {}
-func (noSQL) Run(context.Context, []Call) (RunResult, *Error)     { return RunResult{}, nil }
+func (noSQL) Run(context.Context, hostrt.Elements[Call], hostrt.Elements[Value]) (RunResult, *Error) {
+	return RunResult{}, nil
+}
 
 // sha256Digest is the digest import, as the hosts implement it.
 type sha256Digest struct{}

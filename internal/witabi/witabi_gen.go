@@ -84,7 +84,7 @@ var TypeLayouts = map[string]Layout{
 	"store-stats":   {Size: 16, Align: 8, Fields: []Field{{Path: "entries", Offset: 0, Kind: "u64"}, {Path: "expired", Offset: 8, Kind: "u64"}}},
 	"storage-class": {Size: 1, Align: 1, Fields: []Field{{Path: "", Offset: 0, Kind: "enum"}}},
 	"value":         {Size: 40, Align: 8, Fields: []Field{{Path: "kind", Offset: 0, Kind: "enum"}, {Path: "integer", Offset: 8, Kind: "s64"}, {Path: "float", Offset: 16, Kind: "f64"}, {Path: "text", Offset: 24, Kind: "string"}, {Path: "blob", Offset: 32, Kind: "list"}}},
-	"call":          {Size: 20, Align: 4, Fields: []Field{{Path: "statement", Offset: 0, Kind: "u32"}, {Path: "params", Offset: 4, Kind: "list"}, {Path: "rows", Offset: 12, Kind: "u32"}, {Path: "if-row", Offset: 16, Kind: "bool"}, {Path: "wait", Offset: 17, Kind: "bool"}}},
+	"call":          {Size: 16, Align: 4, Fields: []Field{{Path: "statement", Offset: 0, Kind: "u32"}, {Path: "params", Offset: 4, Kind: "u32"}, {Path: "rows", Offset: 8, Kind: "u32"}, {Path: "if-row", Offset: 12, Kind: "bool"}, {Path: "wait", Offset: 13, Kind: "bool"}}},
 	"run-result":    {Size: 12, Align: 4, Fields: []Field{{Path: "values", Offset: 0, Kind: "list"}, {Path: "ran", Offset: 8, Kind: "u32"}}},
 }
 
@@ -279,14 +279,15 @@ type SQL interface {
 	// Releases a statement.
 	Finalize(ctx context.Context, s uint32)
 	// Runs a batch of statements in one call, in order: each is bound
-	// to its parameters and stepped to its first row, then on while it
-	// returns rows, up to its `rows`. A statement that reaches its end
-	// is reset at once; one with rows left stays open (its read too)
-	// until the batch ends, when every statement of the batch is reset
-	// and its bindings cleared. The first statement that fails ends the
-	// batch with its error (a transaction begun by the batch stays open
-	// for the caller to roll back).
-	Run(ctx context.Context, calls []Call) (RunResult, *Error)
+	// to its parameters (the next `call.params` of `params`) and
+	// stepped to its first row, then on while it returns rows, up to its
+	// `rows`. A statement that reaches its end is reset at once; one with
+	// rows left stays open (its read too) until the batch ends, when
+	// every statement of the batch is reset and its bindings cleared.
+	// The first statement that fails ends the batch with its error (a
+	// transaction begun by the batch stays open for the caller to roll
+	// back); so do parameters that do not add up to `params`.
+	Run(ctx context.Context, calls hostrt.Elements[Call], params hostrt.Elements[Value]) (RunResult, *Error)
 }
 
 // RegisterSQL defines the functions of sandcache:cache/sql@0.1.0 on b, a builder for module
@@ -356,8 +357,8 @@ func RegisterSQL(b wazero.HostModuleBuilder, impl func(ctx context.Context, m ap
 			return struct{}{}, h.Reset(ctx, uint32(s[0]))
 		})),
 		hostrt.Func("finalize", []api.ValueType{api.ValueTypeI32}, []api.ValueType{}, hostrt.Flat(impl, func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) { h.Finalize(ctx, uint32(s[0])) })),
-		hostrt.Func("run", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.Result(impl, 2, 16, 4, witypes.LowerRunResult[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) (RunResult, *Error) {
-			return h.Run(ctx, cabi.LiftListAt(rd, uint32(s[0]), uint32(s[1]), 20, witypes.LiftCall[*hostrt.Reader]))
+		hostrt.Func("run", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{}, hostrt.Result(impl, 4, 16, 4, witypes.LowerRunResult[*hostrt.Writer], witypes.LowerError[*hostrt.Writer], func(ctx context.Context, h SQL, rd *hostrt.Reader, s []uint64) (RunResult, *Error) {
+			return h.Run(ctx, hostrt.ElementsAt(rd, uint32(s[0]), uint32(s[1]), 16, witypes.LiftCall[*hostrt.Reader]), hostrt.ElementsAt(rd, uint32(s[2]), uint32(s[3]), 40, witypes.LiftValue[*hostrt.Reader]))
 		})),
 	)
 }

@@ -162,8 +162,9 @@ type Value struct {
 type Call struct {
 	// Statement is field statement.
 	Statement uint32
-	// Bound from parameter 1.
-	Params []Value
+	// How many of the batch's `params` it binds, from parameter 1:
+	// the calls take them in order.
+	Params uint32
 	// At most this many of its rows are read and returned; 0 steps
 	// the statement to its first row only (enough for a statement
 	// without result rows).
@@ -266,6 +267,15 @@ func LiftError[R cabi.Reader](r R, b []byte, off uint32) Error {
 	return Error{Code: LiftErrorCode[R](r, b, off+0), Message: cabi.LiftString[R](r, b, off+4)}
 }
 
+// LowerCall lowers call.
+func LowerCall[W cabi.Writer](w W, b []byte, off uint32, v Call) {
+	cabi.LowerU32[W](w, b, off+0, v.Statement)
+	cabi.LowerU32[W](w, b, off+4, v.Params)
+	cabi.LowerU32[W](w, b, off+8, v.Rows)
+	cabi.LowerBool[W](w, b, off+12, v.IfRow)
+	cabi.LowerBool[W](w, b, off+13, v.Wait)
+}
+
 // LowerStorageClass lowers storage-class.
 func LowerStorageClass[W cabi.Writer](w W, b []byte, off uint32, v StorageClass) {
 	cabi.LowerU8(w, b, off, uint8(v))
@@ -278,20 +288,6 @@ func LowerValue[W cabi.Writer](w W, b []byte, off uint32, v Value) {
 	cabi.LowerF64[W](w, b, off+16, v.Float)
 	cabi.LowerString[W](w, b, off+24, v.Text)
 	cabi.LowerBytes[W](w, b, off+32, v.Blob)
-}
-
-// LowerListOfValue lowers list<value>.
-func LowerListOfValue[W cabi.Writer](w W, b []byte, off uint32, v []Value) {
-	cabi.LowerList(w, b, off, 40, 8, v, LowerValue[W])
-}
-
-// LowerCall lowers call.
-func LowerCall[W cabi.Writer](w W, b []byte, off uint32, v Call) {
-	cabi.LowerU32[W](w, b, off+0, v.Statement)
-	LowerListOfValue[W](w, b, off+4, v.Params)
-	cabi.LowerU32[W](w, b, off+12, v.Rows)
-	cabi.LowerBool[W](w, b, off+16, v.IfRow)
-	cabi.LowerBool[W](w, b, off+17, v.Wait)
 }
 
 // LiftStorageClass lifts storage-class.
@@ -371,7 +367,12 @@ func LiftOptions[R cabi.Reader](r R, b []byte, off uint32) Options {
 
 // LiftCall lifts call.
 func LiftCall[R cabi.Reader](r R, b []byte, off uint32) Call {
-	return Call{Statement: cabi.LiftU32[R](r, b, off+0), Params: LiftListOfValue[R](r, b, off+4), Rows: cabi.LiftU32[R](r, b, off+12), IfRow: cabi.LiftBool[R](r, b, off+16), Wait: cabi.LiftBool[R](r, b, off+17)}
+	return Call{Statement: cabi.LiftU32[R](r, b, off+0), Params: cabi.LiftU32[R](r, b, off+4), Rows: cabi.LiftU32[R](r, b, off+8), IfRow: cabi.LiftBool[R](r, b, off+12), Wait: cabi.LiftBool[R](r, b, off+13)}
+}
+
+// LowerListOfValue lowers list<value>.
+func LowerListOfValue[W cabi.Writer](w W, b []byte, off uint32, v []Value) {
+	cabi.LowerList(w, b, off, 40, 8, v, LowerValue[W])
 }
 
 // LowerRunResult lowers run-result.

@@ -41,7 +41,7 @@ export const imports = Object.freeze({
     "open-server": {"name":"open-server","params":[{"name":"name","type":"string","flat":["i32","i32"]}],"result":"result<u32, error>","core":{"params":["i32","i32","i32"],"results":[]},"retArea":{"size":16,"align":4,"fields":{"err.code":{"offset":4,"kind":"enum"},"err.message":{"offset":8,"kind":"string"},"ok":{"offset":4,"kind":"u32"},"tag":{"offset":0,"kind":"tag"}}}},
     "prepare": {"name":"prepare","params":[{"name":"d","type":"u32","flat":["i32"]},{"name":"sql","type":"string","flat":["i32","i32"]}],"result":"result<u32, error>","core":{"params":["i32","i32","i32","i32"],"results":[]},"retArea":{"size":16,"align":4,"fields":{"err.code":{"offset":4,"kind":"enum"},"err.message":{"offset":8,"kind":"string"},"ok":{"offset":4,"kind":"u32"},"tag":{"offset":0,"kind":"tag"}}}},
     "reset": {"name":"reset","params":[{"name":"s","type":"u32","flat":["i32"]}],"result":"result<_, error>","core":{"params":["i32","i32"],"results":[]},"retArea":{"size":16,"align":4,"fields":{"err.code":{"offset":4,"kind":"enum"},"err.message":{"offset":8,"kind":"string"},"tag":{"offset":0,"kind":"tag"}}}},
-    "run": {"name":"run","params":[{"name":"calls","type":"list<call>","flat":["i32","i32"]}],"result":"result<run-result, error>","core":{"params":["i32","i32","i32"],"results":[]},"retArea":{"size":16,"align":4,"fields":{"err.code":{"offset":4,"kind":"enum"},"err.message":{"offset":8,"kind":"string"},"ok.ran":{"offset":12,"kind":"u32"},"ok.values":{"offset":4,"kind":"list"},"tag":{"offset":0,"kind":"tag"}}}},
+    "run": {"name":"run","params":[{"name":"calls","type":"list<call>","flat":["i32","i32"]},{"name":"params","type":"list<value>","flat":["i32","i32"]}],"result":"result<run-result, error>","core":{"params":["i32","i32","i32","i32","i32"],"results":[]},"retArea":{"size":16,"align":4,"fields":{"err.code":{"offset":4,"kind":"enum"},"err.message":{"offset":8,"kind":"string"},"ok.ran":{"offset":12,"kind":"u32"},"ok.values":{"offset":4,"kind":"list"},"tag":{"offset":0,"kind":"tag"}}}},
     "step": {"name":"step","params":[{"name":"s","type":"u32","flat":["i32"]}],"result":"result<bool, error>","core":{"params":["i32","i32"],"results":[]},"retArea":{"size":16,"align":4,"fields":{"err.code":{"offset":4,"kind":"enum"},"err.message":{"offset":8,"kind":"string"},"ok":{"offset":4,"kind":"bool"},"tag":{"offset":0,"kind":"tag"}}}},
   },
 });
@@ -67,7 +67,7 @@ export const exports = Object.freeze({
 /** Memory layouts of the named records and enums. */
 export const types = Object.freeze({
   "backend": {"size":1,"align":1,"fields":{"":{"offset":0,"kind":"enum"}}},
-  "call": {"size":20,"align":4,"fields":{"if-row":{"offset":16,"kind":"bool"},"params":{"offset":4,"kind":"list"},"rows":{"offset":12,"kind":"u32"},"statement":{"offset":0,"kind":"u32"},"wait":{"offset":17,"kind":"bool"}}},
+  "call": {"size":16,"align":4,"fields":{"if-row":{"offset":12,"kind":"bool"},"params":{"offset":4,"kind":"u32"},"rows":{"offset":8,"kind":"u32"},"statement":{"offset":0,"kind":"u32"},"wait":{"offset":13,"kind":"bool"}}},
   "error": {"size":12,"align":4,"fields":{"code":{"offset":0,"kind":"enum"},"message":{"offset":4,"kind":"string"}}},
   "error-code": {"size":1,"align":1,"fields":{"":{"offset":0,"kind":"enum"}}},
   "lookup": {"size":16,"align":4,"fields":{"expired":{"offset":12,"kind":"bool"},"value.some":{"offset":4,"kind":"string"},"value.tag":{"offset":0,"kind":"tag"}}},

@@ -130,7 +130,8 @@ func (r *Reader) Bytes(p, n uint32) []byte {
 // Case checks a discriminant: cabi.Reader.
 func (r *Reader) Case(v, n uint32) uint32 { return r.Tag(v, n, "discriminant") }
 
-// Elements copies a list's elements: cabi.Reader.
+// Elements copies a list's elements (a view in a host function's
+// arguments, see Array): cabi.Reader.
 func (r *Reader) Elements(p, n, size uint32) []byte {
 	if n == 0 && r.err == nil {
 		return []byte{}
@@ -138,7 +139,7 @@ func (r *Reader) Elements(p, n, size uint32) []byte {
 	return r.Array(p, n, uint64(size), "list")
 }
 
-// EndElements does nothing: the elements were copied.
+// EndElements does nothing: the elements were copied, or are arguments.
 func (*Reader) EndElements(uint32) {}
 
 // ViewBytes is an import argument list<u8>: a view of the module's memory,

@@ -143,7 +143,7 @@ func hostImports(w *bytes.Buffer, c *hostCodec, i *iface) {
 	fmt.Fprintf(w, "type %s interface {\n", typ)
 	for _, f := range i.funcs {
 		docComment(w, "\t", f.Docs, goName(f.Name)+" is "+f.Name+".")
-		fmt.Fprintf(w, "\t%s(%s) %s\n", goName(f.Name), withCtx(goParams(f, "")), goResults(f, ""))
+		fmt.Fprintf(w, "\t%s(%s) %s\n", goName(f.Name), withCtx(hostImportParams(f)), goResults(f, ""))
 	}
 	w.WriteString("}\n\n")
 	fmt.Fprintf(w, "// Register%s defines the functions of %s on b, a builder for module\n// %sModule. impl returns the implementation serving the calling module\n", typ, i.qname, typ)
@@ -165,7 +165,11 @@ func (c *hostCodec) importFunc(typ string, f *wit.Function) string {
 	var args []string
 	slot := 0
 	for _, p := range f.Params {
-		args = append(args, c.liftFlat(p.Type, "s", slot, f.Name+" argument "+p.Name))
+		if k, ok := recordList(p.Type); ok {
+			args = append(args, fmt.Sprintf("hostrt.ElementsAt(rd, uint32(s[%d]), uint32(s[%d]), %d, %s)", slot, slot+1, k.Type.Size(), c.lift(k.Type)))
+		} else {
+			args = append(args, c.liftFlat(p.Type, "s", slot, f.Name+" argument "+p.Name))
+		}
 		slot += len(p.Type.Flat())
 	}
 	call := fmt.Sprintf("h.%s(%s)", goName(f.Name), strings.Join(append([]string{"ctx"}, args...), ", "))
@@ -203,4 +207,30 @@ func hostLowerFlat1(t wit.Type, v string) string {
 		return "math.Float64bits(" + v + ")"
 	}
 	return "uint64(" + v + ")"
+}
+
+// recordList reports whether t is a list of records: an import takes it
+// as hostrt.Elements, a view, rather than a slice it would allocate on
+// every call.
+func recordList(t wit.Type) (*wit.List, bool) {
+	k, ok := kindOf(t).(*wit.List)
+	if !ok {
+		return nil, false
+	}
+	_, isRecord := kindOf(k.Type).(*wit.Record)
+	return k, isRecord
+}
+
+// hostImportParams is the Go parameter list of an import's host
+// implementation: goParams, with lists of records as hostrt.Elements.
+func hostImportParams(f *wit.Function) string {
+	var ps []string
+	for _, p := range f.Params {
+		t := mustGoType(p.Type)
+		if k, ok := recordList(p.Type); ok {
+			t = "hostrt.Elements[" + mustGoType(k.Type) + "]"
+		}
+		ps = append(ps, goIdent(p.Name)+" "+t)
+	}
+	return strings.Join(ps, ", ")
 }

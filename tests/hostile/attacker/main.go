@@ -127,7 +127,7 @@ func sqlPrepare(db uint32, sql unsafe.Pointer, sqlLen uint32, ret uint32)
 func sqlStep(s uint32, ret uint32)
 
 //go:wasmimport sandcache:cache/sql@0.1.0 run
-func sqlRunBatch(calls unsafe.Pointer, n uint32, ret uint32)
+func sqlRunBatch(calls unsafe.Pointer, n uint32, params unsafe.Pointer, np uint32, ret uint32)
 
 //go:wasmimport sandcache:cache/sql@0.1.0 column-count
 func sqlColumnCount(s uint32) uint32
@@ -511,22 +511,22 @@ func postParseOptions(uint32) { post() }
 func postParseDuration(uint32) { post() }
 
 // runAttack calls sql.run with a batch broken as verb says: the list of
-// calls out of range or claiming 2^28 calls, a call's parameters out of
-// range, a storage class of 9, a text or blob pointing out of range.
+// calls or of parameters out of range, 2^28 calls claimed, a storage class
+// of 9, a text or blob pointing out of range.
 func runAttack(verb string) {
-	calls := alloc(20)
+	calls := alloc(16)
 	vals := alloc(40)
-	binary.LittleEndian.PutUint32(calls[4:], uint32(uintptr(unsafe.Pointer(&vals[0]))))
-	binary.LittleEndian.PutUint32(calls[8:], 1) // one parameter
+	binary.LittleEndian.PutUint32(calls[4:], 1) // one parameter
 	vals[0] = 2                                 // text
-	ptr, n := unsafe.Pointer(&calls[0]), uint32(1)
+	cp, n := unsafe.Pointer(&calls[0]), uint32(1)
+	vp := unsafe.Pointer(&vals[0])
 	switch verb {
 	case "run-list-oob":
-		ptr = unsafe.Pointer(uintptr(0xFFFF_FF00))
+		cp = unsafe.Pointer(uintptr(0xFFFF_FF00))
 	case "run-list-huge":
 		n = 1 << 28
 	case "run-params-oob":
-		binary.LittleEndian.PutUint32(calls[4:], 0xFFFF_FF00)
+		vp = unsafe.Pointer(uintptr(0xFFFF_FF00))
 	case "run-kind":
 		vals[0] = 9
 	case "run-text-oob":
@@ -537,5 +537,5 @@ func runAttack(verb string) {
 		binary.LittleEndian.PutUint32(vals[32:], 0xFFFF_FF00)
 		binary.LittleEndian.PutUint32(vals[36:], 0x1000)
 	}
-	sqlRunBatch(ptr, n, iretPtr())
+	sqlRunBatch(cp, n, vp, 1, iretPtr())
 }
