@@ -61,6 +61,9 @@ func Result[H, T, E any](impl func(context.Context, api.Module) (H, *Instance), 
 		h, g, rd := Enter(ctx, m, impl)
 		v, e := body(ctx, h, rd, s)
 		wr := g.Writer(ctx)
+		if e == nil {
+			wr.pack(func() { cabi.LowerResult(wr, wr.Area(size), payload, ok, fail, v, e) })
+		}
 		wr.Store(uint32(s[ret]), cabi.LowerResult(wr, wr.Area(size), payload, ok, fail, v, e))
 	}
 }

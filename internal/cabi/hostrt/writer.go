@@ -16,6 +16,14 @@ type Writer struct {
 	ctx context.Context
 	g   *Instance
 	err error
+
+	// Packing (Writer.pack): a counting pass sizes the buffers a value
+	// takes, then they are cut from one.
+	counting bool
+	bufs     int    // buffers the counting pass asked for
+	need     uint64 // and their bytes, aligned
+	chunk    uint32 // the one buffer (0: none)
+	off, end uint32 // its used and total bytes
 }
 
 // Err is the first failure, or nil.
@@ -40,14 +48,50 @@ func (w *Writer) failf(format string, args ...any) {
 }
 
 // Alloc returns a buffer of n bytes aligned to align; it must lie in the
-// module's memory.
+// module's memory. While counting it only adds the buffer up (and returns
+// 0); while packing it cuts the buffer from the packed one.
 func (w *Writer) Alloc(n, align uint32) uint32 {
 	if w.err != nil {
 		return 0
 	}
+	if w.counting {
+		w.bufs++
+		w.need = alignUp(w.need, uint64(align)) + uint64(n)
+		return 0
+	}
+	if w.chunk != 0 {
+		if off := uint32(alignUp(uint64(w.off), uint64(align))); uint64(off)+uint64(n) <= uint64(w.end) {
+			w.off = off + n
+			return w.chunk + off
+		}
+	}
 	p, err := w.g.alloc(w.ctx, n, align)
 	w.fail(err)
 	return p
+}
+
+// alignUp rounds n up to a multiple of align (a power of two, or 0).
+func alignUp(n, align uint64) uint64 {
+	if align <= 1 {
+		return n
+	}
+	return (n + align - 1) &^ (align - 1)
+}
+
+// pack runs lower twice when the value it lowers takes several buffers
+// in guest memory: first counting them, then cutting them from one buffer
+// allocated at once, so the value costs one cabi_realloc call, a call
+// into the guest, instead of one per string and list. (The guest takes
+// values inside a buffer it allocated, wherever they lie in it.)
+func (w *Writer) pack(lower func()) {
+	w.counting, w.bufs, w.need = true, 0, 0
+	lower()
+	w.counting = false
+	if w.err != nil || w.bufs < 2 || w.need > math.MaxUint32 {
+		return
+	}
+	w.chunk = w.Alloc(uint32(w.need), 8)
+	w.off, w.end = 0, uint32(w.need)
 }
 
 // Data copies b, then s, into a fresh buffer and returns its address (0
@@ -62,7 +106,7 @@ func (w *Writer) Data(b []byte, s string, align uint32) uint32 {
 		return 0
 	}
 	p := w.Alloc(uint32(n), align)
-	if w.err == nil && ((len(b) > 0 && !w.g.mem.Write(p, b)) || (len(s) > 0 && !w.g.mem.WriteString(p+uint32(len(b)), s))) {
+	if w.err == nil && !w.counting && ((len(b) > 0 && !w.g.mem.Write(p, b)) || (len(s) > 0 && !w.g.mem.WriteString(p+uint32(len(b)), s))) {
 		w.failf("writing %d bytes at %#x", n, p)
 	}
 	return p
@@ -108,7 +152,7 @@ func (w *Writer) Strings(list []string) uint32 {
 		return 0
 	}
 	base := w.Alloc(uint32(size), 4)
-	if w.err != nil {
+	if w.err != nil || w.counting {
 		return 0
 	}
 	buf, ok := w.g.mem.Read(base, uint32(size))
@@ -139,6 +183,9 @@ func (w *Writer) Pack(dst []uint32, parts ...string) []uint32 {
 	var base uint32
 	if total > 0 {
 		base = w.Alloc(uint32(total), 1)
+	}
+	if w.counting {
+		return dst
 	}
 	off := base
 	for _, s := range parts {
