@@ -3,4 +3,4 @@
 package host
 
 // guestWasmSHA256 is the SHA-256 of guest.wasm, in hex.
-const guestWasmSHA256 = "6ca7413cf6e9233ee1457b0402fb3ea50822cc8d87c96afb405a1c4935d5a93b"
+const guestWasmSHA256 = "8f8c0a6d884a1894b0df192c12c93653b5c86a31f3675016ebddc415085f3019"

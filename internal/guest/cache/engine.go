@@ -27,7 +27,7 @@ const (
 
 // Lookup is the outcome of Get.
 type Lookup struct {
-	Value   []byte // compact JSON; nil on a miss
+	Value   []byte // compact JSON, read-only (it may share the memory of a string); nil on a miss
 	Hit     bool
 	Expired bool // an expired entry was found and removed
 }

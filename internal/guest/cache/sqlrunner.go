@@ -3,6 +3,7 @@ package cache
 import (
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/sandcache/sandcache/internal/guest/capability"
 )
@@ -235,6 +236,11 @@ func (r *runner[Q]) queryInt(q Q, args ...arg) (v int64, null bool, err error) {
 	}
 	return intOf(vals[0]), vals[0].Kind == capability.KindNull, nil
 }
+
+// readOnlyBytes views s as bytes, without a copy, for functions that
+// only read their input (jsonv.Canonical): the bytes must never be
+// written.
+func readOnlyBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // intOf is v as an integer, as SQLite's sqlite3_column_int64 reads it
 // for the kinds a cache's integer columns can hold (0 for text, blob and

@@ -93,7 +93,9 @@ func (s *sqlStore) get(ns, key string, now int64) (Lookup, error) {
 		_, err := s.write(false, func() { s.add(qDeleteExpiredKey, 0, text(ns), text(key), num(now)) })
 		return Lookup{Expired: true}, err
 	}
-	value, err := jsonv.Canonical([]byte(valueJSON))
+	// Canonical returns its input when it is canonical already, as a
+	// stored value is: the hit returns the row's text, not a copy of it.
+	value, err := jsonv.Canonical(readOnlyBytes(valueJSON))
 	if err != nil {
 		if err := s.endRead(inTx, nil); err != nil {
 			return Lookup{}, err
