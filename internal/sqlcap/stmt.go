@@ -190,6 +190,12 @@ func (s *Session) Reset(h capability.Stmt) (err error) {
 	if err != nil {
 		return err
 	}
+	if !e.bound && e.ncols == 0 && !e.s.Busy() {
+		// Nothing bound, not stepped since its last reset or run to its
+		// end: nothing to do (sql.run resets each statement before it
+		// binds it).
+		return nil
+	}
 	defer s.recoverOOM(e.db.label, &err)
 	e.ncols, e.bound = 0, false
 	_ = e.s.Reset()
