@@ -452,7 +452,9 @@ func wasmimportSQLRun(p0 unsafe.Pointer, p1 uint32, p2 unsafe.Pointer, p3 uint32
 // every statement of the batch is reset and its bindings cleared.
 // The first statement that fails ends the batch with its error (a
 // transaction begun by the batch stays open for the caller to roll
-// back); so do parameters that do not add up to `params`.
+// back); so do parameters that do not add up to `params`. Hosts cap
+// a batch (the Go host: 65 536 calls and as many parameters, 64 MiB
+// of rows, `invalid-argument` and `io` past them).
 func (SQLImport) Run(calls []witypes.Call, params []witypes.Value) (witypes.RunResult, *witypes.Error) {
 	a := guestrt.Args()
 	wasmimportSQLRun(guestrt.BytesPtr(cabi.ListArray(a, 16, calls, witypes.LowerCall[*guestrt.Call])), uint32(len(calls)), guestrt.BytesPtr(cabi.ListArray(a, 40, params, witypes.LowerValue[*guestrt.Call])), uint32(len(params)), guestrt.BytesPtr(importRet))

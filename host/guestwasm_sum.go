@@ -3,4 +3,4 @@
 package host
 
 // guestWasmSHA256 is the SHA-256 of guest.wasm, in hex.
-const guestWasmSHA256 = "8f8c0a6d884a1894b0df192c12c93653b5c86a31f3675016ebddc415085f3019"
+const guestWasmSHA256 = "d940f83a540363efaa37219d9d8e30b81f9a81511ddbc974c9e5c27524774d1d"

@@ -286,7 +286,9 @@ type SQL interface {
 	// every statement of the batch is reset and its bindings cleared.
 	// The first statement that fails ends the batch with its error (a
 	// transaction begun by the batch stays open for the caller to roll
-	// back); so do parameters that do not add up to `params`.
+	// back); so do parameters that do not add up to `params`. Hosts cap
+	// a batch (the Go host: 65 536 calls and as many parameters, 64 MiB
+	// of rows, `invalid-argument` and `io` past them).
 	Run(ctx context.Context, calls hostrt.Elements[Call], params hostrt.Elements[Value]) (RunResult, *Error)
 }
 
