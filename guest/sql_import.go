@@ -241,8 +241,6 @@ func (s *sqlImport) takeValues(p, n uint32) (_ []capability.Value, ok bool) {
 	return vals, true
 }
 
-// Little-endian loads and stores (wasm is little-endian).
-func le32(b []byte, o int) uint32     { return *(*uint32)(unsafe.Pointer(&b[o])) }
-func le64(b []byte, o int) uint64     { return *(*uint64)(unsafe.Pointer(&b[o])) }
-func put32(b []byte, o int, v uint32) { *(*uint32)(unsafe.Pointer(&b[o])) = v }
-func put64(b []byte, o int, v uint64) { *(*uint64)(unsafe.Pointer(&b[o])) = v }
+// Little-endian loads (wasm is little-endian).
+func le32(b []byte, o int) uint32 { return *(*uint32)(unsafe.Pointer(&b[o])) }
+func le64(b []byte, o int) uint64 { return *(*uint64)(unsafe.Pointer(&b[o])) }

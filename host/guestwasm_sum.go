@@ -3,4 +3,4 @@
 package host
 
 // guestWasmSHA256 is the SHA-256 of guest.wasm, in hex.
-const guestWasmSHA256 = "d940f83a540363efaa37219d9d8e30b81f9a81511ddbc974c9e5c27524774d1d"
+const guestWasmSHA256 = "667c5cce3a155b207019fe969613831f61901496a1f5da2faa10e07b6c87cdac"
