@@ -3,4 +3,4 @@
 package host
 
 // guestWasmSHA256 is the SHA-256 of guest.wasm, in hex.
-const guestWasmSHA256 = "667c5cce3a155b207019fe969613831f61901496a1f5da2faa10e07b6c87cdac"
+const guestWasmSHA256 = "8dea41481a8e2a139befcc4f38fa4d3a627d57121f64a91ec7bb661a06fb5602"

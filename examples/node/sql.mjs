@@ -366,7 +366,7 @@ export class SqlSession {
       for (let n = 0, more = row; more && n < c.rows; n++) {
         for (let i = 0; i < s.columns; i++) {
           const v = this.#columnValue(c.statement, i);
-          bytes += 40 + (v.text?.length ?? 0) + (v.blob?.length ?? 0);
+          bytes += 64 + (v.text?.length ?? 0) + (v.blob?.length ?? 0);
           if (bytes > MAX_RUN_BYTES) {
             this.reset(c.statement);
             throw new CapError('io', `sql: the rows of the batch total more than ${MAX_RUN_BYTES} bytes`);

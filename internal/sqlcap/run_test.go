@@ -125,10 +125,10 @@ func TestRunEachCapsRowBytes(t *testing.T) {
 	s, db := runRig(t)
 	all := prepare(t, s, db, "SELECT k FROM t")
 	calls := []capability.Call{{Statement: all, Rows: maxRowsTest, Wait: true}}
-	if _, _, err := capability.RunEach(s, calls, nil, 4*41); err != nil {
-		t.Fatalf("4 one-byte texts within 164 bytes: %v", err)
+	if _, _, err := capability.RunEach(s, calls, nil, 4*65); err != nil {
+		t.Fatalf("4 one-byte texts within 260 bytes: %v", err)
 	}
-	_, _, err := capability.RunEach(s, calls, nil, 4*41-1)
+	_, _, err := capability.RunEach(s, calls, nil, 4*65-1)
 	if capability.CodeOf(err) != capability.IO {
 		t.Fatalf("past the cap: %v; want an io error", err)
 	}

@@ -53,8 +53,10 @@ func IsBusy(err error) bool {
 const MaxRunBytes = 64 << 20
 
 // valueOverhead is what a Value counts against RunEach's limit besides
-// its text and blob: its size in the canonical ABI.
-const valueOverhead = 40
+// its text and blob: its size in a 64-bit host's memory (more than its
+// 40 bytes in the canonical ABI), so the limit bounds the host's memory
+// as well as the guest's.
+const valueOverhead = 64
 
 // Waiter is implemented by an SQL capability whose statements can give up
 // at once on a lock another connection holds: RunEach calls SetWait(st,
@@ -66,7 +68,7 @@ type Waiter interface {
 // RunEach is SQL.Run over the statement-level methods of s, for the
 // capabilities that implement Run: the values read are appended to out,
 // and ran is how many calls ran or were skipped. The values may total at
-// most limit bytes (40 a value, plus its text and blob): a batch fails
+// most limit bytes (64 a value, plus its text and blob): a batch fails
 // with IO past it, so a statement's rows cannot grow the caller's memory
 // without bound.
 func RunEach(s SQL, calls []Call, out []Value, limit int) (vals []Value, ran int, err error) {
