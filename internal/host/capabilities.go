@@ -175,6 +175,7 @@ func (s sqlImpl) Run(_ context.Context, calls hostrt.Elements[witabi.Call], para
 		return witabi.RunResult{}, abiError(capability.Errorf(capability.InvalidArgument, "sql: a batch of %d calls and %d parameters (at most %d of each)", calls.Len(), params.Len(), maxRunItems))
 	}
 	in.runParams = params.AppendTo(in.runParams[:0])
+	defer clear(in.runParams) // views of guest memory: not kept past the call, whatever its outcome
 	vals := *(*[]capability.Value)(unsafe.Pointer(&in.runParams))
 	in.runCalls = in.runCalls[:0]
 	at := 0
@@ -191,7 +192,6 @@ func (s sqlImpl) Run(_ context.Context, calls hostrt.Elements[witabi.Call], para
 		return witabi.RunResult{}, abiError(capability.Errorf(capability.InvalidArgument, "sql: the calls bind %d of the batch's %d parameters", at, len(vals)))
 	}
 	out, ran, err := in.sql.Run(in.runCalls)
-	clear(in.runParams) // views of guest memory: not kept past the call
 	return witabi.RunResult{Values: *(*[]witabi.Value)(unsafe.Pointer(&out)), Ran: uint32(ran)}, abiError(err)
 }
 
