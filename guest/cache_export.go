@@ -50,19 +50,20 @@ var given options.Given
 
 // engineOptions converts the WIT options record: what the caller gave,
 // resolved by the engine once the call's arguments are checked.
-func engineOptions(o witypes.Options) *options.Given {
-	given = options.Given{
-		Backend: options.Backend(o.Backend.Value), HasBackend: o.Backend.Some,
-		Namespace: o.Namespace, Path: o.Path,
-		TTLMillis: o.TTLMs.Value, HasTTL: o.TTLMs.Some,
-		MaxEntries: o.MaxEntries.Value, HasMax: o.MaxEntries.Some,
-		Dict: bytesOf(o.Dict),
-	}
-	return &given
+// (Field by field: in Go compiled to wasm, assigning a composite literal
+// builds it aside and copies it, a call to memmove.)
+func engineOptions(o *witypes.Options) *options.Given {
+	g := &given
+	g.Backend, g.HasBackend = options.Backend(o.Backend.Value), o.Backend.Some
+	g.Namespace, g.Path = o.Namespace, o.Path
+	g.TTLMillis, g.HasTTL = o.TTLMs.Value, o.TTLMs.Some
+	g.MaxEntries, g.HasMax = o.MaxEntries.Value, o.MaxEntries.Some
+	g.Dict = bytesOf(o.Dict)
+	return g
 }
 
 func (*cacheExport) Get(key string, opts witypes.Options) (witypes.Lookup, *witypes.Error) {
-	o := engineOptions(opts)
+	o := engineOptions(&opts)
 	l, err := engine.Get(key, o)
 	if err != nil {
 		return witypes.Lookup{}, witError(err)
@@ -75,7 +76,7 @@ func (*cacheExport) Get(key string, opts witypes.Options) (witypes.Lookup, *wity
 }
 
 func (*cacheExport) Put(key, value string, opts witypes.Options) (witypes.PutOutcome, *witypes.Error) {
-	o := engineOptions(opts)
+	o := engineOptions(&opts)
 	out, err := engine.Put(key, bytesOf(value), o)
 	if err != nil {
 		return witypes.PutOutcome{}, witError(err)
@@ -84,7 +85,7 @@ func (*cacheExport) Put(key, value string, opts witypes.Options) (witypes.PutOut
 }
 
 func (*cacheExport) Delete(key string, opts witypes.Options) (bool, *witypes.Error) {
-	o := engineOptions(opts)
+	o := engineOptions(&opts)
 	existed, err := engine.Delete(key, o)
 	if err != nil {
 		return false, witError(err)
@@ -93,7 +94,7 @@ func (*cacheExport) Delete(key string, opts witypes.Options) (bool, *witypes.Err
 }
 
 func (*cacheExport) Clear(opts witypes.Options) *witypes.Error {
-	o := engineOptions(opts)
+	o := engineOptions(&opts)
 	if err := engine.Clear(o); err != nil {
 		return witError(err)
 	}
@@ -101,7 +102,7 @@ func (*cacheExport) Clear(opts witypes.Options) *witypes.Error {
 }
 
 func (*cacheExport) Stats(opts witypes.Options) (witypes.StoreStats, *witypes.Error) {
-	o := engineOptions(opts)
+	o := engineOptions(&opts)
 	s, err := engine.Stats(o)
 	if err != nil {
 		return witypes.StoreStats{}, witError(err)
@@ -110,7 +111,7 @@ func (*cacheExport) Stats(opts witypes.Options) (witypes.StoreStats, *witypes.Er
 }
 
 func (*cacheExport) Purge(opts witypes.Options) (uint64, *witypes.Error) {
-	o := engineOptions(opts)
+	o := engineOptions(&opts)
 	n, err := engine.Purge(o)
 	if err != nil {
 		return 0, witError(err)
@@ -119,7 +120,7 @@ func (*cacheExport) Purge(opts witypes.Options) (uint64, *witypes.Error) {
 }
 
 func (*cacheExport) Keys(prefix string, opts witypes.Options) ([]string, *witypes.Error) {
-	o := engineOptions(opts)
+	o := engineOptions(&opts)
 	keys, err := engine.Keys(prefix, o)
 	if err != nil {
 		return nil, witError(err)

@@ -3,4 +3,4 @@
 package host
 
 // guestWasmSHA256 is the SHA-256 of guest.wasm, in hex.
-const guestWasmSHA256 = "8dea41481a8e2a139befcc4f38fa4d3a627d57121f64a91ec7bb661a06fb5602"
+const guestWasmSHA256 = "50d1144bf721adb98b43b8afa7aeb8f068b2fe0d0cc109c9af782f6fb92e7d03"

@@ -95,27 +95,27 @@ type resolved struct {
 }
 
 // resolve resolves the call's options (after its arguments were checked)
-// and opens their store.
-func (e *Engine) resolve(src options.Source) (resolved, error) {
+// and opens their store. (A pointer: in Go compiled to wasm, copying the
+// struct is a call to memmove.)
+func (e *Engine) resolve(src options.Source) (*resolved, error) {
 	if r, ok := e.memo.get(src); ok {
 		return r, nil
 	}
 	o, err := src.Resolve()
 	if err != nil {
-		return resolved{}, capability.Invalid(err)
+		return nil, capability.Invalid(err)
 	}
 	return e.openFor(src, o)
 }
 
 // openFor opens the store of o, the options src resolved to, and
 // remembers that in the memo.
-func (e *Engine) openFor(src options.Source, o options.Options) (resolved, error) {
+func (e *Engine) openFor(src options.Source, o options.Options) (*resolved, error) {
 	r, err := e.open(o)
 	if err != nil {
-		return resolved{}, err
+		return nil, err
 	}
-	e.memo.set(src, r)
-	return r, nil
+	return e.memo.set(src, r), nil
 }
 
 // open opens the store of complete options.
@@ -181,7 +181,7 @@ func (e *Engine) open(o options.Options) (resolved, error) {
 
 // fail returns err, first forgetting the store when err says it may be
 // unusable (corrupt file, broken invariant), so the next call reopens it.
-func (e *Engine) fail(r resolved, err error) error {
+func (e *Engine) fail(r *resolved, err error) error {
 	if c := capability.CodeOf(err); c == capability.Corrupt || c == capability.Internal {
 		if s, ok := e.stores[r.id]; ok {
 			if c, ok := s.(interface{ close() }); ok {
@@ -214,7 +214,7 @@ const (
 
 // onStore resolves src and runs op on the store it names; op's error goes
 // through fail (a corrupt store is dropped).
-func onStore[T any](e *Engine, src options.Source, op func(r resolved) (T, error)) (T, error) {
+func onStore[T any](e *Engine, src options.Source, op func(r *resolved) (T, error)) (T, error) {
 	var zero T
 	r, err := e.resolve(src)
 	if err != nil {
@@ -232,7 +232,17 @@ func (e *Engine) Get(key string, o options.Source) (Lookup, error) {
 	if err := checkKey(key, sigGet); err != nil {
 		return Lookup{}, err
 	}
-	return onStore(e, o, func(r resolved) (Lookup, error) { return r.store.get(r.ns, key, e.now()) })
+	// Not through onStore: in Go compiled to wasm, each call level copies
+	// the Lookup it returns (a call to memmove), and gets are the hot path.
+	r, err := e.resolve(o)
+	if err != nil {
+		return Lookup{}, err
+	}
+	l, err := r.store.get(r.ns, key, e.now())
+	if err != nil {
+		return Lookup{}, e.fail(r, err)
+	}
+	return l, nil
 }
 
 // Put stores value (JSON text) under key, then removes the namespace's
@@ -243,16 +253,20 @@ func (e *Engine) Put(key string, value []byte, src options.Source) (PutOutcome, 
 	}
 	// The value is an argument: its error comes before an option error.
 	r, memoized := e.memo.get(src)
-	o, oerr := r.opts, error(nil)
-	if !memoized {
-		o, oerr = src.Resolve()
+	var o options.Options
+	var oerr error
+	var backend options.Backend
+	if memoized {
+		backend = r.opts.Backend
+	} else if o, oerr = src.Resolve(); oerr == nil {
+		backend = o.Backend
 	}
 	// Only the fs backend needs a tree (to pretty-print it); the others
 	// store the canonical text, which Canonical mostly gets without one.
 	var v jsonv.Value
 	var compact []byte
 	var err error
-	if oerr != nil || o.Backend == options.FS {
+	if oerr != nil || backend == options.FS {
 		if v, err = jsonv.Parse(value); err == nil {
 			compact = v.AppendCompact(nil)
 		}
@@ -282,23 +296,23 @@ func (e *Engine) Delete(key string, o options.Source) (bool, error) {
 	if err := checkKey(key, sigDelete); err != nil {
 		return false, err
 	}
-	return onStore(e, o, func(r resolved) (bool, error) { return r.store.delete(r.ns, key, e.now()) })
+	return onStore(e, o, func(r *resolved) (bool, error) { return r.store.delete(r.ns, key, e.now()) })
 }
 
 // Clear removes every entry of the namespace.
 func (e *Engine) Clear(o options.Source) error {
-	_, err := onStore(e, o, func(r resolved) (struct{}, error) { return struct{}{}, r.store.clear(r.ns) })
+	_, err := onStore(e, o, func(r *resolved) (struct{}, error) { return struct{}{}, r.store.clear(r.ns) })
 	return err
 }
 
 // Stats counts the namespace's entries.
 func (e *Engine) Stats(o options.Source) (Stats, error) {
-	return onStore(e, o, func(r resolved) (Stats, error) { return r.store.stats(r.ns, e.now()) })
+	return onStore(e, o, func(r *resolved) (Stats, error) { return r.store.stats(r.ns, e.now()) })
 }
 
 // Purge removes the expired entries of every namespace of the store.
 func (e *Engine) Purge(o options.Source) (uint64, error) {
-	return onStore(e, o, func(r resolved) (uint64, error) { return r.store.purge(e.now()) })
+	return onStore(e, o, func(r *resolved) (uint64, error) { return r.store.purge(e.now()) })
 }
 
 // Keys lists the live keys of the namespace that start with prefix, sorted.
@@ -306,7 +320,7 @@ func (e *Engine) Keys(prefix string, o options.Source) ([]string, error) {
 	if !utf8.ValidString(prefix) {
 		return nil, capability.New(capability.InvalidArgument, sigKeys+": prefix must be valid UTF-8")
 	}
-	k, err := onStore(e, o, func(r resolved) ([]string, error) { return r.store.keys(r.ns, prefix, e.now()) })
+	k, err := onStore(e, o, func(r *resolved) ([]string, error) { return r.store.keys(r.ns, prefix, e.now()) })
 	if err != nil {
 		return nil, err
 	}

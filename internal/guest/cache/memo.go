@@ -22,10 +22,10 @@ type memo struct {
 
 // get returns what src resolved to last time, if src repeats the memo's
 // options exactly.
-func (m *memo) get(src options.Source) (resolved, bool) {
+func (m *memo) get(src options.Source) (*resolved, bool) {
 	g, ok := src.(*options.Given)
 	if !ok || !m.ok {
-		return resolved{}, false
+		return nil, false
 	}
 	h := &m.given
 	if g.Backend != h.Backend || g.HasBackend != h.HasBackend ||
@@ -33,23 +33,25 @@ func (m *memo) get(src options.Source) (resolved, bool) {
 		g.TTLMillis != h.TTLMillis || g.HasTTL != h.HasTTL ||
 		g.MaxEntries != h.MaxEntries || g.HasMax != h.HasMax ||
 		!bytes.Equal(g.Dict, h.Dict) {
-		return resolved{}, false
+		return nil, false
 	}
-	return m.r, true
+	return &m.r, true
 }
 
-// set remembers that src resolved to r.
-func (m *memo) set(src options.Source, r resolved) {
+// set remembers that src resolved to r and returns r: the memo's copy,
+// valid until the next set, or for a src the memo cannot keep, r's own.
+func (m *memo) set(src options.Source, r resolved) *resolved {
 	g, ok := src.(*options.Given)
 	if !ok {
 		m.ok = false
-		return
+		return &r
 	}
 	dict := append(m.given.Dict[:0], g.Dict...)
 	m.given = *g
 	m.given.Dict = dict
 	m.r = r
 	m.ok = true
+	return &m.r
 }
 
 // forget drops the memo.

@@ -27,7 +27,7 @@ type runner[Q ~int] struct {
 	// The batch being built (add) until run.
 	calls  []capability.Call
 	params []capability.Value // every call's parameters, in order
-	ends   []int              // where each call's parameters end in params
+	starts []int              // where each call's parameters start in params
 	err    error              // the first failure to add a call
 }
 
@@ -113,37 +113,73 @@ func text(v string) arg { return capability.Text(v) }
 // maxRows asks a call for all its rows (RunEach caps their bytes).
 const maxRows = 1<<32 - 1
 
-// add appends q with args to the batch, asking for at most rows of its
-// rows (0: none).
-func (r *runner[Q]) add(q Q, rows uint32, args ...arg) {
-	r.addCall(q, args, rows, false, true)
+// add appends q to the batch, asking for at most rows of its rows (0:
+// none); its parameters follow (text, num, args).
+func (r *runner[Q]) add(q Q, rows uint32) *runner[Q] {
+	return r.addCall(q, rows, false, true)
 }
 
-// addTry appends q with args to the batch, reading none of its rows, to
-// run only if no other connection holds the lock it needs (a taken lock
-// ends the batch: run reports it) and, with ifRow, only when the previous
-// call returned a row.
-func (r *runner[Q]) addTry(q Q, ifRow bool, args ...arg) {
-	r.addCall(q, args, 0, ifRow, false)
+// addTry appends q to the batch, reading none of its rows, to run only if
+// no other connection holds the lock it needs (a taken lock ends the
+// batch: run reports it) and, with ifRow, only when the previous call
+// returned a row; its parameters follow.
+func (r *runner[Q]) addTry(q Q, ifRow bool) *runner[Q] {
+	return r.addCall(q, 0, ifRow, false)
 }
 
-// addCall appends to the batch a call of q with args. (Fields, not a
-// Call: in Go compiled to wasm, copying a struct of several words is a
-// call to memmove.)
-func (r *runner[Q]) addCall(q Q, args []arg, rows uint32, ifRow, wait bool) {
+// addCall appends to the batch a call of q. The batch's slices grow by
+// reslicing where they have room and are written field by field: in Go
+// compiled to wasm, copying a struct of more than two words (an append
+// of a value, a variadic argument) is a call to memmove.
+func (r *runner[Q]) addCall(q Q, rows uint32, ifRow, wait bool) *runner[Q] {
 	if r.err != nil {
-		return
+		return r
 	}
 	st, err := r.stmt(q)
 	if err != nil {
 		r.err = err
-		return
+		return r
 	}
-	r.params = append(r.params, args...)
-	r.calls = append(r.calls, capability.Call{})
+	if n := len(r.calls); n < cap(r.calls) {
+		r.calls = r.calls[:n+1]
+	} else {
+		r.calls = append(r.calls, capability.Call{})
+	}
 	c := &r.calls[len(r.calls)-1]
 	c.Statement, c.Rows, c.IfRow, c.Wait = st, rows, ifRow, wait
-	r.ends = append(r.ends, len(r.params))
+	r.starts = append(r.starts, len(r.params))
+	return r
+}
+
+// param appends a parameter to the batch's last call and returns it, to
+// be written field by field.
+func (r *runner[Q]) param() *capability.Value {
+	if n := len(r.params); n < cap(r.params) {
+		r.params = r.params[:n+1]
+	} else {
+		r.params = append(r.params, capability.Value{})
+	}
+	return &r.params[len(r.params)-1]
+}
+
+// text appends a text parameter to the batch's last call.
+func (r *runner[Q]) text(v string) *runner[Q] {
+	p := r.param()
+	p.Kind, p.Integer, p.Float, p.Text, p.Blob = capability.KindText, 0, 0, v, nil
+	return r
+}
+
+// num appends an integer parameter to the batch's last call.
+func (r *runner[Q]) num(v int64) *runner[Q] {
+	p := r.param()
+	p.Kind, p.Integer, p.Float, p.Text, p.Blob = capability.KindInteger, v, 0, "", nil
+	return r
+}
+
+// args appends parameters to the batch's last call.
+func (r *runner[Q]) args(a ...arg) *runner[Q] {
+	r.params = append(r.params, a...)
+	return r
 }
 
 // run runs the batch (see capability.SQL.Run) and empties it: done is
@@ -152,10 +188,12 @@ func (r *runner[Q]) addCall(q Q, args []arg, rows uint32, ifRow, wait bool) {
 func (r *runner[Q]) run() (vals []capability.Value, done bool, err error) {
 	err = r.err
 	if err == nil {
-		start := 0
-		for i, end := range r.ends {
+		for i, start := range r.starts {
+			end := len(r.params)
+			if i+1 < len(r.starts) {
+				end = r.starts[i+1]
+			}
 			r.calls[i].Params = r.params[start:end:end]
-			start = end
 		}
 		var ran int
 		vals, ran, err = r.sql.Run(r.calls)
@@ -174,7 +212,7 @@ func (r *runner[Q]) run() (vals []capability.Value, done bool, err error) {
 // keeps the last batches' strings alive a little longer, and spares the
 // guest the write barriers of clearing pointers, ~0.2 µs a call in wasm.)
 func (r *runner[Q]) empty() {
-	r.calls, r.params, r.ends, r.err = r.calls[:0], r.params[:0], r.ends[:0], nil
+	r.calls, r.params, r.starts, r.err = r.calls[:0], r.params[:0], r.starts[:0], nil
 }
 
 // query binds args to q's statement from parameter 1 and steps it to its
@@ -213,7 +251,7 @@ func (r *runner[Q]) finish(st capability.Stmt) { r.sql.Reset(st) }
 
 // exec runs q, reading at most its first row.
 func (r *runner[Q]) exec(q Q, args ...arg) error {
-	r.add(q, 0, args...)
+	r.add(q, 0).args(args...)
 	_, _, err := r.run()
 	return err
 }
@@ -229,12 +267,12 @@ func (r *runner[Q]) execCount(q Q, args ...arg) (int64, error) {
 // queryInt returns the first column of q's first row; null when it is
 // NULL or there is no row (v is then 0).
 func (r *runner[Q]) queryInt(q Q, args ...arg) (v int64, null bool, err error) {
-	r.add(q, 1, args...)
+	r.add(q, 1).args(args...)
 	vals, _, err := r.run()
 	if err != nil || len(vals) == 0 {
 		return 0, true, err
 	}
-	return intOf(vals[0]), vals[0].Kind == capability.KindNull, nil
+	return intOf(&vals[0]), vals[0].Kind == capability.KindNull, nil
 }
 
 // readOnlyBytes views s as bytes, without a copy, for functions that
@@ -242,10 +280,17 @@ func (r *runner[Q]) queryInt(q Q, args ...arg) (v int64, null bool, err error) {
 // written.
 func readOnlyBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
+// readOnlyString views b as a string, without a copy, for a parameter of
+// the batch being built: b must not change until the batch has run.
+func readOnlyString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// intOf, textOf and liveValue take a pointer: a Value is eight words,
+// and in Go compiled to wasm passing it is a call to memmove.
+
 // intOf is v as an integer, as SQLite's sqlite3_column_int64 reads it
 // for the kinds a cache's integer columns can hold (0 for text, blob and
 // NULL).
-func intOf(v capability.Value) int64 {
+func intOf(v *capability.Value) int64 {
 	switch v.Kind {
 	case capability.KindInteger:
 		return v.Integer
@@ -257,7 +302,7 @@ func intOf(v capability.Value) int64 {
 
 // textOf is v as text, as sqlite3_column_text reads a text or blob
 // column ("" for NULL; numbers as their decimal form).
-func textOf(v capability.Value) string {
+func textOf(v *capability.Value) string {
 	switch v.Kind {
 	case capability.KindText:
 		return v.Text
@@ -295,6 +340,6 @@ func (r *runner[Q]) live(st capability.Stmt, i uint32, now int64) bool {
 }
 
 // liveValue is live for an expires_at_ms read in a batch.
-func liveValue(v capability.Value, now int64) bool {
+func liveValue(v *capability.Value, now int64) bool {
 	return v.Kind == capability.KindNull || intOf(v) > now
 }

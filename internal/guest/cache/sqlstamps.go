@@ -68,9 +68,9 @@ type stamp struct {
 func (s *sqlStore) addPending(try bool) {
 	for _, p := range s.pending {
 		if try {
-			s.addTry(qTouchIfSame, false, text(p.ns), text(p.key), num(p.now), num(p.created))
+			s.addTry(qTouchIfSame, false).text(p.ns).text(p.key).num(p.now).num(p.created)
 		} else {
-			s.add(qTouchIfSame, 0, text(p.ns), text(p.key), num(p.now), num(p.created))
+			s.add(qTouchIfSame, 0).text(p.ns).text(p.key).num(p.now).num(p.created)
 		}
 	}
 }

@@ -70,9 +70,9 @@ func (s *sqlStore) get(ns, key string, now int64) (Lookup, error) {
 	if inTx {
 		s.add(qBeginDeferred, 0)
 	}
-	s.add(qGet, 1, text(ns), text(key))
+	s.add(qGet, 1).text(ns).text(key)
 	if stampNow {
-		s.addTry(qTouch, true, text(ns), text(key), num(now))
+		s.addTry(qTouch, true).text(ns).text(key).num(now)
 	}
 	row, stamped, err := s.run()
 	if err != nil {
@@ -84,13 +84,13 @@ func (s *sqlStore) get(ns, key string, now int64) (Lookup, error) {
 		}
 		return Lookup{}, err
 	}
-	valueJSON, created := textOf(row[0]), intOf(row[2])
-	if !liveValue(row[1], now) {
+	valueJSON, created := textOf(&row[0]), intOf(&row[2])
+	if !liveValue(&row[1], now) {
 		if err := s.endRead(inTx, nil); err != nil {
 			return Lookup{}, err
 		}
 		// Delete only while still expired: a fresh put may have replaced it.
-		_, err := s.write(false, func() { s.add(qDeleteExpiredKey, 0, text(ns), text(key), num(now)) })
+		_, err := s.write(false, func() { s.add(qDeleteExpiredKey, 0).text(ns).text(key).num(now) })
 		return Lookup{Expired: true}, err
 	}
 	// Canonical returns its input when it is canonical already, as a
@@ -101,7 +101,7 @@ func (s *sqlStore) get(ns, key string, now int64) (Lookup, error) {
 			return Lookup{}, err
 		}
 		// Not JSON: the original deletes it and misses.
-		_, err := s.write(false, func() { s.add(qDeleteCorruptKey, 0, text(ns), text(key), text(valueJSON)) })
+		_, err := s.write(false, func() { s.add(qDeleteCorruptKey, 0).text(ns).text(key).text(valueJSON) })
 		return Lookup{}, err
 	}
 	hit := Lookup{Value: value, Hit: true}
@@ -119,7 +119,7 @@ func (s *sqlStore) get(ns, key string, now int64) (Lookup, error) {
 		// The read transaction is open: taking the write lock fails at
 		// once when another connection holds it.
 		s.addPending(true)
-		s.addTry(qTouch, false, text(ns), text(key), num(now))
+		s.addTry(qTouch, false).text(ns).text(key).num(now)
 		s.add(qCommit, 0)
 		_, done, err := s.run()
 		if err != nil {
@@ -134,7 +134,7 @@ func (s *sqlStore) get(ns, key string, now int64) (Lookup, error) {
 	}
 	// The first get of this store waits for the lock: a process that
 	// runs one command leaves the rows the original would.
-	s.add(qTouch, 0, text(ns), text(key), num(now))
+	s.add(qTouch, 0).text(ns).text(key).num(now)
 	if _, _, err := s.run(); err != nil {
 		return Lookup{}, err
 	}
@@ -158,15 +158,15 @@ func (s *sqlStore) put(ns, key string, _ jsonv.Value, compact []byte, now int64,
 	// One statement removes the expired entries and then the least
 	// recently used beyond max; each row it returns says which it was.
 	pruned, err := s.write(true, func() {
-		s.add(qInsert, 0, text(ns), text(key), num(now), text(string(compact)), num(record.ExpiresAt(now, ttlMs)))
-		s.add(qPrune, maxRows, text(ns), num(now), num(int64(max)))
+		s.add(qInsert, 0).text(ns).text(key).num(now).text(readOnlyString(compact)).num(record.ExpiresAt(now, ttlMs))
+		s.add(qPrune, maxRows).text(ns).num(now).num(int64(max))
 	})
 	if err != nil {
 		return PutOutcome{}, err
 	}
 	var out PutOutcome
-	for _, v := range pruned {
-		if intOf(v) != 0 {
+	for i := range pruned {
+		if intOf(&pruned[i]) != 0 {
 			out.Expired++
 		} else {
 			out.Evicted++
@@ -179,23 +179,23 @@ func (s *sqlStore) delete(ns, key string, now int64) (live bool, err error) {
 	s.calls++ // its transaction writes the pending stamps
 	// All its rows (one at most): a write left open would keep COMMIT from
 	// ending the transaction.
-	row, err := s.write(false, func() { s.add(qDelete, maxRows, text(ns), text(key)) })
+	row, err := s.write(false, func() { s.add(qDelete, maxRows).text(ns).text(key) })
 	if err != nil || len(row) == 0 {
 		return false, err
 	}
-	return liveValue(row[0], now), nil
+	return liveValue(&row[0], now), nil
 }
 
 func (s *sqlStore) clear(ns string) error {
 	s.calls++ // its transaction writes the pending stamps
-	_, err := s.write(false, func() { s.add(qClear, 0, text(ns)) })
+	_, err := s.write(false, func() { s.add(qClear, 0).text(ns) })
 	return err
 }
 
 func (s *sqlStore) stats(ns string, now int64) (Stats, error) {
 	s.begin(now)
-	s.add(qCount, 1, text(ns))
-	s.add(qCountExpired, 1, text(ns), num(now))
+	s.add(qCount, 1).text(ns)
+	s.add(qCountExpired, 1).text(ns).num(now)
 	counts, _, err := s.run()
 	if err != nil {
 		return Stats{}, err
@@ -203,7 +203,7 @@ func (s *sqlStore) stats(ns string, now int64) (Stats, error) {
 	if len(counts) != 2 {
 		return Stats{}, capability.New(capability.Internal, sqlitePrefix+"stats: no count")
 	}
-	total, expired := intOf(counts[0]), intOf(counts[1])
+	total, expired := intOf(&counts[0]), intOf(&counts[1])
 	live := total - expired
 	if live < 0 {
 		live = 0
@@ -214,7 +214,7 @@ func (s *sqlStore) stats(ns string, now int64) (Stats, error) {
 func (s *sqlStore) purge(now int64) (uint64, error) {
 	s.calls++ // its transaction writes the pending stamps
 	// RETURNING would cost a value per row: count with changes().
-	if _, err := s.write(false, func() { s.add(qPurge, 0, num(now)) }); err != nil {
+	if _, err := s.write(false, func() { s.add(qPurge, 0).num(now) }); err != nil {
 		return 0, err
 	}
 	return uint64(s.sql.Changes(s.db)), nil
