@@ -3,4 +3,4 @@
 package host
 
 // guestWasmSHA256 is the SHA-256 of guest.wasm, in hex.
-const guestWasmSHA256 = "8dea41481a8e2a139befcc4f38fa4d3a627d57121f64a91ec7bb661a06fb5602"
+const guestWasmSHA256 = "cdd120e3e63697e2405d5ee0fa7e9c60ace043f6b95f4457e667b8ce94c7eef6"
