@@ -3,4 +3,4 @@
 package host
 
 // guestWasmSHA256 is the SHA-256 of guest.wasm, in hex.
-const guestWasmSHA256 = "cdd120e3e63697e2405d5ee0fa7e9c60ace043f6b95f4457e667b8ce94c7eef6"
+const guestWasmSHA256 = "bb788c97e47d8cf1db7e40a7a0660596c2bb88bcaa3d5e9564b4a288923dd049"

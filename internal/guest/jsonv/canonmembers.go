@@ -34,9 +34,12 @@ func skipCanonical(s []byte, i int) int {
 	for ; i < len(s); i++ {
 		switch s[i] {
 		case '"':
-			for i++; i < len(s) && s[i] != '"'; i++ {
+			for i++; i < len(s); i++ {
+				if i = plainRun(s, i); i >= len(s) || s[i] == '"' {
+					break
+				}
 				if s[i] == '\\' {
-					i++
+					i++ // the escaped byte
 				}
 			}
 			if i >= len(s) {

@@ -29,12 +29,16 @@ func appendCanonical(dst, data []byte) (out []byte, ok bool) {
 				return out, false
 			}
 			m := memberSpan{key: int32(len(out))}
-			if out, i, ok = appendStringLit(out, s, i); !ok {
-				return out, false
+			if j := plainRun(s, i+1); j < len(s) && s[j] == '"' {
+				out, i = append(out, s[i:j+1]...), j+1 // plain text: as it is
+			} else {
+				if out, i, ok = appendStringLit(out, s, i); !ok {
+					return out, false
+				}
+				m.escaped = bytes.IndexByte(out[m.key+1:], '\\') >= 0
 			}
 			m.keyEnd = int32(len(out))
-			m.escaped = bytes.IndexByte(out[m.key+1:m.keyEnd-1], '\\') >= 0
-			if f := &frames[len(frames)-1]; int(f.first) < len(spans) && compareKeys(out, spans[len(spans)-1], m) >= 0 {
+			if f := &frames[len(frames)-1]; int(f.first) < len(spans) && !keyAfter(out, spans[len(spans)-1], m) {
 				f.sorted = false // out of order, or repeated
 			}
 			spans = append(spans, m)
@@ -66,7 +70,9 @@ func appendCanonical(dst, data []byte) (out []byte, ok bool) {
 			expectKey = c == '{'
 			continue
 		case c == '"':
-			if out, i, ok = appendStringLit(out, s, i); !ok {
+			if j := plainRun(s, i+1); j < len(s) && s[j] == '"' {
+				out, i = append(out, s[i:j+1]...), j+1 // plain text: as it is
+			} else if out, i, ok = appendStringLit(out, s, i); !ok {
 				return out, false
 			}
 		case c == '-' || isDigit(c):

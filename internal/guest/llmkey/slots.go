@@ -51,7 +51,8 @@ var slotKeys = func() (keys [numSlots][]byte) {
 // slotOf returns the slot of an identity key, or -1.
 func slotOf(key []byte) int {
 	for i, name := range slotNames {
-		if name == string(key) {
+		// Length and first byte first: a string comparison is a call.
+		if len(name) == len(key) && name[0] == key[0] && name == string(key) {
 			return i
 		}
 	}
