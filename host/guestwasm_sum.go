@@ -3,4 +3,4 @@
 package host
 
 // guestWasmSHA256 is the SHA-256 of guest.wasm, in hex.
-const guestWasmSHA256 = "50d1144bf721adb98b43b8afa7aeb8f068b2fe0d0cc109c9af782f6fb92e7d03"
+const guestWasmSHA256 = "24587639a73fb52216ab41989dc37439dfa9f3c7cdf5c89ff264a7f254fff490"

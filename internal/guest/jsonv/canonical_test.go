@@ -15,8 +15,10 @@ func viaParse(data []byte) ([]byte, error) {
 	return v.AppendCompact(nil), nil
 }
 
-// TestAppendCanonical checks which texts the one-pass rewrite takes
-// (whitespace dropped, members sorted) and which it leaves to Parse.
+// TestAppendCanonical checks texts the one-pass rewrite takes (whitespace
+// dropped, members sorted, repeated keys dropped, strings and numbers
+// rewritten) and those it leaves to Parse (invalid, or too deeply nested
+// and unsorted).
 func TestAppendCanonical(t *testing.T) {
 	takes := map[string]string{
 		`{"answer":"fox","tokens":[1,2,3],"score":0.75}`:  `{"answer":"fox","score":0.75,"tokens":[1,2,3]}`,
@@ -26,6 +28,13 @@ func TestAppendCanonical(t *testing.T) {
 		`[ "a\n" , -1.5 , true ]`:                         `["a\n",-1.5,true]`,
 		` 1 `:                                             `1`,
 		`[` + strings.Repeat(`{"b":1,"a":2},`, 40) + `0]`: `[` + strings.Repeat(`{"a":2,"b":1},`, 40) + `0]`,
+		`{"a":1,"a":2}`:                                   `{"a":2}`,
+		`{"b":1,"a":2,"b":3}`:                             `{"a":2,"b":3}`,
+		`{"\u0061":1}`:                                    `{"a":1}`,
+		`{"A":1,"\n":2,"\u0000":3,"\"":4}`:                `{"\u0000":3,"\n":2,"\"":4,"A":1}`,
+		`{"\u001f":1,"\u0010":2,"\\":3}`:                  `{"\u0010":2,"\u001f":1,"\\":3}`,
+		`"\/\ud83c\udf0d\u00e9\u0008"`:                    `"/🌍é\b"`,
+		`[1.50,1e3,-0,-0.0,1E+2,12345678901234567890,-9223372036854775808,-9223372036854775809]`: `[1.5,1000.0,-0.0,-0.0,100.0,12345678901234567890,-9223372036854775808,-9.223372036854776e+18]`,
 	}
 	for in, want := range takes {
 		got, ok := appendCanonical([]byte("prefix"), []byte(in))
@@ -37,8 +46,8 @@ func TestAppendCanonical(t *testing.T) {
 		}
 	}
 	leaves := []string{
-		``, ` `, `{"a":1,"a":2}`, `{"b":1,"a":2,"b":3}`, `{"\u0061":1}`, `"\/"`, `1.50`, `1e3`, `-0`,
-		`[1,]`, `{"a":1,}`, `{"a" 1}`, `{,}`, `[1 2]`, `1 2`, `"\xff"`, `{"a":1`, `[`,
+		``, ` `, `1e400`, `"\ud800"`, `"\udc00"`, `"\ud800\u0041"`, `"\u00G0"`, `"\x"`, `"a`, "\"\x01\"",
+		`01`, `-`, `1.`, `1e`, `.5`, `tru`, `nul`, `[1,]`, `{"a":1,}`, `{"a" 1}`, `{,}`, `[1 2]`, `1 2`, `"\xff"`, `{"a":1`, `[`,
 		strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1),
 		strings.Repeat(" ", 4096) + nestedUnsorted(MaxDepth-1), // rewritten once per level
 	}
@@ -88,6 +97,33 @@ func FuzzCanonical(f *testing.F) {
 		}
 		if !bytes.Equal(got, want) {
 			t.Fatalf("Canonical(%q) = %q, Parse+AppendCompact %q", data, got, want)
+		}
+	})
+}
+
+// FuzzAppendCanonical checks the one-pass rewrite and AppendCanonical
+// against Parse+AppendCompact on any text: the rewrite, when it takes a
+// text, gives Parse's bytes and takes no text Parse rejects;
+// AppendCanonical gives the same bytes after dst, or Parse's error.
+func FuzzAppendCanonical(f *testing.F) {
+	for _, s := range []string{
+		` {"b" : [1, {"d":2,"c":3}], "a":null} `, `{"a":1,"a":2}`, `{"\u0061":1,"a":2,"\n":3}`,
+		`"\/\ud83c\udf0d\u00e9"`, `[1.50,1e3,-0,1E+2,12345678901234567890,-9223372036854775809]`,
+		`"\ud800"`, `1e400`, `[1,]`, `{"b":1,"a":2,"b":3}`, `{"\"":1,"\\":2,"\u001f":3,"A":4}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		want, werr := viaParse(data)
+		if got, ok := appendCanonical([]byte("dst"), data); ok && (werr != nil || string(got) != "dst"+string(want)) {
+			t.Fatalf("appendCanonical(%q) = %q; Parse+AppendCompact: %q, %v", data, got, want, werr)
+		}
+		got, err := AppendCanonical([]byte("dst"), data)
+		if (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() {
+			t.Fatalf("AppendCanonical(%q) error %v, Parse's %v", data, err, werr)
+		}
+		if err == nil && string(got) != "dst"+string(want) || err != nil && string(got) != "dst" {
+			t.Fatalf("AppendCanonical(%q) = %q; want dst%q", data, got, want)
 		}
 	})
 }

@@ -32,7 +32,9 @@ func DefaultModel(provider string) string {
 // ResponseFields are the request fields beyond the original's seven that
 // change the response. Each joins the identity, as given, only when it is
 // present and not null, so a request without them keeps the original's key.
-var ResponseFields = []string{
+var ResponseFields = responseFields[:]
+
+var responseFields = [...]string{
 	"tools",
 	"tool_choice",
 	"stop",

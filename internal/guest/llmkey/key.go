@@ -24,46 +24,81 @@ import (
 // `__llm_cache_key(prompt, system?, options?): options must be a dict; got
 // <type>`. See Identity for what the key covers.
 func Key(prompt, system, request []byte) (string, error) {
-	// The identity's canonical JSON is written here without building it
-	// as a Value: the prompt and system, most of its bytes, are copied as
-	// jsonv.Canonical gives them (their text as it is, when canonical
-	// already), which spares a tree and its encoding (KeyOf(Identity(…))
-	// gives the same key: TestKeyIsKeyOfIdentity).
-	p, err := jsonv.Canonical(prompt) // required: empty text is an error
+	// The identity's canonical JSON is written here without building a
+	// Value (KeyOf(Identity(…)) gives the same key: TestKeyIsKeyOfIdentity
+	// and FuzzKey): the options' canonical JSON first, in buf, then the
+	// identity after it, its members in key order, the prompt and the
+	// system written by jsonv.AppendCanonical in place.
+	buf := make([]byte, 0, 2*(len(prompt)+len(system)+len(request))+256)
+	req, err := canonicalOptions(buf, request)
 	if err != nil {
-		return "", notJSON("prompt", err)
+		return "", firstError(prompt, system, err)
 	}
-	s := []byte("null")
-	if len(system) > 0 {
-		if s, err = jsonv.Canonical(system); err != nil {
-			return "", notJSON("system", err)
+	var vals [numSlots][]byte
+	optionValues(&vals, req)
+	id := append(req[len(req):], '{')
+	for _, slot := range slotOrder {
+		v := vals[slot]
+		if v == nil && slot >= slotResponse {
+			continue // absent
 		}
-	}
-	members, err := requestMembers(request)
-	if err != nil {
-		return "", err
-	}
-	texts := [...]struct {
-		key  string
-		json []byte
-	}{{"prompt", p}, {"system", s}} // in key order
-	id := make([]byte, 0, len(p)+len(s)+len(request)+256)
-	id = append(id, '{')
-	for t := 0; len(members) > 0 || t < len(texts); {
 		if len(id) > 1 {
 			id = append(id, ',')
 		}
-		if t < len(texts) && (len(members) == 0 || texts[t].key < members[0].Key) {
-			id = jsonv.AppendString(id, texts[t].key)
-			id = append(append(id, ':'), texts[t].json...)
-			t++
-			continue
+		id = append(id, slotKeys[slot]...)
+		switch slot {
+		case slotPrompt: // required: empty text is an error
+			if id, err = jsonv.AppendCanonical(id, prompt); err != nil {
+				return "", notJSON("prompt", err)
+			}
+		case slotSystem:
+			if len(system) == 0 {
+				id = append(id, "null"...)
+			} else if id, err = jsonv.AppendCanonical(id, system); err != nil {
+				return "", notJSON("system", err)
+			}
+		case slotModel:
+			id = appendModel(id, v, vals[slotProvider])
+		case slotTemperature, slotTopP:
+			id = appendFloatOf(id, v)
+		default:
+			id = append(id, v...)
 		}
-		id = jsonv.AppendString(id, members[0].Key)
-		id = members[0].Value.AppendCompact(append(id, ':'))
-		members = members[1:]
 	}
 	return keyOfJSON(append(id, '}')), nil
+}
+
+// canonicalOptions appends the canonical JSON of the request options to
+// buf and returns it (what buf holds before excluded): an object, or null
+// when request is empty; else the error Key returns for them.
+func canonicalOptions(buf, request []byte) ([]byte, error) {
+	if len(request) == 0 {
+		return append(buf, "null"...)[len(buf):], nil
+	}
+	out, err := jsonv.AppendCanonical(buf, request)
+	if err != nil {
+		return nil, notJSON("options", err)
+	}
+	req := out[len(buf):]
+	if req[0] != '{' && string(req) != "null" {
+		v, _ := jsonv.Parse(request)
+		return nil, errors.New(errPrefix + "options must be a dict; got " + v.VMTypeName())
+	}
+	return req, nil
+}
+
+// firstError returns the error Key reports when the options have err:
+// the prompt's or the system's, which come first, if they have one.
+func firstError(prompt, system []byte, err error) error {
+	if _, perr := jsonv.Canonical(prompt); perr != nil {
+		return notJSON("prompt", perr)
+	}
+	if len(system) > 0 {
+		if _, serr := jsonv.Canonical(system); serr != nil {
+			return notJSON("system", serr)
+		}
+	}
+	return err
 }
 
 // KeyOf returns "sha256:" + hex(sha256(Canonical(identity))).
