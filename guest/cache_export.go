@@ -155,7 +155,7 @@ func (*cacheExport) ParseDuration(text string) (uint64, *witypes.Error) {
 }
 
 func (*cacheExport) CanonicalJSON(text string) (string, *witypes.Error) {
-	c, err := jsonv.Canonical(bytesOf(text))
+	c, err := jsonv.Normalize(bytesOf(text))
 	return parsed(string(c), err)
 }
 

@@ -3,4 +3,4 @@
 package host
 
 // guestWasmSHA256 is the SHA-256 of guest.wasm, in hex.
-const guestWasmSHA256 = "24587639a73fb52216ab41989dc37439dfa9f3c7cdf5c89ff264a7f254fff490"
+const guestWasmSHA256 = "4dd0aeb2d145b1b31b6994b877d0758c123ca00111b48ef0c4e9771930c6855b"

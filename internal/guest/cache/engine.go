@@ -262,7 +262,7 @@ func (e *Engine) Put(key string, value []byte, src options.Source) (PutOutcome, 
 		backend = o.Backend
 	}
 	// Only the fs backend needs a tree (to pretty-print it); the others
-	// store the canonical text, which Canonical mostly gets without one.
+	// store the canonical text, which Normalize mostly gets without one.
 	var v jsonv.Value
 	var compact []byte
 	var err error
@@ -271,7 +271,7 @@ func (e *Engine) Put(key string, value []byte, src options.Source) (PutOutcome, 
 			compact = v.AppendCompact(nil)
 		}
 	} else {
-		compact, err = jsonv.Canonical(value)
+		compact, err = jsonv.Normalize(value)
 	}
 	if err != nil {
 		return PutOutcome{}, capability.New(capability.InvalidArgument, "cache value is not valid JSON: "+err.Error())

@@ -11,6 +11,18 @@ func Canonical(data []byte) ([]byte, error) {
 	return appendRewritten(make([]byte, 0, len(data)), data)
 }
 
+// Normalize returns what Canonical returns, for text that is seldom
+// canonical already (a value a caller is about to store): past the quick
+// one-loop check it rewrites the text at once instead of first checking
+// all of it, so its result is a copy even where data was canonical. For a
+// value whose keys need sorting that is one pass over it instead of three.
+func Normalize(data []byte) ([]byte, error) {
+	if quickCanonical(data) {
+		return data, nil
+	}
+	return appendRewritten(make([]byte, 0, len(data)), data)
+}
+
 // AppendCanonical appends the canonical JSON of data (as Canonical gives
 // it) to dst, or returns dst unchanged and Parse's error.
 func AppendCanonical(dst, data []byte) ([]byte, error) {

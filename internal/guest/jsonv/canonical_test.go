@@ -80,8 +80,9 @@ func TestCanonicalNestedUnsorted(t *testing.T) {
 	}
 }
 
-// FuzzCanonical checks Canonical against Parse+AppendCompact: the same
-// bytes, or an error where and only where Parse has one.
+// FuzzCanonical checks Canonical and Normalize against
+// Parse+AppendCompact: the same bytes, or an error where and only where
+// Parse has one.
 func FuzzCanonical(f *testing.F) {
 	for _, s := range []string{
 		` {"b" : [1, {"d":2,"c":3}], "a":null} `, `{"a":1,"a":2}`, `[1,[2,{}],{"b":1,"a":[]}]`,
@@ -97,6 +98,13 @@ func FuzzCanonical(f *testing.F) {
 		}
 		if !bytes.Equal(got, want) {
 			t.Fatalf("Canonical(%q) = %q, Parse+AppendCompact %q", data, got, want)
+		}
+		got, err = Normalize(data)
+		if (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() {
+			t.Fatalf("Normalize(%q) error %v, Parse's %v", data, err, werr)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("Normalize(%q) = %q, Parse+AppendCompact %q", data, got, want)
 		}
 	})
 }
