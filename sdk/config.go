@@ -57,7 +57,11 @@ func (c Config) WithClock(now func() time.Time) Config { c.host = c.host.WithClo
 // WithPoolSize sets how many guest instances may run calls at once.
 func (c Config) WithPoolSize(n int) Config { c.host = c.host.WithPoolSize(n); return c }
 
-// WithCompilationCacheDir keeps the compiled guest in dir across processes.
+// WithCompilationCacheDir keeps the compiled guest in dir across processes:
+// each guest (and sandcache version) in a folder sandcache-<hex> of its
+// own, about 16 MB for the embedded guest. When a start makes a new one, it
+// removes those no start has used for 30 days; nothing else in dir is
+// touched.
 func (c Config) WithCompilationCacheDir(dir string) Config {
 	c.host = c.host.WithCompilationCacheDir(dir)
 	return c

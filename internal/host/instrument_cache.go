@@ -41,14 +41,24 @@ var instrumenterID = sync.OnceValue(func() [sha256.Size]byte {
 	return [sha256.Size]byte(h.Sum(nil))
 })
 
-// instrumentedName is the cache file name for the guest of SHA-256 sum.
-func instrumentedName(sum [sha256.Size]byte) string {
+// instrumentedID names the instrumented form of the guest of SHA-256 sum:
+// the guest and this instrumenter.
+func instrumentedID(sum [sha256.Size]byte) [sha256.Size]byte {
 	id := instrumenterID()
 	h := sha256.New()
 	h.Write([]byte("sandcache instrumented guest\x00"))
 	h.Write(id[:])
 	h.Write(sum[:])
-	return "sandcache-instrumented-" + hex.EncodeToString(h.Sum(nil)) + ".wasm"
+	return [sha256.Size]byte(h.Sum(nil))
+}
+
+// instrumentedPrefix starts the name of every instrumented module's file.
+const instrumentedPrefix = "sandcache-instrumented-"
+
+// instrumentedName is the cache file name for the guest of SHA-256 sum.
+func instrumentedName(sum [sha256.Size]byte) string {
+	id := instrumentedID(sum)
+	return instrumentedPrefix + hex.EncodeToString(id[:]) + ".wasm"
 }
 
 // maxInstrumented bounds the cached file read for guest: the rewrite adds a

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"time"
 
 	guestbin "github.com/sandcache/sandcache/host"
 	"github.com/tetratelabs/wazero"
@@ -60,14 +61,19 @@ func engineFor(ctx context.Context, cfg Config, guest []byte) (*engine, error) {
 	rc := wazero.NewRuntimeConfigCompiler().
 		WithCoreFeatures(api.CoreFeaturesV2).
 		WithMemoryLimitPages(cfg.memoryPages)
+	cacheDir := ""
 	if cfg.compileCacheDir != "" {
-		cache, err := wazero.NewCompilationCacheWithDir(cfg.compileCacheDir)
+		dir, err := versionCacheDir(cfg.compileCacheDir, key.guest, time.Now())
 		if err != nil {
 			return nil, fmt.Errorf("sandcache: compilation cache: %w", err)
 		}
-		rc = rc.WithCompilationCache(cache)
+		cache, err := wazero.NewCompilationCacheWithDir(dir)
+		if err != nil {
+			return nil, fmt.Errorf("sandcache: compilation cache: %w", err)
+		}
+		rc, cacheDir = rc.WithCompilationCache(cache), dir
 	}
-	instrumented, err := instrumentCached(cfg.compileCacheDir, guest, key.guest)
+	instrumented, err := instrumentCached(cacheDir, guest, key.guest)
 	if err != nil {
 		return nil, fmt.Errorf("sandcache: %w", err)
 	}
