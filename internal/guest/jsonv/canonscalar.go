@@ -51,19 +51,11 @@ func unescape(s []byte, i int) (rune, int) {
 	if i+1 >= len(s) {
 		return -1, i
 	}
-	switch c := s[i+1]; c {
-	case '"', '\\', '/':
-		return rune(c), i + 2
-	case 'b':
-		return '\b', i + 2
-	case 'f':
-		return '\f', i + 2
-	case 'n':
-		return '\n', i + 2
-	case 'r':
-		return '\r', i + 2
-	case 't':
-		return '\t', i + 2
+	c := s[i+1]
+	if shortUnescapes[c] != 0 {
+		return rune(shortUnescapes[c]), i + 2
+	}
+	switch c {
 	case 'u':
 		r := hex4(s, i+2)
 		switch {

@@ -93,22 +93,10 @@ func canonicalByte(s []byte, i int) (byte, int) {
 	if s[i] != '\\' {
 		return s[i], i + 1
 	}
-	switch c := s[i+1]; c {
-	case 'u':
-		return unhex(s[i+4])<<4 | unhex(s[i+5]), i + 6
-	case 'b':
-		return '\b', i + 2
-	case 'f':
-		return '\f', i + 2
-	case 'n':
-		return '\n', i + 2
-	case 'r':
-		return '\r', i + 2
-	case 't':
-		return '\t', i + 2
-	default: // '"' or '\\'
-		return c, i + 2
+	if c := s[i+1]; c != 'u' {
+		return shortUnescapes[c], i + 2 // canonical text: " \ b f n r t
 	}
+	return unhex(s[i+4])<<4 | unhex(s[i+5]), i + 6
 }
 
 // unhex returns the value of a lower-case hex digit.

@@ -387,19 +387,10 @@ func (p *parser) escape(buf []byte) ([]byte, error) {
 	}
 	c := p.s[p.i]
 	p.i++
+	if shortUnescapes[c] != 0 {
+		return append(buf, shortUnescapes[c]), nil
+	}
 	switch c {
-	case '"', '\\', '/':
-		return append(buf, c), nil
-	case 'b':
-		return append(buf, '\b'), nil
-	case 'f':
-		return append(buf, '\f'), nil
-	case 'n':
-		return append(buf, '\n'), nil
-	case 'r':
-		return append(buf, '\r'), nil
-	case 't':
-		return append(buf, '\t'), nil
 	case 'u':
 		r, err := p.hex4()
 		if err != nil {

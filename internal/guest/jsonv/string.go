@@ -10,6 +10,10 @@ const hexDigits = "0123456789abcdef"
 // written as \u00xx.
 var shortEscapes = [utf8.RuneSelf]byte{'"': '"', '\\': '\\', '\b': 'b', '\t': 't', '\n': 'n', '\f': 'f', '\r': 'r'}
 
+// shortUnescapes maps the letter after a backslash in JSON's one-letter
+// escapes to the byte it stands for (0: not one of them); any byte indexes it.
+var shortUnescapes = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
+
 // AppendString appends s as a JSON string literal, escaped exactly as
 // serde_json escapes: `"` and `\` with a backslash; \b \t \n \f \r in their
 // short forms; other bytes below 0x20 as \u00xx (lower-case hex). Everything
