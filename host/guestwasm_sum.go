@@ -3,4 +3,4 @@
 package host
 
 // guestWasmSHA256 is the SHA-256 of guest.wasm, in hex.
-const guestWasmSHA256 = "a9a0ed06bc30fcb6083863960e448d2840898d63a3cb18cc144939a68293ed07"
+const guestWasmSHA256 = "87887c1dfc0f09b48e74621429383f75478688db95b2ec0c0477f3f58e341314"
